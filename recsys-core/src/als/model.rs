@@ -1,0 +1,517 @@
+//! The ALS recommender: fit, recommend, similar items/users, fold-in and partial fit.
+
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::AlsParams;
+use super::solve::{self, RowData};
+use crate::error::{Error, Result};
+use crate::factors::{Factors, Selection, top_k_by_dot};
+use crate::ids::{Id, IdMap};
+use crate::interactions::{Csr, Interactions};
+use crate::persist::Persist;
+use crate::recommender::{
+    ItemFilter, RecommendOptions, Recommender, ResolvedFilter, Scored, history_in_model_space,
+    require_item, to_scored,
+};
+use crate::rng::SplitMix64;
+
+/// What the progress callback of [`ImplicitAls::fit_with_progress`] receives after each iteration.
+#[derive(Clone, Copy, Debug)]
+pub struct FitProgress {
+    /// 0-based iteration just finished.
+    pub iteration: usize,
+    /// Total iterations requested.
+    pub iterations: usize,
+    /// Time spent in this iteration.
+    pub elapsed: Duration,
+    /// Training loss after this iteration, when computed.
+    pub loss: Option<f64>,
+}
+
+/// Implicit-feedback matrix factorization by alternating least squares (Hu, Koren & Volinsky
+/// 2008), with the conjugate-gradient solver of Takacs et al. 2011.
+///
+/// ```
+/// use recsys_core::als::{AlsParams, ImplicitAls};
+/// use recsys_core::{Id, Interactions, RecommendOptions, Recommender};
+///
+/// let data = Interactions::from_triples([
+///     ("ann", "tea", 1.0), ("ann", "cake", 1.0), ("bob", "tea", 1.0), ("bob", "scone", 2.0),
+/// ]).unwrap();
+/// let mut model = ImplicitAls::new(AlsParams::new().factors(4).iterations(5).seed(1));
+/// model.fit(&data).unwrap();
+/// let recs = model.recommend(&Id::from("ann"), &data, 2, &RecommendOptions::default()).unwrap();
+/// assert_eq!(recs[0].id, Id::from("scone")); // the only item ann has not seen
+/// ```
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ImplicitAls {
+    params: AlsParams,
+    state: Option<Fitted>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Fitted {
+    users: Arc<IdMap>,
+    items: Arc<IdMap>,
+    user_factors: Factors,
+    item_factors: Factors,
+    #[serde(skip)]
+    cache: Cache,
+}
+
+/// Values derived from the factors on first use; reset whenever factors change.
+#[derive(Clone, Debug, Default)]
+struct Cache {
+    item_gram: OnceLock<Vec<f32>>,
+    user_gram: OnceLock<Vec<f32>>,
+    item_inv_norms: OnceLock<Vec<f32>>,
+    user_inv_norms: OnceLock<Vec<f32>>,
+}
+
+fn inv_norms(f: &Factors) -> Vec<f32> {
+    f.norms()
+        .into_iter()
+        .map(|n| if n > 0.0 { 1.0 / n } else { 0.0 })
+        .collect()
+}
+
+/// Which side of the matrix an operation works on.
+#[derive(Clone, Copy)]
+enum Side {
+    Users,
+    Items,
+}
+
+impl Fitted {
+    fn gram(&self, of: Side, lambda: f32) -> &[f32] {
+        match of {
+            Side::Items => self
+                .cache
+                .item_gram
+                .get_or_init(|| solve::regularized_gram(&self.item_factors, lambda)),
+            Side::Users => self
+                .cache
+                .user_gram
+                .get_or_init(|| solve::regularized_gram(&self.user_factors, lambda)),
+        }
+    }
+}
+
+impl ImplicitAls {
+    /// An unfitted model with these settings (validated when fitting).
+    pub fn new(params: AlsParams) -> Self {
+        ImplicitAls {
+            params,
+            state: None,
+        }
+    }
+
+    /// The settings.
+    pub fn params(&self) -> &AlsParams {
+        &self.params
+    }
+
+    fn fitted(&self) -> Result<&Fitted> {
+        self.state.as_ref().ok_or(Error::NotFitted("als"))
+    }
+
+    fn in_pool<T: Send>(&self, f: impl FnOnce() -> T + Send) -> Result<T> {
+        match self.params.num_threads {
+            None => Ok(f()),
+            Some(n) => {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(n)
+                    .build()
+                    .map_err(|e| {
+                        Error::param("num_threads", "a thread count the OS can start", e)
+                    })?;
+                Ok(pool.install(f))
+            }
+        }
+    }
+
+    /// Trains on `data`, calling `progress` after every iteration.
+    pub fn fit_with_progress(
+        &mut self,
+        data: &Interactions,
+        mut progress: impl FnMut(&FitProgress) + Send,
+    ) -> Result<()> {
+        self.params.validate()?;
+        if data.nnz() == 0 {
+            return Err(Error::Shape(
+                "cannot fit on interactions with no entries".into(),
+            ));
+        }
+        let params = self.params.clone();
+        let fitted = self.in_pool(move || fit(&params, data, &mut progress))??;
+        self.state = Some(fitted);
+        Ok(())
+    }
+
+    /// User factors, one row per user in [`user_ids`](Self::user_ids) order.
+    pub fn user_factors(&self) -> Result<&Factors> {
+        Ok(&self.fitted()?.user_factors)
+    }
+    /// Item factors, one row per item in [`item_ids`](Recommender::item_ids) order.
+    pub fn item_factors(&self) -> Result<&Factors> {
+        Ok(&self.fitted()?.item_factors)
+    }
+    /// The users the model knows.
+    pub fn user_ids(&self) -> Result<&IdMap> {
+        Ok(&self.fitted()?.users)
+    }
+
+    /// The factor vector of a user the model has never seen, from their interactions
+    /// (`(item, strength)`; items unknown to the model are ignored), by an exact solve of their
+    /// normal equations against the trained item factors. No refit; the model is unchanged.
+    pub fn fold_in_user(&self, history: &[(Id, f32)]) -> Result<Vec<f32>> {
+        let st = self.fitted()?;
+        let mut pairs = Vec::with_capacity(history.len());
+        for (row, (id, v)) in history.iter().enumerate() {
+            if !(v.is_finite() && *v >= 0.0) {
+                return Err(Error::InvalidInput {
+                    row: row + 1,
+                    reason: format!("value {v} for item '{id}' must be a finite number >= 0"),
+                });
+            }
+            if let Some(i) = st.items.index(id) {
+                pairs.push((i, *v));
+            }
+        }
+        pairs.sort_unstable_by_key(|p| p.0);
+        let (cols, vals): (Vec<u32>, Vec<f32>) = pairs.into_iter().unzip();
+        self.fold_in_indices(st, Side::Users, &cols, &vals)
+    }
+
+    /// Exact solve for one row against the `opposite` side's factors.
+    fn fold_in_indices(
+        &self,
+        st: &Fitted,
+        solve_for: Side,
+        cols: &[u32],
+        raw: &[f32],
+    ) -> Result<Vec<f32>> {
+        let conf: Vec<f32> = raw
+            .iter()
+            .map(|&r| self.params.confidence.apply(r))
+            .collect();
+        let (other, gram) = match solve_for {
+            Side::Users => (
+                &st.item_factors,
+                st.gram(Side::Items, self.params.regularization),
+            ),
+            Side::Items => (
+                &st.user_factors,
+                st.gram(Side::Users, self.params.regularization),
+            ),
+        };
+        let dim = other.dim();
+        let mut x = vec![0f32; dim];
+        let mut a = vec![0f32; dim * dim];
+        solve::exact_row_dispatch(&mut x, other, gram, &RowData { cols, conf: &conf }, &mut a)
+            .map_err(|p| Error::NotPositiveDefinite(format!("fold-in, pivot {p}")))?;
+        Ok(x)
+    }
+
+    /// Recomputes (exactly) the factors of `users` from their rows in `data`, adding users the
+    /// model has not seen. Item factors stay fixed. Items in `data` unknown to the model are
+    /// ignored. Every id in `users` must have a row in `data`.
+    pub fn partial_fit_users(&mut self, data: &Interactions, users: &[Id]) -> Result<()> {
+        self.partial_fit(data, users, Side::Users)
+    }
+
+    /// Recomputes (exactly) the factors of `items` from their columns in `data`, adding items
+    /// the model has not seen. User factors stay fixed.
+    pub fn partial_fit_items(&mut self, data: &Interactions, items: &[Id]) -> Result<()> {
+        self.partial_fit(data, items, Side::Items)
+    }
+
+    fn partial_fit(&mut self, data: &Interactions, ids: &[Id], side: Side) -> Result<()> {
+        let st = self.fitted()?;
+        let (data_rows, data_cols, csr, model_cols): (&IdMap, &IdMap, &Csr, &IdMap) = match side {
+            Side::Users => (data.users(), data.items(), data.by_user(), &st.items),
+            Side::Items => (data.items(), data.users(), data.by_item(), &st.users),
+        };
+        let shared = data_cols.same_index_space(model_cols);
+        let solved: Vec<Vec<f32>> = self.in_pool(|| {
+            ids.par_iter()
+                .enumerate()
+                .map(|(k, id)| {
+                    let r = data_rows.index(id).ok_or_else(|| Error::InvalidInput {
+                        row: k + 1,
+                        reason: format!("'{id}' has no row in the given interactions"),
+                    })?;
+                    let (cols, vals) = csr.row(r as usize);
+                    let mut pairs: Vec<(u32, f32)> = cols
+                        .iter()
+                        .zip(vals)
+                        .filter_map(|(&c, &v)| {
+                            let m = if shared {
+                                Some(c)
+                            } else {
+                                model_cols.index(&data_cols.id(c))
+                            };
+                            m.map(|m| (m, v))
+                        })
+                        .collect();
+                    pairs.sort_unstable_by_key(|p| p.0);
+                    let (mc, mv): (Vec<u32>, Vec<f32>) = pairs.into_iter().unzip();
+                    self.fold_in_indices(st, side, &mc, &mv)
+                })
+                .collect::<Result<Vec<_>>>()
+        })??;
+        let st = self.state.as_mut().expect("fitted checked above");
+        let (map, factors) = match side {
+            Side::Users => (Arc::make_mut(&mut st.users), &mut st.user_factors),
+            Side::Items => (Arc::make_mut(&mut st.items), &mut st.item_factors),
+        };
+        for (id, x) in ids.iter().zip(solved) {
+            let idx = map.insert(id.clone()) as usize;
+            if idx == factors.rows() {
+                factors.push_zero_row();
+            }
+            factors.row_mut(idx).copy_from_slice(&x);
+        }
+        st.cache = Cache::default();
+        Ok(())
+    }
+
+    /// The `n` users most similar to `user` by cosine of their factors (including `user`).
+    pub fn similar_users(&self, user: &Id, n: usize) -> Result<Vec<Scored>> {
+        let st = self.fitted()?;
+        let u = st
+            .users
+            .index(user)
+            .ok_or_else(|| Error::UnknownUser(user.clone()))?;
+        let inv = st
+            .cache
+            .user_inv_norms
+            .get_or_init(|| inv_norms(&st.user_factors));
+        let pairs = similar(
+            &st.user_factors,
+            inv,
+            u,
+            n,
+            &ResolvedFilter::new(&ItemFilter::default(), &st.users),
+        );
+        Ok(to_scored(pairs, &st.users))
+    }
+
+    /// Heap bytes held by the fitted model: factors, id maps and any derived caches.
+    pub fn heap_bytes(&self) -> usize {
+        self.state.as_ref().map_or(0, |st| {
+            let cache = [
+                &st.cache.item_gram,
+                &st.cache.user_gram,
+                &st.cache.item_inv_norms,
+                &st.cache.user_inv_norms,
+            ]
+            .iter()
+            .map(|c| c.get().map_or(0, |v| v.capacity() * 4))
+            .sum::<usize>();
+            st.user_factors.heap_bytes()
+                + st.item_factors.heap_bytes()
+                + st.users.heap_bytes()
+                + st.items.heap_bytes()
+                + cache
+        })
+    }
+}
+
+/// Cosine neighbours of row `q` of `f`.
+fn similar(
+    f: &Factors,
+    inv_norms: &[f32],
+    q: u32,
+    n: usize,
+    filter: &ResolvedFilter,
+) -> Vec<(u32, f32)> {
+    let query: Vec<f32> = f
+        .row(q as usize)
+        .iter()
+        .map(|v| v * inv_norms[q as usize])
+        .collect();
+    let exclude = [filter.exclude.clone()];
+    let sel = Selection {
+        exclude: &exclude,
+        candidates: filter.candidates.as_deref(),
+        item_scale: Some(inv_norms),
+    };
+    top_k_by_dot(&query, f, n, &sel).pop().unwrap_or_default()
+}
+
+fn fit(
+    params: &AlsParams,
+    data: &Interactions,
+    progress: &mut (impl FnMut(&FitProgress) + Send),
+) -> Result<Fitted> {
+    let conf = |m: &Csr| -> Vec<f32> {
+        m.values()
+            .par_iter()
+            .map(|&r| params.confidence.apply(r))
+            .collect()
+    };
+    let (by_user, by_item) = (data.by_user(), data.by_item());
+    let (conf_u, conf_i) = (conf(by_user), conf(by_item));
+    let dim = params.factors;
+    let mut rng = SplitMix64::new(params.seed);
+    // As implicit: small positive uniform starting values.
+    let mut x = Factors::uniform(data.n_users(), dim, 0.01, &mut rng);
+    let mut y = Factors::uniform(data.n_items(), dim, 0.01, &mut rng);
+    let lambda = params.regularization;
+    let want_loss = params.calculate_loss || params.early_stop_tolerance.is_some();
+    let mut last_loss: Option<f64> = None;
+    for iteration in 0..params.iterations {
+        let start = Instant::now();
+        let g = solve::regularized_gram(&y, lambda);
+        solve::solve_all(
+            &mut x,
+            &y,
+            &g,
+            by_user.indptr(),
+            by_user.indices(),
+            &conf_u,
+            params.solver,
+        )?;
+        let g = solve::regularized_gram(&x, lambda);
+        solve::solve_all(
+            &mut y,
+            &x,
+            &g,
+            by_item.indptr(),
+            by_item.indices(),
+            &conf_i,
+            params.solver,
+        )?;
+        let elapsed = start.elapsed();
+        let loss = want_loss.then(|| {
+            solve::training_loss(&x, &y, by_user.indptr(), by_user.indices(), &conf_u, lambda)
+        });
+        progress(&FitProgress {
+            iteration,
+            iterations: params.iterations,
+            elapsed,
+            loss,
+        });
+        if let (Some(tol), Some(prev), Some(cur)) = (params.early_stop_tolerance, last_loss, loss)
+            && (prev - cur) < tol * prev.abs()
+        {
+            break;
+        }
+        last_loss = loss;
+    }
+    if !(x.all_finite() && y.all_finite()) {
+        return Err(Error::NotPositiveDefinite(
+            "training produced non-finite factors".into(),
+        ));
+    }
+    Ok(Fitted {
+        users: data.users().clone(),
+        items: data.items().clone(),
+        user_factors: x,
+        item_factors: y,
+        cache: Cache::default(),
+    })
+}
+
+impl Recommender for ImplicitAls {
+    fn kind(&self) -> &'static str {
+        "als"
+    }
+
+    fn fit(&mut self, data: &Interactions) -> Result<()> {
+        self.fit_with_progress(data, |_| {})
+    }
+
+    fn is_fitted(&self) -> bool {
+        self.state.is_some()
+    }
+
+    fn item_ids(&self) -> Result<&IdMap> {
+        Ok(&self.fitted()?.items)
+    }
+
+    fn recommend_batch(
+        &self,
+        users: &[Id],
+        user_items: &Interactions,
+        n: usize,
+        options: &RecommendOptions,
+    ) -> Result<Vec<Vec<Scored>>> {
+        let st = self.fitted()?;
+        let filter = ResolvedFilter::new(&options.items, &st.items);
+        let dim = st.item_factors.dim();
+        let mut queries = vec![0f32; users.len() * dim];
+        let mut exclude = Vec::with_capacity(users.len());
+        for (q, user) in users.iter().enumerate() {
+            let (seen, values) = history_in_model_space(user, user_items, &st.items);
+            let known = st.users.index(user);
+            let vector = &mut queries[q * dim..(q + 1) * dim];
+            match known {
+                Some(u) if !options.recalculate_user => {
+                    vector.copy_from_slice(st.user_factors.row(u as usize))
+                }
+                _ if options.recalculate_user && user_items.user_row(user).is_some() => vector
+                    .copy_from_slice(&self.fold_in_indices(st, Side::Users, &seen, &values)?),
+                _ => return Err(Error::UnknownUser(user.clone())),
+            }
+            exclude.push(if options.filter_seen {
+                filter.exclusions_with(&seen)
+            } else {
+                filter.exclude.clone()
+            });
+        }
+        let sel = Selection {
+            exclude: &exclude,
+            candidates: filter.candidates.as_deref(),
+            item_scale: None,
+        };
+        let lists = self.in_pool(|| top_k_by_dot(&queries, &st.item_factors, n, &sel))?;
+        Ok(lists.into_iter().map(|l| to_scored(l, &st.items)).collect())
+    }
+
+    fn similar_items(&self, item: &Id, n: usize, filter: &ItemFilter) -> Result<Vec<Scored>> {
+        let st = self.fitted()?;
+        let i = require_item(&st.items, item)?;
+        let inv = st
+            .cache
+            .item_inv_norms
+            .get_or_init(|| inv_norms(&st.item_factors));
+        let pairs = similar(
+            &st.item_factors,
+            inv,
+            i,
+            n,
+            &ResolvedFilter::new(filter, &st.items),
+        );
+        Ok(to_scored(pairs, &st.items))
+    }
+}
+
+impl Persist for ImplicitAls {
+    const KIND: &'static str = "implicit_als";
+    const VERSION: u32 = 1;
+
+    fn check_loaded(&self) -> Result<()> {
+        self.params.validate()?;
+        if let Some(st) = &self.state {
+            let dim = self.params.factors;
+            let ok = st.user_factors.is_consistent()
+                && st.item_factors.is_consistent()
+                && st.user_factors.dim() == dim
+                && st.item_factors.dim() == dim
+                && st.user_factors.rows() == st.users.len()
+                && st.item_factors.rows() == st.items.len();
+            if !ok {
+                return Err(Error::CorruptModel(
+                    "factor shapes disagree with the id maps".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,164 @@
+//! Train/test splits that keep the id space: both halves share the input's id maps, so a model
+//! fitted on one can be evaluated on the other.
+
+use crate::error::{Error, Result};
+use crate::interactions::{Csr, Interactions};
+use crate::rng::SplitMix64;
+
+/// Every interaction goes to train with probability `train_fraction` (0 < f < 1), independently,
+/// as `implicit.evaluation.train_test_split` does. Deterministic for a given seed.
+pub fn train_test_split(
+    data: &Interactions,
+    train_fraction: f64,
+    seed: u64,
+) -> Result<(Interactions, Interactions)> {
+    if !(train_fraction > 0.0 && train_fraction < 1.0) {
+        return Err(Error::param(
+            "train_fraction",
+            "a fraction strictly between 0 and 1",
+            train_fraction,
+        ));
+    }
+    let mut rng = SplitMix64::new(seed);
+    let to_test: Vec<bool> = (0..data.nnz())
+        .map(|_| rng.next_f64() >= train_fraction)
+        .collect();
+    Ok(partition(data, &to_test))
+}
+
+/// Leave-k-out: for every user with more than `k + 1` interactions, `k` random interactions go
+/// to test and the rest to train; other users stay wholly in train. A random
+/// `train_only_fraction` (0 <= f < 1) of users is kept out of test altogether. As
+/// `implicit.evaluation.leave_k_out_split`.
+pub fn leave_k_out_split(
+    data: &Interactions,
+    k: usize,
+    train_only_fraction: f64,
+    seed: u64,
+) -> Result<(Interactions, Interactions)> {
+    if k == 0 {
+        return Err(Error::param("k", ">= 1", k));
+    }
+    if !(0.0..1.0).contains(&train_only_fraction) {
+        return Err(Error::param(
+            "train_only_fraction",
+            "a fraction in [0, 1)",
+            train_only_fraction,
+        ));
+    }
+    let mut rng = SplitMix64::new(seed);
+    let m = data.by_user();
+    let n_users = m.nrows();
+    let mut train_only = vec![false; n_users];
+    if train_only_fraction > 0.0 {
+        let count = ((n_users as f64 * train_only_fraction) as usize).max(1);
+        let mut users: Vec<usize> = (0..n_users).collect();
+        rng.shuffle(&mut users);
+        for &u in &users[..count.min(n_users)] {
+            train_only[u] = true;
+        }
+    }
+    let mut to_test = vec![false; m.nnz()];
+    let mut picks: Vec<usize> = Vec::new();
+    for (u, &only_train) in train_only.iter().enumerate() {
+        let (s, e) = (m.indptr()[u], m.indptr()[u + 1]);
+        if only_train || e - s <= k + 1 {
+            continue;
+        }
+        picks.clear();
+        picks.extend(s..e);
+        rng.shuffle(&mut picks);
+        for &p in &picks[..k] {
+            to_test[p] = true;
+        }
+    }
+    Ok(partition(data, &to_test))
+}
+
+/// Splits the entries of `data` (in CSR order) by the mask.
+fn partition(data: &Interactions, to_test: &[bool]) -> (Interactions, Interactions) {
+    let m = data.by_user();
+    let mut parts = [Part::new(m.nrows()), Part::new(m.nrows())];
+    for r in 0..m.nrows() {
+        for k in m.indptr()[r]..m.indptr()[r + 1] {
+            parts[to_test[k] as usize].push(m.indices()[k], m.values()[k]);
+        }
+        for p in &mut parts {
+            p.indptr.push(p.indices.len());
+        }
+    }
+    let [train, test] = parts.map(|p| {
+        let csr = Csr::from_raw(m.nrows(), m.ncols(), p.indptr, p.indices, p.values)
+            .expect("a subset of a valid matrix");
+        Interactions::from_parts(data.users().clone(), data.items().clone(), csr)
+    });
+    (train, test)
+}
+
+struct Part {
+    indptr: Vec<usize>,
+    indices: Vec<u32>,
+    values: Vec<f32>,
+}
+
+impl Part {
+    fn new(rows: usize) -> Self {
+        let mut indptr = Vec::with_capacity(rows + 1);
+        indptr.push(0);
+        Part {
+            indptr,
+            indices: Vec::new(),
+            values: Vec::new(),
+        }
+    }
+    fn push(&mut self, c: u32, v: f32) {
+        self.indices.push(c);
+        self.values.push(v);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    fn data() -> Interactions {
+        let users: Vec<u32> = (0..2000).map(|k| k % 50).collect();
+        let items: Vec<u32> = (0..2000).map(|k| (k * 7) % 97).collect();
+        Interactions::from_indices(50, 97, &users, &items, &vec![1.0; 2000]).unwrap()
+    }
+
+    #[test]
+    fn split_partitions_and_shares_ids() {
+        let d = data();
+        let (tr, te) = train_test_split(&d, 0.8, 1).unwrap();
+        assert_eq!(tr.nnz() + te.nnz(), d.nnz());
+        let frac = tr.nnz() as f64 / d.nnz() as f64;
+        assert!((0.7..0.9).contains(&frac), "{frac}");
+        assert!(Arc::ptr_eq(tr.items(), d.items()));
+        let (tr2, _) = train_test_split(&d, 0.8, 1).unwrap();
+        assert_eq!(tr.by_user(), tr2.by_user());
+        assert!(train_test_split(&d, 1.0, 1).is_err());
+    }
+
+    #[test]
+    fn leave_k_out_takes_k_per_eligible_user() {
+        let d = data();
+        let (tr, te) = leave_k_out_split(&d, 2, 0.0, 3).unwrap();
+        assert_eq!(tr.nnz() + te.nnz(), d.nnz());
+        for u in 0..50 {
+            let all = d.by_user().row(u).0.len();
+            let test = te.by_user().row(u).0.len();
+            assert_eq!(test, if all > 3 { 2 } else { 0 });
+        }
+        let (_, te) = leave_k_out_split(&d, 1, 0.5, 3).unwrap();
+        assert_eq!(
+            (0..50)
+                .filter(|&u| !te.by_user().row(u).0.is_empty())
+                .count(),
+            25
+        );
+        assert!(leave_k_out_split(&d, 0, 0.0, 3).is_err());
+        assert!(leave_k_out_split(&d, 1, 1.0, 3).is_err());
+    }
+}

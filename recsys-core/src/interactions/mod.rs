@@ -1,0 +1,361 @@
+//! User x item interaction data: the input every recommender trains on.
+//!
+//! [`Interactions`] is a sparse users x items matrix (CSR, with the item-major transpose built on
+//! first use) plus the two [`IdMap`]s that translate the caller's ids to dense indices.
+//! Duplicate `(user, item)` pairs are summed; NaN, infinite and negative values are rejected
+//! with an error naming the row.
+
+mod csr;
+mod csv;
+
+use std::sync::{Arc, OnceLock};
+
+pub use csr::Csr;
+pub use csv::{CsvOptions, Header};
+
+use crate::error::{Error, Result};
+use crate::ids::{Id, IdMap, MAX_IDS};
+
+/// A users x items matrix of non-negative interaction strengths keyed by external ids.
+#[derive(Clone, Debug)]
+pub struct Interactions {
+    users: Arc<IdMap>,
+    items: Arc<IdMap>,
+    by_user: Csr,
+    by_item: OnceLock<Csr>,
+}
+
+fn check_value(row: usize, value: f32) -> Result<()> {
+    if !value.is_finite() {
+        return Err(Error::InvalidInput {
+            row,
+            reason: format!("value {value} is not a finite number"),
+        });
+    }
+    if value < 0.0 {
+        return Err(Error::InvalidInput {
+            row,
+            reason: format!("value {value} is negative; interaction strengths must be >= 0"),
+        });
+    }
+    Ok(())
+}
+
+impl Interactions {
+    /// Builds from `(user, item, value)` triples in the caller's ids.
+    ///
+    /// ```
+    /// use recsys_core::{Id, Interactions};
+    /// let data = Interactions::from_triples([("ann", "book", 1.0), ("bob", "book", 2.0)]).unwrap();
+    /// assert_eq!((data.n_users(), data.n_items(), data.nnz()), (2, 1, 2));
+    /// ```
+    pub fn from_triples<U, I>(triples: impl IntoIterator<Item = (U, I, f32)>) -> Result<Self>
+    where
+        U: Into<Id>,
+        I: Into<Id>,
+    {
+        let mut b = InteractionsBuilder::new();
+        for (u, i, v) in triples {
+            b.push(u, i, v)?;
+        }
+        Ok(b.build())
+    }
+
+    /// Builds from dense indices: user `users[k]` interacted with item `items[k]` with strength
+    /// `values[k]`. The ids are the indices themselves (`0..n_users`, `0..n_items`).
+    pub fn from_indices(
+        n_users: usize,
+        n_items: usize,
+        users: &[u32],
+        items: &[u32],
+        values: &[f32],
+    ) -> Result<Self> {
+        if users.len() != items.len() || items.len() != values.len() {
+            return Err(Error::Shape(format!(
+                "users, items and values must have equal lengths, got {}, {} and {}",
+                users.len(),
+                items.len(),
+                values.len()
+            )));
+        }
+        check_dims(n_users, n_items)?;
+        for (k, ((&u, &i), &v)) in users.iter().zip(items).zip(values).enumerate() {
+            let row = k + 1;
+            if u as usize >= n_users {
+                return Err(Error::InvalidInput {
+                    row,
+                    reason: format!("user index {u} is out of range for {n_users} users"),
+                });
+            }
+            if i as usize >= n_items {
+                return Err(Error::InvalidInput {
+                    row,
+                    reason: format!("item index {i} is out of range for {n_items} items"),
+                });
+            }
+            check_value(row, v)?;
+        }
+        Ok(Self::from_parts(
+            Arc::new(IdMap::range(n_users)),
+            Arc::new(IdMap::range(n_items)),
+            Csr::from_coo(n_users, n_items, users, items, values),
+        ))
+    }
+
+    /// Builds from raw CSR arrays (the layout of `scipy.sparse.csr_matrix`), ids `0..n`.
+    pub fn from_csr_arrays(
+        n_users: usize,
+        n_items: usize,
+        indptr: Vec<usize>,
+        indices: Vec<u32>,
+        values: Vec<f32>,
+    ) -> Result<Self> {
+        check_dims(n_users, n_items)?;
+        for (k, &v) in values.iter().enumerate() {
+            check_value(k + 1, v)?;
+        }
+        let csr = Csr::from_raw(n_users, n_items, indptr, indices, values).map_err(Error::Shape)?;
+        Ok(Self::from_parts(
+            Arc::new(IdMap::range(n_users)),
+            Arc::new(IdMap::range(n_items)),
+            csr,
+        ))
+    }
+
+    /// Reads `user,item[,value]` rows; see [`CsvOptions`].
+    pub fn from_csv(reader: impl std::io::BufRead, options: &CsvOptions) -> Result<Self> {
+        csv::read(reader, options)
+    }
+
+    /// Reads a CSV file; see [`CsvOptions`].
+    pub fn from_csv_path(path: impl AsRef<std::path::Path>, options: &CsvOptions) -> Result<Self> {
+        let path = path.as_ref();
+        let file = std::fs::File::open(path).map_err(|source| Error::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        csv::read(std::io::BufReader::new(file), options)
+    }
+
+    /// Assembles from parts; `by_user` must be `users.len() x items.len()`.
+    pub(crate) fn from_parts(users: Arc<IdMap>, items: Arc<IdMap>, by_user: Csr) -> Self {
+        debug_assert_eq!(
+            (by_user.nrows(), by_user.ncols()),
+            (users.len(), items.len())
+        );
+        Interactions {
+            users,
+            items,
+            by_user,
+            by_item: OnceLock::new(),
+        }
+    }
+
+    /// An interaction set with no entries over the given id maps.
+    pub fn empty(users: Arc<IdMap>, items: Arc<IdMap>) -> Self {
+        let csr = Csr::empty(users.len(), items.len());
+        Self::from_parts(users, items, csr)
+    }
+
+    /// The user ids (row order).
+    pub fn users(&self) -> &Arc<IdMap> {
+        &self.users
+    }
+    /// The item ids (column order).
+    pub fn items(&self) -> &Arc<IdMap> {
+        &self.items
+    }
+    /// Number of users.
+    pub fn n_users(&self) -> usize {
+        self.users.len()
+    }
+    /// Number of items.
+    pub fn n_items(&self) -> usize {
+        self.items.len()
+    }
+    /// Number of distinct `(user, item)` pairs.
+    pub fn nnz(&self) -> usize {
+        self.by_user.nnz()
+    }
+    /// User-major matrix (rows are users).
+    pub fn by_user(&self) -> &Csr {
+        &self.by_user
+    }
+    /// Item-major matrix (rows are items), built once on first use.
+    pub fn by_item(&self) -> &Csr {
+        self.by_item.get_or_init(|| self.by_user.transpose())
+    }
+
+    /// The items (dense indices) and values of one user, by the caller's id.
+    pub fn user_row(&self, user: &Id) -> Option<(&[u32], &[f32])> {
+        self.users.index(user).map(|u| self.by_user.row(u as usize))
+    }
+
+    /// The same data with every value replaced by `f(value)`; shares the id maps.
+    pub fn map_values(&self, f: impl Fn(f32) -> f32) -> Self {
+        let m = &self.by_user;
+        let values = m.values().iter().map(|&v| f(v)).collect();
+        let csr = Csr::from_raw(
+            m.nrows(),
+            m.ncols(),
+            m.indptr().to_vec(),
+            m.indices().to_vec(),
+            values,
+        )
+        .expect("same structure as a valid matrix");
+        Self::from_parts(self.users.clone(), self.items.clone(), csr)
+    }
+
+    /// Keeps only the entries for which `keep(value)` holds; shares the id maps.
+    pub fn filter_values(&self, keep: impl Fn(f32) -> bool) -> Self {
+        let m = &self.by_user;
+        let mut indptr = Vec::with_capacity(m.nrows() + 1);
+        let (mut indices, mut values) = (Vec::new(), Vec::new());
+        indptr.push(0);
+        for r in 0..m.nrows() {
+            let (cols, vals) = m.row(r);
+            for (&c, &v) in cols.iter().zip(vals) {
+                if keep(v) {
+                    indices.push(c);
+                    values.push(v);
+                }
+            }
+            indptr.push(indices.len());
+        }
+        let csr = Csr::from_raw(m.nrows(), m.ncols(), indptr, indices, values)
+            .expect("a subset of a valid matrix");
+        Self::from_parts(self.users.clone(), self.items.clone(), csr)
+    }
+
+    /// Heap bytes held by the matrices (the id maps are shared and not counted).
+    pub fn heap_bytes(&self) -> usize {
+        self.by_user.heap_bytes() + self.by_item.get().map_or(0, Csr::heap_bytes)
+    }
+}
+
+fn check_dims(n_users: usize, n_items: usize) -> Result<()> {
+    if n_users > MAX_IDS || n_items > MAX_IDS {
+        return Err(Error::Shape(format!(
+            "at most {MAX_IDS} users and items are supported, got {n_users} x {n_items}"
+        )));
+    }
+    Ok(())
+}
+
+/// Collects triples one at a time; [`build`](Self::build) sums duplicates.
+#[derive(Debug, Default)]
+pub struct InteractionsBuilder {
+    users: IdMap,
+    items: IdMap,
+    rows: Vec<u32>,
+    cols: Vec<u32>,
+    vals: Vec<f32>,
+    pushed: usize,
+}
+
+impl InteractionsBuilder {
+    /// An empty builder with fresh id maps.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Starts from existing id maps so that the result shares their index space (ids already
+    /// known keep their index; new ids are appended).
+    pub fn with_id_maps(users: &IdMap, items: &IdMap) -> Self {
+        InteractionsBuilder {
+            users: users.clone(),
+            items: items.clone(),
+            ..Self::default()
+        }
+    }
+
+    /// Adds one interaction. Errors name the 1-based position of the offending triple.
+    pub fn push(&mut self, user: impl Into<Id>, item: impl Into<Id>, value: f32) -> Result<()> {
+        self.pushed += 1;
+        check_value(self.pushed, value)?;
+        if self.users.len() >= MAX_IDS || self.items.len() >= MAX_IDS {
+            return Err(Error::InvalidInput {
+                row: self.pushed,
+                reason: format!("more than {MAX_IDS} distinct users or items"),
+            });
+        }
+        self.rows.push(self.users.insert(user.into()));
+        self.cols.push(self.items.insert(item.into()));
+        self.vals.push(value);
+        Ok(())
+    }
+
+    /// Number of triples pushed so far.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// True when nothing was pushed.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The finished matrix.
+    pub fn build(self) -> Interactions {
+        let csr = Csr::from_coo(
+            self.users.len(),
+            self.items.len(),
+            &self.rows,
+            &self.cols,
+            &self.vals,
+        );
+        Interactions::from_parts(Arc::new(self.users), Arc::new(self.items), csr)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duplicates_are_summed_and_ids_kept() {
+        let d = Interactions::from_triples([("u1", 10, 1.0), ("u2", 10, 1.0), ("u1", 10, 2.5)])
+            .unwrap();
+        assert_eq!(d.nnz(), 2);
+        let (items, vals) = d.user_row(&Id::from("u1")).unwrap();
+        assert_eq!(d.items().id(items[0]), Id::Int(10));
+        assert_eq!(vals, &[3.5]);
+        assert_eq!(d.by_item().row(0).0.len(), 2);
+    }
+
+    #[test]
+    fn bad_values_name_the_row() {
+        for bad in [f32::NAN, f32::INFINITY, -1.0] {
+            let err = Interactions::from_triples([(1, 1, 1.0), (2, 2, bad)]).unwrap_err();
+            match err {
+                Error::InvalidInput { row, .. } => assert_eq!(row, 2),
+                e => panic!("unexpected {e}"),
+            }
+        }
+    }
+
+    #[test]
+    fn index_arrays_are_checked() {
+        assert!(matches!(
+            Interactions::from_indices(2, 2, &[0, 2], &[0, 1], &[1.0, 1.0]),
+            Err(Error::InvalidInput { row: 2, .. })
+        ));
+        assert!(matches!(
+            Interactions::from_indices(2, 2, &[0], &[0, 1], &[1.0, 1.0]),
+            Err(Error::Shape(_))
+        ));
+        let d = Interactions::from_indices(3, 2, &[2, 0], &[1, 1], &[1.0, 4.0]).unwrap();
+        assert_eq!(d.user_row(&Id::Int(2)).unwrap().0, &[1]);
+        assert_eq!(d.users().heap_bytes(), 0);
+    }
+
+    #[test]
+    fn filter_and_map_share_id_space() {
+        let d = Interactions::from_triples([("a", "x", 1.0), ("a", "y", 5.0)]).unwrap();
+        let f = d.filter_values(|v| v >= 4.0);
+        assert_eq!(f.nnz(), 1);
+        assert!(Arc::ptr_eq(f.items(), d.items()));
+        let m = d.map_values(|v| v * 2.0);
+        assert_eq!(m.by_user().values(), &[2.0, 10.0]);
+    }
+}

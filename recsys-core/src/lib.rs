@@ -1,0 +1,41 @@
+//! # recsys-core
+//!
+//! Recommendation algorithms with no I/O dependencies: implicit-feedback ALS, a popularity
+//! baseline, ranking metrics, and versioned model persistence. Everything is parallel with rayon
+//! and deterministic for a given seed.
+//!
+//! ```
+//! use recsys_core::als::{AlsParams, ImplicitAls};
+//! use recsys_core::{Interactions, Recommender, RecommendOptions, Id};
+//!
+//! let data = Interactions::from_triples([(1, "a", 1.0), (1, "b", 3.0), (2, "b", 1.0), (2, "c", 1.0)])?;
+//! let mut als = ImplicitAls::new(AlsParams::new().factors(8).seed(42));
+//! als.fit(&data)?;
+//! let recs = als.recommend(&Id::Int(1), &data, 5, &RecommendOptions::default())?;
+//! assert_eq!(recs.len(), 1); // "c", the only item user 1 has not seen
+//! # Ok::<(), recsys_core::Error>(())
+//! ```
+
+pub mod als;
+mod confidence;
+mod error;
+pub mod eval;
+mod factors;
+mod ids;
+mod interactions;
+mod linalg;
+mod persist;
+mod popularity;
+mod recommender;
+mod rng;
+mod topk;
+
+pub use confidence::Confidence;
+pub use error::{Error, Result};
+pub use factors::Factors;
+pub use ids::{Id, IdMap};
+pub use interactions::{Csr, CsvOptions, Header, Interactions, InteractionsBuilder};
+pub use persist::Persist;
+pub use popularity::Popularity;
+pub use recommender::{ItemFilter, RecommendOptions, Recommender, Scored};
+pub use rng::SplitMix64;

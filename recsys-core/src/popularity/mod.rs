@@ -1,0 +1,159 @@
+//! The non-personalized baseline: items ranked by how many users interacted with them.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::ids::{Id, IdMap};
+use crate::interactions::Interactions;
+use crate::persist::Persist;
+use crate::recommender::{
+    ItemFilter, RecommendOptions, Recommender, ResolvedFilter, Scored, history_in_model_space,
+    require_item, to_scored,
+};
+
+/// Recommends the items with the most distinct users, the same list for everyone (minus what
+/// each user has seen). Unknown users get the plain popular list: this is the fallback for
+/// cold-start users.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Popularity {
+    state: Option<Ranked>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Ranked {
+    items: Arc<IdMap>,
+    /// Distinct users per item, by item index.
+    counts: Vec<f32>,
+    /// Item indices, most popular first (ties: lower index first).
+    order: Vec<u32>,
+}
+
+impl Popularity {
+    /// An unfitted model.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn ranked(&self) -> Result<&Ranked> {
+        self.state.as_ref().ok_or(Error::NotFitted("popularity"))
+    }
+
+    /// Distinct users of every item, in item index order.
+    pub fn counts(&self) -> Result<&[f32]> {
+        Ok(&self.ranked()?.counts)
+    }
+}
+
+impl Ranked {
+    /// The first `n` items of the popularity order that pass the filter and are not excluded.
+    fn top(&self, n: usize, filter: &ResolvedFilter, exclude: &[u32]) -> Vec<(u32, f32)> {
+        let allowed = |i: &u32| {
+            exclude.binary_search(i).is_err()
+                && filter
+                    .candidates
+                    .as_ref()
+                    .is_none_or(|c| c.binary_search(i).is_ok())
+        };
+        self.order
+            .iter()
+            .copied()
+            .filter(allowed)
+            .take(n)
+            .map(|i| (i, self.counts[i as usize]))
+            .collect()
+    }
+}
+
+impl Recommender for Popularity {
+    fn kind(&self) -> &'static str {
+        "popular"
+    }
+
+    fn fit(&mut self, data: &Interactions) -> Result<()> {
+        if data.nnz() == 0 {
+            return Err(Error::Shape(
+                "cannot fit on interactions with no entries".into(),
+            ));
+        }
+        let by_item = data.by_item();
+        let counts: Vec<f32> = (0..data.n_items())
+            .map(|i| by_item.row(i).0.len() as f32)
+            .collect();
+        let mut order: Vec<u32> = (0..data.n_items() as u32).collect();
+        order.sort_by(|&a, &b| {
+            counts[b as usize]
+                .total_cmp(&counts[a as usize])
+                .then(a.cmp(&b))
+        });
+        self.state = Some(Ranked {
+            items: data.items().clone(),
+            counts,
+            order,
+        });
+        Ok(())
+    }
+
+    fn is_fitted(&self) -> bool {
+        self.state.is_some()
+    }
+
+    fn item_ids(&self) -> Result<&IdMap> {
+        Ok(&self.ranked()?.items)
+    }
+
+    fn recommend_batch(
+        &self,
+        users: &[Id],
+        user_items: &Interactions,
+        n: usize,
+        options: &RecommendOptions,
+    ) -> Result<Vec<Vec<Scored>>> {
+        let st = self.ranked()?;
+        let filter = ResolvedFilter::new(&options.items, &st.items);
+        Ok(users
+            .iter()
+            .map(|user| {
+                let exclude = if options.filter_seen {
+                    filter.exclusions_with(&history_in_model_space(user, user_items, &st.items).0)
+                } else {
+                    filter.exclude.clone()
+                };
+                to_scored(st.top(n, &filter, &exclude), &st.items)
+            })
+            .collect())
+    }
+
+    /// Without item features, the items "similar" to any item are the most popular other items.
+    fn similar_items(&self, item: &Id, n: usize, filter: &ItemFilter) -> Result<Vec<Scored>> {
+        let st = self.ranked()?;
+        let i = require_item(&st.items, item)?;
+        let filter = ResolvedFilter::new(filter, &st.items);
+        let exclude = filter.exclusions_with(&[i]);
+        Ok(to_scored(st.top(n, &filter, &exclude), &st.items))
+    }
+}
+
+impl Persist for Popularity {
+    const KIND: &'static str = "popularity";
+    const VERSION: u32 = 1;
+
+    fn check_loaded(&self) -> Result<()> {
+        if let Some(st) = &self.state {
+            let n = st.items.len();
+            let mut seen = vec![false; n];
+            let permutation = st.order.len() == n
+                && st
+                    .order
+                    .iter()
+                    .all(|&i| (i as usize) < n && !std::mem::replace(&mut seen[i as usize], true));
+            if st.counts.len() != n || !permutation {
+                return Err(Error::CorruptModel(
+                    "popularity table disagrees with its item ids".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,168 @@
+//! The interface every recommender implements, and the options of a recommendation request.
+
+use crate::error::{Error, Result};
+use crate::ids::{Id, IdMap};
+use crate::interactions::Interactions;
+
+/// One recommended (or similar) item and its score; higher is better.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scored {
+    /// The caller's item id.
+    pub id: Id,
+    /// The model's score (dot product for ALS, cosine for similarity, count for popularity).
+    pub score: f32,
+}
+
+/// Restricts which items a request may return.
+#[derive(Clone, Debug, Default)]
+pub struct ItemFilter {
+    /// Never return these items (ids unknown to the model are ignored: it cannot return them).
+    pub exclude: Vec<Id>,
+    /// When set, return only items from this list. Items the model has never seen are skipped,
+    /// since it has nothing to score them with.
+    pub candidates: Option<Vec<Id>>,
+}
+
+/// Options of [`Recommender::recommend`].
+#[derive(Clone, Debug)]
+pub struct RecommendOptions {
+    /// Leave out items the user already interacted with in `user_items` (default true).
+    pub filter_seen: bool,
+    /// Compute the user's vector from `user_items` instead of the trained one (fold-in): for
+    /// users the model has never seen, or whose history changed since training (default false).
+    pub recalculate_user: bool,
+    /// Items to leave out or to choose from.
+    pub items: ItemFilter,
+}
+
+impl Default for RecommendOptions {
+    fn default() -> Self {
+        RecommendOptions {
+            filter_seen: true,
+            recalculate_user: false,
+            items: ItemFilter::default(),
+        }
+    }
+}
+
+/// A model that ranks items for users.
+///
+/// `user_items` plays the role it has in `implicit`: the users' current interactions, used to
+/// filter already-seen items and for fold-in. It may be the training data or a newer matrix; ids
+/// are matched by value, so it need not share the model's index space.
+pub trait Recommender: Send + Sync {
+    /// Short name of the model kind (`"als"`, `"popular"`).
+    fn kind(&self) -> &'static str;
+
+    /// Trains on `data`, replacing any previous fit.
+    fn fit(&mut self, data: &Interactions) -> Result<()>;
+
+    /// Whether [`fit`](Self::fit) has succeeded.
+    fn is_fitted(&self) -> bool;
+
+    /// The items the model can recommend, or `NotFitted`.
+    fn item_ids(&self) -> Result<&IdMap>;
+
+    /// The best `n` items for each user, in order, best first.
+    fn recommend_batch(
+        &self,
+        users: &[Id],
+        user_items: &Interactions,
+        n: usize,
+        options: &RecommendOptions,
+    ) -> Result<Vec<Vec<Scored>>>;
+
+    /// The best `n` items for one user, best first.
+    fn recommend(
+        &self,
+        user: &Id,
+        user_items: &Interactions,
+        n: usize,
+        options: &RecommendOptions,
+    ) -> Result<Vec<Scored>> {
+        let mut lists = self.recommend_batch(std::slice::from_ref(user), user_items, n, options)?;
+        Ok(lists.pop().unwrap_or_default())
+    }
+
+    /// The `n` items most similar to `item`, best first. Factor models include `item` itself
+    /// (cosine 1) as `implicit` does; exclude it through `filter` if unwanted.
+    fn similar_items(&self, item: &Id, n: usize, filter: &ItemFilter) -> Result<Vec<Scored>>;
+}
+
+/// An [`ItemFilter`] translated into a model's dense item indices.
+pub(crate) struct ResolvedFilter {
+    /// Sorted, unique.
+    pub exclude: Vec<u32>,
+    /// Sorted, unique; `None` means all items.
+    pub candidates: Option<Vec<u32>>,
+}
+
+impl ResolvedFilter {
+    pub(crate) fn new(filter: &ItemFilter, items: &IdMap) -> Self {
+        let resolve = |ids: &[Id]| {
+            let mut v: Vec<u32> = ids.iter().filter_map(|id| items.index(id)).collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        ResolvedFilter {
+            exclude: resolve(&filter.exclude),
+            candidates: filter.candidates.as_deref().map(resolve),
+        }
+    }
+
+    /// This filter's exclusions merged with `seen` (sorted), sorted and unique.
+    pub(crate) fn exclusions_with(&self, seen: &[u32]) -> Vec<u32> {
+        let mut out = Vec::with_capacity(self.exclude.len() + seen.len());
+        out.extend_from_slice(&self.exclude);
+        out.extend_from_slice(seen);
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+/// The user's items in `user_items`, as the model's item indices (sorted) with their values.
+/// Items unknown to the model are dropped. Empty when the user has no row.
+pub(crate) fn history_in_model_space(
+    user: &Id,
+    user_items: &Interactions,
+    model_items: &IdMap,
+) -> (Vec<u32>, Vec<f32>) {
+    let Some((cols, vals)) = user_items.user_row(user) else {
+        return (Vec::new(), Vec::new());
+    };
+    let shared = user_items.items().as_ref().same_index_space(model_items);
+    let mut pairs: Vec<(u32, f32)> = cols
+        .iter()
+        .zip(vals)
+        .filter_map(|(&c, &v)| {
+            if shared {
+                Some((c, v))
+            } else {
+                model_items.index(&user_items.items().id(c)).map(|m| (m, v))
+            }
+        })
+        .collect();
+    if !shared {
+        pairs.sort_unstable_by_key(|p| p.0);
+    }
+    pairs.into_iter().unzip()
+}
+
+/// Converts `(index, score)` pairs into the caller's ids.
+pub(crate) fn to_scored(pairs: Vec<(u32, f32)>, items: &IdMap) -> Vec<Scored> {
+    pairs
+        .into_iter()
+        .map(|(i, score)| Scored {
+            id: items.id(i),
+            score,
+        })
+        .collect()
+}
+
+pub(crate) fn require_item(items: &IdMap, item: &Id) -> Result<u32> {
+    items
+        .index(item)
+        .ok_or_else(|| Error::UnknownItem(item.clone()))
+}
