@@ -73,7 +73,7 @@ impl Factors {
     pub fn norms(&self) -> Vec<f32> {
         self.data
             .par_chunks(self.dim.max(1))
-            .map(|r| row_norm(r))
+            .map(row_norm)
             .collect()
     }
     /// Heap bytes held.

@@ -75,7 +75,7 @@ pub trait Persist: Serialize + DeserializeOwned {
     }
 }
 
-fn to_bytes<M: Persist + ?Sized>(model: &M) -> Result<Vec<u8>> {
+fn to_bytes<M: Persist>(model: &M) -> Result<Vec<u8>> {
     let payload = postcard::to_allocvec(model)
         .map_err(|e| Error::CorruptModel(format!("cannot encode model: {e}")))?;
     let kind = M::KIND.as_bytes();

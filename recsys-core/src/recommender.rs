@@ -72,7 +72,9 @@ pub trait Recommender: Send + Sync {
         options: &RecommendOptions,
     ) -> Result<Vec<Vec<Scored>>>;
 
-    /// The best `n` items for one user, best first.
+    /// The best `n` items for one user, best first. Agrees with
+    /// [`recommend_batch`](Self::recommend_batch) up to float rounding (a batch is scored as
+    /// one matrix product).
     fn recommend(
         &self,
         user: &Id,

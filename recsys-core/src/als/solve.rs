@@ -66,7 +66,7 @@ fn cg_row<const FMA: bool>(
             }
         }
         let p_ap = dot::<FMA>(p, ap);
-        if !(p_ap > 0.0) {
+        if p_ap <= 0.0 || p_ap.is_nan() {
             break;
         }
         let alpha = rs_old / p_ap;

@@ -68,13 +68,13 @@ pub fn ranking_metrics_at_k(
             pr_div += cutoff as f64;
             let idcg: f64 = cg[..cutoff].iter().sum();
             let (mut hit, mut miss, mut ap, mut user_auc) = (0f64, 0f64, 0f64, 0f64);
-            for j in 0..k {
+            for (j, &gain) in cg.iter().enumerate() {
                 match list.get(j) {
                     Some(s) if likes.contains(&s.id) => {
                         relevant += 1.0;
                         hit += 1.0;
                         ap += hit / (j + 1) as f64;
-                        ndcg += cg[j] / idcg;
+                        ndcg += gain / idcg;
                     }
                     _ => {
                         miss += 1.0;

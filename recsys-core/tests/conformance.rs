@@ -1,0 +1,169 @@
+//! The suite every `Recommender` implementation runs.
+
+mod common;
+
+use std::collections::HashSet;
+
+use recsys_core::als::{AlsParams, ImplicitAls};
+use recsys_core::{
+    Error, Id, Interactions, ItemFilter, Persist, Popularity, RecommendOptions, Recommender,
+};
+
+fn assert_send_sync<T: Send + Sync>() {}
+
+fn seen(data: &Interactions, user: &Id) -> HashSet<Id> {
+    let (cols, _) = data.user_row(user).unwrap();
+    cols.iter().map(|&c| data.items().id(c)).collect()
+}
+
+fn check_list(list: &[recsys_core::Scored], known: &recsys_core::IdMap) {
+    for w in list.windows(2) {
+        assert!(
+            w[0].score >= w[1].score,
+            "scores must be non-increasing: {list:?}"
+        );
+    }
+    let unique: HashSet<&Id> = list.iter().map(|s| &s.id).collect();
+    assert_eq!(unique.len(), list.len(), "duplicate items in {list:?}");
+    assert!(
+        list.iter()
+            .all(|s| known.index(&s.id).is_some() && s.score.is_finite())
+    );
+}
+
+fn conformance<R: Recommender + Persist>(make: impl Fn() -> R) {
+    assert_send_sync::<R>();
+    let data = common::planted(120, 60, 3, 12, 11);
+    let user = Id::from("u5");
+    let opts = RecommendOptions::default();
+
+    // unfitted
+    let unfitted = make();
+    assert!(!unfitted.is_fitted());
+    assert!(matches!(
+        unfitted.recommend(&user, &data, 5, &opts),
+        Err(Error::NotFitted(_))
+    ));
+    assert!(matches!(
+        unfitted.similar_items(&Id::from("i1"), 5, &ItemFilter::default()),
+        Err(Error::NotFitted(_))
+    ));
+    assert!(matches!(unfitted.item_ids(), Err(Error::NotFitted(_))));
+
+    // empty data
+    let mut m = make();
+    let empty = Interactions::from_triples(Vec::<(i64, i64, f32)>::new()).unwrap();
+    assert!(m.fit(&empty).is_err(), "{} fitted on no data", m.kind());
+    assert!(!m.is_fitted());
+
+    let mut m = make();
+    m.fit(&data).unwrap();
+    assert!(m.is_fitted());
+    let items = m.item_ids().unwrap().clone();
+    assert_eq!(items.len(), data.n_items());
+
+    // plain recommend: n items, sorted, unseen
+    let recs = m.recommend(&user, &data, 10, &opts).unwrap();
+    assert_eq!(recs.len(), 10);
+    check_list(&recs, &items);
+    let seen_items = seen(&data, &user);
+    assert!(recs.iter().all(|s| !seen_items.contains(&s.id)));
+
+    // n beyond the catalog: everything unseen, once
+    let all = m.recommend(&user, &data, 1000, &opts).unwrap();
+    check_list(&all, &items);
+    assert_eq!(all.len(), data.n_items() - seen_items.len());
+    assert!(m.recommend(&user, &data, 0, &opts).unwrap().is_empty());
+
+    // exclusions and candidates
+    let excluded: Vec<Id> = recs[..3].iter().map(|s| s.id.clone()).collect();
+    let o = RecommendOptions {
+        items: ItemFilter {
+            exclude: excluded.clone(),
+            candidates: None,
+        },
+        ..RecommendOptions::default()
+    };
+    let r = m.recommend(&user, &data, 10, &o).unwrap();
+    assert!(r.iter().all(|s| !excluded.contains(&s.id)));
+    assert_eq!(r[0], recs[3]);
+    let cands: Vec<Id> = vec![
+        Id::from("i1"),
+        Id::from("i2"),
+        Id::from("i3"),
+        Id::from("not-an-item"),
+    ];
+    let o = RecommendOptions {
+        filter_seen: false,
+        items: ItemFilter {
+            exclude: vec![],
+            candidates: Some(cands.clone()),
+        },
+        ..RecommendOptions::default()
+    };
+    let r = m.recommend(&user, &data, 10, &o).unwrap();
+    assert_eq!(r.len(), 3);
+    assert!(r.iter().all(|s| cands.contains(&s.id)));
+
+    // without the seen filter, seen items may come back and the list is full
+    let o = RecommendOptions {
+        filter_seen: false,
+        ..RecommendOptions::default()
+    };
+    assert_eq!(
+        m.recommend(&user, &data, data.n_items(), &o).unwrap().len(),
+        data.n_items()
+    );
+
+    // batch equals singles (up to float rounding: a batch is scored as one matrix product)
+    let users: Vec<Id> = (0..100).map(|u| Id::from(format!("u{u}"))).collect();
+    let batch = m.recommend_batch(&users, &data, 7, &opts).unwrap();
+    assert_eq!(batch.len(), users.len());
+    for (u, list) in users.iter().zip(&batch) {
+        let single = m.recommend(u, &data, 7, &opts).unwrap();
+        let ids = |l: &[recsys_core::Scored]| l.iter().map(|s| s.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(list), ids(&single));
+        for (a, b) in list.iter().zip(&single) {
+            assert!(
+                (a.score - b.score).abs() <= 1e-5 * (1.0 + a.score.abs()),
+                "{a:?} vs {b:?}"
+            );
+        }
+    }
+
+    // unknown users: an error that names them, or (non-personalized models) a full list
+    match m.recommend(&Id::from("nobody"), &data, 5, &opts) {
+        Err(Error::UnknownUser(id)) => assert_eq!(id, Id::from("nobody")),
+        Ok(list) => assert_eq!(list.len(), 5),
+        Err(e) => panic!("unexpected error {e}"),
+    }
+
+    // similar items
+    let sim = m
+        .similar_items(&Id::from("i4"), 5, &ItemFilter::default())
+        .unwrap();
+    assert_eq!(sim.len(), 5);
+    check_list(&sim, &items);
+    let e = m
+        .similar_items(&Id::from("nope"), 5, &ItemFilter::default())
+        .unwrap_err();
+    assert_eq!(e.to_string(), "item id 'nope' is unknown to this model");
+
+    // persistence keeps behaviour
+    let back = R::from_bytes(&m.to_bytes().unwrap()).unwrap();
+    assert_eq!(
+        back.recommend_batch(&users, &data, 7, &opts).unwrap(),
+        batch
+    );
+    assert!(R::from_bytes(&unfitted.to_bytes().unwrap()).is_ok());
+}
+
+#[test]
+fn implicit_als_conforms() {
+    conformance(|| ImplicitAls::new(AlsParams::new().factors(8).iterations(6).seed(3)));
+}
+
+#[test]
+fn popularity_conforms() {
+    conformance(Popularity::new);
+}
