@@ -12,12 +12,17 @@ use std::time::Instant;
 
 use recsys_core::als::{AlsParams, ImplicitAls};
 use recsys_core::eval::{RankingMetrics, ranking_metrics_at_k, train_test_split};
-use recsys_core::{CsvOptions, Id, Interactions, ItemFilter, Popularity, RecommendOptions, Recommender};
+use recsys_core::{
+    CsvOptions, Id, Interactions, ItemFilter, Popularity, RecommendOptions, Recommender,
+};
 
 const K: usize = 10;
 
 fn main() -> ExitCode {
-    let dir = std::env::args().nth(1).map(PathBuf::from).unwrap_or_else(|| PathBuf::from("data/ml-100k"));
+    let dir = std::env::args()
+        .nth(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("data/ml-100k"));
     match run(&dir) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -61,9 +66,15 @@ fn run(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
         min_value: Some(4.0),
         ..CsvOptions::tsv()
     };
-    let data = Interactions::from_csv_path(dir.join("ml-100k.inter"), &options)?.map_values(|_| 1.0);
+    let data =
+        Interactions::from_csv_path(dir.join("ml-100k.inter"), &options)?.map_values(|_| 1.0);
     let titles = titles(&dir.join("ml-100k.item"))?;
-    let name = |id: &Id| titles.get(id).cloned().unwrap_or_else(|| format!("item {id}"));
+    let name = |id: &Id| {
+        titles
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| format!("item {id}"))
+    };
     println!(
         "MovieLens-100K: {} users x {} movies, {} positive ratings (>= 4)",
         data.n_users(),
@@ -81,24 +92,48 @@ fn run(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let mut als = ImplicitAls::new(params);
     let start = Instant::now();
     als.fit(&train)?;
-    println!("ALS (64 factors, regularization 20, alpha 2, 15 iterations) fitted in {:.2?}", start.elapsed());
+    println!(
+        "ALS (64 factors, regularization 20, alpha 2, 15 iterations) fitted in {:.2?}",
+        start.elapsed()
+    );
     let mut popular = Popularity::new();
     popular.fit(&train)?;
 
     let als_metrics = ranking_metrics_at_k(&als, &train, &test, K)?;
     let popular_metrics = ranking_metrics_at_k(&popular, &train, &test, K)?;
-    println!("\n{K}-item lists on a seeded 80/20 split ({} test users):", als_metrics.users);
-    println!("{:<12} {:>8} {:>8} {:>8} {:>8} {:>10}", "model", "P@10", "MAP@10", "NDCG@10", "AUC@10", "coverage");
+    println!(
+        "\n{K}-item lists on a seeded 80/20 split ({} test users):",
+        als_metrics.users
+    );
+    println!(
+        "{:<12} {:>8} {:>8} {:>8} {:>8} {:>10}",
+        "model", "P@10", "MAP@10", "NDCG@10", "AUC@10", "coverage"
+    );
     row("ALS", &als_metrics);
     row("popularity", &popular_metrics);
 
     // Final model on all the data for the examples below.
     als.fit(&data)?;
     for user in [Id::Int(1), Id::Int(200), Id::Int(900)] {
-        let Some((liked, _)) = data.user_row(&user) else { continue };
-        println!("\nuser {user} liked {} movies, e.g. {}", liked.len(), name(&data.items().id(liked[0])));
-        for (rank, rec) in als.recommend(&user, &data, 5, &RecommendOptions::default())?.iter().enumerate() {
-            println!("  {}. {:<55} score {:.3}", rank + 1, name(&rec.id), rec.score);
+        let Some((liked, _)) = data.user_row(&user) else {
+            continue;
+        };
+        println!(
+            "\nuser {user} liked {} movies, e.g. {}",
+            liked.len(),
+            name(&data.items().id(liked[0]))
+        );
+        for (rank, rec) in als
+            .recommend(&user, &data, 5, &RecommendOptions::default())?
+            .iter()
+            .enumerate()
+        {
+            println!(
+                "  {}. {:<55} score {:.3}",
+                rank + 1,
+                name(&rec.id),
+                rec.score
+            );
         }
     }
     let toy_story = Id::Int(1);

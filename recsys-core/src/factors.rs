@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::linalg::{self, dispatch_fma};
 use crate::rng::SplitMix64;
-use crate::topk::top_k;
+use crate::topk::{top_k, top_k_dense};
 
 /// A row-major `rows x dim` f32 matrix: one latent vector per user or item.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -163,18 +163,17 @@ pub(crate) fn top_k_by_dot(
             (0..rows)
                 .map(|r| {
                     let scores = &mut buf[r * n_items..(r + 1) * n_items];
+                    if let Some(sc) = sel.item_scale {
+                        for (s, c) in scores.iter_mut().zip(sc) {
+                            *s *= c;
+                        }
+                    }
                     for &i in &sel.exclude[b * QUERY_BLOCK + r] {
                         if let Some(s) = scores.get_mut(i as usize) {
                             *s = f32::NEG_INFINITY;
                         }
                     }
-                    top_k(
-                        scores
-                            .iter()
-                            .enumerate()
-                            .map(|(i, &s)| (i as u32, scale(i as u32, s))),
-                        k,
-                    )
+                    top_k_dense(scores, k)
                 })
                 .collect::<Vec<_>>()
         })

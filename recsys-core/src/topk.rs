@@ -25,37 +25,91 @@ impl Ord for Kept {
     }
 }
 
+/// Keeps the `k` best candidates offered to it.
+struct TopK {
+    k: usize,
+    heap: BinaryHeap<Kept>,
+    /// The worst kept score once `k` are kept; `-inf` before.
+    worst: f32,
+}
+
+impl TopK {
+    fn new(k: usize) -> Self {
+        TopK {
+            k,
+            heap: BinaryHeap::with_capacity(k + 1),
+            worst: f32::NEG_INFINITY,
+        }
+    }
+
+    fn is_full(&self) -> bool {
+        self.heap.len() == self.k
+    }
+
+    #[inline]
+    fn offer(&mut self, i: u32, s: f32) {
+        if s.is_nan() || s == f32::NEG_INFINITY {
+            return;
+        }
+        if self.heap.len() < self.k {
+            self.heap.push(Kept(s, i));
+            if self.is_full() {
+                self.worst = self.heap.peek().map_or(self.worst, |w| w.0);
+            }
+        } else if s >= self.worst {
+            let cand = Kept(s, i);
+            let mut top = self.heap.peek_mut().expect("heap holds k > 0 entries");
+            if cand < *top {
+                *top = cand;
+                drop(top);
+                self.worst = self.heap.peek().map_or(self.worst, |w| w.0);
+            }
+        }
+    }
+
+    fn into_sorted(self) -> Vec<(u32, f32)> {
+        self.heap
+            .into_sorted_vec()
+            .into_iter()
+            .map(|Kept(s, i)| (i, s))
+            .collect()
+    }
+}
+
 /// The `k` best `(index, score)` pairs, best first. Candidates with a NaN or `-inf` score are
 /// never selected (`-inf` marks an excluded item).
 pub(crate) fn top_k(candidates: impl Iterator<Item = (u32, f32)>, k: usize) -> Vec<(u32, f32)> {
     if k == 0 {
         return Vec::new();
     }
-    let mut heap: BinaryHeap<Kept> = BinaryHeap::with_capacity(k + 1);
-    let mut worst = f32::NEG_INFINITY;
+    let mut top = TopK::new(k);
     for (i, s) in candidates {
-        if s.is_nan() || s == f32::NEG_INFINITY {
+        top.offer(i, s);
+    }
+    top.into_sorted()
+}
+
+/// Scores per block of [`top_k_dense`]'s skip test.
+const BLOCK: usize = 32;
+
+/// [`top_k`] over `scores[i]` for every index `i`. Once `k` are kept, a whole block whose maximum
+/// cannot beat the worst kept score is skipped after one vectorized max, so the usual cost is a
+/// single streaming pass.
+pub(crate) fn top_k_dense(scores: &[f32], k: usize) -> Vec<(u32, f32)> {
+    if k == 0 {
+        return Vec::new();
+    }
+    let mut top = TopK::new(k);
+    for (b, block) in scores.chunks(BLOCK).enumerate() {
+        // Later indices lose ties, so a block whose max only equals the worst cannot enter.
+        if top.is_full() && block.iter().fold(f32::NEG_INFINITY, |m, &s| m.max(s)) <= top.worst {
             continue;
         }
-        if heap.len() < k {
-            heap.push(Kept(s, i));
-            if heap.len() == k {
-                worst = heap.peek().map_or(worst, |w| w.0);
-            }
-        } else if s >= worst {
-            let cand = Kept(s, i);
-            let mut top = heap.peek_mut().expect("heap holds k > 0 entries");
-            if cand < *top {
-                *top = cand;
-                drop(top);
-                worst = heap.peek().map_or(worst, |w| w.0);
-            }
+        for (j, &s) in block.iter().enumerate() {
+            top.offer((b * BLOCK + j) as u32, s);
         }
     }
-    heap.into_sorted_vec()
-        .into_iter()
-        .map(|Kept(s, i)| (i, s))
-        .collect()
+    top.into_sorted()
 }
 
 #[cfg(test)]
@@ -84,6 +138,22 @@ mod tests {
             all.truncate(k);
             assert_eq!(got, all);
         }
+        for k in [1, 5, 100, 2000] {
+            let dense = top_k_dense(&scores, k);
+            let iter = top_k(
+                scores
+                    .iter()
+                    .copied()
+                    .enumerate()
+                    .map(|(i, s)| (i as u32, s)),
+                k,
+            );
+            assert_eq!(dense, iter);
+        }
+        let mut rising: Vec<f32> = (0..500).map(|i| i as f32).collect();
+        rising[3] = f32::NAN;
+        rising[499] = f32::NEG_INFINITY;
+        assert_eq!(top_k_dense(&rising, 2), vec![(498, 498.0), (497, 497.0)]);
         let got = top_k(
             [(0, f32::NEG_INFINITY), (1, f32::NAN), (2, -5.0)].into_iter(),
             3,

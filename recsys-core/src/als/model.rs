@@ -211,9 +211,15 @@ impl ImplicitAls {
         };
         let dim = other.dim();
         let mut x = vec![0f32; dim];
-        let mut a = vec![0f32; dim * dim];
-        solve::exact_row_dispatch(&mut x, other, gram, &RowData { cols, conf: &conf }, &mut a)
-            .map_err(|p| Error::NotPositiveDefinite(format!("fold-in, pivot {p}")))?;
+        let mut scratch = solve::Scratch::default();
+        solve::exact_row_dispatch(
+            &mut x,
+            other,
+            gram,
+            &RowData { cols, conf: &conf },
+            &mut scratch,
+        )
+        .map_err(|p| Error::NotPositiveDefinite(format!("fold-in, pivot {p}")))?;
         Ok(x)
     }
 
