@@ -29,14 +29,14 @@ from implicit.evaluation import ranking_metrics_at_k, train_test_split
 
 
 def power_law(n_users, n_items, nnz, seed):
-    """Power-law users x items with planted taste clusters (about nnz distinct pairs): item
+    """Power-law users x items with planted taste clusters (exactly nnz distinct pairs): item
     popularity ~ 1/(rank+10)^0.9, log-normal user activity, 70% of picks in the user's cluster,
     values are counts 1..4."""
     clusters = 20
     rng = np.random.default_rng(seed)
     weights = 1.0 / (np.arange(n_items) + 10.0) ** 0.9
     activity = rng.lognormal(0.0, 1.0, n_users)
-    counts = np.maximum(1, np.round(activity / activity.sum() * nnz * 1.21)).astype(np.int64)
+    counts = np.maximum(1, np.round(activity / activity.sum() * nnz * 1.3)).astype(np.int64)
     users = np.repeat(np.arange(n_users), counts)
     items = np.empty(len(users), dtype=np.int64)
     in_cluster = rng.random(len(users)) < 0.7
@@ -51,6 +51,10 @@ def power_law(n_users, n_items, nnz, seed):
     values = 1.0 + rng.integers(0, 4, len(users)).astype(np.float32)
     m = sp.coo_matrix((values, (users, items)), shape=(n_users, n_items)).tocsr()
     m.sum_duplicates()
+    # drawn with replacement, so a few too many distinct pairs: drop random ones down to nnz
+    coo = m.tocoo()
+    keep = np.sort(rng.choice(coo.nnz, size=min(nnz, coo.nnz), replace=False))
+    m = sp.coo_matrix((coo.data[keep], (coo.row[keep], coo.col[keep])), shape=m.shape).tocsr()
     return m.astype(np.float32)
 
 

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::linalg::{self, dispatch_fma};
 use crate::rng::SplitMix64;
-use crate::topk::{top_k, top_k_dense};
+use crate::topk::{TopK, top_k};
 
 /// A row-major `rows x dim` f32 matrix: one latent vector per user or item.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -104,8 +104,11 @@ pub(crate) struct Selection<'a> {
     pub item_scale: Option<&'a [f32]>,
 }
 
-/// Queries per block of the batched product: 64 x 20k items of scores is 5 MB, cache-friendly.
-const QUERY_BLOCK: usize = 64;
+/// Queries per block of the batched product, and items per chunk of it: a block's scores for one
+/// chunk (128 x 1024 floats, 512 KB) stay in L2 between the product and the top-k pass, and each
+/// chunk of item vectors is packed for the product once per 128 queries.
+const QUERY_BLOCK: usize = 128;
+const ITEM_CHUNK: usize = 1024;
 
 dispatch_fma!(fn dot_dispatch(a: &[f32], b: &[f32]) -> f32 => dot_body);
 #[inline(always)]
@@ -143,39 +146,42 @@ pub(crate) fn top_k_by_dot(
             .collect();
     }
     let n_items = items.rows;
-    let item_mat = MatRef::from_row_major_slice(&items.data, n_items, dim);
     queries
         .par_chunks(QUERY_BLOCK * dim)
         .enumerate()
         .map_init(Vec::new, |buf: &mut Vec<f32>, (b, block)| {
             let rows = block.len() / dim;
-            buf.resize(rows * n_items, 0.0);
             let q = MatRef::from_row_major_slice(block, rows, dim);
-            let dst = MatMut::from_row_major_slice_mut(&mut buf[..rows * n_items], rows, n_items);
-            matmul(
-                dst,
-                Accum::Replace,
-                q,
-                item_mat.transpose(),
-                1.0f32,
-                Par::Seq,
-            );
-            (0..rows)
-                .map(|r| {
-                    let scores = &mut buf[r * n_items..(r + 1) * n_items];
+            let exclude = &sel.exclude[b * QUERY_BLOCK..b * QUERY_BLOCK + rows];
+            let mut tops: Vec<TopK> = (0..rows).map(|_| TopK::new(k)).collect();
+            // position of each query in its sorted exclusion list
+            let mut next_excluded = vec![0usize; rows];
+            for start in (0..n_items).step_by(ITEM_CHUNK) {
+                let len = ITEM_CHUNK.min(n_items - start);
+                let chunk = MatRef::from_row_major_slice(
+                    &items.data[start * dim..(start + len) * dim],
+                    len,
+                    dim,
+                );
+                buf.resize(rows * len, 0.0);
+                let dst = MatMut::from_row_major_slice_mut(&mut buf[..rows * len], rows, len);
+                matmul(dst, Accum::Replace, q, chunk.transpose(), 1.0f32, Par::Seq);
+                for (r, scores) in buf[..rows * len].chunks_exact_mut(len).enumerate() {
                     if let Some(sc) = sel.item_scale {
-                        for (s, c) in scores.iter_mut().zip(sc) {
+                        for (s, c) in scores.iter_mut().zip(&sc[start..start + len]) {
                             *s *= c;
                         }
                     }
-                    for &i in &sel.exclude[b * QUERY_BLOCK + r] {
-                        if let Some(s) = scores.get_mut(i as usize) {
-                            *s = f32::NEG_INFINITY;
-                        }
+                    let ex = &exclude[r];
+                    let at = &mut next_excluded[r];
+                    while *at < ex.len() && (ex[*at] as usize) < start + len {
+                        scores[ex[*at] as usize - start] = f32::NEG_INFINITY;
+                        *at += 1;
                     }
-                    top_k_dense(scores, k)
-                })
-                .collect::<Vec<_>>()
+                    tops[r].offer_dense(start, scores);
+                }
+            }
+            tops.into_iter().map(TopK::into_sorted).collect::<Vec<_>>()
         })
         .flatten_iter()
         .collect()

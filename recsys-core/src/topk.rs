@@ -3,6 +3,8 @@
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
+use crate::linalg::dispatch_fma;
+
 /// A kept candidate, ordered so that the heap's top is the worst kept one: lower score is
 /// "greater", and among equal scores the higher index is (so ties resolve to lower indices).
 #[derive(Clone, Copy)]
@@ -26,7 +28,7 @@ impl Ord for Kept {
 }
 
 /// Keeps the `k` best candidates offered to it.
-struct TopK {
+pub(crate) struct TopK {
     k: usize,
     heap: BinaryHeap<Kept>,
     /// The worst kept score once `k` are kept; `-inf` before.
@@ -34,7 +36,7 @@ struct TopK {
 }
 
 impl TopK {
-    fn new(k: usize) -> Self {
+    pub(crate) fn new(k: usize) -> Self {
         TopK {
             k,
             heap: BinaryHeap::with_capacity(k + 1),
@@ -48,7 +50,7 @@ impl TopK {
 
     #[inline]
     fn offer(&mut self, i: u32, s: f32) {
-        if s.is_nan() || s == f32::NEG_INFINITY {
+        if s.is_nan() || s == f32::NEG_INFINITY || self.k == 0 {
             return;
         }
         if self.heap.len() < self.k {
@@ -67,7 +69,15 @@ impl TopK {
         }
     }
 
-    fn into_sorted(self) -> Vec<(u32, f32)> {
+    /// Offers `scores[j]` as index `offset + j` for every `j`. Once `k` are kept, a whole block
+    /// whose maximum cannot beat the worst kept score is skipped after one vectorized max, so the
+    /// usual cost is a single streaming pass.
+    pub(crate) fn offer_dense(&mut self, offset: usize, scores: &[f32]) {
+        offer_dense_dispatch(self, offset, scores)
+    }
+
+    /// The kept candidates, best first.
+    pub(crate) fn into_sorted(self) -> Vec<(u32, f32)> {
         self.heap
             .into_sorted_vec()
             .into_iter()
@@ -89,26 +99,47 @@ pub(crate) fn top_k(candidates: impl Iterator<Item = (u32, f32)>, k: usize) -> V
     top.into_sorted()
 }
 
-/// Scores per block of [`top_k_dense`]'s skip test.
+/// Scores per block of [`TopK::offer_dense`]'s skip test.
 const BLOCK: usize = 32;
 
-/// [`top_k`] over `scores[i]` for every index `i`. Once `k` are kept, a whole block whose maximum
-/// cannot beat the worst kept score is skipped after one vectorized max, so the usual cost is a
-/// single streaming pass.
-pub(crate) fn top_k_dense(scores: &[f32], k: usize) -> Vec<(u32, f32)> {
-    if k == 0 {
-        return Vec::new();
-    }
-    let mut top = TopK::new(k);
+dispatch_fma!(fn offer_dense_dispatch(top: &mut TopK, offset: usize, scores: &[f32]) -> () => offer_dense_body);
+
+#[inline(always)]
+fn offer_dense_body<const FMA: bool>(top: &mut TopK, offset: usize, scores: &[f32]) {
     for (b, block) in scores.chunks(BLOCK).enumerate() {
         // Later indices lose ties, so a block whose max only equals the worst cannot enter.
-        if top.is_full() && block.iter().fold(f32::NEG_INFINITY, |m, &s| m.max(s)) <= top.worst {
+        if top.is_full() && block_max(block) <= top.worst {
             continue;
         }
         for (j, &s) in block.iter().enumerate() {
-            top.offer((b * BLOCK + j) as u32, s);
+            top.offer((offset + b * BLOCK + j) as u32, s);
         }
     }
+}
+
+/// The largest non-NaN value (`-inf` if none), in eight independent lanes so it vectorizes.
+#[inline(always)]
+fn block_max(block: &[f32]) -> f32 {
+    let pick = |a: f32, b: f32| if b > a { b } else { a };
+    let mut lanes = [f32::NEG_INFINITY; 8];
+    let chunks = block.chunks_exact(8);
+    let tail = chunks
+        .remainder()
+        .iter()
+        .fold(f32::NEG_INFINITY, |m, &v| pick(m, v));
+    for c in chunks {
+        for l in 0..8 {
+            lanes[l] = pick(lanes[l], c[l]);
+        }
+    }
+    lanes.iter().fold(tail, |m, &v| pick(m, v))
+}
+
+/// [`top_k`] over `scores[i]` for every index `i` (see [`TopK::offer_dense`]).
+#[cfg(test)]
+fn top_k_dense(scores: &[f32], k: usize) -> Vec<(u32, f32)> {
+    let mut top = TopK::new(k);
+    top.offer_dense(0, scores);
     top.into_sorted()
 }
 
@@ -160,5 +191,6 @@ mod tests {
         );
         assert_eq!(got, vec![(2, -5.0)]);
         assert!(top_k([(0, 1.0)].into_iter(), 0).is_empty());
+        assert!(top_k_dense(&[1.0, 2.0], 0).is_empty());
     }
 }
