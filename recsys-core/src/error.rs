@@ -36,6 +36,9 @@ pub enum Error {
     /// An item id the model has never seen.
     #[error("item id '{0}' is unknown to this model")]
     UnknownItem(Id),
+    /// Text gave no terms to build a vocabulary from.
+    #[error("empty vocabulary: {0}")]
+    EmptyVocabulary(&'static str),
     /// The model has not been fitted yet.
     #[error("this {0} model is not fitted yet: call fit first")]
     NotFitted(&'static str),

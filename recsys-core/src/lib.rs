@@ -18,6 +18,7 @@
 
 pub mod als;
 mod confidence;
+pub mod content;
 mod error;
 pub mod eval;
 mod factors;

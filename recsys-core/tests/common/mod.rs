@@ -1,6 +1,7 @@
 //! Synthetic data with planted structure, shared by the integration tests.
 #![allow(dead_code)]
 
+use recsys_core::content::Catalog;
 use recsys_core::{Interactions, InteractionsBuilder, SplitMix64};
 
 /// `n_users` x `n_items` interactions where user `u` belongs to taste group `u % groups` and item
@@ -29,6 +30,20 @@ pub fn planted(
         }
     }
     b.build()
+}
+
+/// Texts for the items of [`planted`]: item `i` (group `i % groups`) has a title of words of its
+/// group and a tag line mixing one group word with a shared word.
+pub fn planted_catalog(n_items: usize, groups: usize, seed: u64) -> Catalog {
+    let mut rng = SplitMix64::new(seed);
+    let mut c = Catalog::new(&["title", "tags"]);
+    for i in 0..n_items {
+        let g = i % groups;
+        let title: Vec<String> = (0..3).map(|_| format!("g{g}w{}", rng.below(6))).collect();
+        let tags = format!("g{g}w{} shared{}", rng.below(6), rng.below(3));
+        c.push(format!("i{i}"), &[title.join(" "), tags]).unwrap();
+    }
+    c
 }
 
 /// A temporary file path unique to this test process and `name`.

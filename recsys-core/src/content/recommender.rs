@@ -1,0 +1,439 @@
+//! Items described by text fields, compared by TF-IDF cosine: similar items (also for items
+//! nobody has bought yet), catalog search, and recommendations from the profile of the items a
+//! user chose.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::similarity::{accumulate, l2_normalized};
+use super::tfidf::{TfidfModel, TfidfParams};
+use crate::error::{Error, Result};
+use crate::ids::{Id, IdMap};
+use crate::interactions::{Csr, Interactions};
+use crate::persist::Persist;
+use crate::recommender::{
+    ItemFilter, RecommendOptions, Recommender, ResolvedFilter, Scored, history_in_model_space,
+    require_item, to_scored,
+};
+use crate::topk::{TopK, top_k};
+
+/// The text of every item, field by field (title, description, category, tags, ...).
+#[derive(Clone, Debug)]
+pub struct Catalog {
+    fields: Vec<String>,
+    ids: IdMap,
+    /// `texts[item][field]`
+    texts: Vec<Vec<String>>,
+}
+
+impl Catalog {
+    /// An empty catalog whose items will have these fields, in this order.
+    pub fn new<S: AsRef<str>>(fields: &[S]) -> Self {
+        Catalog {
+            fields: fields.iter().map(|f| f.as_ref().to_owned()).collect(),
+            ids: IdMap::new(),
+            texts: Vec::new(),
+        }
+    }
+
+    /// Adds an item with one text per field.
+    pub fn push<S: AsRef<str>>(&mut self, id: impl Into<Id>, texts: &[S]) -> Result<()> {
+        let id = id.into();
+        let row = self.texts.len() + 1;
+        if texts.len() != self.fields.len() {
+            return Err(Error::InvalidInput {
+                row,
+                reason: format!(
+                    "item '{id}' has {} texts for {} fields",
+                    texts.len(),
+                    self.fields.len()
+                ),
+            });
+        }
+        if self.ids.index(&id).is_some() {
+            return Err(Error::InvalidInput {
+                row,
+                reason: format!("item '{id}' is already in the catalog"),
+            });
+        }
+        self.ids.insert(id);
+        self.texts
+            .push(texts.iter().map(|t| t.as_ref().to_owned()).collect());
+        Ok(())
+    }
+
+    /// The field names.
+    pub fn fields(&self) -> &[String] {
+        &self.fields
+    }
+
+    /// Number of items.
+    pub fn len(&self) -> usize {
+        self.texts.len()
+    }
+
+    /// True when the catalog holds no item.
+    pub fn is_empty(&self) -> bool {
+        self.texts.is_empty()
+    }
+}
+
+/// Settings of [`ContentRecommender`].
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ContentParams {
+    /// The vectorizer settings, shared by every field.
+    pub tfidf: TfidfParams,
+    /// Weight of each field by name (fields not named weigh 1; 0 ignores a field).
+    pub field_weights: BTreeMap<String, f32>,
+}
+
+impl ContentParams {
+    /// Default vectorizer, every field weighing 1.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the weight of one field.
+    pub fn field_weight(mut self, field: &str, weight: f32) -> Self {
+        self.field_weights.insert(field.to_owned(), weight);
+        self
+    }
+
+    /// Sets the vectorizer settings.
+    pub fn tfidf(mut self, tfidf: TfidfParams) -> Self {
+        self.tfidf = tfidf;
+        self
+    }
+
+    /// Checks the settings against the catalog's fields; returns each field's weight.
+    fn weights(&self, fields: &[String]) -> Result<Vec<f32>> {
+        self.tfidf.validate()?;
+        for (name, &w) in &self.field_weights {
+            if !fields.contains(name) {
+                return Err(Error::param(
+                    "field_weights",
+                    "names of catalog fields",
+                    name,
+                ));
+            }
+            if !(w.is_finite() && w >= 0.0) {
+                return Err(Error::param(
+                    "field_weights",
+                    "finite weights >= 0",
+                    format!("{name} = {w}"),
+                ));
+            }
+        }
+        let weights: Vec<f32> = fields
+            .iter()
+            .map(|f| self.field_weights.get(f).copied().unwrap_or(1.0))
+            .collect();
+        if !weights.iter().any(|&w| w > 0.0) {
+            return Err(Error::param(
+                "field_weights",
+                "at least one weight > 0",
+                "all zero",
+            ));
+        }
+        Ok(weights)
+    }
+}
+
+/// Recommends by text similarity. [`fit`](Recommender::fit) indexes the catalog (the
+/// interactions are not needed: each request brings the user's history).
+///
+/// ```
+/// use recsys_core::content::{Catalog, ContentParams, ContentRecommender};
+/// use recsys_core::{Id, Interactions, ItemFilter, Recommender};
+///
+/// let mut catalog = Catalog::new(&["title", "tags"]);
+/// catalog.push("b1", &["Rust in Action", "programming systems"]).unwrap();
+/// catalog.push("b2", &["Programming Rust", "programming"]).unwrap();
+/// catalog.push("b3", &["Bread Baking", "cooking"]).unwrap();
+/// let mut model = ContentRecommender::new(ContentParams::new().field_weight("title", 2.0), catalog);
+/// model.fit(&Interactions::from_triples(Vec::<(i64, i64, f32)>::new()).unwrap()).unwrap();
+/// let hits = model.search("rust programming", 5).unwrap();
+/// assert_eq!(hits.len(), 2);
+/// ```
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ContentRecommender {
+    params: ContentParams,
+    #[serde(skip)]
+    catalog: Option<Arc<Catalog>>,
+    state: Option<ContentIndex>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct ContentIndex {
+    items: Arc<IdMap>,
+    /// One vectorizer per field with the field's weight.
+    fields: Vec<(TfidfModel, f32)>,
+    /// items x all fields' terms, rows L2-normalized.
+    matrix: Csr,
+    #[serde(skip)]
+    by_term: std::sync::OnceLock<Csr>,
+}
+
+impl ContentIndex {
+    fn by_term(&self) -> &Csr {
+        self.by_term.get_or_init(|| self.matrix.transpose())
+    }
+
+    /// The weighted, concatenated, L2-normalized vector of one text per field.
+    fn vectorize<S: AsRef<str> + Sync>(&self, texts: &[S]) -> (Vec<u32>, Vec<f32>) {
+        let (mut cols, mut vals) = (Vec::new(), Vec::new());
+        let mut offset = 0u32;
+        for ((model, w), text) in self.fields.iter().zip(texts) {
+            let m = model.transform(std::slice::from_ref(text));
+            let (c, v) = m.row(0);
+            cols.extend(c.iter().map(|c| c + offset));
+            vals.extend(v.iter().map(|v| v * w));
+            offset += model.vocabulary().len() as u32;
+        }
+        let norm = vals.iter().map(|v| v * v).sum::<f32>().sqrt();
+        if norm > 0.0 {
+            vals.iter_mut().for_each(|v| *v /= norm);
+        }
+        (cols, vals)
+    }
+
+    /// Cosine of every item with a unit query vector.
+    fn scores(&self, cols: &[u32], vals: &[f32]) -> Vec<f32> {
+        let n = self.items.len();
+        let mut scores = vec![0f32; n];
+        let mut seen = vec![false; n];
+        accumulate(
+            self.by_term(),
+            cols,
+            vals,
+            &mut scores,
+            &mut seen,
+            &mut Vec::new(),
+        );
+        scores
+    }
+
+    /// The user's profile: the sum of their items' vectors weighted by strength, normalized.
+    fn profile(&self, items: &[u32], strengths: &[f32]) -> (Vec<u32>, Vec<f32>) {
+        let mut acc: BTreeMap<u32, f32> = BTreeMap::new();
+        for (&i, &s) in items.iter().zip(strengths) {
+            let (c, v) = self.matrix.row(i as usize);
+            for (&c, &v) in c.iter().zip(v) {
+                *acc.entry(c).or_default() += s.max(f32::MIN_POSITIVE) * v;
+            }
+        }
+        let norm = acc.values().map(|v| v * v).sum::<f32>().sqrt();
+        acc.into_iter()
+            .map(|(c, v)| (c, if norm > 0.0 { v / norm } else { v }))
+            .unzip()
+    }
+
+    /// Best `n` items by `scores`, honouring exclusions (sorted) and candidates.
+    fn best(
+        &self,
+        mut scores: Vec<f32>,
+        n: usize,
+        exclude: &[u32],
+        candidates: Option<&[u32]>,
+    ) -> Vec<(u32, f32)> {
+        for &i in exclude {
+            scores[i as usize] = f32::NEG_INFINITY;
+        }
+        match candidates {
+            Some(c) => top_k(c.iter().map(|&i| (i, scores[i as usize])), n),
+            None => {
+                let mut top = TopK::new(n);
+                top.offer_dense(0, &scores);
+                top.into_sorted()
+            }
+        }
+    }
+}
+
+impl ContentRecommender {
+    /// An unfitted recommender over `catalog`.
+    pub fn new(params: ContentParams, catalog: Catalog) -> Self {
+        ContentRecommender {
+            params,
+            catalog: Some(Arc::new(catalog)),
+            state: None,
+        }
+    }
+
+    /// Replaces the catalog (refit to use it).
+    pub fn set_catalog(&mut self, catalog: Catalog) {
+        self.catalog = Some(Arc::new(catalog));
+    }
+
+    fn index(&self) -> Result<&ContentIndex> {
+        self.state.as_ref().ok_or(Error::NotFitted("content"))
+    }
+
+    /// Indexes the catalog.
+    pub fn build(&mut self) -> Result<()> {
+        let catalog = self.catalog.clone().ok_or_else(|| {
+            Error::Shape("the content recommender has no catalog: set one before fitting".into())
+        })?;
+        if catalog.is_empty() {
+            return Err(Error::Shape("cannot fit on an empty catalog".into()));
+        }
+        let weights = self.params.weights(&catalog.fields)?;
+        let mut fields = Vec::new();
+        let mut blocks = Vec::new();
+        for (f, &w) in weights.iter().enumerate() {
+            if w == 0.0 {
+                continue;
+            }
+            let texts: Vec<&str> = catalog.texts.iter().map(|t| t[f].as_str()).collect();
+            // a field with no usable words in any item contributes nothing
+            match self.params.tfidf.fit_transform(&texts) {
+                Ok((model, m)) => {
+                    blocks.push((m, w));
+                    fields.push((model, w));
+                }
+                Err(Error::EmptyVocabulary(_)) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        if fields.is_empty() {
+            return Err(Error::EmptyVocabulary(
+                "no field of the catalog has any words to index",
+            ));
+        }
+        let matrix = l2_normalized(&hstack(&blocks, catalog.len()));
+        self.state = Some(ContentIndex {
+            items: Arc::new(catalog.ids.clone()),
+            fields,
+            matrix,
+            by_term: std::sync::OnceLock::new(),
+        });
+        Ok(())
+    }
+
+    /// Items whose text best matches `query` (cosine over every indexed field), best first; only
+    /// items sharing a word with the query are returned.
+    pub fn search(&self, query: &str, n: usize) -> Result<Vec<Scored>> {
+        let idx = self.index()?;
+        let texts = vec![query; idx.fields.len()];
+        let (c, v) = idx.vectorize(&texts);
+        let n_items = idx.items.len();
+        let mut scores = vec![0f32; n_items];
+        let mut seen = vec![false; n_items];
+        let mut touched = Vec::new();
+        accumulate(idx.by_term(), &c, &v, &mut scores, &mut seen, &mut touched);
+        let pairs = top_k(touched.iter().map(|&i| (i, scores[i as usize])), n);
+        Ok(to_scored(pairs, &idx.items))
+    }
+
+    /// The item x term matrix the similarities are computed on (rows L2-normalized).
+    pub fn matrix(&self) -> Result<&Csr> {
+        Ok(&self.index()?.matrix)
+    }
+}
+
+/// Concatenates weighted blocks of columns.
+fn hstack(blocks: &[(Csr, f32)], rows: usize) -> Csr {
+    let ncols: usize = blocks.iter().map(|b| b.0.ncols()).sum();
+    let mut indptr = vec![0usize];
+    let (mut indices, mut values) = (Vec::new(), Vec::new());
+    for r in 0..rows {
+        let mut offset = 0u32;
+        for (m, w) in blocks {
+            let (c, v) = m.row(r);
+            indices.extend(c.iter().map(|c| c + offset));
+            values.extend(v.iter().map(|v| v * w));
+            offset += m.ncols() as u32;
+        }
+        indptr.push(indices.len());
+    }
+    Csr::from_raw(rows, ncols, indptr, indices, values).expect("blocks stacked in column order")
+}
+
+impl Recommender for ContentRecommender {
+    fn kind(&self) -> &'static str {
+        "content"
+    }
+
+    fn fit(&mut self, _data: &Interactions) -> Result<()> {
+        self.build()
+    }
+
+    fn is_fitted(&self) -> bool {
+        self.state.is_some()
+    }
+
+    fn item_ids(&self) -> Result<&IdMap> {
+        Ok(&self.index()?.items)
+    }
+
+    /// Users are described by the items they interacted with in `user_items`; a user with no
+    /// known item there is `UnknownUser` (the hybrid recommender falls back to popularity).
+    fn recommend_batch(
+        &self,
+        users: &[Id],
+        user_items: &Interactions,
+        n: usize,
+        options: &RecommendOptions,
+    ) -> Result<Vec<Vec<Scored>>> {
+        let idx = self.index()?;
+        let filter = ResolvedFilter::new(&options.items, &idx.items);
+        users
+            .par_iter()
+            .map(|user| {
+                let (items, strengths) = history_in_model_space(user, user_items, &idx.items);
+                if items.is_empty() {
+                    return Err(Error::UnknownUser(user.clone()));
+                }
+                let (c, v) = idx.profile(&items, &strengths);
+                let exclude = if options.filter_seen {
+                    filter.exclusions_with(&items)
+                } else {
+                    filter.exclude.clone()
+                };
+                let pairs = idx.best(
+                    idx.scores(&c, &v),
+                    n,
+                    &exclude,
+                    filter.candidates.as_deref(),
+                );
+                Ok(to_scored(pairs, &idx.items))
+            })
+            .collect()
+    }
+
+    fn similar_items(&self, item: &Id, n: usize, filter: &ItemFilter) -> Result<Vec<Scored>> {
+        let idx = self.index()?;
+        let i = require_item(&idx.items, item)?;
+        let filter = ResolvedFilter::new(filter, &idx.items);
+        let (c, v) = idx.matrix.row(i as usize);
+        let pairs = idx.best(
+            idx.scores(c, v),
+            n,
+            &filter.exclude,
+            filter.candidates.as_deref(),
+        );
+        Ok(to_scored(pairs, &idx.items))
+    }
+}
+
+impl Persist for ContentRecommender {
+    const KIND: &'static str = "content";
+    const VERSION: u32 = 1;
+
+    fn check_loaded(&self) -> Result<()> {
+        self.params.tfidf.validate()?;
+        if let Some(idx) = &self.state {
+            let terms: usize = idx.fields.iter().map(|f| f.0.vocabulary().len()).sum();
+            if idx.matrix.nrows() != idx.items.len() || idx.matrix.ncols() != terms {
+                return Err(Error::CorruptModel(
+                    "content matrix disagrees with its items and fields".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+}

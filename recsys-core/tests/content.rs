@@ -1,0 +1,143 @@
+//! Content recommender behaviour: similar items by text, search, user profiles, validation.
+
+mod common;
+
+use recsys_core::content::{Catalog, ContentParams, ContentRecommender, top_k_cosine};
+use recsys_core::eval::{ranking_metrics_at_k, train_test_split};
+use recsys_core::{
+    Error, Id, Interactions, ItemFilter, Persist, Popularity, RecommendOptions, Recommender,
+};
+
+fn group(id: &Id) -> usize {
+    id.to_string()[1..].parse::<usize>().unwrap() % 4
+}
+
+fn fitted() -> ContentRecommender {
+    let mut m = ContentRecommender::new(ContentParams::new(), common::planted_catalog(200, 4, 2));
+    m.build().unwrap();
+    m
+}
+
+#[test]
+fn similar_items_share_the_group_words_even_without_interactions() {
+    let m = fitted();
+    let sim = m
+        .similar_items(&Id::from("i6"), 6, &ItemFilter::default())
+        .unwrap();
+    assert_eq!(sim[0].id, Id::from("i6"));
+    assert!((sim[0].score - 1.0).abs() < 1e-5);
+    assert!(sim.iter().all(|s| group(&s.id) == 2), "{sim:?}");
+}
+
+#[test]
+fn search_finds_items_by_their_words() {
+    let m = fitted();
+    let hits = m.search("G3W1 g3w2", 10).unwrap();
+    assert!(!hits.is_empty());
+    assert!(hits.iter().all(|s| group(&s.id) == 3 && s.score > 0.0));
+    assert!(m.search("nothing-like-this", 10).unwrap().is_empty());
+}
+
+#[test]
+fn user_profiles_recommend_their_taste_well_above_popularity() {
+    let data = common::planted(400, 200, 4, 12, 3);
+    let (train, test) = train_test_split(&data, 0.8, 1).unwrap();
+    let mut content =
+        ContentRecommender::new(ContentParams::new(), common::planted_catalog(200, 4, 2));
+    content.fit(&train).unwrap();
+    let mut pop = Popularity::new();
+    pop.fit(&train).unwrap();
+    let c = ranking_metrics_at_k(&content, &train, &test, 10).unwrap();
+    let p = ranking_metrics_at_k(&pop, &train, &test, 10).unwrap();
+    assert!(
+        c.precision > 1.5 * p.precision,
+        "content {c:?} vs popularity {p:?}"
+    );
+    // a user's list is dominated by their group (u % 4)
+    let recs = content
+        .recommend(&Id::from("u2"), &train, 10, &RecommendOptions::default())
+        .unwrap();
+    assert!(
+        recs.iter().filter(|s| group(&s.id) == 2).count() >= 8,
+        "{recs:?}"
+    );
+}
+
+#[test]
+fn field_weights_and_catalog_are_validated() {
+    let mut m = ContentRecommender::new(
+        ContentParams::new().field_weight("colour", 1.0),
+        common::planted_catalog(10, 2, 1),
+    );
+    let e = m.build().unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "field_weights must be names of catalog fields, got colour"
+    );
+    let mut m = ContentRecommender::new(
+        ContentParams::new().field_weight("title", -1.0),
+        common::planted_catalog(10, 2, 1),
+    );
+    assert!(matches!(
+        m.build(),
+        Err(Error::InvalidParam {
+            param: "field_weights",
+            ..
+        })
+    ));
+    let mut c = Catalog::new(&["title"]);
+    c.push("a", &["x y"]).unwrap();
+    assert!(
+        c.push("a", &["again"])
+            .unwrap_err()
+            .to_string()
+            .contains("already in the catalog")
+    );
+    assert!(
+        c.push("b", &["one", "two"])
+            .unwrap_err()
+            .to_string()
+            .contains("2 texts for 1 fields")
+    );
+    let mut m = ContentRecommender::new(ContentParams::new(), Catalog::new(&["title"]));
+    assert!(m.build().is_err());
+    let mut stop_only = Catalog::new(&["title"]);
+    stop_only.push("a", &["a"]).unwrap();
+    let mut m = ContentRecommender::new(ContentParams::new(), stop_only);
+    assert!(matches!(m.build(), Err(Error::EmptyVocabulary(_))));
+}
+
+#[test]
+fn a_loaded_model_answers_without_its_catalog() {
+    let m = fitted();
+    let back = ContentRecommender::from_bytes(&m.to_bytes().unwrap()).unwrap();
+    assert_eq!(
+        back.similar_items(&Id::from("i9"), 5, &ItemFilter::default())
+            .unwrap(),
+        m.similar_items(&Id::from("i9"), 5, &ItemFilter::default())
+            .unwrap()
+    );
+    assert_eq!(
+        back.search("g1w1", 3).unwrap(),
+        m.search("g1w1", 3).unwrap()
+    );
+}
+
+#[test]
+fn all_items_neighbours_agree_with_single_queries() {
+    let m = fitted();
+    let all = top_k_cosine(m.matrix().unwrap(), 5);
+    let items = m.item_ids().unwrap();
+    for i in [0u32, 17, 199] {
+        let single = m
+            .similar_items(&items.id(i), 5, &ItemFilter::default())
+            .unwrap();
+        let ids: Vec<Id> = all[i as usize].iter().map(|p| items.id(p.0)).collect();
+        assert_eq!(ids, single.iter().map(|s| s.id.clone()).collect::<Vec<_>>());
+    }
+    let empty = Interactions::from_triples(Vec::<(i64, i64, f32)>::new()).unwrap();
+    assert!(matches!(
+        m.recommend(&Id::from("u1"), &empty, 3, &RecommendOptions::default()),
+        Err(Error::UnknownUser(_))
+    ));
+}
