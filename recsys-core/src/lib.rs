@@ -24,11 +24,13 @@ pub mod eval;
 mod factors;
 mod ids;
 mod interactions;
+pub mod kmeans;
 mod linalg;
 mod persist;
 mod popularity;
 mod recommender;
 mod rng;
+pub mod segments;
 mod topk;
 
 pub use confidence::Confidence;

@@ -92,6 +92,29 @@ fn dot_portable<const FMA: bool>(a: &[f32], b: &[f32]) -> f32 {
     (acc[0] + acc[2]) + (acc[1] + acc[3]) + tail
 }
 
+/// `|a - b|^2` over the shorter length.
+#[inline(always)]
+pub(crate) fn squared_distance<const FMA: bool>(a: &[f32], b: &[f32]) -> f32 {
+    #[cfg(target_arch = "x86_64")]
+    if FMA {
+        // SAFETY: as in `dot`.
+        return unsafe { x86::squared_distance(a, b) };
+    }
+    let mut lanes = [0f32; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let mut tail = 0.0;
+    for (x, y) in ca.remainder().iter().zip(cb.remainder()) {
+        tail += (x - y) * (x - y);
+    }
+    for (x, y) in ca.zip(cb) {
+        for l in 0..8 {
+            let d = x[l] - y[l];
+            lanes[l] += d * d;
+        }
+    }
+    lanes.iter().sum::<f32>() + tail
+}
+
 /// `y += alpha * x`.
 #[inline(always)]
 pub(crate) fn axpy<const FMA: bool>(alpha: f32, x: &[f32], y: &mut [f32]) {
@@ -202,6 +225,40 @@ mod x86 {
         let mut s = hsum(v);
         while i < n {
             s = a[i].mul_add(b[i], s);
+            i += 1;
+        }
+        s
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) fn squared_distance(a: &[f32], b: &[f32]) -> f32 {
+        let n = a.len().min(b.len());
+        let (pa, pb) = (a.as_ptr(), b.as_ptr());
+        let (mut acc0, mut acc1) = (_mm256_setzero_ps(), _mm256_setzero_ps());
+        let mut i = 0;
+        // SAFETY (all loads): i + width <= n, the length of both slices.
+        unsafe {
+            while i + 16 <= n {
+                let d0 = _mm256_sub_ps(_mm256_loadu_ps(pa.add(i)), _mm256_loadu_ps(pb.add(i)));
+                let d1 = _mm256_sub_ps(
+                    _mm256_loadu_ps(pa.add(i + 8)),
+                    _mm256_loadu_ps(pb.add(i + 8)),
+                );
+                acc0 = _mm256_fmadd_ps(d0, d0, acc0);
+                acc1 = _mm256_fmadd_ps(d1, d1, acc1);
+                i += 16;
+            }
+            if i + 8 <= n {
+                let d0 = _mm256_sub_ps(_mm256_loadu_ps(pa.add(i)), _mm256_loadu_ps(pb.add(i)));
+                acc0 = _mm256_fmadd_ps(d0, d0, acc0);
+                i += 8;
+            }
+        }
+        let mut s = hsum(_mm256_add_ps(acc0, acc1));
+        while i < n {
+            let d = a[i] - b[i];
+            s = d.mul_add(d, s);
             i += 1;
         }
         s

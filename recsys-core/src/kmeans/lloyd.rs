@@ -1,0 +1,338 @@
+//! Lloyd's algorithm with Hamerly's (2010) bounds: every point keeps an upper bound on the
+//! distance to its centroid and a lower bound on the distance to any other; when the bounds
+//! prove the assignment cannot change, the point's distances are not computed at all. The result
+//! is exactly Lloyd's; on clustered data most points are skipped after a few iterations.
+//!
+//! Sums over points run in fixed chunks added in chunk order, so a seed gives the same model
+//! whatever the number of threads.
+
+use rayon::prelude::*;
+
+use crate::linalg::{dispatch_fma, squared_distance};
+
+/// Points per parallel chunk (fixed: it sets the summation order).
+pub(crate) const CHUNK: usize = 4096;
+
+/// A row-major sample matrix.
+#[derive(Clone, Copy)]
+pub(crate) struct Samples<'a> {
+    pub data: &'a [f32],
+    pub d: usize,
+}
+
+impl<'a> Samples<'a> {
+    pub fn n(&self) -> usize {
+        self.data.len() / self.d
+    }
+    pub fn row(&self, i: usize) -> &'a [f32] {
+        &self.data[i * self.d..(i + 1) * self.d]
+    }
+}
+
+/// What one run of Lloyd's algorithm produced.
+pub(crate) struct Run {
+    pub centers: Vec<f32>,
+    pub labels: Vec<u32>,
+    pub inertia: f64,
+    pub n_iter: usize,
+}
+
+const UNASSIGNED: u32 = u32::MAX;
+
+/// Nearest and second-nearest centroid distances of `x` (ties go to the lower index).
+#[inline(always)]
+fn nearest_two<const FMA: bool>(x: &[f32], centers: &[f32], d: usize) -> (u32, f64, f64) {
+    let (mut best, mut d1, mut d2) = (0u32, f64::INFINITY, f64::INFINITY);
+    for (j, c) in centers.chunks_exact(d).enumerate() {
+        let dist = f64::from(squared_distance::<FMA>(x, c));
+        if dist < d1 {
+            d2 = d1;
+            d1 = dist;
+            best = j as u32;
+        } else if dist < d2 {
+            d2 = dist;
+        }
+    }
+    (best, d1.sqrt(), d2.sqrt())
+}
+
+/// The E-step over one chunk of points with Hamerly's pruning; returns whether a label changed.
+#[inline(always)]
+fn assign_chunk<const FMA: bool>(
+    x: &[f32],
+    d: usize,
+    centers: &[f32],
+    half_gap: &[f64],
+    labels: &mut [u32],
+    upper: &mut [f64],
+    lower: &mut [f64],
+) -> bool {
+    let mut changed = false;
+    for (i, p) in x.chunks_exact(d).enumerate() {
+        let a = labels[i];
+        if a != UNASSIGNED {
+            let m = half_gap[a as usize].max(lower[i]);
+            if upper[i] <= m {
+                continue;
+            }
+            upper[i] = f64::from(squared_distance::<FMA>(
+                p,
+                &centers[a as usize * d..(a as usize + 1) * d],
+            ))
+            .sqrt();
+            if upper[i] <= m {
+                continue;
+            }
+        }
+        let (best, d1, d2) = nearest_two::<FMA>(p, centers, d);
+        if best != a {
+            changed = true;
+            labels[i] = best;
+        }
+        upper[i] = d1;
+        lower[i] = d2;
+    }
+    changed
+}
+dispatch_fma!(fn assign_chunk_dispatch(x: &[f32], d: usize, centers: &[f32], half_gap: &[f64], labels: &mut [u32], upper: &mut [f64], lower: &mut [f64]) -> bool => assign_chunk);
+
+#[inline(always)]
+fn distance_body<const FMA: bool>(a: &[f32], b: &[f32]) -> f32 {
+    squared_distance::<FMA>(a, b)
+}
+dispatch_fma!(pub(crate) fn squared_distance_dispatch(a: &[f32], b: &[f32]) -> f32 => distance_body);
+
+/// Squared distance of every point to its nearest centroid, and that centroid.
+#[inline(always)]
+fn nearest_chunk<const FMA: bool>(
+    x: &[f32],
+    d: usize,
+    centers: &[f32],
+    labels: &mut [u32],
+    dist2: &mut [f64],
+) {
+    for ((p, l), dd) in x
+        .chunks_exact(d)
+        .zip(labels.iter_mut())
+        .zip(dist2.iter_mut())
+    {
+        let (best, d1, _) = nearest_two::<FMA>(p, centers, d);
+        *l = best;
+        *dd = d1 * d1;
+    }
+}
+dispatch_fma!(pub(crate) fn nearest_chunk_dispatch(x: &[f32], d: usize, centers: &[f32], labels: &mut [u32], dist2: &mut [f64]) -> () => nearest_chunk);
+
+/// Labels and squared distances of every point to its nearest centroid, in parallel.
+pub(crate) fn nearest(x: Samples<'_>, centers: &[f32]) -> (Vec<u32>, Vec<f64>) {
+    let n = x.n();
+    let (mut labels, mut dist2) = (vec![0u32; n], vec![0f64; n]);
+    x.data
+        .par_chunks(CHUNK * x.d)
+        .zip(labels.par_chunks_mut(CHUNK))
+        .zip(dist2.par_chunks_mut(CHUNK))
+        .for_each(|((xc, lc), dc)| nearest_chunk_dispatch(xc, x.d, centers, lc, dc));
+    (labels, dist2)
+}
+
+/// Sum of `values` in fixed chunks added in order.
+pub(crate) fn ordered_sum(values: &[f64]) -> f64 {
+    let partial: Vec<f64> = values
+        .par_chunks(CHUNK)
+        .map(|c| c.iter().sum::<f64>())
+        .collect();
+    partial.iter().sum()
+}
+
+/// Per-cluster sums (f64) and counts of the points by label.
+fn cluster_sums(x: Samples<'_>, labels: &[u32], k: usize) -> (Vec<f64>, Vec<u64>) {
+    let d = x.d;
+    let partial: Vec<(Vec<f64>, Vec<u64>)> = x
+        .data
+        .par_chunks(CHUNK * d)
+        .zip(labels.par_chunks(CHUNK))
+        .map(|(xc, lc)| {
+            let (mut sums, mut counts) = (vec![0f64; k * d], vec![0u64; k]);
+            for (p, &l) in xc.chunks_exact(d).zip(lc) {
+                let s = &mut sums[l as usize * d..(l as usize + 1) * d];
+                for (acc, &v) in s.iter_mut().zip(p) {
+                    *acc += f64::from(v);
+                }
+                counts[l as usize] += 1;
+            }
+            (sums, counts)
+        })
+        .collect();
+    let (mut sums, mut counts) = (vec![0f64; k * d], vec![0u64; k]);
+    for (s, c) in partial {
+        sums.iter_mut().zip(s).for_each(|(a, b)| *a += b);
+        counts.iter_mut().zip(c).for_each(|(a, b)| *a += b);
+    }
+    (sums, counts)
+}
+
+/// Half the distance from each centroid to its nearest other centroid.
+fn half_gaps(centers: &[f32], d: usize) -> Vec<f64> {
+    let k = centers.len() / d;
+    (0..k)
+        .map(|j| {
+            let cj = &centers[j * d..(j + 1) * d];
+            let nearest = (0..k)
+                .filter(|&o| o != j)
+                .map(|o| f64::from(squared_distance_dispatch(cj, &centers[o * d..(o + 1) * d])))
+                .fold(f64::INFINITY, f64::min);
+            0.5 * nearest.sqrt()
+        })
+        .collect()
+}
+
+/// One run from the given initial centroids.
+pub(crate) fn run(x: Samples<'_>, mut centers: Vec<f32>, max_iter: usize, tol: f64) -> Run {
+    let (n, d) = (x.n(), x.d);
+    let k = centers.len() / d;
+    let mut labels = vec![UNASSIGNED; n];
+    let mut upper = vec![f64::INFINITY; n];
+    let mut lower = vec![0f64; n];
+    let mut strict = false;
+    let mut n_iter = 0;
+    for it in 0..max_iter {
+        n_iter = it + 1;
+        let gaps = half_gaps(&centers, d);
+        let changed = x
+            .data
+            .par_chunks(CHUNK * d)
+            .zip(labels.par_chunks_mut(CHUNK))
+            .zip(upper.par_chunks_mut(CHUNK))
+            .zip(lower.par_chunks_mut(CHUNK))
+            .map(|(((xc, lc), uc), wc)| assign_chunk_dispatch(xc, d, &centers, &gaps, lc, uc, wc))
+            .reduce(|| false, |a, b| a || b);
+
+        let (mut sums, mut counts) = cluster_sums(x, &labels, k);
+        relocate_empty(
+            x,
+            &centers,
+            &mut labels,
+            &mut upper,
+            &mut lower,
+            &mut sums,
+            &mut counts,
+        );
+        let mut shifts = vec![0f64; k];
+        let old = centers.clone();
+        for j in 0..k {
+            if counts[j] > 0 {
+                let c = &mut centers[j * d..(j + 1) * d];
+                for (cv, s) in c.iter_mut().zip(&sums[j * d..(j + 1) * d]) {
+                    *cv = (s / counts[j] as f64) as f32;
+                }
+            }
+            shifts[j] = f64::from(squared_distance_dispatch(
+                &centers[j * d..(j + 1) * d],
+                &old[j * d..(j + 1) * d],
+            ))
+            .sqrt();
+        }
+        // every bound moves by at most how far the centroids moved
+        let (mut first, mut second, mut top) = (0f64, 0f64, 0usize);
+        for (j, &s) in shifts.iter().enumerate() {
+            if s > first {
+                (second, first, top) = (first, s, j);
+            } else if s > second {
+                second = s;
+            }
+        }
+        upper
+            .par_iter_mut()
+            .zip(lower.par_iter_mut())
+            .zip(labels.par_iter())
+            .for_each(|((u, l), &a)| {
+                *u += shifts[a as usize];
+                *l -= if a as usize == top { second } else { first };
+            });
+        if !changed && it > 0 {
+            strict = true;
+            break;
+        }
+        if shifts.iter().map(|s| s * s).sum::<f64>() <= tol {
+            break;
+        }
+    }
+    if !strict {
+        // the labels must describe the final centroids
+        let gaps = half_gaps(&centers, d);
+        x.data
+            .par_chunks(CHUNK * d)
+            .zip(labels.par_chunks_mut(CHUNK))
+            .zip(upper.par_chunks_mut(CHUNK))
+            .zip(lower.par_chunks_mut(CHUNK))
+            .for_each(|(((xc, lc), uc), wc)| {
+                assign_chunk_dispatch(xc, d, &centers, &gaps, lc, uc, wc);
+            });
+    }
+    let dist2: Vec<f64> = labels
+        .par_iter()
+        .enumerate()
+        .map(|(i, &a)| {
+            f64::from(squared_distance_dispatch(
+                x.row(i),
+                &centers[a as usize * d..(a as usize + 1) * d],
+            ))
+        })
+        .collect();
+    Run {
+        inertia: ordered_sum(&dist2),
+        centers,
+        labels,
+        n_iter,
+    }
+}
+
+/// Gives every empty cluster the point farthest from its own centroid (as scikit-learn does),
+/// moving that point's contribution between the sums.
+fn relocate_empty(
+    x: Samples<'_>,
+    centers: &[f32],
+    labels: &mut [u32],
+    upper: &mut [f64],
+    lower: &mut [f64],
+    sums: &mut [f64],
+    counts: &mut [u64],
+) {
+    let d = x.d;
+    let empty: Vec<usize> = (0..counts.len()).filter(|&j| counts[j] == 0).collect();
+    if empty.is_empty() {
+        return;
+    }
+    let dist: Vec<f64> = labels
+        .par_iter()
+        .enumerate()
+        .map(|(i, &a)| {
+            f64::from(squared_distance_dispatch(
+                x.row(i),
+                &centers[a as usize * d..(a as usize + 1) * d],
+            ))
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..dist.len()).collect();
+    order.sort_by(|&a, &b| dist[b].total_cmp(&dist[a]).then(a.cmp(&b)));
+    let mut candidates = order.into_iter();
+    for j in empty {
+        // the farthest point whose cluster keeps at least one other point
+        let Some(i) = candidates
+            .by_ref()
+            .find(|&i| counts[labels[i] as usize] > 1)
+        else {
+            break;
+        };
+        let from = labels[i] as usize;
+        for (t, &v) in x.row(i).iter().enumerate() {
+            sums[from * d + t] -= f64::from(v);
+            sums[j * d + t] = f64::from(v);
+        }
+        counts[from] -= 1;
+        counts[j] = 1;
+        labels[i] = j as u32;
+        upper[i] = f64::INFINITY;
+        lower[i] = 0.0;
+    }
+}

@@ -1,0 +1,215 @@
+//! Customer segments from behaviour: RFM-style features per user (recency, frequency, monetary
+//! value, category diversity), standardized, clustered with K-Means, and summarized per segment
+//! in the original units so a dashboard can show them.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::ids::{Id, IdMap};
+use crate::kmeans::{KMeans, KMeansParams};
+
+/// One purchase (or other valued event) of a user.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Activity {
+    /// Who.
+    pub user: Id,
+    /// When, in seconds since the Unix epoch.
+    pub timestamp: i64,
+    /// Money spent (or any non-negative value).
+    pub value: f64,
+    /// The item's category, for diversity.
+    pub category: Option<Id>,
+}
+
+/// The feature names, in column order.
+pub const SEGMENT_FEATURES: [&str; 4] = [
+    "recency_days",
+    "frequency",
+    "monetary",
+    "category_diversity",
+];
+
+/// One segment as a dashboard shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SegmentSummary {
+    /// Users in the segment.
+    pub size: usize,
+    /// Mean of each feature of [`SEGMENT_FEATURES`] over the segment, in original units.
+    pub means: [f64; 4],
+}
+
+/// Users' segments and what each segment looks like.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Segmentation {
+    /// The users, in row order.
+    pub users: IdMap,
+    /// Segment of every user.
+    pub labels: Vec<u32>,
+    /// One summary per segment.
+    pub segments: Vec<SegmentSummary>,
+    /// The clustering, on standardized features.
+    pub model: KMeans,
+    /// Per-feature mean and standard deviation used to standardize (after the log transform).
+    pub scaling: Vec<(f64, f64)>,
+}
+
+impl Segmentation {
+    /// The segment of `user`, if they were segmented.
+    pub fn segment_of(&self, user: &Id) -> Option<u32> {
+        self.users.index(user).map(|u| self.labels[u as usize])
+    }
+}
+
+/// Segments users into `params.n_clusters` groups. `now` is the reference time for recency
+/// (default: the latest timestamp). Frequency and monetary value are log-transformed
+/// (`ln(1 + x)`) before standardizing, since both are heavy-tailed.
+pub fn segment_users(
+    activity: &[Activity],
+    params: &KMeansParams,
+    now: Option<i64>,
+) -> Result<Segmentation> {
+    params.validate()?;
+    let mut users = IdMap::new();
+    let mut last: Vec<i64> = Vec::new();
+    let mut count: Vec<f64> = Vec::new();
+    let mut money: Vec<f64> = Vec::new();
+    let mut categories: Vec<HashSet<Id>> = Vec::new();
+    for (row, a) in activity.iter().enumerate() {
+        if !(a.value.is_finite() && a.value >= 0.0) {
+            return Err(Error::InvalidInput {
+                row: row + 1,
+                reason: format!("value {} must be a finite number >= 0", a.value),
+            });
+        }
+        let u = users.insert(a.user.clone()) as usize;
+        if u == last.len() {
+            last.push(a.timestamp);
+            count.push(0.0);
+            money.push(0.0);
+            categories.push(HashSet::new());
+        }
+        last[u] = last[u].max(a.timestamp);
+        count[u] += 1.0;
+        money[u] += a.value;
+        if let Some(c) = &a.category {
+            categories[u].insert(c.clone());
+        }
+    }
+    let n = users.len();
+    if n == 0 {
+        return Err(Error::Shape("no activity to segment".into()));
+    }
+    let now = now.unwrap_or_else(|| last.iter().copied().max().unwrap_or(0));
+    let raw: Vec<[f64; 4]> = (0..n)
+        .map(|u| {
+            let recency = ((now - last[u]) as f64 / 86_400.0).max(0.0);
+            [recency, count[u], money[u], categories[u].len() as f64]
+        })
+        .collect();
+    let transformed: Vec<[f64; 4]> = raw
+        .iter()
+        .map(|r| [r[0], r[1].ln_1p(), r[2].ln_1p(), r[3]])
+        .collect();
+    let scaling: Vec<(f64, f64)> = (0..4)
+        .map(|f| {
+            let mean = transformed.iter().map(|r| r[f]).sum::<f64>() / n as f64;
+            let var = transformed
+                .iter()
+                .map(|r| (r[f] - mean).powi(2))
+                .sum::<f64>()
+                / n as f64;
+            let sd = var.sqrt();
+            (mean, if sd > 0.0 { sd } else { 1.0 })
+        })
+        .collect();
+    let data: Vec<f32> = transformed
+        .iter()
+        .flat_map(|r| (0..4).map(move |f| r[f]))
+        .enumerate()
+        .map(|(k, v)| ((v - scaling[k % 4].0) / scaling[k % 4].1) as f32)
+        .collect();
+    let model = params.fit(&data, 4)?;
+    let mut sums: HashMap<u32, ([f64; 4], usize)> = HashMap::new();
+    for (r, &l) in raw.iter().zip(model.labels()) {
+        let e = sums.entry(l).or_insert(([0.0; 4], 0));
+        (0..4).for_each(|f| e.0[f] += r[f]);
+        e.1 += 1;
+    }
+    let segments = (0..model.n_clusters() as u32)
+        .map(|l| {
+            let (s, size) = sums.get(&l).copied().unwrap_or(([0.0; 4], 0));
+            let means = s.map(|v| if size > 0 { v / size as f64 } else { 0.0 });
+            SegmentSummary { size, means }
+        })
+        .collect();
+    Ok(Segmentation {
+        labels: model.labels().to_vec(),
+        users,
+        segments,
+        model,
+        scaling,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn activity(user: &str, days_ago: i64, value: f64, cat: &str) -> Activity {
+        Activity {
+            user: Id::from(user),
+            timestamp: 1_000 * 86_400 - days_ago * 86_400,
+            value,
+            category: Some(Id::from(cat)),
+        }
+    }
+
+    #[test]
+    fn loyal_big_spenders_and_lapsed_one_timers_separate() {
+        let mut events = Vec::new();
+        for u in 0..30 {
+            for k in 0..20 {
+                events.push(activity(
+                    &format!("loyal{u}"),
+                    k,
+                    100.0,
+                    &format!("c{}", k % 6),
+                ));
+            }
+            events.push(activity(&format!("lapsed{u}"), 300 + u, 5.0, "c0"));
+        }
+        let seg = segment_users(
+            &events,
+            &KMeansParams::new(2).n_init(3),
+            Some(1_000 * 86_400),
+        )
+        .unwrap();
+        let loyal = seg.segment_of(&Id::from("loyal3")).unwrap();
+        let lapsed = seg.segment_of(&Id::from("lapsed3")).unwrap();
+        assert_ne!(loyal, lapsed);
+        let l = &seg.segments[loyal as usize];
+        assert_eq!(l.size, 30);
+        assert_eq!(l.means[1], 20.0);
+        assert_eq!(l.means[2], 2000.0);
+        assert_eq!(l.means[3], 6.0);
+        assert!(seg.segments[lapsed as usize].means[0] > 300.0);
+        assert_eq!(seg.segment_of(&Id::from("nobody")), None);
+    }
+
+    #[test]
+    fn bad_values_and_empty_input_are_errors() {
+        let e = segment_users(
+            &[activity("a", 1, f64::NAN, "c")],
+            &KMeansParams::new(1),
+            None,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("row 1"), "{e}");
+        assert!(segment_users(&[], &KMeansParams::new(1), None).is_err());
+        let e =
+            segment_users(&[activity("a", 1, 1.0, "c")], &KMeansParams::new(2), None).unwrap_err();
+        assert!(e.to_string().contains("n_clusters"), "{e}");
+    }
+}
