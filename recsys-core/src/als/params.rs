@@ -36,6 +36,7 @@ impl Default for Solver {
 /// );
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct AlsParams {
     pub(crate) factors: usize,
     pub(crate) regularization: f32,

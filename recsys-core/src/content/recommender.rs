@@ -255,11 +255,11 @@ impl ContentIndex {
 }
 
 impl ContentRecommender {
-    /// An unfitted recommender over `catalog`.
-    pub fn new(params: ContentParams, catalog: Catalog) -> Self {
+    /// An unfitted recommender over `catalog` (a [`Catalog`] or a shared `Arc<Catalog>`).
+    pub fn new(params: ContentParams, catalog: impl Into<Arc<Catalog>>) -> Self {
         ContentRecommender {
             params,
-            catalog: Some(Arc::new(catalog)),
+            catalog: Some(catalog.into()),
             state: None,
         }
     }

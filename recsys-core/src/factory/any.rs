@@ -1,0 +1,97 @@
+//! One value for any recommender.
+
+use serde::{Deserialize, Serialize};
+
+use crate::als::ImplicitAls;
+use crate::content::ContentRecommender;
+use crate::error::Result;
+use crate::hybrid::Hybrid;
+use crate::ids::{Id, IdMap};
+use crate::interactions::Interactions;
+use crate::persist::Persist;
+use crate::popularity::Popularity;
+use crate::recommender::{ItemFilter, RecommendOptions, Recommender, Scored};
+
+/// Any recommender of this crate; implements [`Recommender`] by forwarding, and [`Persist`] as
+/// one file kind (`recommender`) whatever the model inside.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum AnyRecommender {
+    /// Implicit ALS.
+    Als(ImplicitAls),
+    /// TF-IDF content similarity.
+    Content(ContentRecommender),
+    /// Popularity.
+    Popular(Popularity),
+    /// A blend of others.
+    Hybrid(Box<Hybrid>),
+}
+
+impl AnyRecommender {
+    fn inner(&self) -> &dyn Recommender {
+        match self {
+            AnyRecommender::Als(m) => m,
+            AnyRecommender::Content(m) => m,
+            AnyRecommender::Popular(m) => m,
+            AnyRecommender::Hybrid(m) => m.as_ref(),
+        }
+    }
+
+    fn inner_mut(&mut self) -> &mut dyn Recommender {
+        match self {
+            AnyRecommender::Als(m) => m,
+            AnyRecommender::Content(m) => m,
+            AnyRecommender::Popular(m) => m,
+            AnyRecommender::Hybrid(m) => m.as_mut(),
+        }
+    }
+}
+
+impl Recommender for AnyRecommender {
+    fn kind(&self) -> &'static str {
+        self.inner().kind()
+    }
+    fn fit(&mut self, data: &Interactions) -> Result<()> {
+        self.inner_mut().fit(data)
+    }
+    fn is_fitted(&self) -> bool {
+        self.inner().is_fitted()
+    }
+    fn item_ids(&self) -> Result<&IdMap> {
+        self.inner().item_ids()
+    }
+    fn recommend_batch(
+        &self,
+        users: &[Id],
+        user_items: &Interactions,
+        n: usize,
+        options: &RecommendOptions,
+    ) -> Result<Vec<Vec<Scored>>> {
+        self.inner().recommend_batch(users, user_items, n, options)
+    }
+    fn recommend(
+        &self,
+        user: &Id,
+        user_items: &Interactions,
+        n: usize,
+        options: &RecommendOptions,
+    ) -> Result<Vec<Scored>> {
+        self.inner().recommend(user, user_items, n, options)
+    }
+    fn similar_items(&self, item: &Id, n: usize, filter: &ItemFilter) -> Result<Vec<Scored>> {
+        self.inner().similar_items(item, n, filter)
+    }
+}
+
+impl Persist for AnyRecommender {
+    const KIND: &'static str = "recommender";
+    const VERSION: u32 = 1;
+
+    fn check_loaded(&self) -> Result<()> {
+        match self {
+            AnyRecommender::Als(m) => m.check_loaded(),
+            AnyRecommender::Content(m) => m.check_loaded(),
+            AnyRecommender::Popular(m) => m.check_loaded(),
+            AnyRecommender::Hybrid(h) => h.members().iter().try_for_each(|(m, _)| m.check_loaded()),
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! Building recommenders from configuration, and the one value that holds any of them.
+//!
+//! - [`RecommenderConfig`]: typed, validated settings of a recommender by name (`"als"`,
+//!   `"content"`, `"popular"`, `"hybrid"`); serde-tagged by `kind`, unknown fields rejected, so a
+//!   JSON config with a typo is an error, not a silently ignored setting.
+//! - [`AnyRecommender`]: a fitted (or unfitted) model of any kind in one serializable value; the
+//!   bindings and the server hold this, never a re-implementation.
+
+mod any;
+mod config;
+
+pub use any::AnyRecommender;
+pub use config::{HybridMember, RECOMMENDER_NAMES, RecommenderConfig};

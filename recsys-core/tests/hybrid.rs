@@ -1,0 +1,126 @@
+//! Hybrid blending, cold start, and the factory.
+
+mod common;
+
+use std::sync::Arc;
+
+use recsys_core::als::AlsParams;
+use recsys_core::factory::{AnyRecommender, RECOMMENDER_NAMES, RecommenderConfig};
+use recsys_core::{Error, Id, Interactions, Persist, RecommendOptions, Recommender};
+
+fn fitted_hybrid() -> (AnyRecommender, Interactions) {
+    let data = common::planted(300, 120, 4, 12, 7);
+    let catalog = Arc::new(common::planted_catalog(120, 4, 1));
+    let mut config = RecommenderConfig::named("hybrid").unwrap();
+    if let RecommenderConfig::Hybrid { members } = &mut config {
+        members[0].model =
+            RecommenderConfig::Als(AlsParams::new().factors(8).iterations(8).seed(1));
+    }
+    let mut model = config.build(Some(&catalog)).unwrap();
+    model.fit(&data).unwrap();
+    (model, data)
+}
+
+#[test]
+fn a_brand_new_user_gets_a_full_list() {
+    let (model, _) = fitted_hybrid();
+    let nobody = Interactions::from_triples(Vec::<(i64, i64, f32)>::new()).unwrap();
+    let recs = model
+        .recommend(
+            &Id::from("newcomer"),
+            &nobody,
+            10,
+            &RecommendOptions::default(),
+        )
+        .unwrap();
+    assert_eq!(recs.len(), 10);
+}
+
+#[test]
+fn a_user_with_a_few_items_gets_their_taste_from_content() {
+    let (model, _) = fitted_hybrid();
+    let few = Interactions::from_triples([("fresh", "i1", 1.0), ("fresh", "i5", 1.0)]).unwrap();
+    let recs = model
+        .recommend(&Id::from("fresh"), &few, 10, &RecommendOptions::default())
+        .unwrap();
+    assert_eq!(recs.len(), 10);
+    assert!(
+        recs.iter()
+            .all(|s| s.id != Id::from("i1") && s.id != Id::from("i5"))
+    );
+    let group = |id: &Id| id.to_string()[1..].parse::<usize>().unwrap() % 4;
+    assert!(recs[..5].iter().all(|s| group(&s.id) == 1), "{recs:?}");
+}
+
+#[test]
+fn known_users_get_a_blend_without_seen_items() {
+    let (model, data) = fitted_hybrid();
+    let user = Id::from("u2");
+    let recs = model
+        .recommend(&user, &data, 20, &RecommendOptions::default())
+        .unwrap();
+    assert_eq!(recs.len(), 20);
+    let (seen, _) = data.user_row(&user).unwrap();
+    let seen: Vec<Id> = seen.iter().map(|&i| data.items().id(i)).collect();
+    assert!(recs.iter().all(|s| !seen.contains(&s.id)));
+    assert!(recs.windows(2).all(|w| w[0].score >= w[1].score));
+}
+
+#[test]
+fn the_factory_builds_every_name_and_rejects_bad_configs() {
+    let catalog = Arc::new(common::planted_catalog(40, 2, 1));
+    for name in RECOMMENDER_NAMES {
+        let config = RecommenderConfig::named(name).unwrap();
+        assert_eq!(config.name(), name);
+        let json = serde_json::to_string(&config).unwrap();
+        let back: RecommenderConfig = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, config, "{json}");
+        let model = config.build(Some(&catalog)).unwrap();
+        assert_eq!(model.kind(), name);
+        let boxed = config.build_boxed(Some(&catalog)).unwrap();
+        assert!(!boxed.is_fitted());
+    }
+    let e = RecommenderConfig::named("svd").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "recommender must be one of als, content, popular, hybrid, got svd"
+    );
+    let typo = serde_json::from_str::<RecommenderConfig>(r#"{"kind": "als", "factorz": 8}"#);
+    assert!(typo.is_err(), "a misspelt setting must not be ignored");
+    let unknown = serde_json::from_str::<RecommenderConfig>(r#"{"kind": "svd"}"#);
+    assert!(unknown.is_err());
+    let config: RecommenderConfig =
+        serde_json::from_str(r#"{"kind": "als", "factors": 0}"#).unwrap();
+    assert_eq!(
+        config.build(None).unwrap_err().to_string(),
+        "factors must be >= 1, got 0"
+    );
+    let e = RecommenderConfig::named("content")
+        .unwrap()
+        .build(None)
+        .unwrap_err();
+    assert!(e.to_string().starts_with("catalog must be"), "{e}");
+    let bad_weight: RecommenderConfig = serde_json::from_str(
+        r#"{"kind": "hybrid", "members": [{"weight": -1, "model": {"kind": "popular"}}]}"#,
+    )
+    .unwrap();
+    assert!(matches!(
+        bad_weight.build(None),
+        Err(Error::InvalidParam {
+            param: "weight",
+            ..
+        })
+    ));
+}
+
+#[test]
+fn a_fitted_hybrid_round_trips_through_bytes() {
+    let (model, data) = fitted_hybrid();
+    let back = AnyRecommender::from_bytes(&model.to_bytes().unwrap()).unwrap();
+    let opts = RecommendOptions::default();
+    let users: Vec<Id> = (0..20).map(|u| Id::from(format!("u{u}"))).collect();
+    assert_eq!(
+        back.recommend_batch(&users, &data, 5, &opts).unwrap(),
+        model.recommend_batch(&users, &data, 5, &opts).unwrap()
+    );
+}
