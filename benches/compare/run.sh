@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Side-by-side comparison of recsys with the reference libraries, in one run on this machine.
+# Side-by-side comparisons of recsys with the reference libraries, each in one run here.
 #
-#   benches/compare/run.sh                      # every dataset
-#   benches/compare/run.sh --datasets ml100k    # a subset (synthetic, synthetic10x, ml100k)
+#   benches/compare/run.sh                               # everything
+#   benches/compare/run.sh als [--datasets ml100k]       # ALS vs implicit 0.7.3
+#   benches/compare/run.sh content                       # TF-IDF, cosine neighbours, K-Means vs scikit-learn 1.9
 #
-# Creates its own venv (benches/compare/.venv) with implicit 0.7.3, builds the recsys runner in
-# release mode, fetches MovieLens-100K, and prints a markdown table of both libraries' figures
-# and their ratios. Results are also written to benches/compare/results/.
+# Creates its own venv (benches/compare/.venv) with the reference libraries, builds the recsys
+# runners in release mode, fetches MovieLens-100K, and prints markdown tables with ratios.
+# Results are also written to benches/compare/results/.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -16,15 +17,28 @@ if [[ ! -x "$venv/bin/python" ]]; then
   python3 -m venv "$venv"
 fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check \
-  implicit==0.7.3 threadpoolctl numpy scipy
+  implicit==0.7.3 scikit-learn==1.9.1 threadpoolctl numpy scipy
 
-(cd "$root" && cargo build --quiet --release -p recsys-benches --bin als_compare)
+(cd "$root" && cargo build --quiet --release -p recsys-benches --bin als_compare --bin content_compare)
 "$root/scripts/fetch-data.sh" ml-100k
 
 # Older OpenBLAS builds are pinned to a slow kernel through these on some processors; the
-# reference library deserves its fast one for a fair comparison.
+# reference libraries deserve their fast one for a fair comparison.
 unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
-exec "$venv/bin/python" "$here/compare_als.py" \
-  --recsys-bin "$root/target/release/als_compare" \
-  --ml100k "$root/data/ml-100k/ml-100k.inter" \
-  --out "$here/results" "$@"
+
+what="${1:-all}"
+if [[ $# -gt 0 ]]; then shift; fi
+run_als() {
+  "$venv/bin/python" "$here/compare_als.py" --recsys-bin "$root/target/release/als_compare" \
+    --ml100k "$root/data/ml-100k/ml-100k.inter" --out "$here/results" "$@"
+}
+run_content() {
+  "$venv/bin/python" "$here/compare_content.py" --recsys-bin "$root/target/release/content_compare" \
+    --ml100k-items "$root/data/ml-100k/ml-100k.item" --out "$here/results" "$@"
+}
+case "$what" in
+  als) run_als "$@" ;;
+  content) run_content "$@" ;;
+  all) run_als "$@" && run_content ;;
+  *) echo "unknown comparison '$what' (als, content, all)" >&2; exit 2 ;;
+esac
