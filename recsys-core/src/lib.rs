@@ -23,6 +23,7 @@ mod error;
 pub mod eval;
 mod factors;
 pub mod factory;
+pub mod gbdt;
 pub mod hybrid;
 mod ids;
 mod interactions;

@@ -1,0 +1,334 @@
+//! Growing one tree leaf-wise from gradient histograms (LightGBM's algorithm): always split the
+//! leaf whose best split gains most, until `num_leaves`; a child's histogram is built only for
+//! the smaller child, the larger one's is the parent's minus it.
+
+use rayon::prelude::*;
+
+use super::binning::{BinnedMatrix, FeatureBins};
+use super::params::GbdtParams;
+use super::tree::{Child, Missing, Node, Tree};
+
+/// Gradient statistics of one histogram bin (or of a whole leaf).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(crate) struct Stats {
+    pub g: f64,
+    pub h: f64,
+    pub n: u32,
+}
+
+impl Stats {
+    fn add(&mut self, o: Stats) {
+        self.g += o.g;
+        self.h += o.h;
+        self.n += o.n;
+    }
+    fn minus(self, o: Stats) -> Stats {
+        Stats {
+            g: self.g - o.g,
+            h: self.h - o.h,
+            n: self.n - o.n,
+        }
+    }
+}
+
+/// The best split found for a leaf.
+#[derive(Clone, Copy, Debug)]
+struct Split {
+    feature: usize,
+    bin: u8,
+    default_left: bool,
+    gain: f64,
+    left: Stats,
+    right: Stats,
+}
+
+/// One leaf under construction: its rows are `order[start..end]`.
+struct Leaf {
+    start: usize,
+    end: usize,
+    stats: Stats,
+    depth: usize,
+    hist: Vec<Stats>,
+    best: Option<Split>,
+    /// Where this leaf hangs: (parent node, is left child); `None` for the root.
+    parent: Option<(usize, bool)>,
+}
+
+/// Grows trees over one binned training matrix.
+pub(crate) struct Learner<'a> {
+    pub params: &'a GbdtParams,
+    pub bins: &'a [FeatureBins],
+    pub binned: &'a BinnedMatrix,
+    /// Start of each feature's bins in a histogram.
+    offsets: Vec<usize>,
+    total_bins: usize,
+}
+
+impl<'a> Learner<'a> {
+    pub fn new(params: &'a GbdtParams, bins: &'a [FeatureBins], binned: &'a BinnedMatrix) -> Self {
+        let mut offsets = Vec::with_capacity(bins.len() + 1);
+        let mut total = 0;
+        for b in bins {
+            offsets.push(total);
+            total += b.n_bins();
+        }
+        offsets.push(total);
+        Learner {
+            params,
+            bins,
+            binned,
+            offsets,
+            total_bins: total,
+        }
+    }
+
+    fn leaf_value(&self, s: Stats) -> f64 {
+        -s.g / (s.h + self.params.lambda_l2)
+    }
+
+    fn leaf_gain(&self, s: Stats) -> f64 {
+        s.g * s.g / (s.h + self.params.lambda_l2)
+    }
+
+    /// Histogram of `rows` over every feature, features in parallel.
+    fn histogram(&self, rows: &[u32], grad: &[f32], hess: &[f32]) -> Vec<Stats> {
+        let ordered: Vec<(f32, f32)> = rows
+            .iter()
+            .map(|&r| (grad[r as usize], hess[r as usize]))
+            .collect();
+        let mut hist = vec![Stats::default(); self.total_bins];
+        let mut parts: Vec<(usize, &mut [Stats])> = Vec::with_capacity(self.bins.len());
+        let mut rest: &mut [Stats] = &mut hist;
+        for f in 0..self.bins.len() {
+            let (head, tail) = rest.split_at_mut(self.offsets[f + 1] - self.offsets[f]);
+            parts.push((f, head));
+            rest = tail;
+        }
+        parts.into_par_iter().for_each(|(f, h)| {
+            let col = &self.binned.columns[f];
+            // f64 sums in local arrays indexed by bin; u8 bins never leave the 256 entries
+            let mut g = [0f64; 256];
+            let mut hh = [0f64; 256];
+            let mut n = [0u32; 256];
+            for (&r, &(gr, hr)) in rows.iter().zip(&ordered) {
+                let b = col[r as usize] as usize;
+                g[b] += f64::from(gr);
+                hh[b] += f64::from(hr);
+                n[b] += 1;
+            }
+            for (b, s) in h.iter_mut().enumerate() {
+                *s = Stats {
+                    g: g[b],
+                    h: hh[b],
+                    n: n[b],
+                };
+            }
+        });
+        hist
+    }
+
+    /// The best split of a leaf over the allowed features, if any gains enough.
+    fn best_split(&self, hist: &[Stats], total: Stats, allowed: &[bool]) -> Option<Split> {
+        let p = self.params;
+        let parent = self.leaf_gain(total) + p.min_gain_to_split;
+        let min_n = p.min_data_in_leaf.max(1) as u32;
+        let fits = |s: Stats| s.n >= min_n && s.h >= p.min_sum_hessian_in_leaf;
+        (0..self.bins.len())
+            .into_par_iter()
+            .filter(|&f| allowed[f])
+            .filter_map(|f| {
+                let fb = &self.bins[f];
+                let h = &hist[self.offsets[f]..self.offsets[f + 1]];
+                let nvb = fb.n_value_bins();
+                let missing = if fb.has_missing() {
+                    h[nvb]
+                } else {
+                    Stats::default()
+                };
+                let mut best: Option<Split> = None;
+                // missing rows to the right, then (if there are any) to the left
+                for default_left in [false, true] {
+                    if default_left && missing.n == 0 {
+                        break;
+                    }
+                    let mut left = if default_left {
+                        missing
+                    } else {
+                        Stats::default()
+                    };
+                    for (t, s) in h[..nvb - 1].iter().enumerate() {
+                        left.add(*s);
+                        let right = total.minus(left);
+                        if !fits(left) || !fits(right) {
+                            continue;
+                        }
+                        let gain = self.leaf_gain(left) + self.leaf_gain(right) - parent;
+                        if gain > 0.0 && best.is_none_or(|b| gain > b.gain) {
+                            best = Some(Split {
+                                feature: f,
+                                bin: t as u8,
+                                default_left,
+                                gain,
+                                left,
+                                right,
+                            });
+                        }
+                    }
+                }
+                best
+            })
+            // highest gain; ties to the lower feature, so the choice does not depend on threads
+            .reduce_with(|a, b| {
+                if b.gain > a.gain || (b.gain == a.gain && b.feature < a.feature) {
+                    b
+                } else {
+                    a
+                }
+            })
+    }
+
+    /// Grows one tree on `rows` (the bag) with the features marked `allowed`. Leaf values are
+    /// not yet shrunk by the learning rate.
+    pub fn grow(&self, rows: &[u32], grad: &[f32], hess: &[f32], allowed: &[bool]) -> Tree {
+        let p = self.params;
+        let mut order: Vec<u32> = rows.to_vec();
+        let mut scratch: Vec<u32> = vec![0; order.len()];
+        let hist = self.histogram(&order, grad, hess);
+        let mut total = Stats::default();
+        // leaf totals from the first feature's histogram (every row is in exactly one bin)
+        for s in &hist[self.offsets[0]..self.offsets[1]] {
+            total.add(*s);
+        }
+        let can_split = |depth: usize, n: u32| {
+            p.max_depth.is_none_or(|m| depth < m) && n as usize >= 2 * p.min_data_in_leaf.max(1)
+        };
+        let best = if can_split(0, total.n) {
+            self.best_split(&hist, total, allowed)
+        } else {
+            None
+        };
+        let mut leaves = vec![Leaf {
+            start: 0,
+            end: order.len(),
+            stats: total,
+            depth: 0,
+            hist,
+            best,
+            parent: None,
+        }];
+        let mut nodes: Vec<Node> = Vec::new();
+        while leaves.len() < p.num_leaves {
+            let Some((li, split)) = leaves
+                .iter()
+                .enumerate()
+                .filter_map(|(i, l)| l.best.map(|b| (i, b)))
+                .reduce(|a, b| if b.1.gain > a.1.gain { b } else { a })
+            else {
+                break;
+            };
+            let fb = &self.bins[split.feature];
+            let col = &self.binned.columns[split.feature];
+            let missing_bin = fb.has_missing().then(|| fb.missing_bin());
+            let goes_left = |r: u32| {
+                let b = col[r as usize];
+                if Some(b) == missing_bin {
+                    split.default_left
+                } else {
+                    b <= split.bin
+                }
+            };
+            // stable partition of the leaf's rows
+            let (start, end) = (leaves[li].start, leaves[li].end);
+            let mut nl = 0;
+            let mut nr = 0;
+            for k in start..end {
+                let r = order[k];
+                if goes_left(r) {
+                    order[start + nl] = r;
+                    nl += 1;
+                } else {
+                    scratch[nr] = r;
+                    nr += 1;
+                }
+            }
+            order[start + nl..end].copy_from_slice(&scratch[..nr]);
+            let mid = start + nl;
+
+            let node = nodes.len();
+            nodes.push(Node {
+                feature: split.feature as u32,
+                threshold: fb.threshold(split.bin),
+                bin_threshold: split.bin,
+                missing: if !fb.has_missing() {
+                    Missing::Zero
+                } else if split.default_left {
+                    Missing::Left
+                } else {
+                    Missing::Right
+                },
+                left: !(li as Child),
+                right: !(leaves.len() as Child),
+                gain: split.gain,
+            });
+            if let Some((pn, is_left)) = leaves[li].parent {
+                if is_left {
+                    nodes[pn].left = node as Child;
+                } else {
+                    nodes[pn].right = node as Child;
+                }
+            }
+            // histograms: build the smaller child, subtract for the larger
+            let depth = leaves[li].depth + 1;
+            let parent_hist = std::mem::take(&mut leaves[li].hist);
+            let left_smaller = nl <= nr;
+            let small_rows = if left_smaller {
+                &order[start..mid]
+            } else {
+                &order[mid..end]
+            };
+            let small = self.histogram(small_rows, grad, hess);
+            let mut large = parent_hist;
+            large
+                .iter_mut()
+                .zip(&small)
+                .for_each(|(l, s)| *l = l.minus(*s));
+            let (left_hist, right_hist) = if left_smaller {
+                (small, large)
+            } else {
+                (large, small)
+            };
+            let left_best = if can_split(depth, split.left.n) {
+                self.best_split(&left_hist, split.left, allowed)
+            } else {
+                None
+            };
+            let right_best = if can_split(depth, split.right.n) {
+                self.best_split(&right_hist, split.right, allowed)
+            } else {
+                None
+            };
+            leaves[li] = Leaf {
+                start,
+                end: mid,
+                stats: split.left,
+                depth,
+                hist: left_hist,
+                best: left_best,
+                parent: Some((node, true)),
+            };
+            leaves.push(Leaf {
+                start: mid,
+                end,
+                stats: split.right,
+                depth,
+                hist: right_hist,
+                best: right_best,
+                parent: Some((node, false)),
+            });
+        }
+        Tree {
+            nodes,
+            leaves: leaves.iter().map(|l| self.leaf_value(l.stats)).collect(),
+        }
+    }
+}

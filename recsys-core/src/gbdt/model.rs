@@ -1,0 +1,382 @@
+//! Training (boosting rounds with validation and early stopping) and the fitted model.
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::binning::{BIN_SAMPLE, BinnedMatrix, fit_bins};
+use super::dataset::Dataset;
+use super::grow::Learner;
+use super::metrics;
+use super::objective::{Targets, default_label_gain, gradients, initial_score};
+use super::params::{GbdtParams, Objective};
+use super::tree::Tree;
+use crate::error::{Error, Result};
+use crate::persist::Persist;
+use crate::rng::SplitMix64;
+
+/// One evaluation of a metric after a boosting round.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Evaluation {
+    /// 0-based round.
+    pub iteration: usize,
+    /// Metric name (`ndcg@10`, `auc`, `binary_logloss`, `rmse`, ...).
+    pub metric: String,
+    /// Its value on the validation set.
+    pub value: f64,
+}
+
+/// How feature importance is counted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Importance {
+    /// Number of splits on the feature.
+    Split,
+    /// Total gain of the splits on the feature.
+    Gain,
+}
+
+/// A fitted boosted-tree ensemble.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Gbdt {
+    params: GbdtParams,
+    n_features: usize,
+    init_score: f64,
+    trees: Vec<Tree>,
+    best_iteration: Option<usize>,
+}
+
+/// The label gains in force for the objective.
+fn gains_of(objective: &Objective) -> Vec<f64> {
+    match objective {
+        Objective::LambdaRank {
+            label_gain: Some(g),
+            ..
+        } => g.clone(),
+        _ => default_label_gain(),
+    }
+}
+
+/// Checks labels and groups against the objective.
+fn check_data(p: &GbdtParams, ds: &Dataset, gains: &[f64], what: &str) -> Result<()> {
+    match &p.objective {
+        Objective::Binary => {
+            if let Some(at) = ds.labels().iter().position(|&y| y != 0.0 && y != 1.0) {
+                return Err(Error::InvalidInput {
+                    row: at + 1,
+                    reason: format!(
+                        "{what}: binary labels must be 0 or 1, got {}",
+                        ds.labels()[at]
+                    ),
+                });
+            }
+        }
+        Objective::LambdaRank { .. } => {
+            if ds.groups().is_none() {
+                return Err(Error::Shape(format!(
+                    "{what}: lambdarank needs query groups (with_groups)"
+                )));
+            }
+            if ds.weights().is_some() {
+                return Err(Error::param(
+                    "weights",
+                    "absent for lambdarank (per-row weights are not used in ranking)",
+                    "given",
+                ));
+            }
+            if let Some(at) = ds
+                .labels()
+                .iter()
+                .position(|&y| y < 0.0 || y.fract() != 0.0 || y as usize >= gains.len())
+            {
+                return Err(Error::InvalidInput {
+                    row: at + 1,
+                    reason: format!(
+                        "{what}: ranking labels must be integers in 0..{} (the label gain table), got {}",
+                        gains.len(),
+                        ds.labels()[at]
+                    ),
+                });
+            }
+        }
+        Objective::Regression => {}
+    }
+    Ok(())
+}
+
+impl GbdtParams {
+    /// Trains on `train`, reporting every round's validation metrics (when `valid` is given)
+    /// to `progress`; with `early_stopping_rounds`, stops when the first metric has not improved
+    /// for that many rounds and keeps the best round's trees.
+    pub fn fit_with_progress(
+        &self,
+        train: &Dataset,
+        valid: Option<&Dataset>,
+        mut progress: impl FnMut(&[Evaluation]),
+    ) -> Result<Gbdt> {
+        self.validate()?;
+        let gains = gains_of(&self.objective);
+        check_data(self, train, &gains, "training data")?;
+        if let Some(v) = valid {
+            check_data(self, v, &gains, "validation data")?;
+            if v.n_features() != train.n_features() {
+                return Err(Error::Shape(format!(
+                    "validation data has {} features, training data {}",
+                    v.n_features(),
+                    train.n_features()
+                )));
+            }
+        }
+        let n = train.n_rows();
+        let mut rng = SplitMix64::new(self.seed);
+        let sample: Vec<usize> = if n <= BIN_SAMPLE {
+            (0..n).collect()
+        } else {
+            let mut all: Vec<usize> = (0..n).collect();
+            for i in 0..BIN_SAMPLE {
+                let j = i + rng.below(n - i);
+                all.swap(i, j);
+            }
+            all.truncate(BIN_SAMPLE);
+            all.sort_unstable();
+            all
+        };
+        let bins = fit_bins(train, self.max_bin, &sample);
+        let binned = BinnedMatrix::new(train, &bins);
+        let missing_bins: Vec<Option<u8>> = bins
+            .iter()
+            .map(|b| b.has_missing().then(|| b.missing_bin()))
+            .collect();
+        let learner = Learner::new(self, &bins, &binned);
+
+        let init = initial_score(&self.objective, train.labels(), train.weights());
+        let mut scores = vec![init; n];
+        let mut valid_scores = valid.map(|v| vec![init; v.n_rows()]);
+        let train_bounds = train.group_bounds();
+        let valid_bounds = valid.and_then(Dataset::group_bounds);
+        let (mut grad, mut hess) = (vec![0f32; n], vec![0f32; n]);
+        let all_rows: Vec<u32> = (0..n as u32).collect();
+        let mut bag = all_rows.clone();
+        let mut trees: Vec<Tree> = Vec::new();
+        let mut best: Option<(usize, f64)> = None;
+        let mut best_iteration = None;
+        let d = train.n_features();
+        for it in 0..self.num_iterations {
+            let targets = Targets {
+                labels: train.labels(),
+                weights: train.weights(),
+                groups: train_bounds.as_deref(),
+                gains: &gains,
+            };
+            gradients(&self.objective, &scores, &targets, &mut grad, &mut hess);
+            if self.bagging_freq > 0 && self.bagging_fraction < 1.0 && it % self.bagging_freq == 0 {
+                bag = all_rows
+                    .iter()
+                    .copied()
+                    .filter(|_| rng.next_f64() < self.bagging_fraction)
+                    .collect();
+                if bag.is_empty() {
+                    bag = all_rows.clone();
+                }
+            }
+            let mut allowed = vec![true; d];
+            if self.feature_fraction < 1.0 {
+                let keep = ((d as f64 * self.feature_fraction).ceil() as usize).clamp(1, d);
+                let mut idx: Vec<usize> = (0..d).collect();
+                rng.shuffle(&mut idx);
+                allowed = vec![false; d];
+                idx[..keep].iter().for_each(|&f| allowed[f] = true);
+            }
+            let mut tree = learner.grow(&bag, &grad, &hess, &allowed);
+            if tree.nodes.is_empty() && it > 0 {
+                // nothing left to split on: LightGBM stops here too
+                break;
+            }
+            tree.leaves
+                .iter_mut()
+                .for_each(|v| *v *= self.learning_rate);
+            scores
+                .par_iter_mut()
+                .enumerate()
+                .for_each(|(r, s)| *s += tree.predict_binned(&binned.columns, &missing_bins, r));
+            if let (Some(v), Some(vs)) = (valid, valid_scores.as_mut()) {
+                vs.par_iter_mut()
+                    .enumerate()
+                    .for_each(|(r, s)| *s += tree.predict(v.row(r)));
+            }
+            trees.push(tree);
+            if let (Some(v), Some(vs)) = (valid, valid_scores.as_ref()) {
+                let evals = self.evaluate_scores(vs, v, valid_bounds.as_deref(), &gains, it);
+                progress(&evals);
+                if let Some(rounds) = self.early_stopping_rounds {
+                    let first = &evals[0];
+                    let better = |a: f64, b: f64| {
+                        if higher_is_better(&first.metric) {
+                            a > b
+                        } else {
+                            a < b
+                        }
+                    };
+                    if best.is_none_or(|(_, b)| better(first.value, b)) {
+                        best = Some((it, first.value));
+                    } else if it - best.map_or(0, |b| b.0) >= rounds {
+                        break;
+                    }
+                }
+            }
+        }
+        if let (Some(_), Some((b, _))) = (self.early_stopping_rounds, best) {
+            trees.truncate(b + 1);
+            best_iteration = Some(b);
+        }
+        Ok(Gbdt {
+            params: self.clone(),
+            n_features: d,
+            init_score: init,
+            trees,
+            best_iteration,
+        })
+    }
+
+    /// Trains without a validation set or progress reports.
+    pub fn fit(&self, train: &Dataset) -> Result<Gbdt> {
+        self.fit_with_progress(train, None, |_| {})
+    }
+
+    fn evaluate_scores(
+        &self,
+        scores: &[f64],
+        ds: &Dataset,
+        bounds: Option<&[usize]>,
+        gains: &[f64],
+        it: usize,
+    ) -> Vec<Evaluation> {
+        let eval = |metric: String, value: f64| Evaluation {
+            iteration: it,
+            metric,
+            value,
+        };
+        match &self.objective {
+            Objective::Regression => vec![eval("rmse".into(), metrics::rmse(scores, ds.labels()))],
+            Objective::Binary => {
+                let p: Vec<f64> = scores.iter().map(|&s| 1.0 / (1.0 + (-s).exp())).collect();
+                vec![
+                    eval("binary_logloss".into(), metrics::log_loss(&p, ds.labels())),
+                    eval("auc".into(), metrics::auc(scores, ds.labels())),
+                ]
+            }
+            Objective::LambdaRank { .. } => {
+                let bounds = bounds.expect("checked: ranking data has groups");
+                self.eval_at
+                    .iter()
+                    .map(|&k| {
+                        eval(
+                            format!("ndcg@{k}"),
+                            metrics::ndcg_at_k(scores, ds.labels(), bounds, gains, k),
+                        )
+                    })
+                    .collect()
+            }
+        }
+    }
+}
+
+fn higher_is_better(metric: &str) -> bool {
+    metric.starts_with("ndcg") || metric.starts_with("map") || metric == "auc"
+}
+
+impl Gbdt {
+    /// Raw scores (log-odds for binary) of every row of `ds`, in parallel.
+    pub fn predict(&self, ds: &Dataset) -> Result<Vec<f64>> {
+        self.predict_rows(ds.features(), ds.n_features())
+    }
+
+    /// Raw scores of a row-major feature matrix with `n_features` columns.
+    pub fn predict_rows(&self, features: &[f32], n_features: usize) -> Result<Vec<f64>> {
+        if n_features != self.n_features || !features.len().is_multiple_of(self.n_features) {
+            return Err(Error::Shape(format!(
+                "the model expects rows of {} features, got {} values as rows of {n_features}",
+                self.n_features,
+                features.len()
+            )));
+        }
+        Ok(features
+            .par_chunks(self.n_features)
+            .map(|row| self.init_score + self.trees.iter().map(|t| t.predict(row)).sum::<f64>())
+            .collect())
+    }
+
+    /// Probabilities of class 1 (binary objective only).
+    pub fn predict_proba(&self, ds: &Dataset) -> Result<Vec<f64>> {
+        if self.params.objective != Objective::Binary {
+            return Err(Error::param(
+                "objective",
+                "binary for probabilities",
+                self.params.objective.name(),
+            ));
+        }
+        Ok(self
+            .predict(ds)?
+            .into_iter()
+            .map(|s| 1.0 / (1.0 + (-s).exp()))
+            .collect())
+    }
+
+    /// The validation metrics of this model on `ds`.
+    pub fn evaluate(&self, ds: &Dataset) -> Result<Vec<Evaluation>> {
+        let gains = gains_of(&self.params.objective);
+        check_data(&self.params, ds, &gains, "evaluation data")?;
+        let scores = self.predict(ds)?;
+        Ok(self.params.evaluate_scores(
+            &scores,
+            ds,
+            ds.group_bounds().as_deref(),
+            &gains,
+            self.trees.len().saturating_sub(1),
+        ))
+    }
+
+    /// Importance of every feature.
+    pub fn feature_importance(&self, kind: Importance) -> Vec<f64> {
+        let mut out = vec![0f64; self.n_features];
+        for node in self.trees.iter().flat_map(|t| &t.nodes) {
+            out[node.feature as usize] += match kind {
+                Importance::Split => 1.0,
+                Importance::Gain => node.gain,
+            };
+        }
+        out
+    }
+
+    /// Number of trees.
+    pub fn n_trees(&self) -> usize {
+        self.trees.len()
+    }
+    /// The round early stopping kept (0-based), if it ran.
+    pub fn best_iteration(&self) -> Option<usize> {
+        self.best_iteration
+    }
+    /// Number of features.
+    pub fn n_features(&self) -> usize {
+        self.n_features
+    }
+    /// The settings.
+    pub fn params(&self) -> &GbdtParams {
+        &self.params
+    }
+}
+
+impl Persist for Gbdt {
+    const KIND: &'static str = "gbdt";
+    const VERSION: u32 = 1;
+
+    fn check_loaded(&self) -> Result<()> {
+        self.params.validate()?;
+        if !self.init_score.is_finite()
+            || !self.trees.iter().all(|t| t.is_consistent(self.n_features))
+        {
+            return Err(Error::CorruptModel(
+                "a tree refers to nodes, leaves or features it does not have".into(),
+            ));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,186 @@
+//! Gradients and hessians of the objectives, and their starting scores.
+
+use rayon::prelude::*;
+
+use super::params::Objective;
+
+/// Label gains of LambdaRank: `2^l - 1` for l in 0..=30, as LightGBM.
+pub(crate) fn default_label_gain() -> Vec<f64> {
+    (0..31).map(|l| (1u64 << l) as f64 - 1.0).collect()
+}
+
+fn sigmoid(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// DCG discount of 0-based position `i`: `1 / log2(i + 2)`.
+pub(crate) fn discount(i: usize) -> f64 {
+    1.0 / ((i + 2) as f64).log2()
+}
+
+/// The constant every model starts from (LightGBM's `boost_from_average`).
+pub(crate) fn initial_score(objective: &Objective, labels: &[f32], weights: Option<&[f32]>) -> f64 {
+    let (mut sum, mut total) = (0f64, 0f64);
+    for (i, &y) in labels.iter().enumerate() {
+        let w = weights.map_or(1.0, |w| f64::from(w[i]));
+        sum += w * f64::from(y);
+        total += w;
+    }
+    let mean = if total > 0.0 { sum / total } else { 0.0 };
+    match objective {
+        Objective::Regression => mean,
+        Objective::Binary => {
+            let p = mean.clamp(1e-15, 1.0 - 1e-15);
+            (p / (1.0 - p)).ln()
+        }
+        Objective::LambdaRank { .. } => 0.0,
+    }
+}
+
+/// What the scores are fitted to.
+pub(crate) struct Targets<'a> {
+    pub labels: &'a [f32],
+    pub weights: Option<&'a [f32]>,
+    /// Query group bounds (ranking).
+    pub groups: Option<&'a [usize]>,
+    /// Label gains (ranking).
+    pub gains: &'a [f64],
+}
+
+/// Fills `grad` and `hess` for the current `scores`.
+pub(crate) fn gradients(
+    objective: &Objective,
+    scores: &[f64],
+    targets: &Targets<'_>,
+    grad: &mut [f32],
+    hess: &mut [f32],
+) {
+    let Targets {
+        labels,
+        weights,
+        groups,
+        gains,
+    } = *targets;
+    match objective {
+        Objective::Regression | Objective::Binary => {
+            let binary = matches!(objective, Objective::Binary);
+            grad.par_iter_mut()
+                .zip(hess.par_iter_mut())
+                .enumerate()
+                .for_each(|(i, (g, h))| {
+                    let w = weights.map_or(1.0, |w| f64::from(w[i]));
+                    let y = f64::from(labels[i]);
+                    let (gi, hi) = if binary {
+                        let p = sigmoid(scores[i]);
+                        (p - y, (p * (1.0 - p)).max(1e-16))
+                    } else {
+                        (scores[i] - y, 1.0)
+                    };
+                    *g = (w * gi) as f32;
+                    *h = (w * hi) as f32;
+                });
+        }
+        Objective::LambdaRank {
+            truncation_level,
+            norm,
+            ..
+        } => {
+            let bounds = groups.expect("checked: lambdarank has groups");
+            let mut pieces: Vec<(&mut [f32], &mut [f32], usize)> = Vec::with_capacity(bounds.len());
+            let (mut g_rest, mut h_rest) = (grad, hess);
+            for q in 0..bounds.len() - 1 {
+                let len = bounds[q + 1] - bounds[q];
+                let (g, gt) = g_rest.split_at_mut(len);
+                let (h, ht) = h_rest.split_at_mut(len);
+                pieces.push((g, h, bounds[q]));
+                g_rest = gt;
+                h_rest = ht;
+            }
+            pieces.into_par_iter().for_each(|(g, h, start)| {
+                let n = g.len();
+                lambdas_for_query(
+                    &scores[start..start + n],
+                    &labels[start..start + n],
+                    gains,
+                    *truncation_level,
+                    *norm,
+                    g,
+                    h,
+                );
+            });
+        }
+    }
+}
+
+/// The ideal DCG of a query at `k`, for the labels' gains.
+pub(crate) fn max_dcg(labels: &[f32], gains: &[f64], k: usize) -> f64 {
+    let mut g: Vec<f64> = labels.iter().map(|&l| gains[l as usize]).collect();
+    g.sort_by(|a, b| b.total_cmp(a));
+    g.iter()
+        .take(k)
+        .enumerate()
+        .map(|(i, v)| v * discount(i))
+        .sum()
+}
+
+/// LambdaMART gradients of one query, as LightGBM's `GetGradientsForOneQuery`: pairs with
+/// different labels where the higher-ranked one is within the truncation level, each weighted
+/// by the NDCG change of swapping them (normalized by the score gap when `norm`), then the
+/// query's lambdas scaled by `log2(1 + sum) / sum`.
+fn lambdas_for_query(
+    scores: &[f64],
+    labels: &[f32],
+    gains: &[f64],
+    truncation: usize,
+    norm: bool,
+    grad: &mut [f32],
+    hess: &mut [f32],
+) {
+    let n = scores.len();
+    let (mut lambdas, mut hessians) = (vec![0f64; n], vec![0f64; n]);
+    let best_dcg = max_dcg(labels, gains, truncation);
+    if n > 1 && best_dcg > 0.0 {
+        let inverse_max_dcg = 1.0 / best_dcg;
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
+        let (best, worst) = (scores[order[0]], scores[order[n - 1]]);
+        let mut sum_lambdas = 0.0;
+        for i in 0..(n - 1).min(truncation) {
+            for j in i + 1..n {
+                let (a, b) = (order[i], order[j]);
+                if labels[a] == labels[b] {
+                    continue;
+                }
+                let ((high, high_rank), (low, low_rank)) = if labels[a] > labels[b] {
+                    ((a, i), (b, j))
+                } else {
+                    ((b, j), (a, i))
+                };
+                let delta_score = scores[high] - scores[low];
+                let dcg_gap = gains[labels[high] as usize] - gains[labels[low] as usize];
+                let paired_discount = (discount(high_rank) - discount(low_rank)).abs();
+                let mut delta_ndcg = dcg_gap * paired_discount * inverse_max_dcg;
+                if norm && best != worst {
+                    delta_ndcg /= 0.01 + delta_score.abs();
+                }
+                let p = 1.0 / (1.0 + delta_score.exp());
+                let p_lambda = -p * delta_ndcg;
+                let p_hessian = p * (1.0 - p) * delta_ndcg;
+                lambdas[low] -= p_lambda;
+                hessians[low] += p_hessian;
+                lambdas[high] += p_lambda;
+                hessians[high] += p_hessian;
+                sum_lambdas -= 2.0 * p_lambda;
+            }
+        }
+        if norm && sum_lambdas > 0.0 {
+            let factor = (1.0 + sum_lambdas).log2() / sum_lambdas;
+            lambdas.iter_mut().for_each(|l| *l *= factor);
+            hessians.iter_mut().for_each(|h| *h *= factor);
+        }
+    }
+    for i in 0..n {
+        grad[i] = lambdas[i] as f32;
+        hess[i] = hessians[i] as f32;
+    }
+}

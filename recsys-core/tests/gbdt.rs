@@ -1,0 +1,274 @@
+//! Gradient-boosted trees: exact fits, objectives, missing values, determinism, validation,
+//! early stopping, persistence and the LETOR loader.
+
+use recsys_core::gbdt::metrics::{auc, ndcg_at_k};
+use recsys_core::gbdt::{Dataset, GbdtParams, Importance, Objective};
+use recsys_core::{Error, Persist, SplitMix64};
+
+fn regression() -> GbdtParams {
+    GbdtParams::new(Objective::Regression)
+}
+
+#[test]
+fn one_tree_fits_a_step_function_exactly() {
+    let x: Vec<f32> = (0..100).map(|i| i as f32).collect();
+    let y: Vec<f32> = x
+        .iter()
+        .map(|&v| if v < 50.0 { 5.0 } else { -3.0 })
+        .collect();
+    let ds = Dataset::new(x.clone(), 1, y.clone()).unwrap();
+    let m = regression()
+        .num_iterations(1)
+        .learning_rate(1.0)
+        .num_leaves(2)
+        .min_data_in_leaf(1)
+        .fit(&ds)
+        .unwrap();
+    let pred = m.predict(&ds).unwrap();
+    for (p, t) in pred.iter().zip(&y) {
+        assert!((p - f64::from(*t)).abs() < 1e-9, "{p} vs {t}");
+    }
+    assert_eq!(m.n_trees(), 1);
+}
+
+/// Queries of 20 documents whose relevance (0-4) follows features 0 and 1 (one of them through
+/// a square), with noise; feature 2 is noise.
+fn ranking(queries: usize, seed: u64) -> Dataset {
+    let mut rng = SplitMix64::new(seed);
+    let (mut x, mut y) = (Vec::new(), Vec::new());
+    for _ in 0..queries {
+        for _ in 0..20 {
+            let (a, b) = (rng.next_f32(), rng.next_f32());
+            x.extend_from_slice(&[a, b, rng.next_f32()]);
+            let relevance = 2.5 * a + 2.5 * b * b + 2.0 * (rng.next_f32() - 0.5);
+            y.push(relevance.clamp(0.0, 4.99).floor());
+        }
+    }
+    Dataset::new(x, 3, y)
+        .unwrap()
+        .with_groups(vec![20; queries])
+        .unwrap()
+}
+
+#[test]
+fn lambdarank_improves_ndcg_from_the_first_rounds() {
+    let (train, valid) = (ranking(200, 1), ranking(50, 2));
+    let mut history = Vec::new();
+    let params = GbdtParams::new(Objective::lambdarank())
+        .num_iterations(20)
+        .eval_at(vec![10]);
+    let model = params
+        .fit_with_progress(&train, Some(&valid), |e| history.push(e[0].value))
+        .unwrap();
+    let bounds: Vec<usize> = (0..=50).map(|q| q * 20).collect();
+    let flat = vec![0.0; valid.n_rows()];
+    let gains: Vec<f64> = (0..31).map(|l| (1u64 << l) as f64 - 1.0).collect();
+    let baseline = ndcg_at_k(&flat, valid.labels(), &bounds, &gains, 10);
+    assert!(
+        history[0] > baseline + 0.1,
+        "round 1 {} vs unranked {baseline}",
+        history[0]
+    );
+    assert!(history[19] > history[0] + 0.01, "{history:?}");
+    let imp = model.feature_importance(Importance::Gain);
+    assert!(imp[0] > 5.0 * imp[2] && imp[1] > 5.0 * imp[2], "{imp:?}");
+}
+
+#[test]
+fn binary_reaches_the_optimum_on_separable_data() {
+    let x: Vec<f32> = (0..400).map(|i| i as f32 / 4.0).collect();
+    let y: Vec<f32> = x
+        .iter()
+        .map(|&v| if v >= 50.0 { 1.0 } else { 0.0 })
+        .collect();
+    let ds = Dataset::new(x, 1, y.clone()).unwrap();
+    let m = GbdtParams::new(Objective::Binary)
+        .num_iterations(200)
+        .fit(&ds)
+        .unwrap();
+    let p = m.predict_proba(&ds).unwrap();
+    assert!(
+        p.iter()
+            .zip(&y)
+            .all(|(p, y)| (p - f64::from(*y)).abs() < 0.01)
+    );
+    assert_eq!(auc(&m.predict(&ds).unwrap(), &y), 1.0);
+    let eval = m.evaluate(&ds).unwrap();
+    assert_eq!(eval[0].metric, "binary_logloss");
+    assert!(eval[0].value < 0.01);
+    assert!(regression().fit(&ds).unwrap().predict_proba(&ds).is_err());
+}
+
+#[test]
+fn missing_values_follow_the_learned_direction() {
+    // y = 10 where x is missing, 0 for x < 5, 5 for x >= 5
+    let mut x = Vec::new();
+    let mut y = Vec::new();
+    for i in 0..300 {
+        match i % 3 {
+            0 => {
+                x.push(f32::NAN);
+                y.push(10.0);
+            }
+            1 => {
+                x.push((i % 50) as f32 / 10.0);
+                y.push(0.0);
+            }
+            _ => {
+                x.push(5.0 + (i % 50) as f32 / 10.0);
+                y.push(5.0);
+            }
+        }
+    }
+    let ds = Dataset::new(x, 1, y).unwrap();
+    let m = regression()
+        .num_iterations(50)
+        .min_data_in_leaf(5)
+        .fit(&ds)
+        .unwrap();
+    let probe = Dataset::new(vec![f32::NAN, 1.0, 8.0], 1, vec![0.0; 3]).unwrap();
+    let p = m.predict(&probe).unwrap();
+    assert!(
+        (p[0] - 10.0).abs() < 0.1 && p[1].abs() < 0.1 && (p[2] - 5.0).abs() < 0.1,
+        "{p:?}"
+    );
+
+    // a feature with no missing values in training treats NaN as 0
+    let ds = Dataset::new(
+        (0..100).map(|i| i as f32 - 50.0).collect(),
+        1,
+        (0..100).map(|i| if i < 50 { 1.0 } else { 2.0 }).collect(),
+    )
+    .unwrap();
+    let m = regression().num_iterations(30).fit(&ds).unwrap();
+    let p = m
+        .predict(&Dataset::new(vec![f32::NAN, 0.0], 1, vec![0.0; 2]).unwrap())
+        .unwrap();
+    assert_eq!(p[0], p[1]);
+}
+
+fn noisy_regression(n: usize, seed: u64) -> Dataset {
+    let mut rng = SplitMix64::new(seed);
+    let mut x = Vec::new();
+    let mut y = Vec::new();
+    for _ in 0..n {
+        let row: Vec<f32> = (0..5).map(|_| rng.next_f32()).collect();
+        y.push(3.0 * row[0] - 2.0 * row[1] + rng.next_f32() * 2.0);
+        x.extend(row);
+    }
+    Dataset::new(x, 5, y).unwrap()
+}
+
+#[test]
+fn same_seed_same_model_with_bagging_and_feature_sampling() {
+    let ds = noisy_regression(3000, 4);
+    let p = regression()
+        .num_iterations(15)
+        .bagging_fraction(0.7)
+        .bagging_freq(1)
+        .feature_fraction(0.6)
+        .seed(11);
+    let a = p.fit(&ds).unwrap();
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let b = one.install(|| p.fit(&ds).unwrap());
+    assert_eq!(a, b);
+    let c = p.clone().seed(12).fit(&ds).unwrap();
+    assert_ne!(a, c);
+}
+
+#[test]
+fn early_stopping_keeps_the_best_round() {
+    let (train, valid) = (noisy_regression(500, 1), noisy_regression(500, 2));
+    let mut rounds = 0;
+    let m = regression()
+        .num_iterations(1000)
+        .learning_rate(0.3)
+        .num_leaves(63)
+        .min_data_in_leaf(2)
+        .early_stopping_rounds(Some(10))
+        .fit_with_progress(&train, Some(&valid), |_| rounds += 1)
+        .unwrap();
+    assert!(rounds < 1000, "ran {rounds} rounds");
+    let best = m.best_iteration().unwrap();
+    assert_eq!(m.n_trees(), best + 1);
+    assert_eq!(rounds, best + 11);
+}
+
+#[test]
+fn invalid_params_and_data_are_named() {
+    let ds = noisy_regression(50, 1);
+    assert_eq!(
+        regression().num_leaves(1).fit(&ds).unwrap_err().to_string(),
+        "num_leaves must be >= 2, got 1"
+    );
+    assert_eq!(
+        regression().max_bin(256).fit(&ds).unwrap_err().to_string(),
+        "max_bin must be in 2..=255, got 256"
+    );
+    assert!(regression().bagging_fraction(0.0).fit(&ds).is_err());
+    assert!(Dataset::new(vec![1.0, 2.0, 3.0], 2, vec![1.0, 2.0]).is_err());
+    let e = Dataset::new(vec![1.0, f32::INFINITY], 1, vec![0.0, 1.0]).unwrap_err();
+    assert!(e.to_string().contains("row 2"), "{e}");
+    let e = Dataset::new(vec![1.0, 2.0], 1, vec![0.0, f32::NAN]).unwrap_err();
+    assert!(e.to_string().contains("label"), "{e}");
+    let e = ds.clone().with_groups(vec![20, 20]).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "shape mismatch: group sizes sum to 40, but the dataset has 50 rows"
+    );
+    let e = GbdtParams::new(Objective::lambdarank())
+        .fit(&ds)
+        .unwrap_err();
+    assert!(e.to_string().contains("needs query groups"), "{e}");
+    let graded = Dataset::new(vec![0.0, 1.0], 1, vec![0.0, 40.0])
+        .unwrap()
+        .with_groups(vec![2])
+        .unwrap();
+    let e = GbdtParams::new(Objective::lambdarank())
+        .fit(&graded)
+        .unwrap_err();
+    assert!(e.to_string().contains("label gain table"), "{e}");
+    let e = GbdtParams::new(Objective::Binary).fit(&ds).unwrap_err();
+    assert!(
+        e.to_string().contains("binary labels must be 0 or 1"),
+        "{e}"
+    );
+    let m = regression().num_iterations(2).fit(&ds).unwrap();
+    assert!(matches!(
+        m.predict_rows(&[1.0, 2.0], 2),
+        Err(Error::Shape(_))
+    ));
+}
+
+#[test]
+fn persistence_keeps_predictions_and_rejects_damage() {
+    let ds = noisy_regression(400, 3);
+    let m = regression().num_iterations(10).fit(&ds).unwrap();
+    let bytes = m.to_bytes().unwrap();
+    let back = recsys_core::gbdt::Gbdt::from_bytes(&bytes).unwrap();
+    assert_eq!(back.predict(&ds).unwrap(), m.predict(&ds).unwrap());
+    assert!(recsys_core::gbdt::Gbdt::from_bytes(&bytes[..bytes.len() - 3]).is_err());
+}
+
+#[test]
+fn letor_files_load_with_query_groups() {
+    let text = "2 qid:1 1:0.5 3:1.0 # doc a\n0 qid:1 2:0.25\n1 qid:7 1:1 2:2 3:3\n";
+    let ds = Dataset::from_svmlight(text.as_bytes(), None).unwrap();
+    assert_eq!((ds.n_rows(), ds.n_features()), (3, 3));
+    assert_eq!(ds.groups(), Some(&[2u32, 1][..]));
+    assert_eq!(ds.row(0), &[0.5, 0.0, 1.0]);
+    assert_eq!(ds.labels(), &[2.0, 0.0, 1.0]);
+    let e = Dataset::from_svmlight("1 qid:1 0:1\n".as_bytes(), None).unwrap_err();
+    assert!(e.to_string().contains("start at 1"), "{e}");
+    let e = Dataset::from_svmlight("1 qid:1 1:x\n".as_bytes(), None).unwrap_err();
+    assert!(e.to_string().contains("row 1"), "{e}");
+    assert!(
+        Dataset::from_svmlight("1 1:1\n".as_bytes(), Some(5))
+            .unwrap()
+            .n_features()
+            == 5
+    );
+}
