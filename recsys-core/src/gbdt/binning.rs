@@ -49,6 +49,9 @@ impl FeatureBins {
     }
 }
 
+/// Fewest sampled values a bin may hold (LightGBM's `min_data_in_bin`).
+const MIN_DATA_IN_BIN: usize = 3;
+
 /// Rows sampled to find bin boundaries (LightGBM's `bin_construct_sample_cnt`).
 pub(crate) const BIN_SAMPLE: usize = 200_000;
 
@@ -88,10 +91,17 @@ fn cut_points(values: &[f32], budget: usize) -> Vec<f32> {
         if mid > a && mid < b { mid } else { a }
     };
     if distinct.len() <= budget {
-        return distinct
-            .windows(2)
-            .map(|w| between(w[0].0, w[1].0))
-            .collect();
+        // a bin per distinct value, but no bin with fewer than MIN_DATA_IN_BIN samples
+        let mut uppers = Vec::new();
+        let mut acc = 0usize;
+        for w in distinct.windows(2) {
+            acc += w[0].1;
+            if acc >= MIN_DATA_IN_BIN {
+                uppers.push(between(w[0].0, w[1].0));
+                acc = 0;
+            }
+        }
+        return uppers;
     }
     let mut uppers = Vec::with_capacity(budget - 1);
     let mut remaining = values.len();
@@ -140,8 +150,13 @@ mod tests {
 
     #[test]
     fn few_distinct_values_get_a_bin_each() {
-        let cuts = cut_points(&[1.0, 1.0, 2.0, 3.0, 3.0], 255);
+        let cuts = cut_points(&[1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 3.0, 3.0, 3.0], 255);
         assert_eq!(cuts, vec![1.5, 2.5]);
+        // bins of fewer than three samples merge with the next
+        assert_eq!(
+            cut_points(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0], 255),
+            vec![3.5, 6.5]
+        );
         let fb = FeatureBins {
             uppers: cuts,
             has_missing: true,

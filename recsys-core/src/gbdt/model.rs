@@ -185,7 +185,7 @@ impl GbdtParams {
                 allowed = vec![false; d];
                 idx[..keep].iter().for_each(|&f| allowed[f] = true);
             }
-            let mut tree = learner.grow(&bag, &grad, &hess, &allowed);
+            let (mut tree, members) = learner.grow(&bag, &grad, &hess, &allowed);
             if tree.nodes.is_empty() && it > 0 {
                 // nothing left to split on: LightGBM stops here too
                 break;
@@ -193,10 +193,18 @@ impl GbdtParams {
             tree.leaves
                 .iter_mut()
                 .for_each(|v| *v *= self.learning_rate);
-            scores
-                .par_iter_mut()
-                .enumerate()
-                .for_each(|(r, s)| *s += tree.predict_binned(&binned.columns, &missing_bins, r));
+            if bag.len() == n {
+                // every row is in exactly one leaf's range: no need to walk the tree
+                for (&(s, e), &v) in members.ranges.iter().zip(&tree.leaves) {
+                    for &r in &members.order[s..e] {
+                        scores[r as usize] += v;
+                    }
+                }
+            } else {
+                scores.par_iter_mut().enumerate().for_each(|(r, s)| {
+                    *s += tree.predict_binned(&binned.columns, &missing_bins, r)
+                });
+            }
             if let (Some(v), Some(vs)) = (valid, valid_scores.as_mut()) {
                 vs.par_iter_mut()
                     .enumerate()

@@ -1,0 +1,126 @@
+"""recsys GBDT vs LightGBM 4.7, same data, LightGBM's default settings (100 rounds, 31 leaves,
+learning rate 0.1, min_data_in_leaf 20, max_bin 255), 2 threads, one run. Run through run.sh.
+
+- LambdaMART on the MSLR-WEB10K sample (rankeval 0.8.2: 5,000 training rows in 43 queries,
+  136 features; the test file the same size): test NDCG@10 (LightGBM's definition: gains
+  2^label - 1, queries without relevant documents count 1).
+- Binary classification, 1,000,000 x 50 synthetic rows: test AUC.
+- Regression, 1,000,000 x 50 synthetic rows: test RMSE.
+Both libraries' test predictions are scored by the same code here.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import tempfile
+import time
+
+import numpy as np
+from sklearn.datasets import load_svmlight_file
+from sklearn.metrics import roc_auc_score
+
+import lightgbm as lgb
+
+
+def groups(qid):
+    _, first, counts = np.unique(qid, return_index=True, return_counts=True)
+    return counts[np.argsort(first)]
+
+
+def ndcg_at(scores, labels, sizes, k=10):
+    out, start = [], 0
+    for c in sizes:
+        s, l = scores[start:start + c], labels[start:start + c]
+        start += c
+        gains = 2.0 ** l - 1
+        disc = 1.0 / np.log2(np.arange(2, 2 + c))
+        ideal = np.sort(gains)[::-1][:k] @ disc[:min(k, c)]
+        if ideal <= 0:
+            out.append(1.0)
+            continue
+        order = np.argsort(-s, kind="stable")[:k]
+        out.append(gains[order] @ disc[:len(order)] / ideal)
+    return float(np.mean(out))
+
+
+def synthetic(n, d, kind, seed):
+    """Gaussian features; the target is a non-linear function of the first 10 (with
+    interactions) plus noise: Bernoulli of its logistic for binary, the value for regression."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d), dtype=np.float32)
+    f = (X[:, 0] + 0.8 * X[:, 1] * X[:, 2] - 0.6 * np.abs(X[:, 3]) + 0.5 * np.sin(2 * X[:, 4])
+         + 0.4 * X[:, 5] ** 2 - 0.4 + 0.3 * X[:, 6] * (X[:, 7] > 0) + 0.2 * X[:, 8] - 0.2 * X[:, 9])
+    if kind == "binary":
+        y = (rng.random(n) < 1.0 / (1.0 + np.exp(-2.0 * f))).astype(np.float32)
+    else:
+        y = (f + 0.5 * rng.standard_normal(n)).astype(np.float32)
+    return X, y
+
+
+def recsys(binary, *args):
+    out = subprocess.run([binary, *map(str, args)], check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--recsys-bin", required=True)
+    ap.add_argument("--mslr", required=True, help="folder with msn1.fold1.{train,test}.5k.txt")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--seed", type=int, default=42)
+    args = ap.parse_args()
+    print(f"# recsys vs LightGBM {lgb.__version__}: {os.cpu_count()} cpus, {args.threads} threads, defaults")
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        train_path = os.path.join(args.mslr, "msn1.fold1.train.5k.txt")
+        test_path = os.path.join(args.mslr, "msn1.fold1.test.5k.txt")
+        Xtr, ytr, qtr = load_svmlight_file(train_path, query_id=True)
+        Xte, yte, qte = load_svmlight_file(test_path, query_id=True, n_features=Xtr.shape[1])
+        Xtr, Xte = Xtr.toarray().astype(np.float32), Xte.toarray().astype(np.float32)
+        out = os.path.join(tmp, "pred")
+        rs = recsys(args.recsys_bin, "rank", train_path, test_path, out)
+        rs_q = ndcg_at(np.fromfile(out, dtype="<f8"), yte, groups(qte))
+        time.sleep(0.5)
+        model = lgb.LGBMRanker(n_jobs=args.threads, verbose=-1)
+        start = time.perf_counter()
+        model.fit(Xtr, ytr, group=groups(qtr))
+        lg_s = time.perf_counter() - start
+        lg_q = ndcg_at(model.predict(Xte), yte, groups(qte))
+        rows.append(("LambdaMART, MSLR sample (5,000 rows, 136 features)", lg_s, rs["seconds"], "NDCG@10", lg_q, rs_q))
+
+        for kind in ["binary", "regression"]:
+            X, y = synthetic(args.rows + 200_000, 50, kind, args.seed)
+            (X[:args.rows]).tofile(os.path.join(tmp, "x"))
+            (y[:args.rows]).tofile(os.path.join(tmp, "y"))
+            (X[args.rows:]).tofile(os.path.join(tmp, "tx"))
+            yt = y[args.rows:]
+            rs = recsys(args.recsys_bin, kind, os.path.join(tmp, "x"), os.path.join(tmp, "y"), 50, os.path.join(tmp, "tx"), out)
+            rp = np.fromfile(out, dtype="<f8")
+            time.sleep(0.5)
+            cls = lgb.LGBMClassifier if kind == "binary" else lgb.LGBMRegressor
+            model = cls(n_jobs=args.threads, verbose=-1)
+            start = time.perf_counter()
+            model.fit(X[:args.rows], y[:args.rows])
+            lg_s = time.perf_counter() - start
+            if kind == "binary":
+                lg_q, rs_q, metric = roc_auc_score(yt, model.predict_proba(X[args.rows:])[:, 1]), roc_auc_score(yt, rp), "AUC"
+            else:
+                lg_q = float(np.sqrt(np.mean((model.predict(X[args.rows:]) - yt) ** 2)))
+                rs_q, metric = float(np.sqrt(np.mean((rp - yt) ** 2))), "RMSE"
+            rows.append((f"{kind}, synthetic {args.rows:,} x 50", lg_s, rs["seconds"], metric, lg_q, rs_q))
+    print("\n| task | LightGBM s | recsys s | recsys time / LightGBM time | metric | LightGBM | recsys |")
+    print("| --- | ---: | ---: | ---: | --- | ---: | ---: |")
+    for task, lg_s, rs_s, metric, lg_q, rs_q in rows:
+        print(f"| {task} | {lg_s:.2f} | {rs_s:.2f} | {rs_s / lg_s:.2f}x | {metric} | {lg_q:.4f} | {rs_q:.4f} |")
+    os.makedirs(args.out, exist_ok=True)
+    path = os.path.join(args.out, f"gbdt-{time.strftime('%Y%m%d-%H%M%S')}.json")
+    with open(path, "w") as f:
+        json.dump([dict(task=t, lightgbm_s=a, recsys_s=b, metric=m, lightgbm=c, recsys=d) for t, a, b, m, c, d in rows], f, indent=2)
+    print(f"\nresults: {os.path.relpath(path)}")
+
+
+if __name__ == "__main__":
+    main()
