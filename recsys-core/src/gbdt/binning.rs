@@ -55,18 +55,42 @@ const MIN_DATA_IN_BIN: usize = 3;
 /// Rows sampled to find bin boundaries (LightGBM's `bin_construct_sample_cnt`).
 pub(crate) const BIN_SAMPLE: usize = 200_000;
 
-/// Bin boundaries of every feature from the rows `sample`.
+/// Rows per parallel block of the passes over the row-major feature matrix.
+const ROW_BLOCK: usize = 8192;
+
+/// Bin boundaries of every feature from the rows `sample`. Every pass reads the row-major
+/// matrix row by row (a column walk would touch a cache line per value).
 pub(crate) fn fit_bins(ds: &Dataset, max_bin: usize, sample: &[usize]) -> Vec<FeatureBins> {
     let d = ds.n_features();
-    (0..d)
+    let has_missing: Vec<bool> = ds
+        .features()
+        .par_chunks(ROW_BLOCK * d)
+        .map(|block| {
+            let mut seen = vec![false; d];
+            for row in block.chunks_exact(d) {
+                for (s, v) in seen.iter_mut().zip(row) {
+                    *s |= v.is_nan();
+                }
+            }
+            seen
+        })
+        .reduce(
+            || vec![false; d],
+            |a, b| a.iter().zip(&b).map(|(x, y)| *x || *y).collect(),
+        );
+    // the sampled values, column by column
+    let mut columns: Vec<Vec<f32>> = (0..d).map(|_| Vec::with_capacity(sample.len())).collect();
+    for &r in sample {
+        for (c, &v) in columns.iter_mut().zip(ds.row(r)) {
+            if !v.is_nan() {
+                c.push(v);
+            }
+        }
+    }
+    columns
         .into_par_iter()
-        .map(|f| {
-            let has_missing = (0..ds.n_rows()).any(|r| ds.features()[r * d + f].is_nan());
-            let mut values: Vec<f32> = sample
-                .iter()
-                .map(|&r| ds.features()[r * d + f])
-                .filter(|v| !v.is_nan())
-                .collect();
+        .zip(has_missing)
+        .map(|(mut values, has_missing)| {
             values.sort_unstable_by(f32::total_cmp);
             let budget = max_bin - usize::from(has_missing);
             FeatureBins {
@@ -130,16 +154,28 @@ pub(crate) struct BinnedMatrix {
 
 impl BinnedMatrix {
     pub fn new(ds: &Dataset, bins: &[FeatureBins]) -> Self {
-        let d = ds.n_features();
-        let columns = bins
-            .par_iter()
-            .enumerate()
-            .map(|(f, b)| {
-                (0..ds.n_rows())
-                    .map(|r| b.bin(ds.features()[r * d + f]))
-                    .collect()
-            })
+        let (n, d) = (ds.n_rows(), ds.n_features());
+        let mut columns: Vec<Vec<u8>> = (0..d).map(|_| vec![0u8; n]).collect();
+        // blocks of rows in parallel, reading rows whole; each block writes its slice of every
+        // column
+        let mut blocks: Vec<Vec<&mut [u8]>> = (0..n.div_ceil(ROW_BLOCK))
+            .map(|_| Vec::with_capacity(d))
             .collect();
+        for col in columns.iter_mut() {
+            for (block, part) in blocks.iter_mut().zip(col.chunks_mut(ROW_BLOCK)) {
+                block.push(part);
+            }
+        }
+        blocks
+            .into_par_iter()
+            .zip(ds.features().par_chunks(ROW_BLOCK * d))
+            .for_each(|(mut parts, rows)| {
+                for (i, row) in rows.chunks_exact(d).enumerate() {
+                    for ((part, b), &v) in parts.iter_mut().zip(bins).zip(row) {
+                        part[i] = b.bin(v);
+                    }
+                }
+            });
         BinnedMatrix { columns }
     }
 }

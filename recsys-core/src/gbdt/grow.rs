@@ -49,7 +49,32 @@ pub(crate) struct LeafRows {
 }
 
 /// Features whose histograms are built in one pass over a leaf's rows.
-const FEATURE_GROUP: usize = 4;
+const FEATURE_GROUP: usize = 5;
+
+/// Rows per parallel block when partitioning a large leaf.
+const PARTITION_BLOCK: usize = 65_536;
+
+/// Adds every row's gradient pair to its bin in `N` features' histograms. `contiguous`: the
+/// rows are `0..ordered.len()` in order (the root of an unbagged tree).
+#[inline(always)]
+fn accumulate<const N: usize>(
+    hists: [&mut &mut [Stats]; N],
+    cols: [&&[u8]; N],
+    rows: &[u32],
+    ordered: &[(f32, f32)],
+    contiguous: bool,
+) {
+    for (k, &(g, h)) in ordered.iter().enumerate() {
+        let r = if contiguous { k } else { rows[k] as usize };
+        let gh = Stats {
+            g: f64::from(g),
+            h: f64::from(h),
+        };
+        for j in 0..N {
+            hists[j][cols[j][r] as usize].add(gh);
+        }
+    }
+}
 
 /// One leaf under construction: its rows are `order[start..end]`.
 struct Leaf {
@@ -127,14 +152,18 @@ impl<'a> Learner<'a> {
             let cols: Vec<&[u8]> = (first..first + hists.len())
                 .map(|f| self.binned.columns[f].as_slice())
                 .collect();
-            for (k, &(g, hh)) in ordered.iter().enumerate() {
-                // the root of an unbagged tree holds every row in order
-                let r = if contiguous { k } else { rows[k] as usize };
-                let (g, hh) = (f64::from(g), f64::from(hh));
-                for (h, col) in hists.iter_mut().zip(&cols) {
-                    let s = &mut h[col[r] as usize];
-                    s.g += g;
-                    s.h += hh;
+            match (&mut hists[..], &cols[..]) {
+                ([a, b, c, d, e], [ca, cb, cc, cd, ce]) => accumulate(
+                    [a, b, c, d, e],
+                    [ca, cb, cc, cd, ce],
+                    rows,
+                    &ordered,
+                    contiguous,
+                ),
+                (hs, cs) => {
+                    for (h, c) in hs.iter_mut().zip(cs) {
+                        accumulate([h], [c], rows, &ordered, contiguous);
+                    }
                 }
             }
         });
@@ -277,21 +306,41 @@ impl<'a> Learner<'a> {
                     b <= split.bin
                 }
             };
-            // stable partition of the leaf's rows
+            // stable partition of the leaf's rows (in parallel blocks for large leaves)
             let (start, end) = (leaves[li].start, leaves[li].end);
-            let mut nl = 0;
-            let mut nr = 0;
-            for k in start..end {
-                let r = order[k];
-                if goes_left(r) {
-                    order[start + nl] = r;
-                    nl += 1;
-                } else {
-                    scratch[nr] = r;
-                    nr += 1;
+            let nl = if end - start <= PARTITION_BLOCK {
+                let mut nl = 0;
+                let mut nr = 0;
+                for k in start..end {
+                    let r = order[k];
+                    if goes_left(r) {
+                        order[start + nl] = r;
+                        nl += 1;
+                    } else {
+                        scratch[nr] = r;
+                        nr += 1;
+                    }
                 }
-            }
-            order[start + nl..end].copy_from_slice(&scratch[..nr]);
+                order[start + nl..end].copy_from_slice(&scratch[..nr]);
+                nl
+            } else {
+                let parts: Vec<(Vec<u32>, Vec<u32>)> = order[start..end]
+                    .par_chunks(PARTITION_BLOCK)
+                    .map(|block| block.iter().partition(|&&r| goes_left(r)))
+                    .collect();
+                let mut at = start;
+                for (left, _) in &parts {
+                    order[at..at + left.len()].copy_from_slice(left);
+                    at += left.len();
+                }
+                let nl = at - start;
+                for (_, right) in &parts {
+                    order[at..at + right.len()].copy_from_slice(right);
+                    at += right.len();
+                }
+                nl
+            };
+            let nr = end - start - nl;
             let mid = start + nl;
 
             let node = nodes.len();
