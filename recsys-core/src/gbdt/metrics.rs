@@ -2,13 +2,13 @@
 
 use super::objective::{discount, max_dcg};
 
-/// NDCG@k averaged over queries; a query whose labels are all 0 counts as 1 (LightGBM).
-pub fn ndcg_at_k(
+/// The mean over queries of `per_query(scores, labels, order)`, where `order` ranks the
+/// query's documents by descending score.
+fn mean_over_queries(
     scores: &[f64],
     labels: &[f32],
     group_bounds: &[usize],
-    gains: &[f64],
-    k: usize,
+    per_query: impl Fn(&[f32], &[usize]) -> f64,
 ) -> f64 {
     let queries = group_bounds.len().saturating_sub(1);
     if queries == 0 {
@@ -17,53 +17,55 @@ pub fn ndcg_at_k(
     let total: f64 = (0..queries)
         .map(|q| {
             let (s, e) = (group_bounds[q], group_bounds[q + 1]);
-            let (sc, lb) = (&scores[s..e], &labels[s..e]);
-            let ideal = max_dcg(lb, gains, k);
-            if ideal <= 0.0 {
-                return 1.0;
-            }
+            let sc = &scores[s..e];
             let mut order: Vec<usize> = (0..sc.len()).collect();
             order.sort_by(|&a, &b| sc[b].total_cmp(&sc[a]));
-            let dcg: f64 = order
-                .iter()
-                .take(k)
-                .enumerate()
-                .map(|(i, &d)| gains[lb[d] as usize] * discount(i))
-                .sum();
-            dcg / ideal
+            per_query(&labels[s..e], &order)
         })
         .sum();
     total / queries as f64
 }
 
+/// NDCG@k averaged over queries; a query whose labels are all 0 counts as 1 (LightGBM).
+pub fn ndcg_at_k(
+    scores: &[f64],
+    labels: &[f32],
+    group_bounds: &[usize],
+    gains: &[f64],
+    k: usize,
+) -> f64 {
+    mean_over_queries(scores, labels, group_bounds, |lb, order| {
+        let ideal = max_dcg(lb, gains, k);
+        if ideal <= 0.0 {
+            return 1.0;
+        }
+        let dcg: f64 = order
+            .iter()
+            .take(k)
+            .enumerate()
+            .map(|(i, &d)| gains[lb[d] as usize] * discount(i))
+            .sum();
+        dcg / ideal
+    })
+}
+
 /// MAP@k over queries (relevant = label > 0; a query without relevant documents counts as 1,
 /// as LightGBM).
 pub fn map_at_k(scores: &[f64], labels: &[f32], group_bounds: &[usize], k: usize) -> f64 {
-    let queries = group_bounds.len().saturating_sub(1);
-    if queries == 0 {
-        return 0.0;
-    }
-    let total: f64 = (0..queries)
-        .map(|q| {
-            let (s, e) = (group_bounds[q], group_bounds[q + 1]);
-            let (sc, lb) = (&scores[s..e], &labels[s..e]);
-            let relevant = lb.iter().filter(|&&l| l > 0.0).count();
-            if relevant == 0 {
-                return 1.0;
+    mean_over_queries(scores, labels, group_bounds, |lb, order| {
+        let relevant = lb.iter().filter(|&&l| l > 0.0).count();
+        if relevant == 0 {
+            return 1.0;
+        }
+        let (mut hits, mut ap) = (0usize, 0f64);
+        for (i, &d) in order.iter().take(k).enumerate() {
+            if lb[d] > 0.0 {
+                hits += 1;
+                ap += hits as f64 / (i + 1) as f64;
             }
-            let mut order: Vec<usize> = (0..sc.len()).collect();
-            order.sort_by(|&a, &b| sc[b].total_cmp(&sc[a]));
-            let (mut hits, mut ap) = (0usize, 0f64);
-            for (i, &d) in order.iter().take(k).enumerate() {
-                if lb[d] > 0.0 {
-                    hits += 1;
-                    ap += hits as f64 / (i + 1) as f64;
-                }
-            }
-            ap / relevant.min(k) as f64
-        })
-        .sum();
-    total / queries as f64
+        }
+        ap / relevant.min(k) as f64
+    })
 }
 
 /// Area under the ROC curve of `scores` for labels > 0 vs the rest (ties count half).

@@ -186,6 +186,21 @@ fn half_gaps(centers: &[f32], d: usize) -> Vec<f64> {
         .collect()
 }
 
+/// Squared distance of every point to the centroid it is assigned to.
+fn distances_to_own(x: Samples<'_>, centers: &[f32], labels: &[u32]) -> Vec<f64> {
+    let d = x.d;
+    labels
+        .par_iter()
+        .enumerate()
+        .map(|(i, &a)| {
+            f64::from(squared_distance_dispatch(
+                x.row(i),
+                &centers[a as usize * d..(a as usize + 1) * d],
+            ))
+        })
+        .collect()
+}
+
 /// One run from the given initial centroids.
 pub(crate) fn run(x: Samples<'_>, mut centers: Vec<f32>, max_iter: usize, tol: f64) -> Run {
     let (n, d) = (x.n(), x.d);
@@ -269,16 +284,7 @@ pub(crate) fn run(x: Samples<'_>, mut centers: Vec<f32>, max_iter: usize, tol: f
                 assign_chunk_dispatch(xc, d, &centers, &gaps, lc, uc, wc);
             });
     }
-    let dist2: Vec<f64> = labels
-        .par_iter()
-        .enumerate()
-        .map(|(i, &a)| {
-            f64::from(squared_distance_dispatch(
-                x.row(i),
-                &centers[a as usize * d..(a as usize + 1) * d],
-            ))
-        })
-        .collect();
+    let dist2 = distances_to_own(x, &centers, &labels);
     Run {
         inertia: ordered_sum(&dist2),
         centers,
@@ -303,16 +309,7 @@ fn relocate_empty(
     if empty.is_empty() {
         return;
     }
-    let dist: Vec<f64> = labels
-        .par_iter()
-        .enumerate()
-        .map(|(i, &a)| {
-            f64::from(squared_distance_dispatch(
-                x.row(i),
-                &centers[a as usize * d..(a as usize + 1) * d],
-            ))
-        })
-        .collect();
+    let dist = distances_to_own(x, centers, labels);
     let mut order: Vec<usize> = (0..dist.len()).collect();
     order.sort_by(|&a, &b| dist[b].total_cmp(&dist[a]).then(a.cmp(&b)));
     let mut candidates = order.into_iter();
