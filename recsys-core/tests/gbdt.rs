@@ -77,7 +77,8 @@ fn lambdarank_improves_ndcg_from_the_first_rounds() {
 
 #[test]
 fn binary_reaches_the_optimum_on_separable_data() {
-    let x: Vec<f32> = (0..400).map(|i| i as f32 / 4.0).collect();
+    // 100 distinct values, four rows each: a bin per value, so the boundary at 50 is a threshold
+    let x: Vec<f32> = (0..400).map(|i| (i % 100) as f32).collect();
     let y: Vec<f32> = x
         .iter()
         .map(|&v| if v >= 50.0 { 1.0 } else { 0.0 })

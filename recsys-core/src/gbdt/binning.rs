@@ -101,7 +101,18 @@ pub(crate) fn fit_bins(ds: &Dataset, max_bin: usize, sample: &[usize]) -> Vec<Fe
         .collect()
 }
 
-/// Upper bounds splitting sorted `values` into at most `budget` bins of about equal counts.
+/// Values within this of zero are zero for binning (LightGBM's `kZeroThreshold`).
+const ZERO: f32 = 1e-35;
+
+/// A value strictly between `a < b` (their midpoint when representable), else `a`.
+fn between(a: f32, b: f32) -> f32 {
+    let mid = a + (b - a) / 2.0;
+    if mid > a && mid < b { mid } else { a }
+}
+
+/// Upper bounds of the bins of sorted `values`, at most `budget` bins, as LightGBM's
+/// `FindBinWithZeroAsOneBin`: negative and positive values are binned apart, each with a share
+/// of the budget in proportion to their counts, and zero gets a bin of its own between them.
 fn cut_points(values: &[f32], budget: usize) -> Vec<f32> {
     let mut distinct: Vec<(f32, usize)> = Vec::new();
     for &v in values {
@@ -110,13 +121,37 @@ fn cut_points(values: &[f32], budget: usize) -> Vec<f32> {
             _ => distinct.push((v, 1)),
         }
     }
-    let between = |a: f32, b: f32| {
-        let mid = a + (b - a) / 2.0;
-        if mid > a && mid < b { mid } else { a }
-    };
-    if distinct.len() <= budget {
-        // a bin per distinct value, but no bin with fewer than MIN_DATA_IN_BIN samples
-        let mut uppers = Vec::new();
+    let negatives = distinct.partition_point(|d| d.0 <= -ZERO);
+    let positives = distinct.partition_point(|d| d.0 <= ZERO);
+    let count = |part: &[(f32, usize)]| part.iter().map(|d| d.1).sum::<usize>();
+    let zeros = count(&distinct[negatives..positives]);
+    let non_zero = (values.len() - zeros).max(1);
+    let mut uppers = Vec::new();
+    if negatives > 0 && budget > 1 {
+        let left = &distinct[..negatives];
+        let left_budget =
+            ((count(left) as f64 / non_zero as f64 * (budget - 1) as f64) as usize).max(1);
+        uppers = greedy_bins(left, left_budget);
+        // the last negative bin ends just below zero
+        uppers.push(-ZERO);
+    }
+    let right_budget = (budget - 1).saturating_sub(uppers.len());
+    if positives < distinct.len() && right_budget > 0 {
+        uppers.push(ZERO);
+        uppers.extend(greedy_bins(&distinct[positives..], right_budget));
+    }
+    uppers
+}
+
+/// LightGBM's `GreedyFindBin` over `(value, count)` pairs: the inner upper bounds (the last bin
+/// is unbounded) of at most `max_bin` bins. Few distinct values get a bin each (merged up to
+/// `MIN_DATA_IN_BIN`); otherwise bins hold about equal counts, and a value more frequent than
+/// an average bin gets a bin of its own.
+fn greedy_bins(distinct: &[(f32, usize)], max_bin: usize) -> Vec<f32> {
+    let n = distinct.len();
+    let total: usize = distinct.iter().map(|d| d.1).sum();
+    let mut uppers = Vec::new();
+    if n <= max_bin {
         let mut acc = 0usize;
         for w in distinct.windows(2) {
             acc += w[0].1;
@@ -127,21 +162,40 @@ fn cut_points(values: &[f32], budget: usize) -> Vec<f32> {
         }
         return uppers;
     }
-    let mut uppers = Vec::with_capacity(budget - 1);
-    let mut remaining = values.len();
-    let mut acc = 0usize;
-    for (i, w) in distinct.windows(2).enumerate() {
-        let bins_left = budget - uppers.len();
-        if bins_left <= 1 {
-            break;
+    let max_bin = max_bin.min(total / MIN_DATA_IN_BIN).max(1);
+    let mut mean_bin_size = total as f64 / max_bin as f64;
+    let big: Vec<bool> = distinct
+        .iter()
+        .map(|d| d.1 as f64 >= mean_bin_size)
+        .collect();
+    let mut rest_bins = max_bin - big.iter().filter(|&&b| b).count();
+    let mut rest_count = total
+        - distinct
+            .iter()
+            .zip(&big)
+            .filter(|(_, b)| **b)
+            .map(|(d, _)| d.1)
+            .sum::<usize>();
+    mean_bin_size = rest_count as f64 / rest_bins.max(1) as f64;
+    let mut in_bin = 0usize;
+    for i in 0..n - 1 {
+        if !big[i] {
+            rest_count -= distinct[i].1;
         }
-        acc += w[0].1;
-        let target = remaining as f64 / bins_left as f64;
-        // cut when this bin is full, or when the values left just fill the bins left
-        if acc as f64 >= target || distinct.len() - i - 1 < bins_left {
-            uppers.push(between(w[0].0, w[1].0));
-            remaining -= acc;
-            acc = 0;
+        in_bin += distinct[i].1;
+        let need_new = big[i]
+            || in_bin as f64 >= mean_bin_size
+            || (big[i + 1] && in_bin as f64 >= (mean_bin_size * 0.5).max(1.0));
+        if need_new {
+            uppers.push(between(distinct[i].0, distinct[i + 1].0));
+            if uppers.len() + 1 >= max_bin {
+                break;
+            }
+            in_bin = 0;
+            if !big[i] {
+                rest_bins = rest_bins.saturating_sub(1);
+                mean_bin_size = rest_count as f64 / rest_bins.max(1) as f64;
+            }
         }
     }
     uppers
@@ -185,41 +239,62 @@ mod tests {
     use super::*;
 
     #[test]
-    fn few_distinct_values_get_a_bin_each() {
+    fn few_distinct_values_get_a_bin_each_and_zero_its_own() {
         let cuts = cut_points(&[1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 3.0, 3.0, 3.0], 255);
-        assert_eq!(cuts, vec![1.5, 2.5]);
+        assert_eq!(cuts, vec![ZERO, 1.5, 2.5]);
         // bins of fewer than three samples merge with the next
         assert_eq!(
             cut_points(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0], 255),
-            vec![3.5, 6.5]
+            vec![ZERO, 3.5, 6.5]
         );
+        // negatives, zero and positives are binned apart
+        let cuts = cut_points(&[-2.0, -2.0, -2.0, 0.0, 0.0, 0.0, 0.0, 5.0, 5.0, 5.0], 255);
+        assert_eq!(cuts, vec![-ZERO, ZERO]);
         let fb = FeatureBins {
-            uppers: cuts,
+            uppers: cut_points(&[1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 3.0, 3.0, 3.0], 255),
             has_missing: true,
         };
         assert_eq!(
-            (fb.bin(1.0), fb.bin(2.0), fb.bin(2.6), fb.bin(99.0)),
-            (0, 1, 2, 2)
+            (
+                fb.bin(0.0),
+                fb.bin(1.0),
+                fb.bin(2.0),
+                fb.bin(2.6),
+                fb.bin(99.0)
+            ),
+            (0, 1, 2, 3, 3)
         );
-        assert_eq!(fb.bin(f32::NAN), 3);
-        assert_eq!(fb.n_bins(), 4);
+        assert_eq!(fb.bin(f32::NAN), 4);
+        assert_eq!(fb.n_bins(), 5);
     }
 
     #[test]
-    fn many_values_get_equal_count_bins() {
-        let values: Vec<f32> = (0..10_000).map(|i| i as f32).collect();
-        let cuts = cut_points(&values, 10);
-        assert_eq!(cuts.len(), 9);
+    fn many_values_get_equal_count_bins_and_frequent_values_their_own() {
+        let values: Vec<f32> = (1..=10_000).map(|i| i as f32).collect();
+        let cuts = cut_points(&values, 11);
         let fb = FeatureBins {
             uppers: cuts,
             has_missing: false,
         };
-        let mut counts = [0usize; 10];
+        assert_eq!(fb.n_value_bins(), 11);
+        let mut counts = [0usize; 11];
         values.iter().for_each(|&v| counts[fb.bin(v) as usize] += 1);
+        assert_eq!(counts[0], 0, "the zero bin is empty: {counts:?}");
         assert!(
-            counts.iter().all(|&c| (900..=1100).contains(&c)),
+            counts[1..].iter().all(|&c| (900..=1100).contains(&c)),
             "{counts:?}"
         );
         assert_eq!(fb.bin(f32::NAN), fb.bin(0.0));
+
+        // a value holding half the data is a bin by itself
+        let mut skewed: Vec<f32> = (1..=1000).map(|i| i as f32).collect();
+        skewed.extend(std::iter::repeat_n(500.5, 1000));
+        skewed.sort_by(f32::total_cmp);
+        let fb = FeatureBins {
+            uppers: cut_points(&skewed, 20),
+            has_missing: false,
+        };
+        let b = fb.bin(500.5);
+        assert!(fb.bin(500.0) < b && fb.bin(501.0) > b);
     }
 }

@@ -186,12 +186,13 @@ impl<'a> Learner<'a> {
             0.0
         };
         let rows = |s: Stats| (s.h * per_hessian).round();
-        let fits = |left: Stats, right: Stats| {
-            let left_rows = rows(left);
-            left_rows >= min_n
-                && count as f64 - left_rows >= min_n
-                && left.h >= p.min_sum_hessian_in_leaf
-                && right.h >= p.min_sum_hessian_in_leaf
+        // `counted` is the side whose rows are estimated; the other side has the rest
+        let fits = |counted: Stats, other: Stats| {
+            let counted_rows = rows(counted);
+            counted_rows >= min_n
+                && count as f64 - counted_rows >= min_n
+                && counted.h >= p.min_sum_hessian_in_leaf
+                && other.h >= p.min_sum_hessian_in_leaf
         };
         (0..self.bins.len())
             .into_par_iter()
@@ -200,38 +201,39 @@ impl<'a> Learner<'a> {
                 let fb = &self.bins[f];
                 let h = &hist[self.offsets[f]..self.offsets[f + 1]];
                 let nvb = fb.n_value_bins();
-                let missing = if fb.has_missing() {
-                    h[nvb]
-                } else {
-                    Stats::default()
-                };
                 let mut best: Option<Split> = None;
-                // missing rows to the right, then (if there are any) to the left
-                for default_left in [false, true] {
-                    if default_left && missing.h <= 0.0 && missing.g == 0.0 {
-                        break;
+                let mut consider = |t: usize, left: Stats, right: Stats, default_left: bool| {
+                    let gain = self.leaf_gain(left) + self.leaf_gain(right) - parent;
+                    if gain > 0.0 && best.is_none_or(|b| gain > b.gain) {
+                        best = Some(Split {
+                            feature: f,
+                            bin: t as u8,
+                            default_left,
+                            gain,
+                            left,
+                            right,
+                        });
                     }
-                    let mut left = if default_left {
-                        missing
-                    } else {
-                        Stats::default()
-                    };
+                };
+                // As LightGBM: first scan from the highest bin down, accumulating the right side
+                // (missing values, if any, stay left), so among equally good thresholds the
+                // highest wins; then, for features with missing values, scan up with missing
+                // values on the right.
+                let mut right = Stats::default();
+                for t in (0..nvb - 1).rev() {
+                    right.add(h[t + 1]);
+                    let left = total.minus(right);
+                    if fits(right, left) {
+                        consider(t, left, right, true);
+                    }
+                }
+                if fb.has_missing() {
+                    let mut left = Stats::default();
                     for (t, s) in h[..nvb - 1].iter().enumerate() {
                         left.add(*s);
                         let right = total.minus(left);
-                        if !fits(left, right) {
-                            continue;
-                        }
-                        let gain = self.leaf_gain(left) + self.leaf_gain(right) - parent;
-                        if gain > 0.0 && best.is_none_or(|b| gain > b.gain) {
-                            best = Some(Split {
-                                feature: f,
-                                bin: t as u8,
-                                default_left,
-                                gain,
-                                left,
-                                right,
-                            });
+                        if fits(left, right) {
+                            consider(t, left, right, false);
                         }
                     }
                 }
