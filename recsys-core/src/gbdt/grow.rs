@@ -185,12 +185,14 @@ impl<'a> Learner<'a> {
         } else {
             0.0
         };
-        let rows = |s: Stats| (s.h * per_hessian).round();
-        // `counted` is the side whose rows are estimated; the other side has the rest
+        // `counted` is the side whose rows are estimated (round(h * per_hessian), as LightGBM);
+        // the other side has the rest. Both bounds on the rounded estimate are written as
+        // bounds on the unrounded one: round(x) >= m  <=>  x >= m - 0.5 for x >= 0.
+        let (least, most) = (min_n - 0.5, count as f64 - min_n + 0.5);
         let fits = |counted: Stats, other: Stats| {
-            let counted_rows = rows(counted);
-            counted_rows >= min_n
-                && count as f64 - counted_rows >= min_n
+            let estimate = counted.h * per_hessian;
+            estimate >= least
+                && estimate < most
                 && counted.h >= p.min_sum_hessian_in_leaf
                 && other.h >= p.min_sum_hessian_in_leaf
         };
