@@ -223,6 +223,10 @@ impl<'a> Learner<'a> {
                 // values on the right.
                 let mut right = Stats::default();
                 for t in (0..nvb - 1).rev() {
+                    // an empty bin changes nothing, so its threshold cannot do strictly better
+                    if h[t + 1] == Stats::default() {
+                        continue;
+                    }
                     right.add(h[t + 1]);
                     let left = total.minus(right);
                     if fits(right, left) {
@@ -232,6 +236,9 @@ impl<'a> Learner<'a> {
                 if fb.has_missing() {
                     let mut left = Stats::default();
                     for (t, s) in h[..nvb - 1].iter().enumerate() {
+                        if *s == Stats::default() {
+                            continue;
+                        }
                         left.add(*s);
                         let right = total.minus(left);
                         if fits(left, right) {

@@ -144,6 +144,7 @@ fn lambdas_for_query(
         let mut order: Vec<usize> = (0..n).collect();
         order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
         let (best, worst) = (scores[order[0]], scores[order[n - 1]]);
+        let discounts: Vec<f64> = (0..n).map(discount).collect();
         let mut sum_lambdas = 0.0;
         for i in 0..(n - 1).min(truncation) {
             for j in i + 1..n {
@@ -158,7 +159,7 @@ fn lambdas_for_query(
                 };
                 let delta_score = scores[high] - scores[low];
                 let dcg_gap = gains[labels[high] as usize] - gains[labels[low] as usize];
-                let paired_discount = (discount(high_rank) - discount(low_rank)).abs();
+                let paired_discount = (discounts[high_rank] - discounts[low_rank]).abs();
                 let mut delta_ndcg = dcg_gap * paired_discount * inverse_max_dcg;
                 if norm && best != worst {
                     delta_ndcg /= 0.01 + delta_score.abs();
