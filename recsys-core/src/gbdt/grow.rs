@@ -408,6 +408,17 @@ impl<'a> Learner<'a> {
             } else {
                 None
             };
+            // a leaf that will never split has no use for its histogram: recycle the buffer
+            let mut keep = |hist: Vec<Stats>, best: &Option<Split>| {
+                if best.is_some() {
+                    hist
+                } else {
+                    spare.push(hist);
+                    Vec::new()
+                }
+            };
+            let (left_hist, right_hist) =
+                (keep(left_hist, &left_best), keep(right_hist, &right_best));
             leaves[li] = Leaf {
                 start,
                 end: mid,
