@@ -1,0 +1,50 @@
+//! # recsys-store
+//!
+//! Persistence for recsys behind one [`Store`] API with two backends, chosen by URL:
+//! PostgreSQL + pgvector (`postgres://...`, production; embeddings searched with HNSW) and
+//! SQLite (`sqlite://file.db`, the embedded default: no server needed). Both run the same
+//! numbered migrations (`migrations/{postgres,sqlite}/`) on connect, return the same domain types
+//! and the same [`StoreError`]s, and pass one conformance suite.
+//!
+//! What it keeps, grouped as the modules are:
+//! - [`shop`]: users, categories and products, carts, orders (checkout is one transaction that
+//!   can never oversell);
+//! - [`ml`]: interaction events (the training data), model configs and versions (activate and
+//!   roll back atomically), training runs, recommendation impressions and clicks, user segments,
+//!   item embeddings with nearest-neighbour search;
+//! - [`analytics`]: the audit log, search analytics and daily per-user rollups.
+//!
+//! Times are milliseconds since the Unix epoch ([`Millis`]), days are UTC calendar days
+//! ([`Day`]), money is integer cents.
+
+mod error;
+mod page;
+mod store;
+mod time;
+mod validate;
+
+pub mod analytics;
+pub mod ml;
+pub mod shop;
+
+pub use error::{Result, StoreError};
+pub use page::{Page, Paged};
+pub use store::{BackendKind, Store, StoreOptions};
+pub use time::{Day, Millis, now_ms};
+
+pub use analytics::audit::{AuditEntry, AuditFilter, NewAuditEntry};
+pub use analytics::daily::{DailyTotals, DailyUserMetrics};
+pub use analytics::search::SearchStat;
+pub use ml::embeddings::{EmbeddingSpace, Metric};
+pub use ml::events::{EventKind, EventWeights, NewEvent, StoredEvent};
+pub use ml::models::{ModelConfig, ModelVersion, NewModelConfig, NewModelVersion};
+pub use ml::rec_metrics::RecMetrics;
+pub use ml::segments::{SegmentSize, UserSegment};
+pub use ml::training::{RunStatus, TrainingRun};
+pub use shop::cart::{Cart, CartLine};
+pub use shop::catalog::{
+    Category, CategoryUpdate, NewCategory, NewProduct, Product, ProductQuery, ProductSort,
+    ProductUpdate,
+};
+pub use shop::orders::{Order, OrderFilter, OrderLine, OrderLineRequest, OrderStatus};
+pub use shop::users::{NewUser, Role, User, UserFilter, UserUpdate};

@@ -1,0 +1,539 @@
+//! The catalog: a hierarchy of categories and the products in them.
+
+use serde::{Deserialize, Serialize};
+use sqlx::types::Json;
+
+use crate::error::{Result, StoreError};
+use crate::page::{Page, Paged};
+use crate::store::{Store, with_pool, with_tx};
+use crate::time::{Millis, now_ms};
+use crate::validate;
+
+/// A product category; `parent_id` makes the hierarchy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Category {
+    pub id: i64,
+    pub name: String,
+    /// Unique; lower-case letters, digits and '-'.
+    pub slug: String,
+    pub parent_id: Option<i64>,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+/// A category to create.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewCategory {
+    pub name: String,
+    pub slug: String,
+    pub parent_id: Option<i64>,
+}
+
+/// Category fields to change; `parent_id: Some(None)` makes it a top-level category.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CategoryUpdate {
+    pub name: Option<String>,
+    pub slug: Option<String>,
+    pub parent_id: Option<Option<i64>>,
+}
+
+/// A product in the catalog.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Product {
+    pub id: i64,
+    /// Unique stock-keeping unit.
+    pub sku: String,
+    pub name: String,
+    pub description: String,
+    pub category_id: Option<i64>,
+    pub price_cents: i64,
+    pub stock: i64,
+    /// Inactive products stay in orders and history but are not sold or recommended.
+    pub active: bool,
+    /// Free-form attributes (a JSON object): brand, colour, size, ...
+    pub attributes: serde_json::Value,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+/// A product to create.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewProduct {
+    pub sku: String,
+    pub name: String,
+    pub description: String,
+    pub category_id: Option<i64>,
+    pub price_cents: i64,
+    pub stock: i64,
+    pub attributes: serde_json::Value,
+}
+
+impl NewProduct {
+    /// A product with no description, category or attributes.
+    pub fn new(
+        sku: impl Into<String>,
+        name: impl Into<String>,
+        price_cents: i64,
+        stock: i64,
+    ) -> NewProduct {
+        NewProduct {
+            sku: sku.into(),
+            name: name.into(),
+            description: String::new(),
+            category_id: None,
+            price_cents,
+            stock,
+            attributes: serde_json::json!({}),
+        }
+    }
+}
+
+/// Product fields to change; `None` leaves a field as it is, `category_id: Some(None)` removes
+/// the category.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProductUpdate {
+    pub sku: Option<String>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub category_id: Option<Option<i64>>,
+    pub price_cents: Option<i64>,
+    pub stock: Option<i64>,
+    pub active: Option<bool>,
+    pub attributes: Option<serde_json::Value>,
+}
+
+/// Order of a product listing. Ties are broken by id, so pages never overlap.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProductSort {
+    #[default]
+    Newest,
+    Oldest,
+    PriceAsc,
+    PriceDesc,
+    Name,
+}
+
+impl ProductSort {
+    fn order_by(self) -> &'static str {
+        match self {
+            ProductSort::Newest => "created_at DESC, id DESC",
+            ProductSort::Oldest => "created_at ASC, id ASC",
+            ProductSort::PriceAsc => "price_cents ASC, id ASC",
+            ProductSort::PriceDesc => "price_cents DESC, id ASC",
+            ProductSort::Name => "name ASC, id ASC",
+        }
+    }
+}
+
+/// Which products to list. Every condition that is set must hold.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProductQuery {
+    /// In this category or any category below it.
+    pub category_id: Option<i64>,
+    /// Case-insensitive substring of the sku, name or description.
+    pub text: Option<String>,
+    pub min_price_cents: Option<i64>,
+    pub max_price_cents: Option<i64>,
+    pub active: Option<bool>,
+    /// Only products with stock > 0.
+    pub in_stock: bool,
+    pub sort: ProductSort,
+}
+
+type CategoryRow = (i64, String, String, Option<i64>, i64, i64);
+type ProductRow = (
+    i64,
+    String,
+    String,
+    String,
+    Option<i64>,
+    i64,
+    i64,
+    bool,
+    Json<serde_json::Value>,
+    i64,
+    i64,
+);
+
+macro_rules! category_columns {
+    () => {
+        "id, name, slug, parent_id, created_at, updated_at"
+    };
+}
+macro_rules! product_columns {
+    () => {
+        "id, sku, name, description, category_id, price_cents, stock, active, attributes, created_at, updated_at"
+    };
+}
+
+fn category_from_row(r: CategoryRow) -> Category {
+    Category {
+        id: r.0,
+        name: r.1,
+        slug: r.2,
+        parent_id: r.3,
+        created_at: r.4,
+        updated_at: r.5,
+    }
+}
+
+pub(crate) fn product_from_row(r: ProductRow) -> Product {
+    Product {
+        id: r.0,
+        sku: r.1,
+        name: r.2,
+        description: r.3,
+        category_id: r.4,
+        price_cents: r.5,
+        stock: r.6,
+        active: r.7,
+        attributes: r.8.0,
+        created_at: r.9,
+        updated_at: r.10,
+    }
+}
+
+fn check_slug(slug: &str) -> Result<()> {
+    validate::text("slug", slug, validate::MAX_NAME, true)?;
+    if !slug
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        return Err(StoreError::invalid(
+            "slug",
+            format!("'{slug}' may hold only a-z, 0-9 and '-'"),
+        ));
+    }
+    Ok(())
+}
+
+fn search_text(sku: &str, name: &str, description: &str) -> String {
+    format!("{sku}\n{name}\n{description}").to_lowercase()
+}
+
+fn check_product_fields(
+    sku: Option<&str>,
+    name: Option<&str>,
+    description: Option<&str>,
+    price_cents: Option<i64>,
+    stock: Option<i64>,
+    attributes: Option<&serde_json::Value>,
+) -> Result<()> {
+    if let Some(sku) = sku {
+        validate::text("sku", sku, validate::MAX_SKU, true)?;
+    }
+    if let Some(name) = name {
+        validate::text("name", name, validate::MAX_NAME, true)?;
+    }
+    if let Some(description) = description {
+        validate::text("description", description, validate::MAX_DESCRIPTION, false)?;
+    }
+    if let Some(price) = price_cents {
+        validate::at_least("price_cents", price, 0)?;
+    }
+    if let Some(stock) = stock {
+        validate::at_least("stock", stock, 0)?;
+    }
+    if let Some(attributes) = attributes {
+        validate::json("attributes", attributes, true)?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Creates a category; its parent must exist.
+    pub async fn create_category(&self, category: &NewCategory) -> Result<Category> {
+        validate::text("name", &category.name, validate::MAX_NAME, true)?;
+        check_slug(&category.slug)?;
+        if let Some(parent) = category.parent_id {
+            self.category(parent).await?;
+        }
+        let sql = concat!(
+            "INSERT INTO categories (name, slug, parent_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING ",
+            category_columns!()
+        );
+        let row: CategoryRow = with_pool!(self, pool => sqlx::query_as(sql)
+            .bind(&category.name).bind(&category.slug).bind(category.parent_id).bind(now_ms())
+            .fetch_one(pool).await)?;
+        Ok(category_from_row(row))
+    }
+
+    /// The category with this id.
+    pub async fn category(&self, id: i64) -> Result<Category> {
+        let sql = concat!(
+            "SELECT ",
+            category_columns!(),
+            " FROM categories WHERE id = $1"
+        );
+        let row: Option<CategoryRow> =
+            with_pool!(self, pool => sqlx::query_as(sql).bind(id).fetch_optional(pool).await)?;
+        row.map(category_from_row)
+            .ok_or_else(|| StoreError::not_found("category", id))
+    }
+
+    /// Every category, ordered by name (a catalog has few; build the tree from `parent_id`).
+    pub async fn list_categories(&self) -> Result<Vec<Category>> {
+        let sql = concat!(
+            "SELECT ",
+            category_columns!(),
+            " FROM categories ORDER BY name, id"
+        );
+        let rows: Vec<CategoryRow> =
+            with_pool!(self, pool => sqlx::query_as(sql).fetch_all(pool).await)?;
+        Ok(rows.into_iter().map(category_from_row).collect())
+    }
+
+    /// Changes a category. Moving it under itself or under one of its descendants is rejected.
+    pub async fn update_category(&self, id: i64, update: &CategoryUpdate) -> Result<Category> {
+        if let Some(name) = &update.name {
+            validate::text("name", name, validate::MAX_NAME, true)?;
+        }
+        if let Some(slug) = &update.slug {
+            check_slug(slug)?;
+        }
+        let row: CategoryRow = with_tx!(self, tx => {
+            let current: Option<CategoryRow> = sqlx::query_as(concat!("SELECT ", category_columns!(), " FROM categories WHERE id = $1"))
+                .bind(id).fetch_optional(&mut *tx).await?;
+            let current = current.ok_or_else(|| StoreError::not_found("category", id))?;
+            let parent = update.parent_id.unwrap_or(current.3);
+            if let Some(parent) = parent {
+                // the new parent's ancestors (itself included) must not contain this category
+                let ancestors: Vec<i64> = sqlx::query_scalar(
+                    "WITH RECURSIVE up(id, parent_id) AS ( \
+                       SELECT id, parent_id FROM categories WHERE id = $1 \
+                       UNION ALL SELECT c.id, c.parent_id FROM categories c JOIN up ON c.id = up.parent_id) \
+                     SELECT id FROM up")
+                    .bind(parent).fetch_all(&mut *tx).await?;
+                if ancestors.is_empty() {
+                    return Err(StoreError::not_found("category", parent));
+                }
+                if ancestors.contains(&id) {
+                    return Err(StoreError::invalid("parent_id", format!("category {parent} is {id} itself or below it: that would make a cycle")));
+                }
+            }
+            let row = sqlx::query_as(concat!(
+                "UPDATE categories SET name = $2, slug = $3, parent_id = $4, updated_at = $5 WHERE id = $1 RETURNING ",
+                category_columns!()))
+                .bind(id)
+                .bind(update.name.as_ref().unwrap_or(&current.1))
+                .bind(update.slug.as_ref().unwrap_or(&current.2))
+                .bind(parent)
+                .bind(now_ms())
+                .fetch_one(&mut *tx).await?;
+            Ok(row)
+        })?;
+        Ok(category_from_row(row))
+    }
+
+    /// Deletes a category that has neither sub-categories nor products.
+    pub async fn delete_category(&self, id: i64) -> Result<()> {
+        with_tx!(self, tx => {
+            for (sql, label) in [
+                ("SELECT COUNT(*) FROM categories WHERE parent_id = $1", "sub-categories"),
+                ("SELECT COUNT(*) FROM products WHERE category_id = $1", "products"),
+            ] {
+                let n: i64 = sqlx::query_scalar(sql).bind(id).fetch_one(&mut *tx).await?;
+                if n > 0 {
+                    return Err(StoreError::InUse { entity: "category", id: id.to_string(), referenced_by: label });
+                }
+            }
+            let deleted = sqlx::query("DELETE FROM categories WHERE id = $1").bind(id).execute(&mut *tx).await?.rows_affected();
+            if deleted == 0 {
+                return Err(StoreError::not_found("category", id));
+            }
+            Ok(())
+        })
+    }
+
+    /// Creates a product; `Conflict { field: "sku" }` when the sku is taken.
+    pub async fn create_product(&self, product: &NewProduct) -> Result<Product> {
+        check_product_fields(
+            Some(&product.sku),
+            Some(&product.name),
+            Some(&product.description),
+            Some(product.price_cents),
+            Some(product.stock),
+            Some(&product.attributes),
+        )?;
+        if let Some(category) = product.category_id {
+            self.category(category).await?;
+        }
+        let sql = concat!(
+            "INSERT INTO products (sku, name, description, category_id, price_cents, stock, active, attributes, ",
+            "search_text, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $8, $9, $9) RETURNING ",
+            product_columns!()
+        );
+        let text = search_text(&product.sku, &product.name, &product.description);
+        let row: ProductRow = with_pool!(self, pool => sqlx::query_as(sql)
+            .bind(&product.sku).bind(&product.name).bind(&product.description).bind(product.category_id)
+            .bind(product.price_cents).bind(product.stock).bind(Json(&product.attributes)).bind(&text).bind(now_ms())
+            .fetch_one(pool).await)?;
+        Ok(product_from_row(row))
+    }
+
+    /// The product with this id.
+    pub async fn product(&self, id: i64) -> Result<Product> {
+        let sql = concat!(
+            "SELECT ",
+            product_columns!(),
+            " FROM products WHERE id = $1"
+        );
+        let row: Option<ProductRow> =
+            with_pool!(self, pool => sqlx::query_as(sql).bind(id).fetch_optional(pool).await)?;
+        row.map(product_from_row)
+            .ok_or_else(|| StoreError::not_found("product", id))
+    }
+
+    /// The product with this sku, if any.
+    pub async fn product_by_sku(&self, sku: &str) -> Result<Option<Product>> {
+        let sql = concat!(
+            "SELECT ",
+            product_columns!(),
+            " FROM products WHERE sku = $1"
+        );
+        let row: Option<ProductRow> =
+            with_pool!(self, pool => sqlx::query_as(sql).bind(sku).fetch_optional(pool).await)?;
+        Ok(row.map(product_from_row))
+    }
+
+    /// The products with these ids, in the order asked (ids that do not exist are left out):
+    /// what turns a list of recommended ids into products.
+    pub async fn products_by_ids(&self, ids: &[i64]) -> Result<Vec<Product>> {
+        let mut found = std::collections::HashMap::with_capacity(ids.len());
+        // one query per chunk; the ids are integers, formatted by us, never caller text
+        for chunk in ids.chunks(500) {
+            let list = chunk
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(",");
+            let sql = format!(
+                "SELECT {} FROM products WHERE id IN ({list})",
+                product_columns!()
+            );
+            let rows: Vec<ProductRow> = with_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).fetch_all(pool).await)?;
+            found.extend(rows.into_iter().map(|r| (r.0, product_from_row(r))));
+        }
+        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+    }
+
+    /// Products matching the query, in the query's order.
+    pub async fn list_products(&self, query: &ProductQuery, page: Page) -> Result<Paged<Product>> {
+        let page = page.check()?;
+        if let Some(text) = &query.text {
+            validate::text("text", text, validate::MAX_QUERY, false)?;
+        }
+        let pattern = query.text.as_deref().map(validate::like_pattern);
+        let condition = "($1 IS NULL OR category_id IN ( \
+               WITH RECURSIVE below(id) AS ( \
+                 SELECT id FROM categories WHERE id = $1 \
+                 UNION ALL SELECT c.id FROM categories c JOIN below ON c.parent_id = below.id) \
+               SELECT id FROM below)) \
+             AND ($2 IS NULL OR search_text LIKE $2 ESCAPE '\\') \
+             AND ($3 IS NULL OR price_cents >= $3) AND ($4 IS NULL OR price_cents <= $4) \
+             AND ($5 IS NULL OR active = $5) AND ($6 = FALSE OR stock > 0)";
+        let list = format!(
+            "SELECT {} FROM products WHERE {condition} ORDER BY {} LIMIT $7 OFFSET $8",
+            product_columns!(),
+            query.sort.order_by()
+        );
+        let count = format!("SELECT COUNT(*) FROM products WHERE {condition}");
+        let (rows, total): (Vec<ProductRow>, i64) = with_pool!(self, pool => {
+            let rows = sqlx::query_as(sqlx::AssertSqlSafe(list))
+                .bind(query.category_id).bind(&pattern).bind(query.min_price_cents).bind(query.max_price_cents)
+                .bind(query.active).bind(query.in_stock).bind(page.limit).bind(page.offset)
+                .fetch_all(pool).await?;
+            let total = sqlx::query_scalar(sqlx::AssertSqlSafe(count))
+                .bind(query.category_id).bind(&pattern).bind(query.min_price_cents).bind(query.max_price_cents)
+                .bind(query.active).bind(query.in_stock)
+                .fetch_one(pool).await?;
+            Ok::<_, StoreError>((rows, total))
+        })?;
+        Ok(Paged::new(
+            rows.into_iter().map(product_from_row).collect(),
+            total,
+            page,
+        ))
+    }
+
+    /// Changes the given fields of a product and returns the result.
+    pub async fn update_product(&self, id: i64, update: &ProductUpdate) -> Result<Product> {
+        check_product_fields(
+            update.sku.as_deref(),
+            update.name.as_deref(),
+            update.description.as_deref(),
+            update.price_cents,
+            update.stock,
+            update.attributes.as_ref(),
+        )?;
+        if let Some(Some(category)) = update.category_id {
+            self.category(category).await?;
+        }
+        let row: ProductRow = with_tx!(self, tx => {
+            let current: Option<ProductRow> = sqlx::query_as(concat!("SELECT ", product_columns!(), " FROM products WHERE id = $1"))
+                .bind(id).fetch_optional(&mut *tx).await?;
+            let p = product_from_row(current.ok_or_else(|| StoreError::not_found("product", id))?);
+            let sku = update.sku.as_ref().unwrap_or(&p.sku);
+            let name = update.name.as_ref().unwrap_or(&p.name);
+            let description = update.description.as_ref().unwrap_or(&p.description);
+            let row = sqlx::query_as(concat!(
+                "UPDATE products SET sku = $2, name = $3, description = $4, category_id = $5, price_cents = $6, ",
+                "stock = $7, active = $8, attributes = $9, search_text = $10, updated_at = $11 WHERE id = $1 RETURNING ",
+                product_columns!()))
+                .bind(id).bind(sku).bind(name).bind(description)
+                .bind(update.category_id.unwrap_or(p.category_id))
+                .bind(update.price_cents.unwrap_or(p.price_cents))
+                .bind(update.stock.unwrap_or(p.stock))
+                .bind(update.active.unwrap_or(p.active))
+                .bind(Json(update.attributes.as_ref().unwrap_or(&p.attributes)))
+                .bind(search_text(sku, name, description))
+                .bind(now_ms())
+                .fetch_one(&mut *tx).await?;
+            Ok(row)
+        })?;
+        Ok(product_from_row(row))
+    }
+
+    /// Adds `delta` (negative to remove) to a product's stock and returns the new stock. Stock
+    /// never goes below zero: a larger removal is `InsufficientStock`.
+    pub async fn adjust_stock(&self, id: i64, delta: i64) -> Result<i64> {
+        let updated: Option<i64> = with_pool!(self, pool => sqlx::query_scalar(
+            "UPDATE products SET stock = stock + $2, updated_at = $3 WHERE id = $1 AND stock + $2 >= 0 RETURNING stock")
+            .bind(id).bind(delta).bind(now_ms()).fetch_optional(pool).await)?;
+        match updated {
+            Some(stock) => Ok(stock),
+            None => {
+                let available = self.product(id).await?.stock;
+                Err(StoreError::InsufficientStock {
+                    product_id: id,
+                    requested: -delta,
+                    available,
+                })
+            }
+        }
+    }
+
+    /// Deletes a product nobody has ordered or interacted with (it leaves carts and embeddings
+    /// with it). A product with history is `InUse`: deactivate it instead, so history stays whole.
+    pub async fn delete_product(&self, id: i64) -> Result<()> {
+        with_tx!(self, tx => {
+            for (sql, label) in [
+                ("SELECT COUNT(*) FROM order_lines WHERE product_id = $1", "orders"),
+                ("SELECT COUNT(*) FROM events WHERE product_id = $1", "interaction events"),
+            ] {
+                let n: i64 = sqlx::query_scalar(sql).bind(id).fetch_one(&mut *tx).await?;
+                if n > 0 {
+                    return Err(StoreError::InUse { entity: "product", id: id.to_string(), referenced_by: label });
+                }
+            }
+            sqlx::query("DELETE FROM cart_items WHERE product_id = $1").bind(id).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM item_embeddings WHERE product_id = $1").bind(id).execute(&mut *tx).await?;
+            let deleted = sqlx::query("DELETE FROM products WHERE id = $1").bind(id).execute(&mut *tx).await?.rows_affected();
+            if deleted == 0 {
+                return Err(StoreError::not_found("product", id));
+            }
+            Ok(())
+        })
+    }
+}

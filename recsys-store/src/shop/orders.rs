@@ -1,0 +1,339 @@
+//! Orders: placed from a list of lines or from the user's cart, in one transaction that takes the
+//! units out of stock and can never oversell.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Result, StoreError};
+use crate::page::{Page, Paged};
+use crate::shop::cart::check_quantity;
+use crate::store::{Store, with_pool, with_tx};
+use crate::time::{Millis, now_ms};
+
+/// Where an order is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OrderStatus {
+    Pending,
+    Paid,
+    Shipped,
+    Delivered,
+    Cancelled,
+}
+
+impl OrderStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::Pending => "pending",
+            OrderStatus::Paid => "paid",
+            OrderStatus::Shipped => "shipped",
+            OrderStatus::Delivered => "delivered",
+            OrderStatus::Cancelled => "cancelled",
+        }
+    }
+
+    fn parse(s: &str) -> Result<OrderStatus> {
+        Ok(match s {
+            "pending" => OrderStatus::Pending,
+            "paid" => OrderStatus::Paid,
+            "shipped" => OrderStatus::Shipped,
+            "delivered" => OrderStatus::Delivered,
+            "cancelled" => OrderStatus::Cancelled,
+            other => {
+                return Err(StoreError::Corrupt {
+                    what: "orders.status".into(),
+                    reason: format!("unknown status '{other}'"),
+                });
+            }
+        })
+    }
+
+    /// Whether an order may move from `self` to `next`: pending -> paid | cancelled,
+    /// paid -> shipped | cancelled, shipped -> delivered.
+    pub fn can_become(self, next: OrderStatus) -> bool {
+        use OrderStatus::*;
+        matches!(
+            (self, next),
+            (Pending, Paid | Cancelled) | (Paid, Shipped | Cancelled) | (Shipped, Delivered)
+        )
+    }
+}
+
+/// One product of an order, with the price and names it was sold at.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderLine {
+    pub product_id: i64,
+    pub sku: String,
+    pub name: String,
+    pub unit_price_cents: i64,
+    pub quantity: i64,
+    pub line_total_cents: i64,
+}
+
+/// A stored order with its lines.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Order {
+    pub id: i64,
+    pub user_id: i64,
+    pub status: OrderStatus,
+    pub total_cents: i64,
+    pub item_count: i64,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+    pub lines: Vec<OrderLine>,
+}
+
+/// A line to order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderLineRequest {
+    pub product_id: i64,
+    pub quantity: i64,
+}
+
+/// Which orders to list.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct OrderFilter {
+    pub user_id: Option<i64>,
+    pub status: Option<OrderStatus>,
+    pub since: Option<Millis>,
+    pub until: Option<Millis>,
+}
+
+type OrderRow = (i64, i64, String, i64, i64, i64, i64);
+type LineRow = (i64, i64, String, String, i64, i64);
+
+macro_rules! order_columns {
+    () => {
+        "id, user_id, status, total_cents, item_count, created_at, updated_at"
+    };
+}
+macro_rules! line_select {
+    () => {
+        "SELECT order_id, product_id, sku, name, unit_price_cents, quantity FROM order_lines"
+    };
+}
+
+fn order_from_rows(r: OrderRow, lines: Vec<LineRow>) -> Result<Order> {
+    Ok(Order {
+        id: r.0,
+        user_id: r.1,
+        status: OrderStatus::parse(&r.2)?,
+        total_cents: r.3,
+        item_count: r.4,
+        created_at: r.5,
+        updated_at: r.6,
+        lines: lines
+            .into_iter()
+            .map(|l| OrderLine {
+                product_id: l.1,
+                sku: l.2,
+                name: l.3,
+                unit_price_cents: l.4,
+                quantity: l.5,
+                line_total_cents: l.4 * l.5,
+            })
+            .collect(),
+    })
+}
+
+/// Lines merged by product (quantities summed) and sorted by product id. Taking stock in one
+/// global order is what keeps concurrent orders over the same products from deadlocking.
+fn merge_lines(lines: impl IntoIterator<Item = (i64, i64)>) -> Result<BTreeMap<i64, i64>> {
+    let mut merged = BTreeMap::new();
+    for (product_id, quantity) in lines {
+        check_quantity(quantity)?;
+        *merged.entry(product_id).or_insert(0) += quantity;
+    }
+    for &quantity in merged.values() {
+        check_quantity(quantity)?;
+    }
+    Ok(merged)
+}
+
+/// Where the lines of a new order come from.
+enum Source<'a> {
+    Lines(&'a [OrderLineRequest]),
+    Cart,
+}
+
+impl Store {
+    /// Places an order for these lines (a product named twice counts once, quantities summed).
+    pub async fn place_order(&self, user_id: i64, lines: &[OrderLineRequest]) -> Result<Order> {
+        if lines.is_empty() {
+            return Err(StoreError::invalid(
+                "lines",
+                "an order needs at least one line",
+            ));
+        }
+        self.create_order(user_id, Source::Lines(lines)).await
+    }
+
+    /// Turns the user's cart into an order and empties the cart, in one transaction: either the
+    /// order exists, every unit is out of stock and the cart is empty, or nothing changed. A line
+    /// with too few units in stock is `InsufficientStock`; an empty cart is `Invalid`.
+    pub async fn checkout(&self, user_id: i64) -> Result<Order> {
+        self.create_order(user_id, Source::Cart).await
+    }
+
+    /// The one body behind `place_order` and `checkout`. Records a `purchase` interaction event
+    /// per line (value = quantity) in the same transaction, so training data matches the orders.
+    async fn create_order(&self, user_id: i64, source: Source<'_>) -> Result<Order> {
+        let user = self.user(user_id).await?;
+        if !user.active {
+            return Err(StoreError::InvalidState {
+                entity: "user",
+                id: user_id.to_string(),
+                reason: "is deactivated".into(),
+            });
+        }
+        let order_id: i64 = with_tx!(self, tx => {
+            let requested = match source {
+                Source::Lines(lines) => merge_lines(lines.iter().map(|l| (l.product_id, l.quantity)))?,
+                Source::Cart => {
+                    let cart: Vec<(i64, i64)> = sqlx::query_as("SELECT product_id, quantity FROM cart_items WHERE user_id = $1")
+                        .bind(user_id).fetch_all(&mut *tx).await?;
+                    if cart.is_empty() {
+                        return Err(StoreError::invalid("cart", "is empty: nothing to check out"));
+                    }
+                    merge_lines(cart)?
+                }
+            };
+            let now = now_ms();
+            let mut sold = Vec::with_capacity(requested.len());
+            for (&product_id, &quantity) in &requested {
+                // the stock test and the decrement are one statement: under concurrency Postgres
+                // re-checks `stock >= $2` after waiting for the row lock, SQLite runs writers
+                // one at a time, so no two orders can take the same last unit
+                let taken: Option<(String, String, i64)> = sqlx::query_as(
+                    "UPDATE products SET stock = stock - $2, updated_at = $3 \
+                     WHERE id = $1 AND active AND stock >= $2 RETURNING sku, name, price_cents")
+                    .bind(product_id).bind(quantity).bind(now)
+                    .fetch_optional(&mut *tx).await?;
+                let Some((sku, name, price)) = taken else {
+                    let product: Option<(bool, i64)> = sqlx::query_as("SELECT active, stock FROM products WHERE id = $1")
+                        .bind(product_id).fetch_optional(&mut *tx).await?;
+                    return Err(match product {
+                        None => StoreError::not_found("product", product_id),
+                        Some((false, _)) => StoreError::InvalidState { entity: "product", id: product_id.to_string(), reason: "is not for sale (inactive)".into() },
+                        Some((true, available)) => StoreError::InsufficientStock { product_id, requested: quantity, available },
+                    });
+                };
+                sold.push((product_id, sku, name, price, quantity));
+            }
+            let total: i64 = sold.iter().map(|s| s.3 * s.4).sum();
+            let count: i64 = sold.iter().map(|s| s.4).sum();
+            let order_id: i64 = sqlx::query_scalar(
+                "INSERT INTO orders (user_id, status, total_cents, item_count, created_at, updated_at) \
+                 VALUES ($1, 'pending', $2, $3, $4, $4) RETURNING id")
+                .bind(user_id).bind(total).bind(count).bind(now)
+                .fetch_one(&mut *tx).await?;
+            for (product_id, sku, name, price, quantity) in &sold {
+                sqlx::query("INSERT INTO order_lines (order_id, product_id, sku, name, unit_price_cents, quantity) VALUES ($1, $2, $3, $4, $5, $6)")
+                    .bind(order_id).bind(product_id).bind(sku).bind(name).bind(price).bind(quantity)
+                    .execute(&mut *tx).await?;
+                sqlx::query("INSERT INTO events (user_id, product_id, kind, value, at) VALUES ($1, $2, 'purchase', $3, $4)")
+                    .bind(user_id).bind(product_id).bind(*quantity as f64).bind(now)
+                    .execute(&mut *tx).await?;
+            }
+            if matches!(source, Source::Cart) {
+                sqlx::query("DELETE FROM cart_items WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+            }
+            Ok(order_id)
+        })?;
+        self.order(order_id).await
+    }
+
+    /// The order with this id, with its lines.
+    pub async fn order(&self, id: i64) -> Result<Order> {
+        let (row, lines): (Option<OrderRow>, Vec<LineRow>) = with_pool!(self, pool => {
+            let row = sqlx::query_as(concat!("SELECT ", order_columns!(), " FROM orders WHERE id = $1"))
+                .bind(id).fetch_optional(pool).await?;
+            let lines = sqlx::query_as(concat!(line_select!(), " WHERE order_id = $1 ORDER BY product_id"))
+                .bind(id).fetch_all(pool).await?;
+            Ok::<_, StoreError>((row, lines))
+        })?;
+        order_from_rows(
+            row.ok_or_else(|| StoreError::not_found("order", id))?,
+            lines,
+        )
+    }
+
+    /// Orders matching the filter, newest first, with their lines.
+    pub async fn list_orders(&self, filter: &OrderFilter, page: Page) -> Result<Paged<Order>> {
+        let page = page.check()?;
+        let condition = "($1 IS NULL OR user_id = $1) AND ($2 IS NULL OR status = $2) \
+                         AND ($3 IS NULL OR created_at >= $3) AND ($4 IS NULL OR created_at < $4)";
+        let status = filter.status.map(OrderStatus::as_str);
+        let list = format!(
+            "SELECT {} FROM orders WHERE {condition} ORDER BY created_at DESC, id DESC LIMIT $5 OFFSET $6",
+            order_columns!()
+        );
+        let count = format!("SELECT COUNT(*) FROM orders WHERE {condition}");
+        let (rows, total): (Vec<OrderRow>, i64) = with_pool!(self, pool => {
+            let rows = sqlx::query_as(sqlx::AssertSqlSafe(list))
+                .bind(filter.user_id).bind(status).bind(filter.since).bind(filter.until).bind(page.limit).bind(page.offset)
+                .fetch_all(pool).await?;
+            let total = sqlx::query_scalar(sqlx::AssertSqlSafe(count))
+                .bind(filter.user_id).bind(status).bind(filter.since).bind(filter.until)
+                .fetch_one(pool).await?;
+            Ok::<_, StoreError>((rows, total))
+        })?;
+        let mut lines_by_order: BTreeMap<i64, Vec<LineRow>> = BTreeMap::new();
+        if !rows.is_empty() {
+            // integer ids from the query above, not caller text
+            let ids = rows
+                .iter()
+                .map(|r| r.0.to_string())
+                .collect::<Vec<_>>()
+                .join(",");
+            let sql = format!(
+                "{} WHERE order_id IN ({ids}) ORDER BY order_id, product_id",
+                line_select!()
+            );
+            let lines: Vec<LineRow> = with_pool!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await)?;
+            for line in lines {
+                lines_by_order.entry(line.0).or_default().push(line);
+            }
+        }
+        let items = rows
+            .into_iter()
+            .map(|r| {
+                let lines = lines_by_order.remove(&r.0).unwrap_or_default();
+                order_from_rows(r, lines)
+            })
+            .collect::<Result<_>>()?;
+        Ok(Paged::new(items, total, page))
+    }
+
+    /// Moves an order to a new status (see [`OrderStatus::can_become`]). Cancelling puts the
+    /// units back in stock, in the same transaction.
+    pub async fn update_order_status(&self, id: i64, status: OrderStatus) -> Result<Order> {
+        with_tx!(self, tx => {
+            let current: Option<String> = sqlx::query_scalar("SELECT status FROM orders WHERE id = $1")
+                .bind(id).fetch_optional(&mut *tx).await?;
+            let current = OrderStatus::parse(&current.ok_or_else(|| StoreError::not_found("order", id))?)?;
+            if !current.can_become(status) {
+                return Err(StoreError::InvalidState {
+                    entity: "order",
+                    id: id.to_string(),
+                    reason: format!("cannot go from {} to {}", current.as_str(), status.as_str()),
+                });
+            }
+            let changed = sqlx::query("UPDATE orders SET status = $2, updated_at = $3 WHERE id = $1 AND status = $4")
+                .bind(id).bind(status.as_str()).bind(now_ms()).bind(current.as_str())
+                .execute(&mut *tx).await?.rows_affected();
+            if changed == 0 {
+                return Err(StoreError::InvalidState { entity: "order", id: id.to_string(), reason: "changed status concurrently; retry".into() });
+            }
+            if status == OrderStatus::Cancelled {
+                sqlx::query(
+                    "UPDATE products SET stock = stock + (SELECT quantity FROM order_lines l WHERE l.order_id = $1 AND l.product_id = products.id) \
+                     WHERE id IN (SELECT product_id FROM order_lines WHERE order_id = $1)")
+                    .bind(id).execute(&mut *tx).await?;
+            }
+            Ok(())
+        })?;
+        self.order(id).await
+    }
+}

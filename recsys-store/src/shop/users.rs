@@ -1,0 +1,240 @@
+//! Users: accounts with a unique e-mail, a password hash (the server hashes; the store never sees
+//! a password), a role and an active flag.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Result, StoreError};
+use crate::page::{Page, Paged};
+use crate::store::{Store, with_pool};
+use crate::time::{Millis, now_ms};
+use crate::validate;
+
+/// What a user may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Admin,
+    User,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::User => "user",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Role> {
+        match s {
+            "admin" => Ok(Role::Admin),
+            "user" => Ok(Role::User),
+            other => Err(StoreError::Corrupt {
+                what: "users.role".into(),
+                reason: format!("unknown role '{other}'"),
+            }),
+        }
+    }
+}
+
+/// A stored user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    pub id: i64,
+    /// Lower-cased; unique.
+    pub email: String,
+    /// Whatever the server's password hasher produced (argon2 PHC string, ...). Never a password.
+    #[serde(skip_serializing)]
+    pub password_hash: String,
+    pub display_name: String,
+    pub role: Role,
+    pub active: bool,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+    pub last_login_at: Option<Millis>,
+}
+
+/// A user to create.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewUser {
+    pub email: String,
+    pub password_hash: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
+impl NewUser {
+    pub fn new(email: impl Into<String>, password_hash: impl Into<String>, role: Role) -> NewUser {
+        NewUser {
+            email: email.into(),
+            password_hash: password_hash.into(),
+            display_name: String::new(),
+            role,
+        }
+    }
+}
+
+/// Fields to change; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UserUpdate {
+    pub email: Option<String>,
+    pub password_hash: Option<String>,
+    pub display_name: Option<String>,
+    pub role: Option<Role>,
+    pub active: Option<bool>,
+}
+
+/// Which users to list.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UserFilter {
+    pub role: Option<Role>,
+    pub active: Option<bool>,
+    /// Case-insensitive substring of the e-mail address.
+    pub email_contains: Option<String>,
+}
+
+type UserRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    bool,
+    i64,
+    i64,
+    Option<i64>,
+);
+
+macro_rules! user_columns {
+    () => {
+        "id, email, password_hash, display_name, role, active, created_at, updated_at, last_login_at"
+    };
+}
+
+fn user_from_row(r: UserRow) -> Result<User> {
+    Ok(User {
+        id: r.0,
+        email: r.1,
+        password_hash: r.2,
+        display_name: r.3,
+        role: Role::parse(&r.4)?,
+        active: r.5,
+        created_at: r.6,
+        updated_at: r.7,
+        last_login_at: r.8,
+    })
+}
+
+fn check_hash(hash: &str) -> Result<()> {
+    validate::text("password_hash", hash, 1024, true)
+}
+
+impl Store {
+    /// Creates a user. The e-mail is trimmed and lower-cased; a second account with the same
+    /// address is `Conflict { field: "email" }`.
+    pub async fn create_user(&self, user: &NewUser) -> Result<User> {
+        let email = validate::email(&user.email)?;
+        check_hash(&user.password_hash)?;
+        validate::text(
+            "display_name",
+            &user.display_name,
+            validate::MAX_NAME,
+            false,
+        )?;
+        let now = now_ms();
+        let sql = concat!(
+            "INSERT INTO users (email, password_hash, display_name, role, active, created_at, updated_at) ",
+            "VALUES ($1, $2, $3, $4, TRUE, $5, $5) RETURNING ",
+            user_columns!()
+        );
+        let row: UserRow = with_pool!(self, pool => sqlx::query_as(sql)
+            .bind(&email)
+            .bind(&user.password_hash)
+            .bind(&user.display_name)
+            .bind(user.role.as_str())
+            .bind(now)
+            .fetch_one(pool)
+            .await)?;
+        user_from_row(row)
+    }
+
+    /// The user with this id.
+    pub async fn user(&self, id: i64) -> Result<User> {
+        let sql = concat!("SELECT ", user_columns!(), " FROM users WHERE id = $1");
+        let row: Option<UserRow> =
+            with_pool!(self, pool => sqlx::query_as(sql).bind(id).fetch_optional(pool).await)?;
+        user_from_row(row.ok_or_else(|| StoreError::not_found("user", id))?)
+    }
+
+    /// The user with this e-mail address (compared case-insensitively), if any.
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<User>> {
+        let email = email.trim().to_lowercase();
+        let sql = concat!("SELECT ", user_columns!(), " FROM users WHERE email = $1");
+        let row: Option<UserRow> =
+            with_pool!(self, pool => sqlx::query_as(sql).bind(&email).fetch_optional(pool).await)?;
+        row.map(user_from_row).transpose()
+    }
+
+    /// Users matching the filter, newest first.
+    pub async fn list_users(&self, filter: &UserFilter, page: Page) -> Result<Paged<User>> {
+        let page = page.check()?;
+        let pattern = filter.email_contains.as_deref().map(validate::like_pattern);
+        let role = filter.role.map(Role::as_str);
+        let condition = "($1 IS NULL OR role = $1) AND ($2 IS NULL OR active = $2) \
+                         AND ($3 IS NULL OR email LIKE $3 ESCAPE '\\')";
+        let list = format!(
+            "SELECT {} FROM users WHERE {condition} ORDER BY created_at DESC, id DESC LIMIT $4 OFFSET $5",
+            user_columns!()
+        );
+        let count = format!("SELECT COUNT(*) FROM users WHERE {condition}");
+        let (rows, total): (Vec<UserRow>, i64) = with_pool!(self, pool => {
+            let rows = sqlx::query_as(sqlx::AssertSqlSafe(list))
+                .bind(role).bind(filter.active).bind(&pattern).bind(page.limit).bind(page.offset)
+                .fetch_all(pool).await?;
+            let total = sqlx::query_scalar(sqlx::AssertSqlSafe(count))
+                .bind(role).bind(filter.active).bind(&pattern)
+                .fetch_one(pool).await?;
+            Ok::<_, StoreError>((rows, total))
+        })?;
+        let items = rows.into_iter().map(user_from_row).collect::<Result<_>>()?;
+        Ok(Paged::new(items, total, page))
+    }
+
+    /// Changes the given fields of a user and returns the result.
+    pub async fn update_user(&self, id: i64, update: &UserUpdate) -> Result<User> {
+        let email = update.email.as_deref().map(validate::email).transpose()?;
+        if let Some(hash) = &update.password_hash {
+            check_hash(hash)?;
+        }
+        if let Some(name) = &update.display_name {
+            validate::text("display_name", name, validate::MAX_NAME, false)?;
+        }
+        let sql = concat!(
+            "UPDATE users SET email = COALESCE($2, email), password_hash = COALESCE($3, password_hash), ",
+            "display_name = COALESCE($4, display_name), role = COALESCE($5, role), ",
+            "active = COALESCE($6, active), updated_at = $7 WHERE id = $1 RETURNING ",
+            user_columns!()
+        );
+        let row: Option<UserRow> = with_pool!(self, pool => sqlx::query_as(sql)
+            .bind(id)
+            .bind(&email)
+            .bind(&update.password_hash)
+            .bind(&update.display_name)
+            .bind(update.role.map(Role::as_str))
+            .bind(update.active)
+            .bind(now_ms())
+            .fetch_optional(pool)
+            .await)?;
+        user_from_row(row.ok_or_else(|| StoreError::not_found("user", id))?)
+    }
+
+    /// Notes a successful login.
+    pub async fn record_login(&self, id: i64) -> Result<()> {
+        let done = with_pool!(self, pool => sqlx::query("UPDATE users SET last_login_at = $2 WHERE id = $1")
+            .bind(id).bind(now_ms()).execute(pool).await.map(|r| r.rows_affected()))?;
+        if done == 0 {
+            return Err(StoreError::not_found("user", id));
+        }
+        Ok(())
+    }
+}

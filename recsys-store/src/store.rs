@@ -1,0 +1,215 @@
+//! The `Store` handle: connecting, migrating, and running one piece of SQL on either backend.
+
+use std::borrow::Cow;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::SqlSafeStr;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+use crate::error::{Result, StoreError};
+
+/// Which database a [`Store`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackendKind {
+    /// PostgreSQL with the pgvector extension (production).
+    Postgres,
+    /// SQLite in a local file (the embedded default).
+    Sqlite,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Backend {
+    Postgres(PgPool),
+    Sqlite(SqlitePool),
+}
+
+/// Connection settings beyond the URL.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// Pool size (default 10 for Postgres, 4 for SQLite, whose writers take turns anyway).
+    pub max_connections: Option<u32>,
+    /// How long a caller waits for a pooled connection (default 30 s).
+    pub acquire_timeout: Duration,
+    /// HNSW candidate list size for nearest-neighbour queries on Postgres (pgvector's
+    /// `hnsw.ef_search`; default 100). Larger is slower and closer to exact.
+    pub hnsw_ef_search: u32,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            max_connections: None,
+            acquire_timeout: Duration::from_secs(30),
+            hnsw_ef_search: 100,
+        }
+    }
+}
+
+/// One handle to the shop's database, cheap to clone (it is a connection pool).
+///
+/// The backend is chosen by the URL: `postgres://...` (PostgreSQL + pgvector) or
+/// `sqlite://path/to/file.db` (created on first use; `sqlite::memory:` for a private in-memory
+/// database). Migrations are applied on connect. Every method behaves the same on both backends;
+/// the shared conformance suite (`tests/conformance.rs`) checks it.
+///
+/// ```no_run
+/// # async fn demo() -> recsys_store::Result<()> {
+/// use recsys_store::{NewUser, Role, Store};
+/// let store = Store::connect("sqlite://shop.db").await?;
+/// let ann = store.create_user(&NewUser::new("ann@example.com", "$argon2id$...", Role::User)).await?;
+/// assert_eq!(store.user(ann.id).await?.email, "ann@example.com");
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub(crate) backend: Backend,
+    pub(crate) options: StoreOptions,
+}
+
+impl Store {
+    /// Connects with default options and applies pending migrations.
+    pub async fn connect(url: &str) -> Result<Store> {
+        Store::connect_with(url, StoreOptions::default()).await
+    }
+
+    /// Connects with explicit options and applies pending migrations.
+    pub async fn connect_with(url: &str, options: StoreOptions) -> Result<Store> {
+        let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let connect = PgConnectOptions::from_str(url)
+                .map_err(|e| StoreError::Config(format!("bad PostgreSQL URL: {e}")))?;
+            let pool = PgPoolOptions::new()
+                .max_connections(options.max_connections.unwrap_or(10))
+                .acquire_timeout(options.acquire_timeout)
+                .connect_with(connect)
+                .await?;
+            Backend::Postgres(pool)
+        } else if url.starts_with("sqlite:") {
+            let connect = SqliteConnectOptions::from_str(url)
+                .map_err(|e| StoreError::Config(format!("bad SQLite URL: {e}")))?
+                .create_if_missing(true)
+                .foreign_keys(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(30));
+            let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+            let pool = SqlitePoolOptions::new()
+                // a private in-memory database exists once per connection: keep exactly one
+                .max_connections(if in_memory {
+                    1
+                } else {
+                    options.max_connections.unwrap_or(4)
+                })
+                .acquire_timeout(options.acquire_timeout)
+                .connect_with(connect)
+                .await?;
+            Backend::Sqlite(pool)
+        } else {
+            return Err(StoreError::Config(format!(
+                "unsupported database URL '{}': use postgres://... or sqlite://path",
+                url.split('@').next_back().unwrap_or(url)
+            )));
+        };
+        let store = Store { backend, options };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// The backend this store talks to.
+    pub fn backend_kind(&self) -> BackendKind {
+        match self.backend {
+            Backend::Postgres(_) => BackendKind::Postgres,
+            Backend::Sqlite(_) => BackendKind::Sqlite,
+        }
+    }
+
+    /// Applies the migrations not yet applied (also done by `connect`).
+    pub async fn migrate(&self) -> Result<()> {
+        match &self.backend {
+            Backend::Postgres(pool) => migrator(POSTGRES_MIGRATIONS).run(pool).await?,
+            Backend::Sqlite(pool) => migrator(SQLITE_MIGRATIONS).run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Waits for every connection to be returned and closes the pool. Data written before is
+    /// durable (Postgres commits, SQLite's WAL is checkpointed on close).
+    pub async fn close(&self) {
+        match &self.backend {
+            Backend::Postgres(pool) => pool.close().await,
+            Backend::Sqlite(pool) => pool.close().await,
+        }
+    }
+}
+
+/// Numbered migrations per backend, embedded in the binary. Never edit one that has landed.
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "initial",
+    include_str!("../migrations/postgres/0001_initial.sql"),
+)];
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "initial",
+    include_str!("../migrations/sqlite/0001_initial.sql"),
+)];
+
+fn migrator(list: &[(i64, &'static str, &'static str)]) -> Migrator {
+    Migrator::with_migrations(
+        list.iter()
+            .map(|&(version, description, sql)| {
+                Migration::new(
+                    version,
+                    Cow::Borrowed(description),
+                    MigrationType::Simple,
+                    sql.into_sql_str(),
+                    false,
+                )
+            })
+            .collect(),
+    )
+}
+
+/// Runs `$body` with `$pool` bound to the backend's pool. The body is written once and compiled
+/// for each backend, so both run the same SQL (placeholders are `$1`, `$2`, ... in both).
+macro_rules! with_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.backend {
+            $crate::store::Backend::Postgres($pool) => $body,
+            $crate::store::Backend::Sqlite($pool) => $body,
+        }
+    };
+}
+
+/// Runs `$body` (an expression of type `Result<T>`) in one transaction bound to `$tx`; commits
+/// when it returns `Ok`, rolls back otherwise. SQLite transactions begin IMMEDIATE: a deferred
+/// one that reads and then writes fails with SQLITE_BUSY when another writer got in between,
+/// whereas IMMEDIATE waits for the write lock up front (bounded by the busy timeout).
+macro_rules! with_tx {
+    ($store:expr, $tx:ident => $body:expr) => {
+        match &$store.backend {
+            $crate::store::Backend::Postgres(pool) => {
+                let mut $tx = pool.begin().await?;
+                let out: $crate::Result<_> = async { $body }.await;
+                if out.is_ok() {
+                    $tx.commit().await?;
+                }
+                out
+            }
+            $crate::store::Backend::Sqlite(pool) => {
+                let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                let out: $crate::Result<_> = async { $body }.await;
+                if out.is_ok() {
+                    $tx.commit().await?;
+                }
+                out
+            }
+        }
+    };
+}
+
+pub(crate) use {with_pool, with_tx};
