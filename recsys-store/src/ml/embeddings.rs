@@ -283,18 +283,7 @@ impl Store {
         let fetch = k + exclude.len();
         let mut found = match &self.backend {
             Backend::Postgres(pool) => {
-                let (operator, to_score): (&str, fn(f64) -> f64) = match metric {
-                    Metric::Cosine => ("<=>", |d| 1.0 - d),
-                    Metric::InnerProduct => ("<#>", |d| -d),
-                };
-                // id and dimensions are integers from our own table: inlined, the planner can
-                // match the partial index's predicate and expression
-                let cast = format!("embedding::vector({})", space.dimensions);
-                let sql = format!(
-                    "SELECT product_id, {cast} {operator} $1 FROM item_embeddings WHERE space_id = {} \
-                     ORDER BY {cast} {operator} $1 LIMIT $2",
-                    space.id
-                );
+                let (sql, to_score) = nearest_sql(&space, metric);
                 let ef_search = (self.options.hnsw_ef_search as usize).max(fetch).min(1000);
                 let mut tx = pool.begin().await?;
                 sqlx::query("SELECT set_config('hnsw.ef_search', $1, true)")
@@ -348,6 +337,23 @@ impl Store {
         Ok(found)
     }
 
+    /// How Postgres runs [`Store::nearest_items`] for this space and metric (`EXPLAIN` output:
+    /// it should name the space's HNSW index); `None` on SQLite, which always scans exactly.
+    pub async fn nearest_items_plan(&self, space: &str, metric: Metric) -> Result<Option<String>> {
+        let space = self.embedding_space(space).await?;
+        let Backend::Postgres(pool) = &self.backend else {
+            return Ok(None);
+        };
+        let (sql, _) = nearest_sql(&space, metric);
+        let probe = Vector::from(vec![1.0; space.dimensions as usize]);
+        let lines: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("EXPLAIN {sql}")))
+            .bind(probe)
+            .bind(10_i64)
+            .fetch_all(pool)
+            .await?;
+        Ok(Some(lines.join("\n")))
+    }
+
     /// The `k` products nearest to a product's own vector, the product itself left out.
     pub async fn similar_items_by_embedding(
         &self,
@@ -366,6 +372,23 @@ impl Store {
         self.nearest_items(space, &v, k, metric, &[product_id])
             .await
     }
+}
+
+/// The Postgres query for the nearest items of a space ($1 the query vector, $2 how many) and
+/// how its distances become scores. The space's id and dimension are inlined (integers from our
+/// own table) so that the planner can match the partial index's predicate and expression.
+fn nearest_sql(space: &EmbeddingSpace, metric: Metric) -> (String, fn(f64) -> f64) {
+    let (operator, to_score): (&str, fn(f64) -> f64) = match metric {
+        Metric::Cosine => ("<=>", |d| 1.0 - d),
+        Metric::InnerProduct => ("<#>", |d| -d),
+    };
+    let cast = format!("embedding::vector({})", space.dimensions);
+    let sql = format!(
+        "SELECT product_id, {cast} {operator} $1 FROM item_embeddings WHERE space_id = {} \
+         ORDER BY {cast} {operator} $1 LIMIT $2",
+        space.id
+    );
+    (sql, to_score)
 }
 
 /// The DDL of a space's two HNSW indexes (pgvector's defaults m = 16, ef_construction = 64).
