@@ -69,6 +69,7 @@ impl Default for StoreOptions {
 pub struct Store {
     pub(crate) backend: Backend,
     pub(crate) options: StoreOptions,
+    pub(crate) embedding_cache: crate::ml::embeddings::EmbeddingCache,
 }
 
 impl Store {
@@ -114,7 +115,11 @@ impl Store {
                 url.split('@').next_back().unwrap_or(url)
             )));
         };
-        let store = Store { backend, options };
+        let store = Store {
+            backend,
+            options,
+            embedding_cache: Default::default(),
+        };
         store.migrate().await?;
         Ok(store)
     }

@@ -15,6 +15,7 @@ on_both_backends!(
     categories_form_a_tree_without_cycles,
     products_round_trip_and_skus_are_unique,
     product_listing_filters_sorts_and_pages,
+    bulk_product_import_is_all_or_nothing,
     bad_product_input_is_rejected,
     injection_strings_are_stored_and_matched_verbatim,
     products_with_history_cannot_be_deleted,
@@ -584,6 +585,61 @@ async fn product_listing_filters_sorts_and_pages(store: &Store) {
         .await
         .total,
         4
+    );
+}
+
+async fn bulk_product_import_is_all_or_nothing(store: &Store) {
+    let cat = store
+        .create_category(&NewCategory {
+            name: "Bulk".into(),
+            slug: "bulk".into(),
+            parent_id: None,
+        })
+        .await
+        .unwrap();
+    let mut batch: Vec<NewProduct> = (0..2500)
+        .map(|i| NewProduct::new(format!("B{i:05}"), format!("Bulk {i}"), i, 1))
+        .collect();
+    batch[17].category_id = Some(cat.id);
+    batch[2400].sku = "B00003".into();
+    let dup = store.create_products(&batch).await;
+    assert!(
+        matches!(
+            dup,
+            Err(StoreError::Conflict {
+                entity: "product",
+                field: "sku"
+            })
+        ),
+        "{dup:?}"
+    );
+    assert_eq!(
+        store
+            .list_products(&ProductQuery::default(), Page::default())
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    batch[2400].sku = "B02400".into();
+    batch[5].category_id = Some(9_999);
+    assert_not_found(store.create_products(&batch).await, "category", "9999");
+    batch[5].category_id = None;
+    batch[9].price_cents = -1;
+    assert_invalid(store.create_products(&batch).await, "price_cents");
+    batch[9].price_cents = 9;
+    let created = store.create_products(&batch).await.unwrap();
+    assert_eq!(created.len(), 2500);
+    assert!(
+        created
+            .iter()
+            .zip(&batch)
+            .all(|(p, n)| p.sku == n.sku && p.price_cents == n.price_cents)
+    );
+    assert_eq!(created[17].category_id, Some(cat.id));
+    assert_eq!(
+        store.product(created[1234].id).await.unwrap(),
+        created[1234]
     );
 }
 
@@ -1730,6 +1786,15 @@ async fn nearest_items_agree_with_exact_search(store: &Store) {
         .await
         .unwrap();
     assert_eq!(nearest[0].0, items[0].0);
+
+    // a deleted product leaves the space (and any in-process copy of it)
+    store.delete_product(items[0].0).await.unwrap();
+    let after = store
+        .nearest_items("als", &moved, 1, Metric::Cosine, &[])
+        .await
+        .unwrap();
+    assert_ne!(after[0].0, items[0].0);
+    assert_eq!(store.embedding("als", items[0].0).await.unwrap(), None);
 }
 
 async fn embedding_input_is_validated(store: &Store) {

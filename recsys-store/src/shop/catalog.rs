@@ -372,6 +372,57 @@ impl Store {
         Ok(product_from_row(row))
     }
 
+    /// Creates many products in one transaction (a catalog import): all of them or, on any
+    /// error, none. Returned in the order given.
+    pub async fn create_products(&self, products: &[NewProduct]) -> Result<Vec<Product>> {
+        let mut categories = std::collections::BTreeSet::new();
+        for p in products {
+            check_product_fields(
+                Some(&p.sku),
+                Some(&p.name),
+                Some(&p.description),
+                Some(p.price_cents),
+                Some(p.stock),
+                Some(&p.attributes),
+            )?;
+            categories.extend(p.category_id);
+        }
+        self.check_ids_exist("categories", "category", &categories)
+            .await?;
+        let now = now_ms();
+        let rows: Vec<ProductRow> = with_tx!(self, tx => {
+            let mut rows = Vec::with_capacity(products.len());
+            // 9 parameters a row: 1000 rows stay under both backends' parameter limits
+            for chunk in products.chunks(1000) {
+                let mut insert = sqlx::QueryBuilder::new(
+                    "INSERT INTO products (sku, name, description, category_id, price_cents, stock, active, \
+                     attributes, search_text, created_at, updated_at) ");
+                insert.push_values(chunk, |mut row, p| {
+                    row.push_bind(&p.sku).push_bind(&p.name).push_bind(&p.description).push_bind(p.category_id)
+                        .push_bind(p.price_cents).push_bind(p.stock).push("TRUE").push_bind(Json(&p.attributes))
+                        .push_bind(search_text(&p.sku, &p.name, &p.description)).push_bind(now).push_bind(now);
+                });
+                insert.push(concat!(" RETURNING ", product_columns!()));
+                rows.extend(insert.build_query_as::<ProductRow>().fetch_all(&mut *tx).await?);
+            }
+            Ok(rows)
+        })?;
+        // RETURNING follows the VALUES order on both backends, but match by sku to be sure
+        let mut by_sku: std::collections::HashMap<String, Product> = rows
+            .into_iter()
+            .map(|r| (r.1.clone(), product_from_row(r)))
+            .collect();
+        products
+            .iter()
+            .map(|p| {
+                by_sku.remove(&p.sku).ok_or_else(|| StoreError::Conflict {
+                    entity: "product",
+                    field: "sku",
+                })
+            })
+            .collect()
+    }
+
     /// The product with this id.
     pub async fn product(&self, id: i64) -> Result<Product> {
         let sql = concat!(
@@ -528,6 +579,13 @@ impl Store {
                 }
             }
             sqlx::query("DELETE FROM cart_items WHERE product_id = $1").bind(id).execute(&mut *tx).await?;
+            sqlx::query(
+                "UPDATE embedding_spaces SET generation = generation + 1 \
+                 WHERE id IN (SELECT space_id FROM item_embeddings WHERE product_id = $1)",
+            )
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
             sqlx::query("DELETE FROM item_embeddings WHERE product_id = $1").bind(id).execute(&mut *tx).await?;
             let deleted = sqlx::query("DELETE FROM products WHERE id = $1").bind(id).execute(&mut *tx).await?.rows_affected();
             if deleted == 0 {
