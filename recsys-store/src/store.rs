@@ -98,16 +98,19 @@ impl Store {
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(30));
             let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-            let pool = SqlitePoolOptions::new()
-                // a private in-memory database exists once per connection: keep exactly one
-                .max_connections(if in_memory {
-                    1
-                } else {
-                    options.max_connections.unwrap_or(4)
-                })
-                .acquire_timeout(options.acquire_timeout)
-                .connect_with(connect)
-                .await?;
+            let mut pool = SqlitePoolOptions::new()
+                .max_connections(options.max_connections.unwrap_or(4))
+                .acquire_timeout(options.acquire_timeout);
+            if in_memory {
+                // a private in-memory database lives and dies with its one connection: keep
+                // exactly one, and never let the pool retire it
+                pool = pool
+                    .max_connections(1)
+                    .min_connections(1)
+                    .idle_timeout(None)
+                    .max_lifetime(None);
+            }
+            let pool = pool.connect_with(connect).await?;
             Backend::Sqlite(pool)
         } else {
             return Err(StoreError::Config(format!(

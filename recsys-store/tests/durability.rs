@@ -205,3 +205,13 @@ async fn unsupported_urls_are_configuration_errors() {
         "the message must not leak the password: {err}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_in_memory_sqlite_store_keeps_its_data_while_open() {
+    let store = Store::connect("sqlite::memory:").await.unwrap();
+    let written = write_a_bit_of_everything(&store).await;
+    // a second handle shares the one connection, so it sees the same database
+    let clone = store.clone();
+    check_everything_is_there(&clone, &written).await;
+    store.close().await;
+}
