@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
-/// How an interaction strength `r >= 0` becomes a confidence `c >= 1`.
+/// How an interaction strength `r >= 0` becomes a confidence `c` (`c >= 1` for `Linear` and
+/// `Log`; `Scaled` leaves the scale to the caller, as `implicit` does).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Confidence {
     /// `c = 1 + alpha * r` (the paper's eq. 6).
@@ -21,6 +22,13 @@ pub enum Confidence {
         alpha: f32,
         /// Scale of the strength; > 0.
         eps: f32,
+    },
+    /// `c = alpha * r`: `implicit`'s convention (the matrix value, times `alpha`, is the
+    /// confidence), so that the same matrix gives the same model. Entries whose `c` is below 1
+    /// count as weaker than an unobserved pair, exactly as in `implicit`.
+    Scaled {
+        /// Weight of the observed strength; > 0.
+        alpha: f32,
     },
 }
 
@@ -37,13 +45,14 @@ impl Confidence {
         match *self {
             Confidence::Linear { alpha } => 1.0 + alpha * r,
             Confidence::Log { alpha, eps } => 1.0 + alpha * (r / eps).ln_1p(),
+            Confidence::Scaled { alpha } => alpha * r,
         }
     }
 
     /// Checks the parameters.
     pub fn validate(&self) -> Result<()> {
         let (alpha, eps) = match *self {
-            Confidence::Linear { alpha } => (alpha, None),
+            Confidence::Linear { alpha } | Confidence::Scaled { alpha } => (alpha, None),
             Confidence::Log { alpha, eps } => (alpha, Some(eps)),
         };
         if !(alpha.is_finite() && alpha > 0.0) {
@@ -71,6 +80,8 @@ mod tests {
         };
         assert!((log.apply(1.0) - (1.0 + 2.0 * 3f32.ln())).abs() < 1e-6);
         assert_eq!(log.apply(0.0), 1.0);
+        assert_eq!(Confidence::Scaled { alpha: 2.0 }.apply(3.0), 6.0);
+        assert!(Confidence::Scaled { alpha: -1.0 }.validate().is_err());
         assert!(Confidence::Linear { alpha: 0.0 }.validate().is_err());
         assert!(Confidence::Linear { alpha: f32::NAN }.validate().is_err());
         let e = Confidence::Log {

@@ -110,13 +110,27 @@ impl Interactions {
         indices: Vec<u32>,
         values: Vec<f32>,
     ) -> Result<Self> {
+        Self::from_csr_arrays_with_users(IdMap::range(n_users), n_items, indptr, indices, values)
+    }
+
+    /// Builds from raw CSR arrays whose rows belong to the users of `users`, in index order (row
+    /// `r` is `users.id(r)`); items are `0..n_items`. This is how `implicit`-style callers pass
+    /// "the rows of these users" without a matrix over every user.
+    pub fn from_csr_arrays_with_users(
+        users: IdMap,
+        n_items: usize,
+        indptr: Vec<usize>,
+        indices: Vec<u32>,
+        values: Vec<f32>,
+    ) -> Result<Self> {
+        let n_users = users.len();
         check_dims(n_users, n_items)?;
         for (k, &v) in values.iter().enumerate() {
             check_value(k + 1, v)?;
         }
         let csr = Csr::from_raw(n_users, n_items, indptr, indices, values).map_err(Error::Shape)?;
         Ok(Self::from_parts(
-            Arc::new(IdMap::range(n_users)),
+            Arc::new(users),
             Arc::new(IdMap::range(n_items)),
             csr,
         ))

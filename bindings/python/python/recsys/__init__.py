@@ -1,0 +1,18 @@
+"""recsys: a recommendation engine in Rust, driven from Python.
+
+The modules mirror the libraries they replace, so that changing one import is enough:
+
+- ``recsys.als.AlternatingLeastSquares``  like ``implicit.als.AlternatingLeastSquares``
+- ``recsys.evaluation``                   like ``implicit.evaluation``
+- ``recsys.Popularity``                   the non-personalized baseline
+
+Every model is one value of the Rust core (``recsys-core``); this package converts arrays,
+releases the GIL around the work and raises the exceptions the mirrored libraries raise.
+"""
+
+from ._native import NotFittedError, __version__
+from ._base import RecommenderBase
+from .popularity import Popularity
+from . import als, evaluation
+
+__all__ = ["NotFittedError", "Popularity", "RecommenderBase", "als", "evaluation", "__version__"]

@@ -1,0 +1,93 @@
+"""Input conversion, done once per call and only when the input is not already in shape."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+import scipy.sparse as sp
+
+
+class Csr(NamedTuple):
+    """A CSR matrix as the native module takes it (int64 indptr, int32 indices, float32 data)."""
+
+    shape: tuple[int, int]
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+
+
+def as_csr(matrix, name: str = "user_items") -> Csr:
+    """Any scipy.sparse matrix or array (or a dense 2-D array) as canonical CSR arrays.
+
+    CSR input in canonical form (sorted indices, no duplicates) with float32 data and int32
+    indices is passed through without copying its big arrays.
+    """
+    if isinstance(matrix, Csr):
+        return matrix
+    if not sp.issparse(matrix):
+        if isinstance(matrix, (np.ndarray, list)):
+            dense = np.asarray(matrix)
+            if dense.ndim != 2:
+                raise ValueError(f"{name} must be 2-D, got {dense.ndim} dimension(s)")
+            matrix = sp.csr_matrix(dense)
+        else:
+            raise TypeError(f"{name} must be a scipy.sparse matrix, got {type(matrix).__name__}")
+    m = matrix.tocsr()
+    if not m.has_canonical_format:
+        m = m.copy()
+        m.sum_duplicates()
+    if m.shape[1] > np.iinfo(np.int32).max:
+        raise ValueError(f"{name} has {m.shape[1]} columns; at most 2**31 - 1 are supported")
+    if not np.issubdtype(m.dtype, np.number) or np.issubdtype(m.dtype, np.complexfloating):
+        raise TypeError(f"{name} must hold real numbers, got dtype {m.dtype}")
+    return Csr(
+        (int(m.shape[0]), int(m.shape[1])),
+        np.ascontiguousarray(m.indptr, dtype=np.int64),
+        np.ascontiguousarray(m.indices, dtype=np.int32),
+        np.ascontiguousarray(m.data, dtype=np.float32),
+    )
+
+
+def to_scipy(parts) -> sp.csr_matrix:
+    shape, indptr, indices, data = parts
+    return sp.csr_matrix((data, indices, indptr), shape=shape)
+
+
+def as_ids(values, name: str) -> tuple[np.ndarray, bool]:
+    """An id or array of ids as a 1-D int64 array, and whether a single id was given."""
+    if isinstance(values, (bool, np.bool_)):
+        raise TypeError(f"{name} must be an integer or an array of integers, got a bool")
+    if np.isscalar(values):
+        if not isinstance(values, (int, np.integer)):
+            raise TypeError(f"{name} must be an integer or an array of integers, got {type(values).__name__}")
+        return np.array([values], dtype=np.int64), True
+    array = np.asarray(values)
+    if array.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, got {array.ndim} dimension(s)")
+    if array.size and not np.issubdtype(array.dtype, np.integer):
+        raise TypeError(f"{name} must hold integers, got dtype {array.dtype}")
+    return np.ascontiguousarray(array, dtype=np.int64), False
+
+
+def optional_ids(values, name: str):
+    if values is None:
+        return None
+    return as_ids(values, name)[0]
+
+
+def seed(random_state) -> int:
+    """A 64-bit seed from None (fresh entropy), an int, or a numpy RandomState / Generator."""
+    if random_state is None:
+        return int(np.random.SeedSequence().generate_state(1, dtype=np.uint64)[0])
+    if isinstance(random_state, (bool, np.bool_)):
+        raise TypeError("random_state must be None, an int, or a numpy random generator")
+    if isinstance(random_state, (int, np.integer)):
+        if random_state < 0:
+            raise ValueError(f"random_state must be >= 0, got {random_state}")
+        return int(random_state) & 0xFFFF_FFFF_FFFF_FFFF
+    if isinstance(random_state, np.random.RandomState):
+        return int(random_state.randint(0, 2**63 - 1, dtype=np.int64))
+    if isinstance(random_state, np.random.Generator):
+        return int(random_state.integers(0, 2**63 - 1))
+    raise TypeError(f"random_state must be None, an int, or a numpy random generator, got {type(random_state).__name__}")

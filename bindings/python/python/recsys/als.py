@@ -1,0 +1,164 @@
+"""Implicit-feedback matrix factorization, a drop-in for ``implicit.als``."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from . import _native
+from ._base import RecommenderBase, _check_n, _unflatten
+from ._convert import as_csr, as_ids, seed
+from ._progress import Progress
+
+__all__ = ["AlternatingLeastSquares"]
+
+
+class AlternatingLeastSquares(RecommenderBase):
+    """Alternating least squares for implicit feedback (Hu, Koren & Volinsky 2008).
+
+    The same parameters, defaults and conventions as ``implicit.als.AlternatingLeastSquares``
+    0.7: the confidence of an observed entry is ``alpha * value`` (pass the matrix you would pass
+    to implicit), rows are users, columns items, and ids are row and column indices.
+
+    Parameters
+    ----------
+    factors : int, default 100
+    regularization : float, default 0.01
+    alpha : float, default 1.0
+    iterations : int, default 15
+    use_cg : bool, default True
+        Conjugate gradient (``cg_steps`` steps per solve); False solves each system exactly.
+    cg_steps : int, default 3
+    calculate_training_loss : bool, default False
+    random_state : int, numpy RandomState or Generator, or None
+    num_threads : int, default 0
+        0 uses every core (or ``RECSYS_NUM_THREADS`` when set).
+    """
+
+    _kind = "als"
+
+    def __init__(
+        self,
+        factors: int = 100,
+        regularization: float = 0.01,
+        alpha: float = 1.0,
+        iterations: int = 15,
+        use_cg: bool = True,
+        cg_steps: int = 3,
+        calculate_training_loss: bool = False,
+        random_state=None,
+        num_threads: int = 0,
+    ):
+        for name, value in (("factors", factors), ("iterations", iterations), ("cg_steps", cg_steps), ("num_threads", num_threads)):
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+                raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+            if value < 0:
+                raise ValueError(f"{name} must be >= 0, got {value}")
+        for name, value in (("regularization", regularization), ("alpha", alpha)):
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+                raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+        self.factors = int(factors)
+        self.regularization = float(regularization)
+        self.alpha = float(alpha)
+        self.iterations = int(iterations)
+        self.use_cg = bool(use_cg)
+        self.cg_steps = int(cg_steps)
+        self.calculate_training_loss = bool(calculate_training_loss)
+        self.random_state = random_state
+        self.num_threads = int(num_threads)
+        self._model = _native.Recommender.als(
+            self.factors, self.regularization, self.alpha, self.iterations, self.use_cg,
+            self.cg_steps, self.calculate_training_loss, seed(random_state), self.num_threads,
+        )
+
+    def _params(self) -> dict:
+        return {
+            "factors": self.factors,
+            "regularization": self.regularization,
+            "alpha": self.alpha,
+            "iterations": self.iterations,
+            "use_cg": self.use_cg,
+            "cg_steps": self.cg_steps,
+            "calculate_training_loss": self.calculate_training_loss,
+            "random_state": self.random_state,
+            "num_threads": self.num_threads,
+        }
+
+    def _restore_params(self) -> None:
+        p = json.loads(self._model.params_json)
+        solver = p["solver"]
+        self.factors = p["factors"]
+        self.regularization = p["regularization"]
+        self.alpha = next(iter(p["confidence"].values()))["alpha"]
+        self.iterations = p["iterations"]
+        self.use_cg = solver != "Cholesky"
+        self.cg_steps = solver["ConjugateGradient"]["steps"] if self.use_cg else 3
+        self.calculate_training_loss = p["calculate_loss"]
+        self.random_state = p["seed"]
+        self.num_threads = p["num_threads"] or 0
+
+    def fit(self, user_items, show_progress: bool = True, callback=None):
+        """Factorizes a users x items matrix (scipy.sparse; CSR is used without copying).
+
+        ``callback(iteration, elapsed_seconds, loss)`` runs after every iteration (loss is NaN
+        unless ``calculate_training_loss``).
+        """
+        matrix = as_csr(user_items)
+        progress = Progress(self.iterations, "ALS", show_progress)
+
+        def on_iteration(iteration, elapsed, loss):
+            progress.update(iteration + 1, "" if np.isnan(loss) else f"loss={loss:.5f}")
+            if callback is not None:
+                callback(iteration, elapsed, loss)
+
+        try:
+            self._model.fit(matrix, on_iteration)
+        finally:
+            progress.close()
+        return self
+
+    def similar_users(self, userid, N: int = 10, filter_users=None, users=None):
+        """The ``N`` users most similar to ``userid`` by cosine of the user factors (the user
+        itself first), optionally leaving out ``filter_users`` or keeping only ``users``."""
+        n = _check_n(N)
+        ids_in, single = as_ids(userid, "userid")
+        drop = set(as_ids(filter_users, "filter_users")[0].tolist()) if filter_users is not None else set()
+        keep = set(as_ids(users, "users")[0].tolist()) if users is not None else None
+        fetch = n + len(drop) if keep is None else len(self.user_factors)
+        ids, scores, offsets = self._model.similar_users(ids_in, min(fetch, max(len(self.user_factors), 1)))
+        if drop or keep is not None:
+            rows = []
+            for r in range(len(offsets) - 1):
+                pairs = [
+                    (i, s)
+                    for i, s in zip(ids[offsets[r] : offsets[r + 1]], scores[offsets[r] : offsets[r + 1]])
+                    if i not in drop and (keep is None or i in keep)
+                ][:n]
+                rows.append(pairs)
+            ids = np.array([i for row in rows for i, _ in row], dtype=np.int64)
+            scores = np.array([s for row in rows for _, s in row], dtype=np.float32)
+            offsets = np.cumsum([0] + [len(row) for row in rows])
+        return _unflatten(ids, scores, offsets, single)
+
+    def partial_fit_users(self, userids, user_items):
+        """Recomputes the factors of ``userids`` from their rows in ``user_items`` (one row per
+        id), adding users the model has not seen; item factors stay fixed."""
+        ids, _ = as_ids(userids, "userids")
+        self._model.partial_fit_users(ids, as_csr(user_items))
+
+    def partial_fit_items(self, itemids, item_users):
+        """Recomputes the factors of ``itemids`` from their rows in ``item_users`` (one row per
+        id; columns are users), adding new items; user factors stay fixed."""
+        ids, _ = as_ids(itemids, "itemids")
+        self._model.partial_fit_items(ids, as_csr(item_users, "item_users"))
+
+    @property
+    def user_factors(self) -> np.ndarray:
+        """float32 array, one row per user."""
+        return self._model.user_factors
+
+    @property
+    def item_factors(self) -> np.ndarray:
+        """float32 array, one row per item."""
+        return self._model.item_factors

@@ -1,0 +1,48 @@
+//! The one place where core errors become Python exceptions. Every `recsys_core::Error` variant
+//! has its mapping; the message is the core's, which names the problem.
+
+use pyo3::exceptions::{PyIndexError, PyOSError, PyRuntimeError, PyValueError};
+use pyo3::{PyErr, create_exception};
+
+create_exception!(
+    _native,
+    NotFittedError,
+    PyValueError,
+    "The model is used before fit (a ValueError, as scikit-learn's NotFittedError is)."
+);
+
+/// Translates a core error into the exception a user of the mirrored library expects.
+pub fn to_py(error: recsys_core::Error) -> PyErr {
+    use recsys_core::Error as E;
+    let message = error.to_string();
+    match error {
+        E::InvalidParam { .. }
+        | E::InvalidInput { .. }
+        | E::Shape(_)
+        | E::EmptyVocabulary(_)
+        | E::NotPositiveDefinite(_)
+        | E::CorruptModel(_)
+        | E::UnsupportedVersion { .. }
+        | E::WrongModelKind { .. } => PyValueError::new_err(message),
+        // implicit raises IndexError for a row or column outside the model
+        E::UnknownUser(_) | E::UnknownItem(_) => PyIndexError::new_err(message),
+        E::NotFitted(_) => NotFittedError::new_err(message),
+        E::Io { source, .. } => PyOSError::new_err((source.raw_os_error().unwrap_or(0), message)),
+        // `Error` is non-exhaustive: a variant added later still arrives with its message
+        _ => PyRuntimeError::new_err(message),
+    }
+}
+
+/// `Result` of a binding call.
+pub type PyResult<T> = Result<T, PyErr>;
+
+/// Converts a core result.
+pub trait IntoPy<T> {
+    fn py_err(self) -> PyResult<T>;
+}
+
+impl<T> IntoPy<T> for recsys_core::Result<T> {
+    fn py_err(self) -> PyResult<T> {
+        self.map_err(to_py)
+    }
+}

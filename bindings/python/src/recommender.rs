@@ -1,0 +1,309 @@
+//! `recsys._native.Recommender`: one handle over the core's `AnyRecommender` (ALS, popularity,
+//! ...), as tokenizers wraps one serde-tagged enum of models. Every call is forwarded; calls that
+//! only a factor model has (factors, similar users, partial fits) check the kind first.
+
+use numpy::{PyArray2, PyReadonlyArray1};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+use recsys_core::als::{AlsParams, ImplicitAls, Solver};
+use recsys_core::factory::AnyRecommender;
+use recsys_core::{
+    Confidence, Id, Interactions, ItemFilter, Persist, RecommendOptions, Recommender as _,
+};
+
+use crate::error::IntoPy;
+use crate::sparse::{CsrArrays, Lists, flatten, ids};
+use crate::threads;
+
+#[pyclass(module = "recsys._native", name = "Recommender")]
+pub struct Recommender {
+    pub(crate) model: AnyRecommender,
+}
+
+fn factors_array<'py>(
+    py: Python<'py>,
+    f: &recsys_core::Factors,
+) -> PyResult<Bound<'py, PyArray2<f32>>> {
+    let array = numpy::ndarray::Array2::from_shape_vec((f.rows(), f.dim()), f.as_slice().to_vec())
+        .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+    Ok(PyArray2::from_owned_array(py, array))
+}
+
+fn item_filter(
+    filter_items: Option<PyReadonlyArray1<'_, i64>>,
+    items: Option<PyReadonlyArray1<'_, i64>>,
+) -> PyResult<ItemFilter> {
+    Ok(ItemFilter {
+        exclude: match filter_items {
+            Some(a) => ids(a.as_slice()?),
+            None => Vec::new(),
+        },
+        candidates: match items {
+            Some(a) => Some(ids(a.as_slice()?)),
+            None => None,
+        },
+    })
+}
+
+impl Recommender {
+    fn as_als(&self) -> PyResult<&ImplicitAls> {
+        match &self.model {
+            AnyRecommender::Als(m) => Ok(m),
+            other => Err(PyTypeError::new_err(format!(
+                "a '{}' model has no factors; this needs an ALS model",
+                other.kind()
+            ))),
+        }
+    }
+
+    fn as_als_mut(&mut self) -> PyResult<&mut ImplicitAls> {
+        match &mut self.model {
+            AnyRecommender::Als(m) => Ok(m),
+            other => Err(PyTypeError::new_err(format!(
+                "a '{}' model cannot be partially fitted; this needs an ALS model",
+                other.kind()
+            ))),
+        }
+    }
+}
+
+#[pymethods]
+impl Recommender {
+    /// Implicit-feedback ALS with implicit's confidence convention (`c = alpha * value`).
+    #[staticmethod]
+    #[pyo3(signature = (factors, regularization, alpha, iterations, use_cg, cg_steps, calculate_training_loss, random_state, num_threads))]
+    #[allow(clippy::too_many_arguments)]
+    fn als(
+        factors: usize,
+        regularization: f32,
+        alpha: f32,
+        iterations: usize,
+        use_cg: bool,
+        cg_steps: usize,
+        calculate_training_loss: bool,
+        random_state: u64,
+        num_threads: usize,
+    ) -> PyResult<Self> {
+        let params = AlsParams::new()
+            .factors(factors)
+            .regularization(regularization)
+            .confidence(Confidence::Scaled { alpha })
+            .iterations(iterations)
+            .solver(if use_cg {
+                Solver::ConjugateGradient { steps: cg_steps }
+            } else {
+                Solver::Cholesky
+            })
+            .calculate_loss(calculate_training_loss)
+            .seed(random_state)
+            .num_threads(threads::num_threads(num_threads));
+        params.validate().py_err()?;
+        Ok(Recommender {
+            model: AnyRecommender::Als(ImplicitAls::new(params)),
+        })
+    }
+
+    /// Items ranked by how many users interacted with them.
+    #[staticmethod]
+    fn popular() -> Self {
+        Recommender {
+            model: AnyRecommender::Popular(recsys_core::Popularity::new()),
+        }
+    }
+
+    #[getter]
+    fn kind(&self) -> &'static str {
+        self.model.kind()
+    }
+
+    /// The model's settings as JSON (the core's serde form; `{}` for models without any).
+    #[getter]
+    fn params_json(&self) -> PyResult<String> {
+        match &self.model {
+            AnyRecommender::Als(m) => serde_json::to_string(m.params())
+                .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string())),
+            _ => Ok("{}".into()),
+        }
+    }
+
+    #[getter]
+    fn is_fitted(&self) -> bool {
+        self.model.is_fitted()
+    }
+
+    /// Fits on a users x items CSR matrix. ALS calls `callback(iteration, seconds, loss)` after
+    /// each iteration (loss is NaN unless it is computed).
+    #[pyo3(signature = (user_items, callback=None))]
+    fn fit(
+        &mut self,
+        py: Python<'_>,
+        user_items: CsrArrays<'_>,
+        callback: Option<Py<PyAny>>,
+    ) -> PyResult<()> {
+        let data = user_items.interactions()?;
+        let pool = threads::pool()?;
+        let mut callback_error: Option<PyErr> = None;
+        let result = match &mut self.model {
+            AnyRecommender::Als(model) => py.detach(|| {
+                pool.install(|| {
+                    model.fit_with_progress(&data, |p| {
+                        if let (Some(cb), None) = (&callback, &callback_error) {
+                            let loss = p.loss.unwrap_or(f64::NAN);
+                            let called = Python::attach(|py| {
+                                cb.call1(py, (p.iteration, p.elapsed.as_secs_f64(), loss))
+                                    .map(|_| ())
+                            });
+                            callback_error = called.err();
+                        }
+                    })
+                })
+            }),
+            model => py.detach(|| pool.install(|| model.fit(&data))),
+        };
+        if let Some(e) = callback_error {
+            return Err(e);
+        }
+        result.py_err()
+    }
+
+    /// Top-N for each user in `userids`, whose current rows are `user_items` (one row each).
+    #[pyo3(signature = (userids, user_items, n, filter_already_liked_items, filter_items, recalculate_user, items))]
+    #[allow(clippy::too_many_arguments)]
+    fn recommend<'py>(
+        &self,
+        py: Python<'py>,
+        userids: PyReadonlyArray1<'_, i64>,
+        user_items: CsrArrays<'_>,
+        n: usize,
+        filter_already_liked_items: bool,
+        filter_items: Option<PyReadonlyArray1<'_, i64>>,
+        recalculate_user: bool,
+        items: Option<PyReadonlyArray1<'_, i64>>,
+    ) -> PyResult<Lists<'py>> {
+        let users = userids.as_slice()?;
+        let history = user_items.interactions_of(users)?;
+        let options = RecommendOptions {
+            filter_seen: filter_already_liked_items,
+            recalculate_user,
+            items: item_filter(filter_items, items)?,
+        };
+        let users = ids(users);
+        let pool = threads::pool()?;
+        let model = &self.model;
+        let lists = py
+            .detach(|| pool.install(|| model.recommend_batch(&users, &history, n, &options)))
+            .py_err()?;
+        flatten(py, lists)
+    }
+
+    #[pyo3(signature = (itemids, n, filter_items, items))]
+    fn similar_items<'py>(
+        &self,
+        py: Python<'py>,
+        itemids: PyReadonlyArray1<'_, i64>,
+        n: usize,
+        filter_items: Option<PyReadonlyArray1<'_, i64>>,
+        items: Option<PyReadonlyArray1<'_, i64>>,
+    ) -> PyResult<Lists<'py>> {
+        let filter = item_filter(filter_items, items)?;
+        let itemids = ids(itemids.as_slice()?);
+        let pool = threads::pool()?;
+        let model = &self.model;
+        let lists = py
+            .detach(|| {
+                pool.install(|| {
+                    itemids
+                        .iter()
+                        .map(|i| model.similar_items(i, n, &filter))
+                        .collect::<recsys_core::Result<Vec<_>>>()
+                })
+            })
+            .py_err()?;
+        flatten(py, lists)
+    }
+
+    fn similar_users<'py>(
+        &self,
+        py: Python<'py>,
+        userids: PyReadonlyArray1<'_, i64>,
+        n: usize,
+    ) -> PyResult<Lists<'py>> {
+        let model = self.as_als()?;
+        let userids = ids(userids.as_slice()?);
+        let pool = threads::pool()?;
+        let lists = py
+            .detach(|| {
+                pool.install(|| {
+                    userids
+                        .iter()
+                        .map(|u| model.similar_users(u, n))
+                        .collect::<recsys_core::Result<Vec<_>>>()
+                })
+            })
+            .py_err()?;
+        flatten(py, lists)
+    }
+
+    fn partial_fit_users(
+        &mut self,
+        py: Python<'_>,
+        userids: PyReadonlyArray1<'_, i64>,
+        user_items: CsrArrays<'_>,
+    ) -> PyResult<()> {
+        let users = userids.as_slice()?;
+        let data = user_items.interactions_of(users)?;
+        let users = ids(users);
+        let pool = threads::pool()?;
+        let model = self.as_als_mut()?;
+        py.detach(|| pool.install(|| model.partial_fit_users(&data, &users)))
+            .py_err()
+    }
+
+    /// `item_users` holds one row per item of `itemids`; its columns are users.
+    fn partial_fit_items(
+        &mut self,
+        py: Python<'_>,
+        itemids: PyReadonlyArray1<'_, i64>,
+        item_users: CsrArrays<'_>,
+    ) -> PyResult<()> {
+        let items = itemids.as_slice()?;
+        let by_item = item_users.interactions_of(items)?;
+        // the core takes users x items: re-key the given item rows as (user, item) triples
+        let data = Interactions::from_triples((0..by_item.n_users()).flat_map(|r| {
+            let item = by_item.users().id(r as u32);
+            let (cols, vals) = by_item.by_user().row(r);
+            cols.iter()
+                .zip(vals)
+                .map(move |(&c, &v)| (Id::Int(i64::from(c)), item.clone(), v))
+                .collect::<Vec<_>>()
+        }))
+        .py_err()?;
+        let items = ids(items);
+        let pool = threads::pool()?;
+        let model = self.as_als_mut()?;
+        py.detach(|| pool.install(|| model.partial_fit_items(&data, &items)))
+            .py_err()
+    }
+
+    #[getter]
+    fn user_factors<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f32>>> {
+        factors_array(py, self.as_als()?.user_factors().py_err()?)
+    }
+
+    #[getter]
+    fn item_factors<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f32>>> {
+        factors_array(py, self.as_als()?.item_factors().py_err()?)
+    }
+
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        Ok(PyBytes::new(py, &self.model.to_bytes().py_err()?))
+    }
+
+    #[staticmethod]
+    fn from_bytes(data: &[u8]) -> PyResult<Recommender> {
+        Ok(Recommender {
+            model: AnyRecommender::from_bytes(data).py_err()?,
+        })
+    }
+}
