@@ -2,8 +2,11 @@
 //! converts arrays, forwards to `recsys-core`, releases the GIL around the work and maps errors
 //! in `error.rs`. The Python layer (`python/recsys/`) gives it the mirrored libraries' names.
 
+mod cluster;
+mod content;
 mod error;
 mod eval;
+mod gbdt;
 mod recommender;
 mod sparse;
 mod threads;
@@ -15,6 +18,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("NotFittedError", m.py().get_type::<error::NotFittedError>())?;
     m.add_class::<recommender::Recommender>()?;
+    m.add_class::<content::Tfidf>()?;
+    m.add_class::<cluster::KMeans>()?;
+    m.add_class::<gbdt::Gbdt>()?;
     m.add_function(wrap_pyfunction!(eval::train_test_split, m)?)?;
     m.add_function(wrap_pyfunction!(eval::leave_k_out_split, m)?)?;
     m.add_function(wrap_pyfunction!(eval::ranking_metrics_at_k, m)?)?;

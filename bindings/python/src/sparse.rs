@@ -113,7 +113,10 @@ pub type CsrOut<'py> = (
 );
 
 pub fn csr_out<'py>(py: Python<'py>, data: &Interactions) -> CsrOut<'py> {
-    let m = data.by_user();
+    csr_out_raw(py, data.by_user())
+}
+
+pub fn csr_out_raw<'py>(py: Python<'py>, m: &recsys_core::Csr) -> CsrOut<'py> {
     (
         (m.nrows(), m.ncols()),
         PyArray1::from_vec(py, m.indptr().iter().map(|&p| p as i64).collect()),

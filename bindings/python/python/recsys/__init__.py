@@ -4,6 +4,9 @@ The modules mirror the libraries they replace, so that changing one import is en
 
 - ``recsys.als.AlternatingLeastSquares``  like ``implicit.als.AlternatingLeastSquares``
 - ``recsys.evaluation``                   like ``implicit.evaluation``
+- ``recsys.content.TfidfVectorizer``      like scikit-learn's ``TfidfVectorizer``
+- ``recsys.cluster.KMeans``               like scikit-learn's ``KMeans``
+- ``recsys.gbdt.GBDTRanker`` / ``GBDTClassifier`` / ``GBDTRegressor``   like LightGBM's
 - ``recsys.Popularity``                   the non-personalized baseline
 
 Every model is one value of the Rust core (``recsys-core``); this package converts arrays,
@@ -13,6 +16,8 @@ releases the GIL around the work and raises the exceptions the mirrored librarie
 from ._native import NotFittedError, __version__
 from ._base import RecommenderBase
 from .popularity import Popularity
-from . import als, evaluation
+from . import als, cluster, content, evaluation, gbdt
 
-__all__ = ["NotFittedError", "Popularity", "RecommenderBase", "als", "evaluation", "__version__"]
+__all__ = [
+    "NotFittedError", "Popularity", "RecommenderBase", "als", "cluster", "content", "evaluation", "gbdt", "__version__",
+]

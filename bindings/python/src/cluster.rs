@@ -1,0 +1,147 @@
+//! `recsys._native.KMeans`: the core's K-Means (greedy k-means++, Hamerly-accelerated Lloyd).
+
+use numpy::{PyArray1, PyArray2, PyReadonlyArray2, PyUntypedArrayMethods};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+use recsys_core::Persist;
+use recsys_core::kmeans::{Init, KMeans as CoreKMeans, KMeansParams};
+
+use crate::error::IntoPy;
+use crate::threads;
+
+#[pyclass(module = "recsys._native", name = "KMeans")]
+pub struct KMeans {
+    params: KMeansParams,
+    model: Option<CoreKMeans>,
+}
+
+fn contiguous<'a>(x: &'a PyReadonlyArray2<'_, f32>) -> PyResult<(&'a [f32], usize)> {
+    let n_features = x.shape()[1];
+    let data = x
+        .as_slice()
+        .map_err(|_| PyValueError::new_err("X must be C-contiguous"))?;
+    Ok((data, n_features))
+}
+
+impl KMeans {
+    fn fitted(&self) -> PyResult<&CoreKMeans> {
+        self.model
+            .as_ref()
+            .ok_or_else(|| crate::error::to_py(recsys_core::Error::NotFitted("KMeans")))
+    }
+}
+
+#[pymethods]
+impl KMeans {
+    #[new]
+    fn new(
+        n_clusters: usize,
+        init: &str,
+        n_init: usize,
+        max_iter: usize,
+        tol: f64,
+        seed: u64,
+    ) -> PyResult<Self> {
+        let init = match init {
+            "k-means++" => Init::KMeansPlusPlus,
+            "random" => Init::Random,
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "init must be 'k-means++' or 'random', got '{other}'"
+                )));
+            }
+        };
+        let params = KMeansParams::new(n_clusters)
+            .init(init)
+            .n_init(n_init)
+            .max_iter(max_iter)
+            .tol(tol)
+            .seed(seed);
+        params.validate().py_err()?;
+        Ok(KMeans {
+            params,
+            model: None,
+        })
+    }
+
+    fn fit(&mut self, py: Python<'_>, x: PyReadonlyArray2<'_, f32>) -> PyResult<()> {
+        let (data, n_features) = contiguous(&x)?;
+        let (params, pool) = (&self.params, threads::pool()?);
+        self.model = Some(
+            py.detach(|| pool.install(|| params.fit(data, n_features)))
+                .py_err()?,
+        );
+        Ok(())
+    }
+
+    fn predict<'py>(
+        &self,
+        py: Python<'py>,
+        x: PyReadonlyArray2<'_, f32>,
+    ) -> PyResult<Bound<'py, PyArray1<i32>>> {
+        let (data, n_features) = contiguous(&x)?;
+        let model = self.fitted()?;
+        if n_features != model.n_features() {
+            return Err(PyValueError::new_err(format!(
+                "X has {n_features} features, but KMeans was fitted with {}",
+                model.n_features()
+            )));
+        }
+        let pool = threads::pool()?;
+        let labels = py
+            .detach(|| pool.install(|| model.predict(data)))
+            .py_err()?;
+        Ok(PyArray1::from_vec(
+            py,
+            labels.into_iter().map(|l| l as i32).collect(),
+        ))
+    }
+
+    #[getter]
+    fn cluster_centers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f32>>> {
+        let m = self.fitted()?;
+        let centers = numpy::ndarray::Array2::from_shape_vec(
+            (m.n_clusters(), m.n_features()),
+            m.centroids().to_vec(),
+        )
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        Ok(PyArray2::from_owned_array(py, centers))
+    }
+
+    #[getter]
+    fn labels<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<i32>>> {
+        Ok(PyArray1::from_vec(
+            py,
+            self.fitted()?.labels().iter().map(|&l| l as i32).collect(),
+        ))
+    }
+
+    #[getter]
+    fn inertia(&self) -> PyResult<f64> {
+        Ok(self.fitted()?.inertia())
+    }
+
+    #[getter]
+    fn n_iter(&self) -> PyResult<usize> {
+        Ok(self.fitted()?.n_iter())
+    }
+
+    #[getter]
+    fn is_fitted(&self) -> bool {
+        self.model.is_some()
+    }
+
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        Ok(PyBytes::new(py, &self.fitted()?.to_bytes().py_err()?))
+    }
+
+    #[staticmethod]
+    fn from_bytes(data: &[u8]) -> PyResult<KMeans> {
+        let model = CoreKMeans::from_bytes(data).py_err()?;
+        Ok(KMeans {
+            params: model.params().clone(),
+            model: Some(model),
+        })
+    }
+}

@@ -1,0 +1,154 @@
+//! `recsys._native.Tfidf`: the core's scikit-learn compatible TF-IDF.
+
+use numpy::PyArray1;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+use recsys_core::Persist;
+use recsys_core::content::{DocumentFrequency, Norm, StopWords, TfidfModel, TfidfParams};
+
+use crate::error::IntoPy;
+use crate::sparse::{CsrOut, csr_out_raw};
+use crate::threads;
+
+/// A document-frequency bound as scikit-learn takes it: an int is a count, a float a fraction.
+#[derive(FromPyObject)]
+pub enum Df {
+    Count(usize),
+    Fraction(f64),
+}
+
+impl From<Df> for DocumentFrequency {
+    fn from(df: Df) -> Self {
+        match df {
+            Df::Count(c) => DocumentFrequency::Count(c),
+            Df::Fraction(f) => DocumentFrequency::Fraction(f),
+        }
+    }
+}
+
+/// `stop_words` as scikit-learn takes it: "english" or a list of words.
+#[derive(FromPyObject)]
+pub enum StopWordsArg {
+    Named(String),
+    List(Vec<String>),
+}
+
+#[pyclass(module = "recsys._native", name = "Tfidf")]
+pub struct Tfidf {
+    params: TfidfParams,
+    model: Option<TfidfModel>,
+}
+
+impl Tfidf {
+    fn fitted(&self) -> PyResult<&TfidfModel> {
+        self.model
+            .as_ref()
+            .ok_or_else(|| crate::error::to_py(recsys_core::Error::NotFitted("TfidfVectorizer")))
+    }
+}
+
+#[pymethods]
+impl Tfidf {
+    #[new]
+    #[pyo3(signature = (lowercase, stop_words, ngram_range, min_df, max_df, max_features, norm, use_idf, smooth_idf, sublinear_tf))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        lowercase: bool,
+        stop_words: Option<StopWordsArg>,
+        ngram_range: (usize, usize),
+        min_df: Df,
+        max_df: Df,
+        max_features: Option<usize>,
+        norm: Option<String>,
+        use_idf: bool,
+        smooth_idf: bool,
+        sublinear_tf: bool,
+    ) -> PyResult<Self> {
+        let stop_words = match stop_words {
+            None => StopWords::None,
+            Some(StopWordsArg::Named(name)) if name == "english" => StopWords::English,
+            Some(StopWordsArg::Named(other)) => {
+                return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                    "stop_words must be 'english', a list of words or None, got '{other}'"
+                )));
+            }
+            Some(StopWordsArg::List(list)) => StopWords::Custom(list),
+        };
+        let norm = match norm.as_deref() {
+            Some("l2") => Norm::L2,
+            Some("l1") => Norm::L1,
+            None => Norm::None,
+            Some(other) => {
+                return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                    "norm must be 'l1', 'l2' or None, got '{other}'"
+                )));
+            }
+        };
+        let params = TfidfParams::new()
+            .lowercase(lowercase)
+            .stop_words(stop_words)
+            .ngram_range(ngram_range.0, ngram_range.1)
+            .min_df(min_df.into())
+            .max_df(max_df.into())
+            .max_features(max_features)
+            .norm(norm)
+            .use_idf(use_idf)
+            .smooth_idf(smooth_idf)
+            .sublinear_tf(sublinear_tf);
+        params.validate().py_err()?;
+        Ok(Tfidf {
+            params,
+            model: None,
+        })
+    }
+
+    fn fit(&mut self, py: Python<'_>, docs: Vec<String>) -> PyResult<()> {
+        let (params, pool) = (&self.params, threads::pool()?);
+        self.model = Some(py.detach(|| pool.install(|| params.fit(&docs))).py_err()?);
+        Ok(())
+    }
+
+    fn fit_transform<'py>(&mut self, py: Python<'py>, docs: Vec<String>) -> PyResult<CsrOut<'py>> {
+        let (params, pool) = (&self.params, threads::pool()?);
+        let (model, matrix) = py
+            .detach(|| pool.install(|| params.fit_transform(&docs)))
+            .py_err()?;
+        self.model = Some(model);
+        Ok(csr_out_raw(py, &matrix))
+    }
+
+    fn transform<'py>(&self, py: Python<'py>, docs: Vec<String>) -> PyResult<CsrOut<'py>> {
+        let (model, pool) = (self.fitted()?, threads::pool()?);
+        let matrix = py.detach(|| pool.install(|| model.transform(&docs)));
+        Ok(csr_out_raw(py, &matrix))
+    }
+
+    /// Terms in column order.
+    #[getter]
+    fn vocabulary(&self) -> PyResult<Vec<String>> {
+        Ok(self.fitted()?.vocabulary().to_vec())
+    }
+
+    #[getter]
+    fn idf<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        Ok(PyArray1::from_slice(py, self.fitted()?.idf()))
+    }
+
+    #[getter]
+    fn is_fitted(&self) -> bool {
+        self.model.is_some()
+    }
+
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        Ok(PyBytes::new(py, &self.fitted()?.to_bytes().py_err()?))
+    }
+
+    #[staticmethod]
+    fn from_bytes(data: &[u8]) -> PyResult<Tfidf> {
+        let model = TfidfModel::from_bytes(data).py_err()?;
+        Ok(Tfidf {
+            params: model.params().clone(),
+            model: Some(model),
+        })
+    }
+}

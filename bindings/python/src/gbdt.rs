@@ -1,0 +1,271 @@
+//! `recsys._native.Gbdt`: the core's gradient-boosted trees (LambdaMART, binary, regression).
+
+use numpy::{PyArray1, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+use recsys_core::Persist;
+use recsys_core::gbdt::{Dataset, Gbdt as CoreGbdt, GbdtParams, Importance, Objective};
+
+use crate::error::IntoPy;
+use crate::threads;
+
+#[pyclass(module = "recsys._native", name = "Gbdt")]
+pub struct Gbdt {
+    params: GbdtParams,
+    model: Option<CoreGbdt>,
+    /// (round, metric, value) of the validation set, round by round.
+    evals: Vec<(usize, String, f64)>,
+}
+
+/// One labelled table: features (C-contiguous float32), labels, optional weights and groups.
+fn dataset(
+    x: &PyReadonlyArray2<'_, f32>,
+    y: &PyReadonlyArray1<'_, f32>,
+    weight: Option<&PyReadonlyArray1<'_, f32>>,
+    group: Option<Vec<u32>>,
+) -> PyResult<Dataset> {
+    let n_features = x.shape()[1];
+    let features = x
+        .as_slice()
+        .map_err(|_| PyValueError::new_err("X must be C-contiguous"))?
+        .to_vec();
+    let mut ds = Dataset::new(features, n_features, y.as_slice()?.to_vec()).py_err()?;
+    if let Some(w) = weight {
+        ds = ds.with_weights(w.as_slice()?.to_vec()).py_err()?;
+    }
+    if let Some(g) = group {
+        ds = ds.with_groups(g).py_err()?;
+    }
+    Ok(ds)
+}
+
+impl Gbdt {
+    fn fitted(&self) -> PyResult<&CoreGbdt> {
+        self.model
+            .as_ref()
+            .ok_or_else(|| crate::error::to_py(recsys_core::Error::NotFitted("GBDT")))
+    }
+
+    fn check_width<'a>(
+        &'a self,
+        x: &'a PyReadonlyArray2<'_, f32>,
+    ) -> PyResult<(&'a CoreGbdt, &'a [f32], usize)> {
+        let model = self.fitted()?;
+        let n_features = x.shape()[1];
+        if n_features != model.n_features() {
+            return Err(PyValueError::new_err(format!(
+                "X has {n_features} features, but the model was trained with {}",
+                model.n_features()
+            )));
+        }
+        let data = x
+            .as_slice()
+            .map_err(|_| PyValueError::new_err("X must be C-contiguous"))?;
+        Ok((model, data, n_features))
+    }
+}
+
+#[pymethods]
+impl Gbdt {
+    /// LightGBM's scikit-learn names; `max_depth < 0` means no limit.
+    #[new]
+    #[pyo3(signature = (objective, n_estimators, learning_rate, num_leaves, max_depth, min_child_samples, min_child_weight, min_split_gain, reg_lambda, subsample, subsample_freq, colsample_bytree, max_bin, seed, eval_at, early_stopping_rounds, label_gain, lambdarank_truncation_level))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        objective: &str,
+        n_estimators: usize,
+        learning_rate: f64,
+        num_leaves: usize,
+        max_depth: i64,
+        min_child_samples: usize,
+        min_child_weight: f64,
+        min_split_gain: f64,
+        reg_lambda: f64,
+        subsample: f64,
+        subsample_freq: usize,
+        colsample_bytree: f64,
+        max_bin: usize,
+        seed: u64,
+        eval_at: Vec<usize>,
+        early_stopping_rounds: Option<usize>,
+        label_gain: Option<Vec<f64>>,
+        lambdarank_truncation_level: usize,
+    ) -> PyResult<Self> {
+        let objective = match objective {
+            "regression" => Objective::Regression,
+            "binary" => Objective::Binary,
+            "lambdarank" => Objective::LambdaRank {
+                truncation_level: lambdarank_truncation_level,
+                label_gain,
+                norm: true,
+            },
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "objective must be 'regression', 'binary' or 'lambdarank', got '{other}'"
+                )));
+            }
+        };
+        let params = GbdtParams::new(objective)
+            .num_iterations(n_estimators)
+            .learning_rate(learning_rate)
+            .num_leaves(num_leaves)
+            .max_depth(usize::try_from(max_depth).ok().filter(|&d| d > 0))
+            .min_data_in_leaf(min_child_samples)
+            .min_sum_hessian_in_leaf(min_child_weight)
+            .min_gain_to_split(min_split_gain)
+            .lambda_l2(reg_lambda)
+            .bagging_fraction(subsample)
+            .bagging_freq(subsample_freq)
+            .feature_fraction(colsample_bytree)
+            .max_bin(max_bin)
+            .seed(seed)
+            .eval_at(eval_at)
+            .early_stopping_rounds(early_stopping_rounds);
+        if max_depth == 0 {
+            return Err(PyValueError::new_err(
+                "max_depth must be >= 1, or < 0 for no limit, got 0",
+            ));
+        }
+        params.validate().py_err()?;
+        Ok(Gbdt {
+            params,
+            model: None,
+            evals: Vec::new(),
+        })
+    }
+
+    #[pyo3(signature = (x, y, sample_weight, group, valid))]
+    #[allow(clippy::type_complexity)]
+    fn fit(
+        &mut self,
+        py: Python<'_>,
+        x: PyReadonlyArray2<'_, f32>,
+        y: PyReadonlyArray1<'_, f32>,
+        sample_weight: Option<PyReadonlyArray1<'_, f32>>,
+        group: Option<Vec<u32>>,
+        valid: Option<(
+            PyReadonlyArray2<'_, f32>,
+            PyReadonlyArray1<'_, f32>,
+            Option<Vec<u32>>,
+        )>,
+    ) -> PyResult<()> {
+        let train = dataset(&x, &y, sample_weight.as_ref(), group)?;
+        let valid = match valid {
+            Some((vx, vy, vg)) => Some(dataset(&vx, &vy, None, vg)?),
+            None => None,
+        };
+        let (params, pool) = (&self.params, threads::pool()?);
+        let mut evals = Vec::new();
+        let model = py
+            .detach(|| {
+                pool.install(|| {
+                    params.fit_with_progress(&train, valid.as_ref(), |round| {
+                        evals.extend(
+                            round
+                                .iter()
+                                .map(|e| (e.iteration, e.metric.clone(), e.value)),
+                        );
+                    })
+                })
+            })
+            .py_err()?;
+        self.model = Some(model);
+        self.evals = evals;
+        Ok(())
+    }
+
+    /// Raw scores (regression values, log-odds, ranking scores).
+    fn predict<'py>(
+        &self,
+        py: Python<'py>,
+        x: PyReadonlyArray2<'_, f32>,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        let (model, data, n_features) = self.check_width(&x)?;
+        let pool = threads::pool()?;
+        let scores = py
+            .detach(|| pool.install(|| model.predict_rows(data, n_features)))
+            .py_err()?;
+        Ok(PyArray1::from_vec(py, scores))
+    }
+
+    /// Probability of the positive class (binary objective).
+    fn predict_proba<'py>(
+        &self,
+        py: Python<'py>,
+        x: PyReadonlyArray2<'_, f32>,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        let (model, data, n_features) = self.check_width(&x)?;
+        let ds = Dataset::new(
+            data.to_vec(),
+            n_features,
+            vec![0.0; data.len() / n_features.max(1)],
+        )
+        .py_err()?;
+        let pool = threads::pool()?;
+        let p = py
+            .detach(|| pool.install(|| model.predict_proba(&ds)))
+            .py_err()?;
+        Ok(PyArray1::from_vec(py, p))
+    }
+
+    /// Importance per feature: "split" (how often used) or "gain" (total gain).
+    fn feature_importance<'py>(
+        &self,
+        py: Python<'py>,
+        kind: &str,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        let kind = match kind {
+            "split" => Importance::Split,
+            "gain" => Importance::Gain,
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "importance_type must be 'split' or 'gain', got '{other}'"
+                )));
+            }
+        };
+        Ok(PyArray1::from_vec(
+            py,
+            self.fitted()?.feature_importance(kind),
+        ))
+    }
+
+    #[getter]
+    fn best_iteration(&self) -> PyResult<Option<usize>> {
+        Ok(self.fitted()?.best_iteration())
+    }
+
+    #[getter]
+    fn n_trees(&self) -> PyResult<usize> {
+        Ok(self.fitted()?.n_trees())
+    }
+
+    #[getter]
+    fn n_features(&self) -> PyResult<usize> {
+        Ok(self.fitted()?.n_features())
+    }
+
+    #[getter]
+    fn evals(&self) -> Vec<(usize, String, f64)> {
+        self.evals.clone()
+    }
+
+    #[getter]
+    fn is_fitted(&self) -> bool {
+        self.model.is_some()
+    }
+
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        Ok(PyBytes::new(py, &self.fitted()?.to_bytes().py_err()?))
+    }
+
+    #[staticmethod]
+    fn from_bytes(data: &[u8]) -> PyResult<Gbdt> {
+        let model = CoreGbdt::from_bytes(data).py_err()?;
+        Ok(Gbdt {
+            params: model.params().clone(),
+            model: Some(model),
+            evals: Vec::new(),
+        })
+    }
+}

@@ -1,0 +1,132 @@
+"""Gradient-boosted trees against LightGBM 4.7 on the same generated data."""
+
+import pickle
+
+import numpy as np
+import pytest
+
+import recsys
+from recsys.gbdt import GBDTClassifier, GBDTRanker, GBDTRegressor
+
+lightgbm = pytest.importorskip("lightgbm")
+metrics = pytest.importorskip("sklearn.metrics")
+
+
+def ranking_data(n_queries=300, per_query=20, d=12, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n_queries * per_query, d)).astype(np.float32)
+    score = X[:, 0] + 0.6 * X[:, 1] - 0.4 * X[:, 2] + 0.3 * X[:, 3] * X[:, 4] + 0.5 * rng.normal(size=len(X))
+    y = np.zeros(len(X), dtype=np.int32)
+    for q in range(n_queries):
+        s = slice(q * per_query, (q + 1) * per_query)
+        y[s] = np.digitize(score[s], np.quantile(score[s], [0.5, 0.75, 0.9, 0.97]))
+    return X, y, np.full(n_queries, per_query)
+
+
+def mean_ndcg(y, scores, groups, k=10):
+    out, start = [], 0
+    for g in groups:
+        s = slice(start, start + g)
+        out.append(metrics.ndcg_score([y[s]], [scores[s]], k=k))
+        start += g
+    return float(np.mean(out))
+
+
+def test_lambdarank_ndcg_within_0_01_of_lightgbm():
+    X, y, g = ranking_data()
+    Xt, yt, gt = ranking_data(seed=1)
+    ours = GBDTRanker(n_estimators=60, random_state=0).fit(X, y, group=g)
+    theirs = lightgbm.LGBMRanker(n_estimators=60, verbose=-1, random_state=0).fit(X, y, group=g)
+    a = mean_ndcg(yt, ours.predict(Xt), gt)
+    b = mean_ndcg(yt, theirs.predict(Xt), gt)
+    assert a > 0.7, a
+    assert abs(a - b) <= 0.01, (a, b)
+
+
+def test_binary_auc_and_regression_rmse_match_lightgbm():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(20000, 10)).astype(np.float32)
+    logit = X[:, 0] - 2 * X[:, 1] + X[:, 2] * X[:, 3]
+    y = (rng.random(len(X)) < 1 / (1 + np.exp(-logit))).astype(int)
+    train, test = slice(0, 15000), slice(15000, None)
+    ours = GBDTClassifier(random_state=0).fit(X[train], y[train])
+    theirs = lightgbm.LGBMClassifier(verbose=-1, random_state=0).fit(X[train], y[train])
+    auc_ours = metrics.roc_auc_score(y[test], ours.predict_proba(X[test])[:, 1])
+    auc_theirs = metrics.roc_auc_score(y[test], theirs.predict_proba(X[test])[:, 1])
+    assert abs(auc_ours - auc_theirs) <= 0.005, (auc_ours, auc_theirs)
+    assert set(ours.predict(X[test])) <= {0, 1}
+
+    target = X[:, 0] * 2 + np.sin(X[:, 1] * 2) + 0.1 * rng.normal(size=len(X))
+    r_ours = GBDTRegressor(random_state=0).fit(X[train], target[train])
+    r_theirs = lightgbm.LGBMRegressor(verbose=-1, random_state=0).fit(X[train], target[train])
+    rmse = lambda p: float(np.sqrt(np.mean((p - target[test]) ** 2)))  # noqa: E731
+    assert rmse(r_ours.predict(X[test])) <= 1.01 * rmse(r_theirs.predict(X[test])) + 1e-3
+
+
+def test_string_classes_and_probabilities():
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(2000, 3))
+    y = np.where(X[:, 0] > 0, "buy", "skip")
+    clf = GBDTClassifier(n_estimators=30).fit(X, y)
+    assert list(clf.classes_) == ["buy", "skip"]
+    proba = clf.predict_proba(X[:50])
+    np.testing.assert_allclose(proba.sum(1), 1.0)
+    assert (clf.predict(X[:200]) == y[:200]).mean() > 0.9
+    with pytest.raises(ValueError, match="two classes"):
+        GBDTClassifier().fit(X, np.arange(len(X)) % 3)
+
+
+def test_early_stopping_keeps_the_best_round():
+    X, y, g = ranking_data(n_queries=120)
+    Xv, yv, gv = ranking_data(n_queries=60, seed=2)
+    m = GBDTRanker(n_estimators=300, learning_rate=0.3, random_state=0).fit(
+        X, y, group=g, eval_set=[(Xv, yv)], eval_group=[gv], eval_at=(10,), early_stopping_rounds=5
+    )
+    assert 0 < m.best_iteration_ < 300
+    assert m.n_estimators_ == m.best_iteration_
+    assert "ndcg@10" in m.evals_result_
+
+
+def test_missing_values_and_importances():
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(3000, 4))
+    y = X[:, 0] * 3
+    X[rng.random(len(X)) < 0.2, 2] = np.nan
+    m = GBDTRegressor(n_estimators=40).fit(X, y)
+    assert np.isfinite(m.predict(X)).all()
+    imp = m.feature_importances_
+    assert imp.shape == (4,) and imp.argmax() == 0
+    assert GBDTRegressor(importance_type="gain", n_estimators=5).fit(X, y).feature_importances_[0] > 0
+
+
+def test_bad_input_is_named():
+    X, y, g = ranking_data(n_queries=10)
+    with pytest.raises(ValueError, match="group"):
+        GBDTRanker().fit(X, y)
+    with pytest.raises(ValueError, match="sum to"):
+        GBDTRanker().fit(X, y, group=g[:-1])
+    with pytest.raises(ValueError, match="num_leaves"):
+        GBDTRegressor(num_leaves=1)
+    with pytest.raises(ValueError, match="learning_rate"):
+        GBDTRegressor(learning_rate=0.0)
+    with pytest.raises(ValueError, match="entries"):
+        GBDTRegressor().fit(X, y[:-1])
+    with pytest.raises(recsys.NotFittedError):
+        GBDTRegressor().predict(X)
+    with pytest.raises(ValueError, match="features"):
+        GBDTRegressor(n_estimators=3).fit(X, y).predict(X[:, :3])
+    with pytest.raises(ValueError, match="early_stopping_rounds needs an eval_set"):
+        GBDTRegressor().fit(X, y, early_stopping_rounds=3)
+    with pytest.raises(TypeError, match="n_estimators"):
+        GBDTRegressor(n_estimators=1.5)
+
+
+def test_persistence_gives_identical_predictions(tmp_path):
+    X, y, g = ranking_data(n_queries=50)
+    m = GBDTRanker(n_estimators=20, random_state=0).fit(X, y, group=g)
+    expected = m.predict(X)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(m)).predict(X), expected)
+    m.save(tmp_path / "ranker.recsys")
+    np.testing.assert_array_equal(GBDTRanker.load(tmp_path / "ranker.recsys").predict(X), expected)
+    same = GBDTRanker(n_estimators=20, random_state=0).fit(X, y, group=g)
+    np.testing.assert_array_equal(same.predict(X), expected)
