@@ -40,6 +40,10 @@ pub struct Tfidf {
 }
 
 impl Tfidf {
+    pub(crate) fn params(&self) -> &TfidfParams {
+        &self.params
+    }
+
     fn fitted(&self) -> PyResult<&TfidfModel> {
         self.model
             .as_ref()

@@ -7,7 +7,9 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use recsys_core::als::{AlsParams, ImplicitAls, Solver};
-use recsys_core::factory::AnyRecommender;
+use recsys_core::content::{Catalog, ContentParams, ContentRecommender};
+use recsys_core::factory::{AnyRecommender, RecommenderConfig};
+use recsys_core::hybrid::Hybrid;
 use recsys_core::{
     Confidence, Id, Interactions, ItemFilter, Persist, RecommendOptions, Recommender as _,
 };
@@ -44,6 +46,24 @@ fn item_filter(
             None => None,
         },
     })
+}
+
+/// A catalog as Python passes it: field names, item ids, and each item's texts per field.
+type CatalogArgs = (Vec<String>, Vec<i64>, Vec<Vec<String>>);
+
+fn catalog_of((fields, ids, texts): CatalogArgs) -> PyResult<Catalog> {
+    if ids.len() != texts.len() {
+        return Err(pyo3::exceptions::PyValueError::new_err(format!(
+            "{} ids for {} items",
+            ids.len(),
+            texts.len()
+        )));
+    }
+    let mut catalog = Catalog::new(&fields);
+    for (id, item) in ids.into_iter().zip(&texts) {
+        catalog.push(id, item).py_err()?;
+    }
+    Ok(catalog)
 }
 
 impl Recommender {
@@ -104,6 +124,69 @@ impl Recommender {
         })
     }
 
+    /// TF-IDF content similarity over a catalog: `texts[i]` holds one text per field of item
+    /// `ids[i]`; `tfidf` (an unfitted `Tfidf`) carries the vectorizer settings. Indexed at once.
+    #[staticmethod]
+    #[pyo3(signature = (tfidf, fields, field_weights, ids, texts))]
+    fn content(
+        py: Python<'_>,
+        tfidf: PyRef<'_, crate::content::Tfidf>,
+        fields: Vec<String>,
+        field_weights: std::collections::BTreeMap<String, f32>,
+        ids: Vec<i64>,
+        texts: Vec<Vec<String>>,
+    ) -> PyResult<Self> {
+        let catalog = catalog_of((fields, ids, texts))?;
+        let params = ContentParams {
+            tfidf: tfidf.params().clone(),
+            field_weights,
+        };
+        let pool = threads::pool()?;
+        let mut model = ContentRecommender::new(params, catalog);
+        py.detach(|| pool.install(|| model.build())).py_err()?;
+        Ok(Recommender {
+            model: AnyRecommender::Content(model),
+        })
+    }
+
+    /// Items whose text best matches `query` (content models), best first.
+    fn search<'py>(&self, py: Python<'py>, query: &str, n: usize) -> PyResult<Lists<'py>> {
+        let AnyRecommender::Content(model) = &self.model else {
+            return Err(PyTypeError::new_err(format!(
+                "a '{}' model cannot search text; this needs a content model",
+                self.model.kind()
+            )));
+        };
+        let found = py.detach(|| model.search(query, n)).py_err()?;
+        flatten(py, vec![found])
+    }
+
+    /// A blend of the given models (copied, fitted or not) with their weights, in fallback order.
+    #[staticmethod]
+    fn hybrid(members: Vec<(PyRef<'_, Recommender>, f32)>) -> PyResult<Self> {
+        let members = members.iter().map(|(m, w)| (m.model.clone(), *w)).collect();
+        Ok(Recommender {
+            model: AnyRecommender::Hybrid(Box::new(Hybrid::new(members).py_err()?)),
+        })
+    }
+
+    /// Any recommender from the core factory's JSON settings (`{"kind": "als", ...}`); content
+    /// models take their catalog as (fields, ids, texts).
+    #[staticmethod]
+    #[pyo3(signature = (config_json, catalog=None))]
+    fn from_config(config_json: &str, catalog: Option<CatalogArgs>) -> PyResult<Self> {
+        let config: RecommenderConfig = serde_json::from_str(config_json).map_err(|e| {
+            pyo3::exceptions::PyValueError::new_err(format!("invalid recommender config: {e}"))
+        })?;
+        let catalog = catalog
+            .map(catalog_of)
+            .transpose()?
+            .map(std::sync::Arc::new);
+        Ok(Recommender {
+            model: config.build(catalog.as_ref()).py_err()?,
+        })
+    }
+
     /// Items ranked by how many users interacted with them.
     #[staticmethod]
     fn popular() -> Self {
@@ -121,10 +204,15 @@ impl Recommender {
     #[getter]
     fn params_json(&self) -> PyResult<String> {
         match &self.model {
-            AnyRecommender::Als(m) => serde_json::to_string(m.params())
-                .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string())),
+            AnyRecommender::Als(m) => serde_json::to_string(m.params()),
+            AnyRecommender::Content(m) => serde_json::to_string(&serde_json::json!({
+                "fields": m.catalog().map(|c| c.fields().to_vec()).unwrap_or_default(),
+                "field_weights": m.params().field_weights,
+                "tfidf": m.params().tfidf,
+            })),
             _ => Ok("{}".into()),
         }
+        .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))
     }
 
     #[getter]

@@ -131,3 +131,110 @@ class TestAlternatingLeastSquares(RecommenderContract):
 class TestPopularity(RecommenderContract):
     def make(self):
         return recsys.Popularity()
+
+
+CLUSTER_WORDS = [
+    "green tea leaf matcha sencha",
+    "espresso coffee roast bean crema",
+    "dark chocolate cocoa praline truffle",
+    "ceramic mug cup saucer teapot",
+    "kettle grinder scale filter dripper",
+    "biscuit cookie shortbread wafer scone",
+]
+
+
+def catalog(n_items, seed=0):
+    """Item i is described by the words of its cluster (i % 6), as planted_clusters groups them."""
+    rng = np.random.default_rng(seed)
+    items = {}
+    for i in range(n_items):
+        words = CLUSTER_WORDS[i % 6].split()
+        title = " ".join(rng.choice(words, 3))
+        items[i] = {"title": f"{title} no{i}", "description": " ".join(rng.choice(words, 6))}
+    return items
+
+
+class TestContentRecommender(RecommenderContract):
+    def make(self):
+        from recsys.content import ContentRecommender
+
+        return ContentRecommender(field_weights={"title": 2.0}, stop_words="english")
+
+    @pytest.fixture()
+    def fitted(self, user_items):
+        return self.make().fit(catalog(user_items.shape[1]))
+
+    def test_fit_rejects_bad_matrices(self):
+        model = self.make()
+        with pytest.raises(TypeError, match="ids must be integers"):
+            model.fit({"a": "green tea"})
+        with pytest.raises(TypeError, match="must map ids"):
+            model.fit({1: "green tea", 2: {"title": "mug"}})
+        with pytest.raises(ValueError, match="field_weights must be names of catalog fields"):
+            model.fit({1: "green tea"})  # one field, called "text", but "title" is weighted
+        from recsys.content import ContentRecommender
+
+        with pytest.raises(ValueError, match="no field"):
+            ContentRecommender(stop_words="english").fit({1: "the", 2: "a"})
+
+    def test_search_and_cluster_neighbours(self, fitted):
+        ids, scores = fitted.search("Matcha TEA", N=5)
+        assert len(ids) == 5 and np.all(ids % 6 == 0) and np.all(np.diff(scores) <= 1e-6)
+        assert len(fitted.search("nothing matches this", N=5)[0]) == 0
+        similar, _ = fitted.similar_items(7, N=6)
+        assert np.mean(similar % 6 == 1) >= 0.8
+        assert fitted.fields == ["title", "description"]
+
+
+class TestHybrid(RecommenderContract):
+    def make(self):
+        from recsys.hybrid import Hybrid
+
+        als = AlternatingLeastSquares(factors=16, regularization=0.05, iterations=8, random_state=7)
+        return Hybrid([(als, 0.8), (recsys.Popularity(), 0.2)])
+
+    def test_unfitted_model_raises_not_fitted(self, user_items):
+        with pytest.raises(recsys.NotFittedError):
+            self.make().recommend(0, user_items[0])
+
+    def test_a_brand_new_user_gets_a_full_list(self, fitted, user_items):
+        newcomer = user_items.shape[0] + 10
+        ids, _ = fitted.recommend(newcomer, sp.csr_matrix((1, user_items.shape[1])), N=10)
+        assert len(ids) == 10
+
+    def test_members_are_checked(self):
+        from recsys.hybrid import Hybrid
+        from recsys.content import ContentRecommender
+
+        with pytest.raises(ValueError, match="non-empty"):
+            Hybrid([])
+        with pytest.raises(TypeError, match="recsys recommender"):
+            Hybrid([(object(), 1.0)])
+        with pytest.raises(ValueError, match="fitted on its catalog"):
+            Hybrid([(ContentRecommender(), 1.0)])
+        with pytest.raises(ValueError, match="weight"):
+            Hybrid([(recsys.Popularity(), -1.0)])
+
+
+def test_factory_builds_every_kind_from_settings(user_items):
+    from recsys.content import ContentRecommender
+    from recsys.hybrid import Hybrid, from_config
+
+    als = from_config({"kind": "als", "factors": 8, "iterations": 3})
+    assert isinstance(als, AlternatingLeastSquares) and als.factors == 8
+    als.fit(user_items, show_progress=False)
+    assert als.item_factors.shape == (user_items.shape[1], 8)
+    assert isinstance(from_config('{"kind": "popular"}'), recsys.Popularity)
+    blend = from_config(
+        {"kind": "hybrid", "members": [{"weight": 0.6, "model": {"kind": "als", "factors": 8}}, {"weight": 0.4, "model": {"kind": "content"}}]},
+        items=catalog(user_items.shape[1]),
+    )
+    assert isinstance(blend, Hybrid)
+    blend.fit(user_items)
+    ids, _ = blend.recommend(3, user_items[3], N=5)
+    assert len(ids) == 5
+    with pytest.raises(ValueError, match="unknown field"):
+        from_config({"kind": "als", "factor": 8})
+    with pytest.raises(ValueError, match="catalog"):
+        from_config({"kind": "content"})
+    assert isinstance(from_config({"kind": "content"}, items={1: "green tea", 2: "black coffee"}), ContentRecommender)

@@ -264,6 +264,16 @@ impl ContentRecommender {
         }
     }
 
+    /// The settings it was built with.
+    pub fn params(&self) -> &ContentParams {
+        &self.params
+    }
+
+    /// The item ids and their texts, field by field.
+    pub fn catalog(&self) -> Option<&Catalog> {
+        self.catalog.as_deref()
+    }
+
     /// Replaces the catalog (refit to use it).
     pub fn set_catalog(&mut self, catalog: Catalog) {
         self.catalog = Some(Arc::new(catalog));

@@ -8,6 +8,7 @@ The modules mirror the libraries they replace, so that changing one import is en
 - ``recsys.cluster.KMeans``               like scikit-learn's ``KMeans``
 - ``recsys.gbdt.GBDTRanker`` / ``GBDTClassifier`` / ``GBDTRegressor``   like LightGBM's
 - ``recsys.Popularity``                   the non-personalized baseline
+- ``recsys.hybrid.Hybrid`` / ``from_config``  blends with cold-start fallback; the factory
 
 Every model is one value of the Rust core (``recsys-core``); this package converts arrays,
 releases the GIL around the work and raises the exceptions the mirrored libraries raise.
@@ -16,8 +17,8 @@ releases the GIL around the work and raises the exceptions the mirrored librarie
 from ._native import NotFittedError, __version__
 from ._base import RecommenderBase
 from .popularity import Popularity
-from . import als, cluster, content, evaluation, gbdt
+from . import als, cluster, content, evaluation, gbdt, hybrid
 
 __all__ = [
-    "NotFittedError", "Popularity", "RecommenderBase", "als", "cluster", "content", "evaluation", "gbdt", "__version__",
+    "NotFittedError", "Popularity", "RecommenderBase", "als", "cluster", "content", "evaluation", "gbdt", "hybrid", "__version__",
 ]

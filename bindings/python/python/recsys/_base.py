@@ -42,7 +42,12 @@ class RecommenderBase:
     Subclasses set ``self._model`` (a ``recsys._native.Recommender``) in ``__init__``.
     """
 
-    _model: _native.Recommender
+    _model: _native.Recommender | None = None
+
+    def _native_model(self) -> _native.Recommender:
+        if self._model is None:
+            raise _native.NotFittedError(f"this {type(self).__name__} is not fitted yet: call fit first")
+        return self._model
 
     # ---- training ------------------------------------------------------------------------------
 
@@ -85,7 +90,7 @@ class RecommenderBase:
             rows = as_csr(m)
         else:
             unique, inverse = users, None
-        ids, scores, offsets = self._model.recommend(
+        ids, scores, offsets = self._native_model().recommend(
             unique, rows, n, bool(filter_already_liked_items), optional_ids(filter_items, "filter_items"),
             bool(recalculate_user), optional_ids(items, "items"),
         )
@@ -104,7 +109,7 @@ class RecommenderBase:
             raise NotImplementedError("recalculate_item is not supported: fold new items in with partial_fit_items")
         n = _check_n(N)
         ids_in, single = as_ids(itemid, "itemid")
-        ids, scores, offsets = self._model.similar_items(
+        ids, scores, offsets = self._native_model().similar_items(
             ids_in, n, optional_ids(filter_items, "filter_items"), optional_ids(items, "items")
         )
         return _unflatten(ids, scores, offsets, single)
@@ -114,7 +119,7 @@ class RecommenderBase:
     def save(self, path) -> None:
         """Writes the model in recsys's versioned, checksummed format (readable from Rust too)."""
         path = os.fspath(path)
-        data = self._model.to_bytes()
+        data = self._native_model().to_bytes()
         tmp = f"{path}.tmp-{os.getpid()}"
         with open(tmp, "wb") as f:
             f.write(data)
@@ -141,9 +146,12 @@ class RecommenderBase:
         """Sets the Python-side settings from the native model (after load or unpickling)."""
 
     def __getstate__(self):
-        return {"model": self._model.to_bytes()}
+        return {"model": None if self._model is None else self._model.to_bytes(), "params": self._params()}
 
     def __setstate__(self, state):
+        if state["model"] is None:
+            self.__init__(**state["params"])
+            return
         self._model = _native.Recommender.from_bytes(state["model"])
         self._restore_params()
 

@@ -6,9 +6,10 @@ import numpy as np
 
 from . import _native
 from ._convert import to_scipy
+from ._base import RecommenderBase
 from ._estimator import Estimator
 
-__all__ = ["TfidfVectorizer"]
+__all__ = ["TfidfVectorizer", "ContentRecommender"]
 
 _DEFAULT_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
 
@@ -104,3 +105,103 @@ class TfidfVectorizer(Estimator):
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         return np.asarray(self._fitted_native().vocabulary, dtype=object)
+
+
+def _tfidf_options(core: dict) -> dict:
+    """TfidfVectorizer keyword arguments from the core's serialized settings."""
+    stop = core["stop_words"]
+    df = lambda v: v["Count"] if "Count" in v else v["Fraction"]  # noqa: E731
+    return {
+        "lowercase": core["lowercase"],
+        "stop_words": None if stop == "None" else "english" if stop == "English" else list(stop["Custom"]),
+        "ngram_range": tuple(core["ngram_range"]),
+        "min_df": df(core["min_df"]),
+        "max_df": df(core["max_df"]),
+        "max_features": core["max_features"],
+        "norm": None if core["norm"] == "None" else core["norm"].lower(),
+        "use_idf": core["use_idf"],
+        "smooth_idf": core["smooth_idf"],
+        "sublinear_tf": core["sublinear_tf"],
+    }
+
+
+class ContentRecommender(RecommenderBase):
+    """Items described by text fields, compared by TF-IDF cosine: similar items (also for items
+    nobody has interacted with), text search over the catalog, and recommendations from the
+    profile of the items a user chose (``recommend`` with the user's row of interactions).
+
+    ``field_weights`` weighs fields by name (unnamed fields weigh 1, 0 ignores one); the other
+    keyword arguments are ``TfidfVectorizer``'s and apply to every field.
+    """
+
+    _kind = "content"
+
+    def __init__(self, field_weights=None, **tfidf_options):
+        self.field_weights = {str(k): float(v) for k, v in (field_weights or {}).items()}
+        self.tfidf_options = dict(tfidf_options)
+        self._vectorizer = TfidfVectorizer(**tfidf_options)  # checks the options now
+        self.fields = None
+        self._model = None
+
+    def _params(self) -> dict:
+        return {"field_weights": self.field_weights, **self.tfidf_options}
+
+    def fit(self, items, show_progress: bool = False):
+        """Indexes the catalog. ``items`` is ``{item_id: text}``, ``{item_id: {field: text}}``,
+        a list of texts or a list of ``{field: text}`` dicts (ids 0..n-1)."""
+        ids, fields, texts = self._catalog(items)
+        self._model = _native.Recommender.content(
+            self._vectorizer._native, fields, self.field_weights, ids, texts
+        )
+        self.fields = fields
+        return self
+
+    @staticmethod
+    def _catalog(items):
+        """(ids, fields, texts) of the accepted item formats."""
+        if isinstance(items, dict):
+            ids = list(items.keys())
+            values = list(items.values())
+        elif isinstance(items, (list, tuple)):
+            ids = list(range(len(items)))
+            values = list(items)
+        else:
+            raise TypeError(f"items must be a dict or a list, got {type(items).__name__}")
+        for i in ids:
+            if isinstance(i, (bool, np.bool_)) or not isinstance(i, (int, np.integer)):
+                raise TypeError(f"item ids must be integers, got {i!r}")
+        if values and all(isinstance(v, str) for v in values):
+            fields, texts = ["text"], [[v] for v in values]
+        elif values and all(isinstance(v, dict) for v in values):
+            fields = list(dict.fromkeys(k for v in values for k in v))
+            texts = []
+            for i, v in zip(ids, values):
+                row = []
+                for f in fields:
+                    t = v.get(f, "")
+                    if not isinstance(t, str):
+                        raise TypeError(f"item {i}: field {f!r} must be a str, got {type(t).__name__}")
+                    row.append(t)
+                texts.append(row)
+        else:
+            raise TypeError("items must map ids to texts, or to {field: text} dicts (all the same kind)")
+        return [int(i) for i in ids], fields, texts
+
+    def _restore_params(self) -> None:
+        import json
+
+        p = json.loads(self._model.params_json)
+        self.fields = p["fields"]
+        self.field_weights = dict(p["field_weights"])
+        self.tfidf_options = _tfidf_options(p["tfidf"])
+        self._vectorizer = TfidfVectorizer(**self.tfidf_options)
+
+    def search(self, query: str, N: int = 10):
+        """Items whose text best matches ``query``, best first: ``(ids, scores)``; only items
+        sharing a term with the query are returned."""
+        from ._base import _check_n
+
+        if not isinstance(query, str):
+            raise TypeError(f"query must be a str, got {type(query).__name__}")
+        ids, scores, offsets = self._native_model().search(query, _check_n(N))
+        return ids, scores
