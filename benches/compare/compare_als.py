@@ -1,20 +1,22 @@
 """recsys ALS vs implicit 0.7.3 ALS (conjugate gradient), same data, same settings, one run.
 
-Run through run.sh, which prepares the venv and the recsys runner. For every dataset this script
-builds the interaction matrix, splits it with implicit.evaluation.train_test_split (seeded),
-hands the identical split to both libraries and reports fit time, time per iteration, batch
-recommend throughput, precision@10 and NDCG@10 (each library's own evaluation code; the
-definitions are the same), and the ratios.
+Run through run.sh, which prepares the venv with implicit and the recsys Python bindings. Both
+libraries run in this one process on the same arrays: for every dataset this script builds the
+interaction matrix, splits it with implicit.evaluation.train_test_split (seeded), hands the
+identical matrices to `implicit.als.AlternatingLeastSquares` and `recsys.als.
+AlternatingLeastSquares` and reports fit time, time per iteration, batch recommend throughput,
+precision@10 and NDCG@10 (each library's own evaluation code; the definitions are the same), and
+the ratios.
 
-Equal settings: recsys uses linear confidence c = 1 + alpha * r; implicit uses the matrix values
-themselves as confidence, so it is given the matrix 1 + alpha * r with its own alpha = 1.
+Equal settings: the confidence is c = 1 + alpha * r (Hu et al.'s linear scheme). Both libraries'
+Python APIs take the matrix values as the confidence (times their own alpha), so both get the
+matrix 1 + alpha * r with their alpha = 1.
 """
 
 import argparse
 import json
 import os
 import platform
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,6 +26,8 @@ import scipy.sparse as sp
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import implicit
+import recsys
+import recsys.evaluation
 from implicit.als import AlternatingLeastSquares
 from implicit.evaluation import ranking_metrics_at_k, train_test_split
 
@@ -67,15 +71,6 @@ def movielens(path):
     return m.tocsr()
 
 
-def write_coo(directory, name, m):
-    coo = m.tocoo()
-    with open(os.path.join(directory, name + ".shape"), "w") as f:
-        f.write(f"{m.shape[0]} {m.shape[1]}")
-    coo.row.astype("<u4").tofile(os.path.join(directory, name + ".rows.u32"))
-    coo.col.astype("<u4").tofile(os.path.join(directory, name + ".cols.u32"))
-    coo.data.astype("<f4").tofile(os.path.join(directory, name + ".vals.f32"))
-
-
 def run_implicit(train, test, s):
     conf = train.copy()
     conf.data = 1.0 + s["alpha"] * conf.data
@@ -111,12 +106,40 @@ def run_implicit(train, test, s):
     }
 
 
-def run_recsys(binary, directory, s):
-    cmd = [binary, directory, "train", "test"]
-    for key in ["factors", "regularization", "alpha", "iterations", "cg_steps", "threads", "seed", "recommend_users", "k"]:
-        cmd += ["--" + key.replace("_", "-"), str(s[key])]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
+def run_recsys(train, test, s):
+    conf = train.copy()
+    conf.data = 1.0 + s["alpha"] * conf.data
+    per_iteration = []
+    model = recsys.als.AlternatingLeastSquares(
+        factors=s["factors"], regularization=s["regularization"], alpha=1.0, iterations=s["iterations"],
+        use_cg=True, cg_steps=s["cg_steps"], num_threads=s["threads"], random_state=s["seed"],
+    )
+    start = time.perf_counter()
+    model.fit(conf, show_progress=False, callback=lambda it, elapsed, loss: per_iteration.append(elapsed))
+    fit_s = time.perf_counter() - start
+    n_rec = min(s["recommend_users"], train.shape[0])
+    userids = np.arange(n_rec)
+    start = time.perf_counter()
+    ids, _ = model.recommend(userids, conf[userids], N=s["k"], filter_already_liked_items=True)
+    rec_s = time.perf_counter() - start
+    assert ids.shape == (n_rec, s["k"])
+    metrics = recsys.evaluation.ranking_metrics_at_k(model, conf, test, K=s["k"])
+    raw = model.user_factors.nbytes + model.item_factors.nbytes
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "model.recsys")
+        model.save(path)
+        saved = os.path.getsize(path)
+    return {
+        "fit_s": fit_s,
+        "ms_per_iteration": 1000.0 * float(np.mean(per_iteration)),
+        "recommend_users_per_s": n_rec / rec_s,
+        "precision": metrics["precision"],
+        "ndcg": metrics["ndcg"],
+        "map": metrics["map"],
+        "auc": metrics["auc"],
+        "model_bytes": saved,
+        "raw_bytes": raw,
+    }
 
 
 ROWS = [
@@ -125,7 +148,7 @@ ROWS = [
     ("batch recommend users/s", "recommend_users_per_s", "{:,.0f}", "higher"),
     ("precision@10", "precision", "{:.4f}", None),
     ("NDCG@10", "ndcg", "{:.4f}", None),
-    ("model bytes / raw factor bytes", None, "{:.3f}", None),
+    ("model bytes / raw factor bytes", None, "{:.3f}", None),  # recsys: its saved file
 ]
 
 
@@ -150,7 +173,6 @@ def table(name, shape, nnz, imp, rs):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--recsys-bin", required=True)
     ap.add_argument("--ml100k", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--datasets", default="synthetic,synthetic10x,ml100k")
@@ -168,7 +190,7 @@ def main():
         "ml100k": lambda: (movielens(args.ml100k),
                            dict(common, factors=64, regularization=20.0, alpha=2.0)),
     }
-    print(f"# recsys vs implicit {implicit.__version__}: {platform.processor() or platform.machine()}, "
+    print(f"# recsys {recsys.__version__} (Python bindings) vs implicit {implicit.__version__}: {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} cpus, {args.threads} threads, numpy {np.__version__}")
     print("BLAS: " + ", ".join(f"{i.get('internal_api')} {i.get('version')} ({i.get('architecture')})"
                                for i in threadpool_info()))
@@ -182,10 +204,7 @@ def main():
             keep = sp.diags((np.arange(test.shape[0]) < settings["eval_users"]).astype(np.float32))
             test = (keep @ test).tocsr()
             test.eliminate_zeros()
-        with tempfile.TemporaryDirectory() as tmp:
-            write_coo(tmp, "train", train)
-            write_coo(tmp, "test", test)
-            rs = run_recsys(args.recsys_bin, tmp, settings)
+        rs = run_recsys(train, test, settings)
         imp = run_implicit(train, test, settings)
         results[name] = {"settings": settings, "implicit": imp, "recsys": rs,
                          "shape": matrix.shape, "nnz": int(matrix.nnz)}

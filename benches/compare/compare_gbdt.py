@@ -6,14 +6,13 @@ learning rate 0.1, min_data_in_leaf 20, max_bin 255), 2 threads, one run. Run th
   2^label - 1, queries without relevant documents count 1).
 - Binary classification, 1,000,000 x 50 synthetic rows: test AUC.
 - Regression, 1,000,000 x 50 synthetic rows: test RMSE.
-Both libraries' test predictions are scored by the same code here.
+Both libraries run in this one process on the same arrays (recsys through its Python bindings,
+recsys.gbdt), and their test predictions are scored by the same code here.
 """
 
 import argparse
 import json
 import os
-import subprocess
-import tempfile
 import time
 
 import numpy as np
@@ -61,70 +60,68 @@ def synthetic(n, d, kind, seed):
     return X, y
 
 
-def recsys(binary, *args):
-    out = subprocess.run([binary, *map(str, args)], check=True, capture_output=True, text=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
+def timed_fit(model, *args, **kwargs):
+    start = time.perf_counter()
+    model.fit(*args, **kwargs)
+    return time.perf_counter() - start
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--recsys-bin", required=True)
     ap.add_argument("--mslr", required=True, help="folder with msn1.fold1.{train,test}.5k.txt")
     ap.add_argument("--out", required=True)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--seed", type=int, default=42)
     args = ap.parse_args()
-    print(f"# recsys vs LightGBM {lgb.__version__}: {os.cpu_count()} cpus, {args.threads} threads, defaults")
+    os.environ["RECSYS_NUM_THREADS"] = str(args.threads)  # read when recsys starts its pool
+    import recsys
+    from recsys.gbdt import GBDTClassifier, GBDTRanker, GBDTRegressor
+
+    print(f"# recsys {recsys.__version__} (Python bindings) vs LightGBM {lgb.__version__}: {os.cpu_count()} cpus, {args.threads} threads, defaults")
     rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        train_path = os.path.join(args.mslr, "msn1.fold1.train.5k.txt")
-        test_path = os.path.join(args.mslr, "msn1.fold1.test.5k.txt")
-        Xtr, ytr, qtr = load_svmlight_file(train_path, query_id=True)
-        Xte, yte, qte = load_svmlight_file(test_path, query_id=True, n_features=Xtr.shape[1])
-        Xtr, Xte = Xtr.toarray().astype(np.float32), Xte.toarray().astype(np.float32)
-        out = os.path.join(tmp, "pred")
-        rs = recsys(args.recsys_bin, "rank", train_path, test_path, out)
-        rs_q = ndcg_at(np.fromfile(out, dtype="<f8"), yte, groups(qte))
+    train_path = os.path.join(args.mslr, "msn1.fold1.train.5k.txt")
+    test_path = os.path.join(args.mslr, "msn1.fold1.test.5k.txt")
+    Xtr, ytr, qtr = load_svmlight_file(train_path, query_id=True)
+    Xte, yte, qte = load_svmlight_file(test_path, query_id=True, n_features=Xtr.shape[1])
+    Xtr, Xte = Xtr.toarray().astype(np.float32), Xte.toarray().astype(np.float32)
+    gtr, gte = groups(qtr), groups(qte)
+    ours = GBDTRanker()
+    rs_s = timed_fit(ours, Xtr, ytr, group=gtr)
+    rs_q = ndcg_at(ours.predict(Xte), yte, gte)
+    time.sleep(0.5)
+    model = lgb.LGBMRanker(n_jobs=args.threads, verbose=-1)
+    lg_s = timed_fit(model, Xtr, ytr, group=gtr)
+    lg_q = ndcg_at(model.predict(Xte), yte, gte)
+    rows.append(("LambdaMART, MSLR sample (5,000 rows, 136 features)", lg_s, rs_s, "NDCG@10", lg_q, rs_q))
+
+    # 43 test queries make NDCG@10 noisy: the same comparison over a grid of settings shows
+    # whether a gap is systematic or chance
+    grid = []
+    for rounds in [10, 30, 60, 100]:
+        for min_data in [20, 50]:
+            m = GBDTRanker(n_estimators=rounds, min_child_samples=min_data).fit(Xtr, ytr, group=gtr)
+            ours_q = ndcg_at(m.predict(Xte), yte, gte)
+            m = lgb.LGBMRanker(n_jobs=args.threads, verbose=-1, n_estimators=rounds, min_child_samples=min_data)
+            theirs = ndcg_at(m.fit(Xtr, ytr, group=gtr).predict(Xte), yte, gte)
+            grid.append((rounds, min_data, theirs, ours_q))
+
+    for kind in ["binary", "regression"]:
+        X, y = synthetic(args.rows + 200_000, 50, kind, args.seed)
+        Xfit, yfit, Xt, yt = X[:args.rows], y[:args.rows], X[args.rows:], y[args.rows:]
+        ours = GBDTClassifier() if kind == "binary" else GBDTRegressor()
+        rs_s = timed_fit(ours, Xfit, yfit)
         time.sleep(0.5)
-        model = lgb.LGBMRanker(n_jobs=args.threads, verbose=-1)
-        start = time.perf_counter()
-        model.fit(Xtr, ytr, group=groups(qtr))
-        lg_s = time.perf_counter() - start
-        lg_q = ndcg_at(model.predict(Xte), yte, groups(qte))
-        rows.append(("LambdaMART, MSLR sample (5,000 rows, 136 features)", lg_s, rs["seconds"], "NDCG@10", lg_q, rs_q))
-
-        # 43 test queries make NDCG@10 noisy: the same comparison over a grid of settings shows
-        # whether a gap is systematic or chance
-        grid = []
-        for rounds in [10, 30, 60, 100]:
-            for min_data in [20, 50]:
-                recsys(args.recsys_bin, "rank", train_path, test_path, out, rounds, min_data)
-                ours = ndcg_at(np.fromfile(out, dtype="<f8"), yte, groups(qte))
-                m = lgb.LGBMRanker(n_jobs=args.threads, verbose=-1, n_estimators=rounds, min_child_samples=min_data)
-                theirs = ndcg_at(m.fit(Xtr, ytr, group=groups(qtr)).predict(Xte), yte, groups(qte))
-                grid.append((rounds, min_data, theirs, ours))
-
-        for kind in ["binary", "regression"]:
-            X, y = synthetic(args.rows + 200_000, 50, kind, args.seed)
-            (X[:args.rows]).tofile(os.path.join(tmp, "x"))
-            (y[:args.rows]).tofile(os.path.join(tmp, "y"))
-            (X[args.rows:]).tofile(os.path.join(tmp, "tx"))
-            yt = y[args.rows:]
-            rs = recsys(args.recsys_bin, kind, os.path.join(tmp, "x"), os.path.join(tmp, "y"), 50, os.path.join(tmp, "tx"), out)
-            rp = np.fromfile(out, dtype="<f8")
-            time.sleep(0.5)
-            cls = lgb.LGBMClassifier if kind == "binary" else lgb.LGBMRegressor
-            model = cls(n_jobs=args.threads, verbose=-1)
-            start = time.perf_counter()
-            model.fit(X[:args.rows], y[:args.rows])
-            lg_s = time.perf_counter() - start
-            if kind == "binary":
-                lg_q, rs_q, metric = roc_auc_score(yt, model.predict_proba(X[args.rows:])[:, 1]), roc_auc_score(yt, rp), "AUC"
-            else:
-                lg_q = float(np.sqrt(np.mean((model.predict(X[args.rows:]) - yt) ** 2)))
-                rs_q, metric = float(np.sqrt(np.mean((rp - yt) ** 2))), "RMSE"
-            rows.append((f"{kind}, synthetic {args.rows:,} x 50", lg_s, rs["seconds"], metric, lg_q, rs_q))
+        cls = lgb.LGBMClassifier if kind == "binary" else lgb.LGBMRegressor
+        model = cls(n_jobs=args.threads, verbose=-1)
+        lg_s = timed_fit(model, Xfit, yfit)
+        if kind == "binary":
+            lg_q = roc_auc_score(yt, model.predict_proba(Xt)[:, 1])
+            rs_q, metric = roc_auc_score(yt, ours.predict_proba(Xt)[:, 1]), "AUC"
+        else:
+            lg_q = float(np.sqrt(np.mean((model.predict(Xt) - yt) ** 2)))
+            rs_q, metric = float(np.sqrt(np.mean((ours.predict(Xt) - yt) ** 2))), "RMSE"
+        rows.append((f"{kind}, synthetic {args.rows:,} x 50", lg_s, rs_s, metric, lg_q, rs_q))
     print("\nMSLR test NDCG@10 over rounds x min_data_in_leaf (LightGBM / recsys / difference):")
     for rounds, min_data, theirs, ours in grid:
         print(f"  {rounds:>3} rounds, min_data_in_leaf {min_data}: {theirs:.4f} / {ours:.4f} / {ours - theirs:+.4f}")

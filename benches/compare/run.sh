@@ -6,8 +6,10 @@
 #   benches/compare/run.sh content                       # TF-IDF, cosine neighbours, K-Means vs scikit-learn 1.9
 #   benches/compare/run.sh gbdt                          # LambdaMART, binary, regression vs LightGBM 4.7
 #
-# Creates its own venv (benches/compare/.venv) with the reference libraries, builds the recsys
-# runners in release mode, fetches MovieLens-100K, and prints markdown tables with ratios.
+# Creates its own venv (benches/compare/.venv) with the reference libraries and the recsys Python
+# bindings (pip install ./bindings/python: a release build), so that every comparison runs both
+# libraries in one Python process on the same arrays; fetches the datasets, and prints markdown
+# tables with ratios.
 # Results are also written to benches/compare/results/.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -18,9 +20,10 @@ if [[ ! -x "$venv/bin/python" ]]; then
   python3 -m venv "$venv"
 fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check \
-  implicit==0.7.3 scikit-learn==1.9.1 lightgbm==4.7.0 threadpoolctl numpy scipy
+  implicit==0.7.3 scikit-learn==1.9.1 lightgbm==4.7.0 threadpoolctl numpy scipy "maturin>=1.9,<2"
+PATH="$venv/bin:$PATH" "$venv/bin/pip" install --quiet --disable-pip-version-check \
+  --no-build-isolation --force-reinstall --no-deps "$root/bindings/python"
 
-(cd "$root" && cargo build --quiet --release -p recsys-benches --bin als_compare --bin content_compare --bin gbdt_compare)
 "$root/scripts/fetch-data.sh" all
 
 # Older OpenBLAS builds are pinned to a slow kernel through these on some processors; the
@@ -30,15 +33,15 @@ unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
 what="${1:-all}"
 if [[ $# -gt 0 ]]; then shift; fi
 run_als() {
-  "$venv/bin/python" "$here/compare_als.py" --recsys-bin "$root/target/release/als_compare" \
+  "$venv/bin/python" "$here/compare_als.py" \
     --ml100k "$root/data/ml-100k/ml-100k.inter" --out "$here/results" "$@"
 }
 run_content() {
-  "$venv/bin/python" "$here/compare_content.py" --recsys-bin "$root/target/release/content_compare" \
+  "$venv/bin/python" "$here/compare_content.py" \
     --ml100k-items "$root/data/ml-100k/ml-100k.item" --out "$here/results" "$@"
 }
 run_gbdt() {
-  "$venv/bin/python" "$here/compare_gbdt.py" --recsys-bin "$root/target/release/gbdt_compare" \
+  "$venv/bin/python" "$here/compare_gbdt.py" \
     --mslr "$root/data/mslr" --out "$here/results" "$@"
 }
 case "$what" in

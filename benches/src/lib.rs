@@ -1,7 +1,4 @@
-//! Shared pieces of the benchmarks: synthetic data and the file format the comparison scripts
-//! use to hand identical data to recsys and to the reference libraries.
-
-use std::path::Path;
+//! Shared pieces of the benchmarks: synthetic interaction data.
 
 use recsys_core::{Interactions, SplitMix64};
 
@@ -57,44 +54,4 @@ pub fn power_law(n_users: usize, n_items: usize, nnz: usize, seed: u64) -> Inter
     }
     Interactions::from_indices(n_users, n_items, &users, &items, &values)
         .expect("generated indices are in range")
-}
-
-fn read_le<T, const N: usize>(path: &Path, conv: fn([u8; N]) -> T) -> std::io::Result<Vec<T>> {
-    let bytes = std::fs::read(path)?;
-    if bytes.len() % N != 0 {
-        return Err(std::io::Error::other(format!(
-            "{} is not a whole number of {N}-byte values",
-            path.display()
-        )));
-    }
-    Ok(bytes
-        .chunks_exact(N)
-        .map(|c| conv(c.try_into().expect("N bytes")))
-        .collect())
-}
-
-/// Reads a matrix the comparison scripts wrote as `NAME.shape` ("rows cols"), `NAME.rows.u32`,
-/// `NAME.cols.u32` and `NAME.vals.f32` (little-endian COO arrays).
-pub fn read_coo(dir: &Path, name: &str) -> Result<Interactions, Box<dyn std::error::Error>> {
-    let shape = std::fs::read_to_string(dir.join(format!("{name}.shape")))?;
-    let dims: Vec<usize> = shape
-        .split_whitespace()
-        .map(str::parse)
-        .collect::<Result<_, _>>()?;
-    let [n_users, n_items] = dims[..] else {
-        return Err(format!("{name}.shape must hold two numbers").into());
-    };
-    let rows = read_le(&dir.join(format!("{name}.rows.u32")), u32::from_le_bytes)?;
-    let cols = read_le(&dir.join(format!("{name}.cols.u32")), u32::from_le_bytes)?;
-    let vals = read_le(&dir.join(format!("{name}.vals.f32")), f32::from_le_bytes)?;
-    Ok(Interactions::from_indices(
-        n_users, n_items, &rows, &cols, &vals,
-    )?)
-}
-
-/// Resident set size of this process in bytes (Linux), for memory figures.
-pub fn resident_bytes() -> Option<usize> {
-    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
-    let pages: usize = statm.split_whitespace().nth(1)?.parse().ok()?;
-    Some(pages * 4096)
 }

@@ -33,7 +33,7 @@ pub use store::{BackendKind, Store, StoreOptions};
 pub use time::{Day, Millis, now_ms};
 
 pub use analytics::audit::{AuditEntry, AuditFilter, NewAuditEntry};
-pub use analytics::daily::{DailyTotals, DailyUserMetrics};
+pub use analytics::daily::{Activity, DailyTotals, DailyUserMetrics};
 pub use analytics::search::SearchStat;
 pub use ml::embeddings::{EmbeddingSpace, Metric};
 pub use ml::events::{EventKind, EventWeights, NewEvent, StoredEvent};

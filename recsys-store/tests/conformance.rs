@@ -2032,7 +2032,11 @@ async fn daily_rollup_counts_activity_and_can_run_again(store: &Store) {
     let ann_days = store.daily_user_metrics(ann, day, day).await.unwrap();
     assert_eq!(ann_days.len(), 1);
     assert_eq!(
-        (ann_days[0].views, ann_days[0].clicks, ann_days[0].orders),
+        (
+            ann_days[0].activity.views,
+            ann_days[0].activity.clicks,
+            ann_days[0].activity.orders
+        ),
         (2, 1, 0)
     );
 
@@ -2055,10 +2059,10 @@ async fn daily_rollup_counts_activity_and_can_run_again(store: &Store) {
     let t_ann = store.daily_user_metrics(ann, today, today).await.unwrap();
     assert_eq!(
         (
-            t_ann[0].orders,
-            t_ann[0].revenue_cents,
-            t_ann[0].purchases,
-            t_ann[0].searches
+            t_ann[0].activity.orders,
+            t_ann[0].activity.revenue_cents,
+            t_ann[0].activity.purchases,
+            t_ann[0].activity.searches
         ),
         (1, 500, 1, 1)
     );
@@ -2067,7 +2071,14 @@ async fn daily_rollup_counts_activity_and_can_run_again(store: &Store) {
     let totals = store.daily_totals(day, day.next()).await.unwrap();
     let summary: Vec<(String, i64, i64, i64)> = totals
         .iter()
-        .map(|d| (d.day.to_string(), d.active_users, d.views, d.ratings))
+        .map(|d| {
+            (
+                d.day.to_string(),
+                d.active_users,
+                d.activity.views,
+                d.activity.ratings,
+            )
+        })
         .collect();
     assert_eq!(
         summary,

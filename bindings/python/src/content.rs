@@ -7,7 +7,7 @@ use recsys_core::Persist;
 use recsys_core::content::{DocumentFrequency, Norm, StopWords, TfidfModel, TfidfParams};
 
 use crate::error::IntoPy;
-use crate::sparse::{CsrOut, csr_out_raw};
+use crate::sparse::{CsrArrays, CsrOut, Lists, csr_out_raw, flatten};
 use crate::threads;
 
 /// A document-frequency bound as scikit-learn takes it: an int is a count, a float a fraction.
@@ -155,4 +155,36 @@ impl Tfidf {
             model: Some(model),
         })
     }
+}
+
+/// Every row's `k` nearest rows of a sparse matrix by cosine similarity (itself included), best
+/// first, computed block-wise in parallel without the rows x rows product. Weights must be
+/// finite and >= 0 (TF-IDF, counts).
+#[pyfunction]
+pub fn cosine_neighbours<'py>(
+    py: Python<'py>,
+    matrix: CsrArrays<'_>,
+    k: usize,
+) -> PyResult<Lists<'py>> {
+    if k == 0 {
+        return Err(pyo3::exceptions::PyValueError::new_err(
+            "k must be >= 1, got 0",
+        ));
+    }
+    let rows = matrix.interactions()?;
+    let pool = threads::pool()?;
+    let lists =
+        py.detach(|| pool.install(|| recsys_core::content::top_k_cosine(rows.by_user(), k)));
+    let lists = lists
+        .into_iter()
+        .map(|row| {
+            row.into_iter()
+                .map(|(i, score)| recsys_core::Scored {
+                    id: recsys_core::Id::Int(i64::from(i)),
+                    score,
+                })
+                .collect()
+        })
+        .collect();
+    flatten(py, lists)
 }

@@ -21,6 +21,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<content::Tfidf>()?;
     m.add_class::<cluster::KMeans>()?;
     m.add_class::<gbdt::Gbdt>()?;
+    m.add_function(wrap_pyfunction!(content::cosine_neighbours, m)?)?;
     m.add_function(wrap_pyfunction!(eval::train_test_split, m)?)?;
     m.add_function(wrap_pyfunction!(eval::leave_k_out_split, m)?)?;
     m.add_function(wrap_pyfunction!(eval::ranking_metrics_at_k, m)?)?;

@@ -83,3 +83,19 @@ def test_pickle_save_load_and_params(tmp_path):
     assert v.min_df == 2 and not v._native.is_fitted
     with pytest.raises(ValueError, match="invalid parameter"):
         v.set_params(min_dff=2)
+
+
+def test_cosine_neighbours_match_scikit_learn():
+    from sklearn.metrics.pairwise import cosine_similarity
+
+    from recsys.content import cosine_neighbours
+
+    X = TfidfVectorizer().fit_transform(documents(300, seed=5))
+    ids, scores = cosine_neighbours(X, k=5)
+    assert ids.shape == scores.shape == (300, 5)
+    S = cosine_similarity(X)
+    expected = -np.sort(-S, axis=1)[:, :5]
+    np.testing.assert_allclose(scores, expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(np.take_along_axis(S, ids, axis=1), scores, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="k must be >= 1"):
+        cosine_neighbours(X, k=0)

@@ -3,15 +3,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Result, StoreError};
+use crate::error::Result;
 use crate::store::{Store, with_pool, with_tx};
 use crate::time::Day;
 
-/// One user's activity on one day.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DailyUserMetrics {
-    pub day: Day,
-    pub user_id: i64,
+/// What happened in a day: events by kind, orders (not cancelled) with their revenue, searches.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Activity {
     pub views: i64,
     pub clicks: i64,
     pub cart_adds: i64,
@@ -20,6 +18,15 @@ pub struct DailyUserMetrics {
     pub orders: i64,
     pub revenue_cents: i64,
     pub searches: i64,
+}
+
+/// One user's activity on one day.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DailyUserMetrics {
+    pub day: Day,
+    pub user_id: i64,
+    #[serde(flatten)]
+    pub activity: Activity,
 }
 
 /// The whole shop's activity on one day.
@@ -28,17 +35,26 @@ pub struct DailyTotals {
     pub day: Day,
     /// Users with any event, order or search that day.
     pub active_users: i64,
-    pub views: i64,
-    pub clicks: i64,
-    pub cart_adds: i64,
-    pub purchases: i64,
-    pub ratings: i64,
-    pub orders: i64,
-    pub revenue_cents: i64,
-    pub searches: i64,
+    #[serde(flatten)]
+    pub activity: Activity,
 }
 
+/// day, then a user id or a user count, then the eight activity counts in `Activity`'s order.
 type MetricsRow = (String, i64, i64, i64, i64, i64, i64, i64, i64, i64);
+
+fn split_row(r: MetricsRow) -> Result<(Day, i64, Activity)> {
+    let activity = Activity {
+        views: r.2,
+        clicks: r.3,
+        cart_adds: r.4,
+        purchases: r.5,
+        ratings: r.6,
+        orders: r.7,
+        revenue_cents: r.8,
+        searches: r.9,
+    };
+    Ok((r.0.parse()?, r.1, activity))
+}
 
 impl Store {
     /// Recomputes the rollup of `day` from events, orders (not cancelled) and searches; returns
@@ -89,17 +105,11 @@ impl Store {
             .fetch_all(pool).await)?;
         rows.into_iter()
             .map(|r| {
+                let (day, user_id, activity) = split_row(r)?;
                 Ok(DailyUserMetrics {
-                    day: r.0.parse()?,
-                    user_id: r.1,
-                    views: r.2,
-                    clicks: r.3,
-                    cart_adds: r.4,
-                    purchases: r.5,
-                    ratings: r.6,
-                    orders: r.7,
-                    revenue_cents: r.8,
-                    searches: r.9,
+                    day,
+                    user_id,
+                    activity,
                 })
             })
             .collect()
@@ -116,17 +126,11 @@ impl Store {
             .fetch_all(pool).await)?;
         rows.into_iter()
             .map(|r| {
-                Ok::<_, StoreError>(DailyTotals {
-                    day: r.0.parse()?,
-                    active_users: r.1,
-                    views: r.2,
-                    clicks: r.3,
-                    cart_adds: r.4,
-                    purchases: r.5,
-                    ratings: r.6,
-                    orders: r.7,
-                    revenue_cents: r.8,
-                    searches: r.9,
+                let (day, active_users, activity) = split_row(r)?;
+                Ok(DailyTotals {
+                    day,
+                    active_users,
+                    activity,
                 })
             })
             .collect()

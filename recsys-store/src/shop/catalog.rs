@@ -212,6 +212,17 @@ fn search_text(sku: &str, name: &str, description: &str) -> String {
     format!("{sku}\n{name}\n{description}").to_lowercase()
 }
 
+fn check_new_product(p: &NewProduct) -> Result<()> {
+    check_product_fields(
+        Some(&p.sku),
+        Some(&p.name),
+        Some(&p.description),
+        Some(p.price_cents),
+        Some(p.stock),
+        Some(&p.attributes),
+    )
+}
+
 fn check_product_fields(
     sku: Option<&str>,
     name: Option<&str>,
@@ -348,14 +359,7 @@ impl Store {
 
     /// Creates a product; `Conflict { field: "sku" }` when the sku is taken.
     pub async fn create_product(&self, product: &NewProduct) -> Result<Product> {
-        check_product_fields(
-            Some(&product.sku),
-            Some(&product.name),
-            Some(&product.description),
-            Some(product.price_cents),
-            Some(product.stock),
-            Some(&product.attributes),
-        )?;
+        check_new_product(product)?;
         if let Some(category) = product.category_id {
             self.category(category).await?;
         }
@@ -377,14 +381,7 @@ impl Store {
     pub async fn create_products(&self, products: &[NewProduct]) -> Result<Vec<Product>> {
         let mut categories = std::collections::BTreeSet::new();
         for p in products {
-            check_product_fields(
-                Some(&p.sku),
-                Some(&p.name),
-                Some(&p.description),
-                Some(p.price_cents),
-                Some(p.stock),
-                Some(&p.attributes),
-            )?;
+            check_new_product(p)?;
             categories.extend(p.category_id);
         }
         self.check_ids_exist("categories", "category", &categories)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 
 import numpy as np
 
 from . import _native
-from ._convert import as_csr, as_ids, optional_ids
+from ._convert import as_csr, as_ids, optional_ids, read_file, write_file
 
 
 def _unflatten(ids, scores, offsets, single: bool):
@@ -28,11 +27,11 @@ def _unflatten(ids, scores, offsets, single: bool):
     return out_ids, out_scores
 
 
-def _check_n(N) -> int:
+def _check_n(N, name: str = "N") -> int:
     if isinstance(N, (bool, np.bool_)) or not isinstance(N, (int, np.integer)):
-        raise TypeError(f"N must be an integer, got {type(N).__name__}")
+        raise TypeError(f"{name} must be an integer, got {type(N).__name__}")
     if N < 1:
-        raise ValueError(f"N must be >= 1, got {N}")
+        raise ValueError(f"{name} must be >= 1, got {N}")
     return int(N)
 
 
@@ -118,18 +117,12 @@ class RecommenderBase:
 
     def save(self, path) -> None:
         """Writes the model in recsys's versioned, checksummed format (readable from Rust too)."""
-        path = os.fspath(path)
-        data = self._native_model().to_bytes()
-        tmp = f"{path}.tmp-{os.getpid()}"
-        with open(tmp, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
+        write_file(path, self._native_model().to_bytes())
 
     @classmethod
     def load(cls, path):
         """Reads a model written by ``save``; corrupt or foreign files raise ValueError."""
-        with open(os.fspath(path), "rb") as f:
-            data = f.read()
+        data = read_file(path)
         return cls._from_native(_native.Recommender.from_bytes(data))
 
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import NamedTuple
 
 import numpy as np
@@ -119,3 +120,17 @@ def seed(random_state) -> int:
     if isinstance(random_state, np.random.Generator):
         return int(random_state.integers(0, 2**63 - 1))
     raise TypeError(f"random_state must be None, an int, or a numpy random generator, got {type(random_state).__name__}")
+
+
+def write_file(path, data: bytes) -> None:
+    """Writes through a temporary file and a rename, so a crash never leaves half a model."""
+    path = os.fspath(path)
+    tmp = f"{path}.tmp-{os.getpid()}"
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
+
+
+def read_file(path) -> bytes:
+    with open(os.fspath(path), "rb") as f:
+        return f.read()

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import inspect
-import os
+
+from ._convert import read_file, write_file
 
 
 class Estimator:
@@ -42,17 +43,11 @@ class Estimator:
 
     def save(self, path) -> None:
         """Writes the fitted model in recsys's versioned, checksummed format."""
-        path = os.fspath(path)
-        data = self._fitted_native().to_bytes()
-        tmp = f"{path}.tmp-{os.getpid()}"
-        with open(tmp, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
+        write_file(path, self._fitted_native().to_bytes())
 
     @classmethod
     def load(cls, path):
-        with open(os.fspath(path), "rb") as f:
-            data = f.read()
+        data = read_file(path)
         return cls._from_bytes(data, params=None)
 
     @classmethod

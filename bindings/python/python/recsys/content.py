@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from . import _native
-from ._convert import to_scipy
+from ._convert import as_csr, to_scipy
 from ._base import RecommenderBase
 from ._estimator import Estimator
 
-__all__ = ["TfidfVectorizer", "ContentRecommender"]
+__all__ = ["TfidfVectorizer", "ContentRecommender", "cosine_neighbours"]
 
 _DEFAULT_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
 
@@ -205,3 +205,14 @@ class ContentRecommender(RecommenderBase):
             raise TypeError(f"query must be a str, got {type(query).__name__}")
         ids, scores, offsets = self._native_model().search(query, _check_n(N))
         return ids, scores
+
+
+def cosine_neighbours(X, k: int = 10):
+    """Every row's ``k`` nearest rows of ``X`` (sparse, weights >= 0) by cosine similarity, best
+    first, the row itself included as scikit-learn's ``cosine_similarity`` ranks it: ``(ids,
+    scores)`` of shape (n_rows, k), padded with -1 / -inf where a row shares a column with fewer
+    than ``k`` rows. Never forms the rows x rows product."""
+    from ._base import _check_n, _unflatten
+
+    ids, scores, offsets = _native.cosine_neighbours(as_csr(X, "X"), _check_n(k, "k"))
+    return _unflatten(ids, scores, offsets, False)
