@@ -84,6 +84,8 @@ struct Leaf {
     depth: usize,
     hist: Vec<Stats>,
     best: Option<Split>,
+    /// The features that had some valid split in this leaf: the only ones its children try.
+    splittable: Vec<bool>,
     /// Where this leaf hangs: (parent node, is left child); `None` for the root.
     parent: Option<(usize, bool)>,
 }
@@ -169,14 +171,17 @@ impl<'a> Learner<'a> {
         });
     }
 
-    /// The best split of a leaf of `count` rows over the allowed features, if any gains enough.
+    /// The best split of a leaf of `count` rows over the allowed features, if any gains enough,
+    /// and which features had any valid split with a positive gain. As LightGBM, a feature with
+    /// none is not tried again in the leaf's children (it marks such a feature unsplittable for
+    /// the subtree), although the hessian-estimated row counts of a child could differ.
     fn best_split(
         &self,
         hist: &[Stats],
         total: Stats,
         count: usize,
         allowed: &[bool],
-    ) -> Option<Split> {
+    ) -> (Option<Split>, Vec<bool>) {
         let p = self.params;
         let parent = self.leaf_gain(total) + p.min_gain_to_split;
         let min_n = p.min_data_in_leaf.max(1) as f64;
@@ -185,27 +190,32 @@ impl<'a> Learner<'a> {
         } else {
             0.0
         };
-        // `counted` is the side whose rows are estimated (round(h * per_hessian), as LightGBM);
-        // the other side has the rest. Both bounds on the rounded estimate are written as
-        // bounds on the unrounded one: round(x) >= m  <=>  x >= m - 0.5 for x >= 0.
-        let (least, most) = (min_n - 0.5, count as f64 - min_n + 0.5);
-        let fits = |counted: Stats, other: Stats| {
-            let estimate = counted.h * per_hessian;
-            estimate >= least
-                && estimate < most
+        // Rows per side are estimated as LightGBM does: every bin's count is its hessian times
+        // `per_hessian`, rounded on its own (`RoundInt`), and a side's count is the sum of its
+        // bins' rounded counts; the other side has the rest of the leaf's rows. With unequal
+        // hessians (lambdarank, binary) this is not the rounded total, and it decides which
+        // small children are allowed.
+        let bin_rows = |s: Stats| (s.h * per_hessian + 0.5).floor();
+        let (min_n, count_f) = (min_n, count as f64);
+        let fits = |counted_rows: f64, counted: Stats, other: Stats| {
+            counted_rows >= min_n
+                && count_f - counted_rows >= min_n
                 && counted.h >= p.min_sum_hessian_in_leaf
                 && other.h >= p.min_sum_hessian_in_leaf
         };
-        (0..self.bins.len())
+        let per_feature: Vec<Option<Split>> = (0..self.bins.len())
             .into_par_iter()
-            .filter(|&f| allowed[f])
-            .filter_map(|f| {
+            .map(|f| {
+                if !allowed[f] {
+                    return None;
+                }
                 let fb = &self.bins[f];
                 let h = &hist[self.offsets[f]..self.offsets[f + 1]];
                 let nvb = fb.n_value_bins();
                 let mut best: Option<Split> = None;
                 let mut consider = |t: usize, left: Stats, right: Stats, default_left: bool| {
                     let gain = self.leaf_gain(left) + self.leaf_gain(right) - parent;
+                    // only positive gains make a feature splittable, so `best` says it all
                     if gain > 0.0 && best.is_none_or(|b| gain > b.gain) {
                         best = Some(Split {
                             feature: f,
@@ -222,40 +232,47 @@ impl<'a> Learner<'a> {
                 // highest wins; then, for features with missing values, scan up with missing
                 // values on the right.
                 let mut right = Stats::default();
+                let mut right_rows = 0.0;
                 for t in (0..nvb - 1).rev() {
                     // an empty bin changes nothing, so its threshold cannot do strictly better
                     if h[t + 1] == Stats::default() {
                         continue;
                     }
                     right.add(h[t + 1]);
+                    right_rows += bin_rows(h[t + 1]);
                     let left = total.minus(right);
-                    if fits(right, left) {
+                    if fits(right_rows, right, left) {
                         consider(t, left, right, true);
                     }
                 }
                 if fb.has_missing() {
                     let mut left = Stats::default();
+                    let mut left_rows = 0.0;
                     for (t, s) in h[..nvb - 1].iter().enumerate() {
                         if *s == Stats::default() {
                             continue;
                         }
                         left.add(*s);
+                        left_rows += bin_rows(*s);
                         let right = total.minus(left);
-                        if fits(left, right) {
+                        if fits(left_rows, left, right) {
                             consider(t, left, right, false);
                         }
                     }
                 }
                 best
             })
-            // highest gain; ties to the lower feature, so the choice does not depend on threads
-            .reduce_with(|a, b| {
-                if b.gain > a.gain || (b.gain == a.gain && b.feature < a.feature) {
-                    b
-                } else {
-                    a
-                }
-            })
+            .collect();
+        let splittable = per_feature.iter().map(Option::is_some).collect();
+        // highest gain; ties to the lower feature, so the choice does not depend on threads
+        let best = per_feature.into_iter().flatten().reduce(|a, b| {
+            if b.gain > a.gain || (b.gain == a.gain && b.feature < a.feature) {
+                b
+            } else {
+                a
+            }
+        });
+        (best, splittable)
     }
 
     /// Grows one tree on `rows` (the bag) with the features marked `allowed`. Leaf values are
@@ -282,10 +299,10 @@ impl<'a> Learner<'a> {
         let can_split = |depth: usize, n: usize| {
             p.max_depth.is_none_or(|m| depth < m) && n >= 2 * p.min_data_in_leaf.max(1)
         };
-        let best = if can_split(0, order.len()) {
+        let (best, splittable) = if can_split(0, order.len()) {
             self.best_split(&hist, total, order.len(), allowed)
         } else {
-            None
+            (None, Vec::new())
         };
         let mut leaves = vec![Leaf {
             start: 0,
@@ -294,6 +311,7 @@ impl<'a> Learner<'a> {
             depth: 0,
             hist,
             best,
+            splittable,
             parent: None,
         }];
         let mut nodes: Vec<Node> = Vec::new();
@@ -398,15 +416,16 @@ impl<'a> Learner<'a> {
             } else {
                 (large, small)
             };
-            let left_best = if can_split(depth, nl) {
-                self.best_split(&left_hist, split.left, nl, allowed)
+            let inherited = std::mem::take(&mut leaves[li].splittable);
+            let (left_best, left_splittable) = if can_split(depth, nl) {
+                self.best_split(&left_hist, split.left, nl, &inherited)
             } else {
-                None
+                (None, Vec::new())
             };
-            let right_best = if can_split(depth, nr) {
-                self.best_split(&right_hist, split.right, nr, allowed)
+            let (right_best, right_splittable) = if can_split(depth, nr) {
+                self.best_split(&right_hist, split.right, nr, &inherited)
             } else {
-                None
+                (None, Vec::new())
             };
             // a leaf that will never split has no use for its histogram: recycle the buffer
             let mut keep = |hist: Vec<Stats>, best: &Option<Split>| {
@@ -426,6 +445,7 @@ impl<'a> Learner<'a> {
                 depth,
                 hist: left_hist,
                 best: left_best,
+                splittable: left_splittable,
                 parent: Some((node, true)),
             };
             leaves.push(Leaf {
@@ -435,6 +455,7 @@ impl<'a> Learner<'a> {
                 depth,
                 hist: right_hist,
                 best: right_best,
+                splittable: right_splittable,
                 parent: Some((node, false)),
             });
         }

@@ -112,6 +112,25 @@ pub(crate) fn gradients(
     }
 }
 
+/// `1 / (1 + exp(x))` as LightGBM's lambdarank reads it from its table: 2^20 steps over
+/// [-25, 25] (its `sigmoid` 1), the input rounded down to its step, clamped outside. Computed
+/// here rather than stored; the quantization is what keeps the gradients equal to LightGBM's.
+fn pair_sigmoid(x: f64) -> f64 {
+    const BINS: usize = 1 << 20;
+    const MIN: f64 = -25.0;
+    const MAX: f64 = 25.0;
+    let factor = BINS as f64 / (MAX - MIN);
+    let index = if x <= MIN {
+        0
+    } else if x >= MAX {
+        BINS - 1
+    } else {
+        ((x - MIN) * factor) as usize
+    };
+    let at = index as f64 / factor + MIN;
+    1.0 / (1.0 + at.exp())
+}
+
 /// The ideal DCG of a query at `k`, for the labels' gains.
 pub(crate) fn max_dcg(labels: &[f32], gains: &[f64], k: usize) -> f64 {
     let mut g: Vec<f64> = labels.iter().map(|&l| gains[l as usize]).collect();
@@ -137,7 +156,8 @@ fn lambdas_for_query(
     hess: &mut [f32],
 ) {
     let n = scores.len();
-    let (mut lambdas, mut hessians) = (vec![0f64; n], vec![0f64; n]);
+    // LightGBM accumulates in its gradient type (f32): the same rounding keeps the same splits
+    let (mut lambdas, mut hessians) = (vec![0f32; n], vec![0f32; n]);
     let best_dcg = max_dcg(labels, gains, truncation);
     if n > 1 && best_dcg > 0.0 {
         let inverse_max_dcg = 1.0 / best_dcg;
@@ -162,26 +182,51 @@ fn lambdas_for_query(
                 let paired_discount = (discounts[high_rank] - discounts[low_rank]).abs();
                 let mut delta_ndcg = dcg_gap * paired_discount * inverse_max_dcg;
                 if norm && best != worst {
-                    delta_ndcg /= 0.01 + delta_score.abs();
+                    // LightGBM's constant is the float 0.01f
+                    delta_ndcg /= f64::from(0.01f32) + delta_score.abs();
                 }
-                let p = 1.0 / (1.0 + delta_score.exp());
+                let p = pair_sigmoid(delta_score);
                 let p_lambda = -p * delta_ndcg;
                 let p_hessian = p * (1.0 - p) * delta_ndcg;
-                lambdas[low] -= p_lambda;
-                hessians[low] += p_hessian;
-                lambdas[high] += p_lambda;
-                hessians[high] += p_hessian;
+                lambdas[low] -= p_lambda as f32;
+                hessians[low] += p_hessian as f32;
+                lambdas[high] += p_lambda as f32;
+                hessians[high] += p_hessian as f32;
                 sum_lambdas -= 2.0 * p_lambda;
             }
         }
         if norm && sum_lambdas > 0.0 {
             let factor = (1.0 + sum_lambdas).log2() / sum_lambdas;
-            lambdas.iter_mut().for_each(|l| *l *= factor);
-            hessians.iter_mut().for_each(|h| *h *= factor);
+            lambdas
+                .iter_mut()
+                .for_each(|l| *l = (f64::from(*l) * factor) as f32);
+            hessians
+                .iter_mut()
+                .for_each(|h| *h = (f64::from(*h) * factor) as f32);
         }
     }
-    for i in 0..n {
-        grad[i] = lambdas[i] as f32;
-        hess[i] = hessians[i] as f32;
+    grad.copy_from_slice(&lambdas);
+    hess.copy_from_slice(&hessians);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pair_sigmoid_reads_lightgbms_table() {
+        let step = 50.0 / (1u64 << 20) as f64;
+        for x in [-3.0, -0.7, 0.0, 1e-9, 0.123456, 2.5, 24.9] {
+            let at = ((x + 25.0) / step).floor() * step - 25.0;
+            let want = 1.0 / (1.0 + f64::exp(at));
+            assert!((pair_sigmoid(x) - want).abs() < 1e-12, "{x}");
+            assert!(
+                (pair_sigmoid(x) - 1.0 / (1.0 + f64::exp(x))).abs() < step,
+                "{x}"
+            );
+        }
+        // clamped at the table's ends
+        assert_eq!(pair_sigmoid(-100.0), 1.0 / (1.0 + f64::exp(-25.0)));
+        assert_eq!(pair_sigmoid(100.0), pair_sigmoid(25.0));
     }
 }
