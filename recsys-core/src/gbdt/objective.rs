@@ -113,22 +113,28 @@ pub(crate) fn gradients(
 }
 
 /// `1 / (1 + exp(x))` as LightGBM's lambdarank reads it from its table: 2^20 steps over
-/// [-25, 25] (its `sigmoid` 1), the input rounded down to its step, clamped outside. Computed
-/// here rather than stored; the quantization is what keeps the gradients equal to LightGBM's.
+/// [-25, 25] (its `sigmoid` 1), the input rounded down to its step, clamped outside. The
+/// quantization keeps the gradients equal to LightGBM's; the table (8 MB, built once per
+/// process on first use) saves an `exp` per document pair.
 fn pair_sigmoid(x: f64) -> f64 {
     const BINS: usize = 1 << 20;
     const MIN: f64 = -25.0;
     const MAX: f64 = 25.0;
+    static TABLE: std::sync::OnceLock<Vec<f64>> = std::sync::OnceLock::new();
     let factor = BINS as f64 / (MAX - MIN);
+    let table = TABLE.get_or_init(|| {
+        (0..BINS)
+            .map(|i| 1.0 / (1.0 + (i as f64 / factor + MIN).exp()))
+            .collect()
+    });
     let index = if x <= MIN {
         0
     } else if x >= MAX {
         BINS - 1
     } else {
-        ((x - MIN) * factor) as usize
+        (((x - MIN) * factor) as usize).min(BINS - 1)
     };
-    let at = index as f64 / factor + MIN;
-    1.0 / (1.0 + at.exp())
+    table[index]
 }
 
 /// The ideal DCG of a query at `k`, for the labels' gains.
