@@ -50,6 +50,23 @@ def as_csr(matrix, name: str = "user_items") -> Csr:
     )
 
 
+def integer(name: str, value, minimum: int | None = 0) -> int:
+    """A whole-number setting: TypeError for anything else (bools included), ValueError below
+    `minimum`. Ranges beyond that are the core's to check."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+def number(name: str, value) -> float:
+    """A real-number setting: TypeError for anything else (bools included)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+    return float(value)
+
+
 def as_matrix(X, name: str = "X") -> np.ndarray:
     """A 2-D float32 C-contiguous array (no copy when X already is one); sparse input is densified."""
     if sp.issparse(X):

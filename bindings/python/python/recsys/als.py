@@ -8,7 +8,7 @@ import numpy as np
 
 from . import _native
 from ._base import RecommenderBase, _check_n, _unflatten
-from ._convert import as_csr, as_ids, seed
+from ._convert import as_csr, as_ids, integer, number, seed
 from ._progress import Progress
 
 __all__ = ["AlternatingLeastSquares"]
@@ -50,23 +50,15 @@ class AlternatingLeastSquares(RecommenderBase):
         random_state=None,
         num_threads: int = 0,
     ):
-        for name, value in (("factors", factors), ("iterations", iterations), ("cg_steps", cg_steps), ("num_threads", num_threads)):
-            if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-                raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-            if value < 0:
-                raise ValueError(f"{name} must be >= 0, got {value}")
-        for name, value in (("regularization", regularization), ("alpha", alpha)):
-            if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-                raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-        self.factors = int(factors)
-        self.regularization = float(regularization)
-        self.alpha = float(alpha)
-        self.iterations = int(iterations)
+        self.factors = integer("factors", factors)
+        self.regularization = number("regularization", regularization)
+        self.alpha = number("alpha", alpha)
+        self.iterations = integer("iterations", iterations)
         self.use_cg = bool(use_cg)
-        self.cg_steps = int(cg_steps)
+        self.cg_steps = integer("cg_steps", cg_steps)
         self.calculate_training_loss = bool(calculate_training_loss)
         self.random_state = random_state
-        self.num_threads = int(num_threads)
+        self.num_threads = integer("num_threads", num_threads)
         self._model = _native.Recommender.als(
             self.factors, self.regularization, self.alpha, self.iterations, self.use_cg,
             self.cg_steps, self.calculate_training_loss, seed(random_state), self.num_threads,

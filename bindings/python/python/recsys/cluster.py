@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _native
-from ._convert import as_matrix, seed
+from ._convert import as_matrix, integer, seed
 from ._estimator import Estimator
 
 __all__ = ["KMeans"]
@@ -18,9 +18,8 @@ class KMeans(Estimator):
     _native_class = _native.KMeans
 
     def __init__(self, n_clusters: int = 8, *, init: str = "k-means++", n_init=1, max_iter: int = 300, tol: float = 1e-4, random_state=None):
-        for name, value in (("n_clusters", n_clusters), ("max_iter", max_iter)):
-            if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-                raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+        integer("n_clusters", n_clusters)
+        integer("max_iter", max_iter)
         if n_init == "auto":
             n_init = 1
         if isinstance(init, np.ndarray) or not isinstance(init, str):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _native
-from ._convert import as_matrix, as_vector, seed
+from ._convert import as_matrix, as_vector, integer, seed
 from ._estimator import Estimator
 
 __all__ = ["GBDTRanker", "GBDTClassifier", "GBDTRegressor"]
@@ -50,12 +50,9 @@ class _GBDT(Estimator):
         label_gain=None,
         lambdarank_truncation_level: int = 30,
     ):
-        for name in ("n_estimators", "num_leaves", "max_depth", "min_child_samples", "subsample_freq", "max_bin", "lambdarank_truncation_level"):
-            value = locals()[name]
-            if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-                raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-            if name != "max_depth" and value < 0:
-                raise ValueError(f"{name} must be >= 0, got {value}")
+        for name in ("n_estimators", "num_leaves", "min_child_samples", "subsample_freq", "max_bin", "lambdarank_truncation_level"):
+            integer(name, locals()[name])
+        integer("max_depth", max_depth, minimum=None)
         if importance_type not in ("split", "gain"):
             raise ValueError(f"importance_type must be 'split' or 'gain', got {importance_type!r}")
         self.n_estimators = n_estimators
