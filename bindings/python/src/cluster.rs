@@ -7,7 +7,7 @@ use pyo3::types::PyBytes;
 use recsys_core::Persist;
 use recsys_core::kmeans::{Init, KMeans as CoreKMeans, KMeansParams};
 
-use crate::error::IntoPy;
+use crate::error::{IntoPy, fitted};
 use crate::threads;
 
 #[pyclass(module = "recsys._native", name = "KMeans")]
@@ -26,9 +26,7 @@ fn contiguous<'a>(x: &'a PyReadonlyArray2<'_, f32>) -> PyResult<(&'a [f32], usiz
 
 impl KMeans {
     fn fitted(&self) -> PyResult<&CoreKMeans> {
-        self.model
-            .as_ref()
-            .ok_or_else(|| crate::error::to_py(recsys_core::Error::NotFitted("KMeans")))
+        fitted(&self.model, "KMeans")
     }
 }
 

@@ -6,7 +6,7 @@ use pyo3::types::PyBytes;
 use recsys_core::Persist;
 use recsys_core::content::{DocumentFrequency, Norm, StopWords, TfidfModel, TfidfParams};
 
-use crate::error::IntoPy;
+use crate::error::{IntoPy, fitted};
 use crate::sparse::{CsrArrays, CsrOut, Lists, csr_out_raw, flatten};
 use crate::threads;
 
@@ -45,9 +45,7 @@ impl Tfidf {
     }
 
     fn fitted(&self) -> PyResult<&TfidfModel> {
-        self.model
-            .as_ref()
-            .ok_or_else(|| crate::error::to_py(recsys_core::Error::NotFitted("TfidfVectorizer")))
+        fitted(&self.model, "TfidfVectorizer")
     }
 }
 

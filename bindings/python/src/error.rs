@@ -33,6 +33,13 @@ pub fn to_py(error: recsys_core::Error) -> PyErr {
     }
 }
 
+/// The fitted model in `model`, or `NotFittedError` naming the estimator.
+pub fn fitted<'a, M>(model: &'a Option<M>, estimator: &'static str) -> PyResult<&'a M> {
+    model
+        .as_ref()
+        .ok_or_else(|| to_py(recsys_core::Error::NotFitted(estimator)))
+}
+
 /// `Result` of a binding call.
 pub type PyResult<T> = Result<T, PyErr>;
 

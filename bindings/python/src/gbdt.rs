@@ -7,7 +7,7 @@ use pyo3::types::PyBytes;
 use recsys_core::Persist;
 use recsys_core::gbdt::{Dataset, Gbdt as CoreGbdt, GbdtParams, Importance, Objective};
 
-use crate::error::IntoPy;
+use crate::error::{IntoPy, fitted};
 use crate::threads;
 
 #[pyclass(module = "recsys._native", name = "Gbdt")]
@@ -42,9 +42,7 @@ fn dataset(
 
 impl Gbdt {
     fn fitted(&self) -> PyResult<&CoreGbdt> {
-        self.model
-            .as_ref()
-            .ok_or_else(|| crate::error::to_py(recsys_core::Error::NotFitted("GBDT")))
+        fitted(&self.model, "GBDT")
     }
 
     fn check_width<'a>(
@@ -196,15 +194,9 @@ impl Gbdt {
         x: PyReadonlyArray2<'_, f32>,
     ) -> PyResult<Bound<'py, PyArray1<f64>>> {
         let (model, data, n_features) = self.check_width(&x)?;
-        let ds = Dataset::new(
-            data.to_vec(),
-            n_features,
-            vec![0.0; data.len() / n_features.max(1)],
-        )
-        .py_err()?;
         let pool = threads::pool()?;
         let p = py
-            .detach(|| pool.install(|| model.predict_proba(&ds)))
+            .detach(|| pool.install(|| model.predict_proba_rows(data, n_features)))
             .py_err()?;
         Ok(PyArray1::from_vec(py, p))
     }

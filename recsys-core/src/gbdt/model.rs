@@ -314,6 +314,11 @@ impl Gbdt {
 
     /// Probabilities of class 1 (binary objective only).
     pub fn predict_proba(&self, ds: &Dataset) -> Result<Vec<f64>> {
+        self.predict_proba_rows(ds.features(), ds.n_features())
+    }
+
+    /// Probabilities of class 1 of a row-major feature matrix (binary objective only).
+    pub fn predict_proba_rows(&self, features: &[f32], n_features: usize) -> Result<Vec<f64>> {
         if self.params.objective != Objective::Binary {
             return Err(Error::param(
                 "objective",
@@ -322,7 +327,7 @@ impl Gbdt {
             ));
         }
         Ok(self
-            .predict(ds)?
+            .predict_rows(features, n_features)?
             .into_iter()
             .map(|s| 1.0 / (1.0 + (-s).exp()))
             .collect())
