@@ -29,7 +29,7 @@ pub mod shop;
 
 pub use error::{Result, StoreError};
 pub use page::{Page, Paged};
-pub use store::{BackendKind, Store, StoreOptions};
+pub use store::{BackendKind, Store, StoreOptions, postgres_url_with_database};
 pub use time::{Day, Millis, now_ms};
 
 pub use analytics::audit::{AuditEntry, AuditFilter, NewAuditEntry};

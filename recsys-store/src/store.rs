@@ -154,6 +154,33 @@ impl Store {
     }
 }
 
+/// Integer ids as the inside of an SQL `IN (...)` list. Safe to splice into SQL: the text is
+/// digits, minus signs and commas formatted here, never caller text.
+pub(crate) fn sql_id_list(ids: impl IntoIterator<Item = i64>) -> String {
+    ids.into_iter()
+        .map(|id| id.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The same PostgreSQL URL naming another database (`postgres://u@h:p/old?x=y` ->
+/// `postgres://u@h:p/new?x=y`): what a harness that creates a database per test or benchmark
+/// connects to.
+pub fn postgres_url_with_database(url: &str, database: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    // the server is everything up to the path after "scheme://host:port"
+    let server = match base.split_once("://") {
+        Some((scheme, rest)) => format!("{scheme}://{}", rest.split('/').next().unwrap_or(rest)),
+        None => base.to_string(),
+    };
+    match query {
+        Some(q) => format!("{server}/{database}?{q}"),
+        None => format!("{server}/{database}"),
+    }
+}
+
 /// Numbered migrations per backend, embedded in the binary. Never edit one that has landed.
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(
     1,
@@ -221,3 +248,23 @@ macro_rules! with_tx {
 }
 
 pub(crate) use {with_pool, with_tx};
+
+#[cfg(test)]
+mod tests {
+    use super::postgres_url_with_database;
+
+    #[test]
+    fn postgres_urls_get_the_new_database_and_keep_the_rest() {
+        assert_eq!(
+            postgres_url_with_database(
+                "postgres://u@127.0.0.1:5432/postgres?sslmode=disable",
+                "t1"
+            ),
+            "postgres://u@127.0.0.1:5432/t1?sslmode=disable"
+        );
+        assert_eq!(
+            postgres_url_with_database("postgres://u:p@h/db", "t2"),
+            "postgres://u:p@h/t2"
+        );
+    }
+}

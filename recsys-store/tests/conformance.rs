@@ -5,6 +5,7 @@ mod common;
 
 use std::collections::HashSet;
 
+use recsys_core::SplitMix64;
 use recsys_store::*;
 use serde_json::json;
 
@@ -74,23 +75,10 @@ fn assert_not_found<T: std::fmt::Debug>(result: Result<T>, entity: &str, id: &st
     }
 }
 
-/// A deterministic pseudo-random stream (SplitMix64) for generated test data.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn unit(&mut self) -> f32 {
-        (self.next() >> 40) as f32 / (1u64 << 24) as f32
-    }
-    fn normal(&mut self) -> f32 {
-        let (u, v) = (self.unit().max(1e-7), self.unit());
-        (-2.0 * u.ln()).sqrt() * (std::f32::consts::TAU * v).cos()
-    }
+/// A standard normal draw (Box-Muller) from the core's seeded generator, for generated vectors.
+fn normal(rng: &mut SplitMix64) -> f32 {
+    let (u, v) = (rng.next_f32().max(1e-7), rng.next_f32());
+    (-2.0 * u.ln()).sqrt() * (std::f32::consts::TAU * v).cos()
 }
 
 // ---- users -------------------------------------------------------------------------------------
@@ -1665,7 +1653,7 @@ fn exact_top_k(
 async fn nearest_items_agree_with_exact_search(store: &Store) {
     const N: usize = 3000;
     const DIM: usize = 32;
-    let mut rng = Rng(42);
+    let mut rng = SplitMix64::new(42);
     let mut new_products = Vec::new();
     for i in 0..N {
         new_products.push(NewProduct::new(
@@ -1681,13 +1669,13 @@ async fn nearest_items_agree_with_exact_search(store: &Store) {
     }
     // clustered vectors, as learned embeddings are
     let centres: Vec<Vec<f32>> = (0..30)
-        .map(|_| (0..DIM).map(|_| rng.normal()).collect())
+        .map(|_| (0..DIM).map(|_| normal(&mut rng)).collect())
         .collect();
     let items: Vec<(i64, Vec<f32>)> = ids
         .iter()
         .map(|&id| {
-            let c = &centres[(rng.next() % 30) as usize];
-            (id, c.iter().map(|x| x + 0.6 * rng.normal()).collect())
+            let c = &centres[(rng.next_u64() % 30) as usize];
+            (id, c.iter().map(|x| x + 0.6 * normal(&mut rng)).collect())
         })
         .collect();
     store

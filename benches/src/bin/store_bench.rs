@@ -227,14 +227,6 @@ async fn nearest(
     Ok(NearestReport { load_s, rows })
 }
 
-fn with_database(url: &str, db: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
-    let base = base.rsplit_once('/').map_or(base, |(server, _)| server);
-    query.map_or(format!("{base}/{db}"), |q| format!("{base}/{db}?{q}"))
-}
-
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Fallible<()> {
     let args: Vec<String> = std::env::args().collect();
@@ -268,7 +260,7 @@ async fn main() -> Fallible<()> {
     sqlx::query("CREATE DATABASE recsys_bench")
         .execute(&mut admin)
         .await?;
-    let pg_url = with_database(admin_url, "recsys_bench");
+    let pg_url = recsys_store::postgres_url_with_database(admin_url, "recsys_bench");
     let sqlite_path = std::env::temp_dir().join(format!("recsys_bench_{}.db", std::process::id()));
     let sqlite_url = format!("sqlite://{}", sqlite_path.display());
 

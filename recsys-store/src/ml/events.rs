@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, StoreError};
-use crate::store::{Backend, Store, with_pool};
+use crate::store::{Backend, Store, sql_id_list, with_pool};
 use crate::time::{Millis, now_ms};
 use crate::validate;
 
@@ -219,12 +219,8 @@ impl Store {
     ) -> Result<()> {
         let ids: Vec<i64> = ids.iter().copied().collect();
         for chunk in ids.chunks(IDS_PER_CHECK) {
-            // integer ids formatted by us, and a table name from our own code
-            let list = chunk
-                .iter()
-                .map(i64::to_string)
-                .collect::<Vec<_>>()
-                .join(",");
+            // a table name from our own code and integer ids
+            let list = sql_id_list(chunk.iter().copied());
             let sql = format!("SELECT id FROM {table} WHERE id IN ({list})");
             let found: Vec<i64> = with_pool!(self, pool => sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone())).fetch_all(pool).await)?;
             if found.len() != chunk.len() {

@@ -5,7 +5,7 @@ use sqlx::types::Json;
 
 use crate::error::{Result, StoreError};
 use crate::page::{Page, Paged};
-use crate::store::{Store, with_pool, with_tx};
+use crate::store::{Store, sql_id_list, with_pool, with_tx};
 use crate::time::{Millis, now_ms};
 use crate::validate;
 
@@ -449,13 +449,9 @@ impl Store {
     /// what turns a list of recommended ids into products.
     pub async fn products_by_ids(&self, ids: &[i64]) -> Result<Vec<Product>> {
         let mut found = std::collections::HashMap::with_capacity(ids.len());
-        // one query per chunk; the ids are integers, formatted by us, never caller text
+        // one query per chunk of ids
         for chunk in ids.chunks(500) {
-            let list = chunk
-                .iter()
-                .map(i64::to_string)
-                .collect::<Vec<_>>()
-                .join(",");
+            let list = sql_id_list(chunk.iter().copied());
             let sql = format!(
                 "SELECT {} FROM products WHERE id IN ({list})",
                 product_columns!()

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Result, StoreError};
 use crate::page::{Page, Paged};
 use crate::shop::cart::check_quantity;
-use crate::store::{Store, with_pool, with_tx};
+use crate::store::{Store, sql_id_list, with_pool, with_tx};
 use crate::time::{Millis, now_ms};
 
 /// Where an order is in its life.
@@ -281,12 +281,7 @@ impl Store {
         })?;
         let mut lines_by_order: BTreeMap<i64, Vec<LineRow>> = BTreeMap::new();
         if !rows.is_empty() {
-            // integer ids from the query above, not caller text
-            let ids = rows
-                .iter()
-                .map(|r| r.0.to_string())
-                .collect::<Vec<_>>()
-                .join(",");
+            let ids = sql_id_list(rows.iter().map(|r| r.0));
             let sql = format!(
                 "{} WHERE order_id IN ({ids}) ORDER BY order_id, product_id",
                 line_select!()

@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use recsys_store::{Store, StoreOptions};
+use recsys_store::{Store, StoreOptions, postgres_url_with_database};
 use sqlx::Connection;
 
 static NEXT: AtomicUsize = AtomicUsize::new(0);
@@ -41,18 +41,6 @@ pub fn postgres_admin_url() -> Option<String> {
             );
             None
         }
-    }
-}
-
-/// Replaces the database name in a postgres URL.
-pub fn with_database(url: &str, db: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
-    let base = base.rsplit_once('/').map_or(base, |(server, _)| server);
-    match query {
-        Some(q) => format!("{base}/{db}?{q}"),
-        None => format!("{base}/{db}"),
     }
 }
 
@@ -96,7 +84,7 @@ impl TestDb {
             .await
             .expect("create a test database");
         admin.close().await.ok();
-        let url = with_database(&admin_url, &name);
+        let url = postgres_url_with_database(&admin_url, &name);
         let store = Store::connect_with(&url, options)
             .await
             .expect("open a fresh Postgres store");
