@@ -79,6 +79,72 @@ fn accumulate<const N: usize>(
     }
 }
 
+/// What the threshold scans of one leaf's features need to know.
+struct Scan {
+    total: Stats,
+    count: i64,
+    min_rows: i64,
+    min_hessian: f64,
+    lambda_l2: f64,
+    rows_per_hessian: f64,
+    /// The gain to beat: the leaf's own plus `min_gain_to_split`.
+    shift: f64,
+}
+
+impl Scan {
+    /// The best threshold of one scan direction, LightGBM's way: `bins` (threshold, bin) are
+    /// added to the counted side one by one; while that side is too small a threshold is
+    /// skipped, and once the other side is too small no later threshold can do, so the scan
+    /// ends. Returns the threshold, its gain (before the leaf's own is taken off) and the
+    /// counted side, if any beats `best_gain`.
+    ///
+    /// Rows per side are estimated as LightGBM does: every bin's count is its hessian times
+    /// the leaf's rows per hessian, rounded on its own (`RoundInt`), and a side's count is the
+    /// sum of its bins' counts; the other side has the rest of the leaf's rows. With unequal
+    /// hessians (lambdarank, binary) this is not the rounded total, and it decides which small
+    /// children are allowed.
+    #[inline]
+    fn best(
+        &self,
+        bins: impl Iterator<Item = (usize, Stats)>,
+        mut best_gain: f64,
+    ) -> Option<(usize, f64, Stats)> {
+        let mut counted = Stats::default();
+        let mut counted_rows = 0i64;
+        let mut best = None;
+        for (t, s) in bins {
+            counted.add(s);
+            // truncation is floor here (estimates are >= 0): one instruction, floor is a call
+            counted_rows += (s.h * self.rows_per_hessian + 0.5) as i64;
+            if counted_rows < self.min_rows || counted.h < self.min_hessian {
+                continue;
+            }
+            let other_h = self.total.h - counted.h;
+            if self.count - counted_rows < self.min_rows || other_h < self.min_hessian {
+                break;
+            }
+            let other_g = self.total.g - counted.g;
+            let gain = other_g * other_g / (other_h + self.lambda_l2)
+                + counted.g * counted.g / (counted.h + self.lambda_l2);
+            if gain > best_gain {
+                best_gain = gain;
+                best = Some((t, counted));
+            }
+        }
+        best.map(|(t, counted)| (t, best_gain, counted))
+    }
+}
+
+/// A leaf whose best split is searched.
+#[derive(Clone, Copy)]
+struct Searched {
+    total: Stats,
+    count: usize,
+}
+
+/// A leaf's best split, if any, and the features that had one.
+type LeafSearch = (Option<Split>, Vec<bool>);
+
 /// One leaf under construction: its rows are `order[start..end]`.
 struct Leaf {
     start: usize,
@@ -101,6 +167,9 @@ pub(crate) struct Learner<'a> {
     /// Start of each feature's bins in a histogram.
     offsets: Vec<usize>,
     total_bins: usize,
+    /// Histogram buffers kept from tree to tree: a fresh one of this size is memory the
+    /// system maps and zeroes page by page, every time.
+    spare: std::sync::Mutex<Vec<Vec<Stats>>>,
 }
 
 impl<'a> Learner<'a> {
@@ -118,6 +187,7 @@ impl<'a> Learner<'a> {
             binned,
             offsets,
             total_bins: total,
+            spare: Default::default(),
         }
     }
 
@@ -129,155 +199,189 @@ impl<'a> Learner<'a> {
         s.g * s.g / (s.h + self.params.lambda_l2)
     }
 
-    /// Histogram of `rows` over every feature, features in parallel, into `hist` (reused:
-    /// every entry is overwritten).
-    fn histogram(&self, rows: &[u32], grad: &[f32], hess: &[f32], hist: &mut Vec<Stats>) {
+    /// The histogram slices of the features marked in `features`.
+    fn feature_hists<'h>(
+        &self,
+        hist: &'h mut [Stats],
+        features: &[bool],
+    ) -> impl Iterator<Item = (usize, &'h mut [Stats])> {
+        let mut rest = hist;
+        (0..self.bins.len()).filter_map(move |f| {
+            let (head, tail) =
+                std::mem::take(&mut rest).split_at_mut(self.offsets[f + 1] - self.offsets[f]);
+            rest = tail;
+            features[f].then_some((f, head))
+        })
+    }
+
+    /// In one parallel pass over groups of the features marked in `features`: builds the
+    /// histogram of `rows` into `built` (the other features' bins are left as they were); if
+    /// `sibling` is given, turns its histogram (the parent's) into the sibling's by subtracting
+    /// `built`; and searches the best split of each of the two leaves that is `Some`. One pass
+    /// instead of one per step: on small leaves the steps are short, and every parallel step
+    /// costs a round of waking the threads.
+    fn build_and_search(
+        &self,
+        rows: &[u32],
+        grad: &[f32],
+        hess: &[f32],
+        features: &[bool],
+        built: (&mut Vec<Stats>, Option<Searched>),
+        sibling: Option<(&mut Vec<Stats>, Option<Searched>)>,
+    ) -> [LeafSearch; 2] {
         // gradients in leaf order, so the per-feature loops read them sequentially
         let ordered: Vec<(f32, f32)> = rows
             .iter()
             .map(|&r| (grad[r as usize], hess[r as usize]))
             .collect();
-        hist.clear();
+        let (hist, built_leaf) = built;
         hist.resize(self.total_bins, Stats::default());
-        // features in groups of four: one pass over the rows and their gradients serves four
-        // histograms, which cuts the memory traffic of the gradient stream by four
-        let mut groups: Vec<(usize, Vec<&mut [Stats]>)> = Vec::new();
-        let mut rest: &mut [Stats] = hist;
-        for f in 0..self.bins.len() {
-            let (head, tail) = rest.split_at_mut(self.offsets[f + 1] - self.offsets[f]);
-            if f % FEATURE_GROUP == 0 {
-                groups.push((f, Vec::with_capacity(FEATURE_GROUP)));
+        let (sibling_hist, sibling_leaf) = match sibling {
+            Some((h, leaf)) => (Some(h), leaf),
+            None => (None, None),
+        };
+        let searches = [built_leaf, sibling_leaf].map(|leaf| leaf.map(|l| self.search_of(l)));
+        // features in groups: one pass over the rows and their gradients serves several
+        // histograms, which cuts the memory traffic of the gradient stream
+        type Group<'h> = (Vec<usize>, Vec<&'h mut [Stats]>, Vec<&'h mut [Stats]>);
+        let mut groups: Vec<Group> = Vec::new();
+        let mut siblings = sibling_hist.map(|h| self.feature_hists(h, features));
+        for (f, h) in self.feature_hists(hist, features) {
+            if groups.last().is_none_or(|g| g.0.len() == FEATURE_GROUP) {
+                groups.push(Default::default());
             }
-            groups.last_mut().expect("pushed above").1.push(head);
-            rest = tail;
+            let group = groups.last_mut().expect("pushed above");
+            group.0.push(f);
+            group.1.push(h);
+            if let Some(s) = siblings.as_mut().and_then(Iterator::next) {
+                group.2.push(s.1);
+            }
         }
         let contiguous = rows.first().is_some_and(|&r| r == 0)
             && rows.len() == self.binned.columns.first().map_or(0, Vec::len);
-        groups.into_par_iter().for_each(|(first, mut hists)| {
-            let cols: Vec<&[u8]> = (first..first + hists.len())
-                .map(|f| self.binned.columns[f].as_slice())
-                .collect();
-            match (&mut hists[..], &cols[..]) {
-                ([a, b, c, d, e], [ca, cb, cc, cd, ce]) => accumulate(
-                    [a, b, c, d, e],
-                    [ca, cb, cc, cd, ce],
-                    rows,
-                    &ordered,
-                    contiguous,
-                ),
-                (hs, cs) => {
-                    for (h, c) in hs.iter_mut().zip(cs) {
-                        accumulate([h], [c], rows, &ordered, contiguous);
-                    }
-                }
-            }
-        });
-    }
-
-    /// The best split of a leaf of `count` rows over the allowed features, if any gains enough,
-    /// and which features had any valid split with a positive gain. As LightGBM, a feature with
-    /// none is not tried again in the leaf's children (it marks such a feature unsplittable for
-    /// the subtree), although the hessian-estimated row counts of a child could differ.
-    fn best_split(
-        &self,
-        hist: &[Stats],
-        total: Stats,
-        count: usize,
-        allowed: &[bool],
-    ) -> (Option<Split>, Vec<bool>) {
-        let p = self.params;
-        let parent = self.leaf_gain(total) + p.min_gain_to_split;
-        let min_n = p.min_data_in_leaf.max(1) as f64;
-        let per_hessian = if total.h > 0.0 {
-            count as f64 / total.h
-        } else {
-            0.0
-        };
-        // Rows per side are estimated as LightGBM does: every bin's count is its hessian times
-        // `per_hessian`, rounded on its own (`RoundInt`), and a side's count is the sum of its
-        // bins' rounded counts; the other side has the rest of the leaf's rows. With unequal
-        // hessians (lambdarank, binary) this is not the rounded total, and it decides which
-        // small children are allowed.
-        // truncation is floor here (estimates are >= 0), one instruction where floor is a call
-        let bin_rows = |s: Stats| (s.h * per_hessian + 0.5) as u64 as f64;
-        let (min_n, count_f) = (min_n, count as f64);
-        let fits = |counted_rows: f64, counted: Stats, other: Stats| {
-            counted_rows >= min_n
-                && count_f - counted_rows >= min_n
-                && counted.h >= p.min_sum_hessian_in_leaf
-                && other.h >= p.min_sum_hessian_in_leaf
-        };
-        // a feature's scan is short: hand rayon blocks of features, not single ones
-        let per_feature: Vec<Option<Split>> = (0..self.bins.len())
+        let found: Vec<Vec<(usize, [Option<Split>; 2])>> = groups
             .into_par_iter()
-            .with_min_len(FEATURES_PER_TASK)
-            .map(|f| {
-                if !allowed[f] {
-                    return None;
-                }
-                let fb = &self.bins[f];
-                let h = &hist[self.offsets[f]..self.offsets[f + 1]];
-                let nvb = fb.n_value_bins();
-                let mut best: Option<Split> = None;
-                let mut consider = |t: usize, left: Stats, right: Stats, default_left: bool| {
-                    let gain = self.leaf_gain(left) + self.leaf_gain(right) - parent;
-                    // only positive gains make a feature splittable, so `best` says it all
-                    if gain > 0.0 && best.is_none_or(|b| gain > b.gain) {
-                        best = Some(Split {
-                            feature: f,
-                            bin: t as u8,
-                            default_left,
-                            gain,
-                            left,
-                            right,
-                        });
-                    }
-                };
-                // As LightGBM: first scan from the highest bin down, accumulating the right side
-                // (missing values, if any, stay left), so among equally good thresholds the
-                // highest wins; then, for features with missing values, scan up with missing
-                // values on the right.
-                let mut right = Stats::default();
-                let mut right_rows = 0.0;
-                for t in (0..nvb - 1).rev() {
-                    // an empty bin changes nothing, so its threshold cannot do strictly better
-                    if h[t + 1] == Stats::default() {
-                        continue;
-                    }
-                    right.add(h[t + 1]);
-                    right_rows += bin_rows(h[t + 1]);
-                    let left = total.minus(right);
-                    if fits(right_rows, right, left) {
-                        consider(t, left, right, true);
-                    }
-                }
-                if fb.has_missing() {
-                    let mut left = Stats::default();
-                    let mut left_rows = 0.0;
-                    for (t, s) in h[..nvb - 1].iter().enumerate() {
-                        if *s == Stats::default() {
-                            continue;
-                        }
-                        left.add(*s);
-                        left_rows += bin_rows(*s);
-                        let right = total.minus(left);
-                        if fits(left_rows, left, right) {
-                            consider(t, left, right, false);
+            .map(|(features, mut hists, mut sibling_hists)| {
+                let cols: Vec<&[u8]> = features
+                    .iter()
+                    .map(|&f| self.binned.columns[f].as_slice())
+                    .collect();
+                hists.iter_mut().for_each(|h| h.fill(Stats::default()));
+                match (&mut hists[..], &cols[..]) {
+                    ([a, b, c, d, e], [ca, cb, cc, cd, ce]) => accumulate(
+                        [a, b, c, d, e],
+                        [ca, cb, cc, cd, ce],
+                        rows,
+                        &ordered,
+                        contiguous,
+                    ),
+                    (hs, cs) => {
+                        for (h, c) in hs.iter_mut().zip(cs) {
+                            accumulate([h], [c], rows, &ordered, contiguous);
                         }
                     }
                 }
-                best
+                for (s, h) in sibling_hists.iter_mut().zip(&hists) {
+                    s.iter_mut()
+                        .zip(h.iter())
+                        .for_each(|(s, h)| *s = s.minus(*h));
+                }
+                features
+                    .iter()
+                    .enumerate()
+                    .map(|(k, &f)| {
+                        let own = searches[0]
+                            .as_ref()
+                            .and_then(|s| self.scan_feature(f, hists[k], s));
+                        let other = searches[1]
+                            .as_ref()
+                            .and_then(|s| self.scan_feature(f, sibling_hists[k], s));
+                        (f, [own, other])
+                    })
+                    .collect()
             })
             .collect();
-        let splittable = per_feature.iter().map(Option::is_some).collect();
-        // highest gain; ties to the lower feature, so the choice does not depend on threads
-        let best = per_feature.into_iter().flatten().reduce(|a, b| {
-            if b.gain > a.gain || (b.gain == a.gain && b.feature < a.feature) {
-                b
+        [0, 1].map(|side| {
+            searches[side].as_ref().map_or((None, Vec::new()), |_| {
+                self.pick(found.iter().flatten().map(|(f, s)| (*f, s[side])))
+            })
+        })
+    }
+
+    /// What the scans of a leaf's features need: its totals, limits and the gain to beat.
+    fn search_of(&self, leaf: Searched) -> Scan {
+        let p = self.params;
+        let Searched { total, count } = leaf;
+        Scan {
+            total,
+            count: count as i64,
+            min_rows: p.min_data_in_leaf.max(1) as i64,
+            min_hessian: p.min_sum_hessian_in_leaf,
+            lambda_l2: p.lambda_l2,
+            rows_per_hessian: if total.h > 0.0 {
+                count as f64 / total.h
             } else {
-                a
-            }
+                0.0
+            },
+            // a split must beat the leaf's own gain by `min_gain_to_split`
+            shift: self.leaf_gain(total) + p.min_gain_to_split,
+        }
+    }
+
+    /// The best split of feature `f` of a leaf with histogram `h`, if any beats the leaf's
+    /// own gain; its gain is then the difference.
+    fn scan_feature(&self, f: usize, hist: &[Stats], scan: &Scan) -> Option<Split> {
+        let fb = &self.bins[f];
+        let nvb = fb.n_value_bins();
+        let total = scan.total;
+        // As LightGBM: first scan from the highest bin down, accumulating the right side
+        // (missing values, if any, stay left), so among equally good thresholds the highest
+        // wins; then, for features with missing values, scan up with missing values on the
+        // right.
+        let down = (0..nvb - 1).rev().map(|t| (t, hist[t + 1]));
+        let mut best = scan.best(down, scan.shift).map(|(t, gain, right)| Split {
+            feature: f,
+            bin: t as u8,
+            default_left: true,
+            gain,
+            left: total.minus(right),
+            right,
         });
+        if fb.has_missing() {
+            let up = hist[..nvb - 1].iter().copied().enumerate();
+            let beat = best.map_or(scan.shift, |b| b.gain);
+            if let Some((t, gain, left)) = scan.best(up, beat) {
+                best = Some(Split {
+                    feature: f,
+                    bin: t as u8,
+                    default_left: false,
+                    gain,
+                    left,
+                    right: total.minus(left),
+                });
+            }
+        }
+        best.map(|b| Split {
+            gain: b.gain - scan.shift,
+            ..b
+        })
+    }
+
+    /// The best of the features' best splits, and which features had one. As LightGBM, a
+    /// feature without a valid split of positive gain is not tried again in the leaf's children
+    /// (it marks such a feature unsplittable for the subtree), although the hessian-estimated
+    /// row counts of a child could differ.
+    fn pick(&self, per_feature: impl Iterator<Item = (usize, Option<Split>)>) -> LeafSearch {
+        let mut splittable = vec![false; self.bins.len()];
+        let mut best: Option<Split> = None;
+        for (f, split) in per_feature {
+            let Some(b) = split else { continue };
+            splittable[f] = true;
+            // highest gain; ties to the lower feature, so the choice does not depend on threads
+            if best.is_none_or(|a| b.gain > a.gain || (b.gain == a.gain && b.feature < a.feature)) {
+                best = Some(b);
+            }
+        }
         (best, splittable)
     }
 
@@ -293,20 +397,42 @@ impl<'a> Learner<'a> {
         let p = self.params;
         let mut order: Vec<u32> = rows.to_vec();
         let mut scratch: Vec<u32> = vec![0; order.len()];
-        let mut hist = Vec::new();
-        self.histogram(&order, grad, hess, &mut hist);
         // buffers of finished leaves' histograms, reused for the next smaller children
-        let mut spare: Vec<Vec<Stats>> = Vec::new();
-        let mut total = Stats::default();
-        // leaf totals from the first feature's histogram (every row is in exactly one bin)
-        for s in &hist[self.offsets[0]..self.offsets[1]] {
-            total.add(*s);
-        }
+        let mut spare = std::mem::take(&mut *self.spare.lock().unwrap_or_else(|e| e.into_inner()));
+        let mut hist = spare.pop().unwrap_or_default();
+        self.build_and_search(&order, grad, hess, allowed, (&mut hist, None), None);
+        // leaf totals from the first built feature histogram (every row is in exactly one bin)
+        let total =
+            self.feature_hists(&mut hist, allowed)
+                .next()
+                .map_or_else(Stats::default, |(_, h)| {
+                    h.iter().fold(Stats::default(), |mut t, s| {
+                        t.add(*s);
+                        t
+                    })
+                });
         let can_split = |depth: usize, n: usize| {
             p.max_depth.is_none_or(|m| depth < m) && n >= 2 * p.min_data_in_leaf.max(1)
         };
         let (best, splittable) = if can_split(0, order.len()) {
-            self.best_split(&hist, total, order.len(), allowed)
+            let search = self.search_of(Searched {
+                total,
+                count: order.len(),
+            });
+            let per_feature: Vec<(usize, Option<Split>)> = (0..self.bins.len())
+                .into_par_iter()
+                .with_min_len(FEATURES_PER_TASK)
+                .map(|f| {
+                    let hist = &hist[self.offsets[f]..self.offsets[f + 1]];
+                    (
+                        f,
+                        allowed[f]
+                            .then(|| self.scan_feature(f, hist, &search))
+                            .flatten(),
+                    )
+                })
+                .collect();
+            self.pick(per_feature.into_iter())
         } else {
             (None, Vec::new())
         };
@@ -401,38 +527,51 @@ impl<'a> Learner<'a> {
                     nodes[pn].right = node as Child;
                 }
             }
-            // histograms: build the smaller child, subtract for the larger
+            // histograms: build the smaller child, subtract for the larger, for the features
+            // still splittable; none after the last split (LightGBM's loop ends there too)
             let depth = leaves[li].depth + 1;
             let parent_hist = std::mem::take(&mut leaves[li].hist);
-            let left_smaller = nl <= nr;
-            let small_rows = if left_smaller {
-                &order[start..mid]
-            } else {
-                &order[mid..end]
-            };
-            let mut small = spare.pop().unwrap_or_default();
-            self.histogram(small_rows, grad, hess, &mut small);
-            let mut large = parent_hist;
-            large
-                .iter_mut()
-                .zip(&small)
-                .for_each(|(l, s)| *l = l.minus(*s));
-            let (left_hist, right_hist) = if left_smaller {
-                (small, large)
-            } else {
-                (large, small)
-            };
             let inherited = std::mem::take(&mut leaves[li].splittable);
-            let (left_best, left_splittable) = if can_split(depth, nl) {
-                self.best_split(&left_hist, split.left, nl, &inherited)
-            } else {
-                (None, Vec::new())
+            let last = leaves.len() + 1 == p.num_leaves;
+            let searched = |stats: Stats, n: usize| {
+                (!last && can_split(depth, n)).then_some(Searched {
+                    total: stats,
+                    count: n,
+                })
             };
-            let (right_best, right_splittable) = if can_split(depth, nr) {
-                self.best_split(&right_hist, split.right, nr, &inherited)
+            let (left, right) = (searched(split.left, nl), searched(split.right, nr));
+            let (left_hist, right_hist, [left_search, right_search]) = if last {
+                spare.push(parent_hist);
+                (
+                    Vec::new(),
+                    Vec::new(),
+                    [(None, Vec::new()), (None, Vec::new())],
+                )
             } else {
-                (None, Vec::new())
+                let left_smaller = nl <= nr;
+                let (small_rows, small_leaf, large_leaf) = if left_smaller {
+                    (&order[start..mid], left, right)
+                } else {
+                    (&order[mid..end], right, left)
+                };
+                let mut small = spare.pop().unwrap_or_default();
+                let mut large = parent_hist;
+                let [small_search, large_search] = self.build_and_search(
+                    small_rows,
+                    grad,
+                    hess,
+                    &inherited,
+                    (&mut small, small_leaf),
+                    Some((&mut large, large_leaf)),
+                );
+                if left_smaller {
+                    (small, large, [small_search, large_search])
+                } else {
+                    (large, small, [large_search, small_search])
+                }
             };
+            let ((left_best, left_splittable), (right_best, right_splittable)) =
+                (left_search, right_search);
             // a leaf that will never split has no use for its histogram: recycle the buffer
             let mut keep = |hist: Vec<Stats>, best: &Option<Split>| {
                 if best.is_some() {
@@ -470,6 +609,8 @@ impl<'a> Learner<'a> {
             leaves: leaves.iter().map(|l| self.leaf_value(l.stats)).collect(),
         };
         let ranges = leaves.iter().map(|l| (l.start, l.end)).collect();
+        spare.extend(leaves.into_iter().map(|l| l.hist).filter(|h| !h.is_empty()));
+        *self.spare.lock().unwrap_or_else(|e| e.into_inner()) = spare;
         (tree, LeafRows { order, ranges })
     }
 }
