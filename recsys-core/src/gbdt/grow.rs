@@ -79,6 +79,22 @@ fn accumulate<const N: usize>(
     }
 }
 
+/// Stable partition of `block`: the rows going left move to its front (in place: a row is
+/// never written ahead of where it is read), the others to the front of `spill`, in order;
+/// returns how many go left. Branch-free: both writes happen for every row.
+fn partition_block(block: &mut [u32], spill: &mut [u32], goes_left: impl Fn(u32) -> bool) -> usize {
+    let (mut nl, mut nr) = (0, 0);
+    for k in 0..block.len() {
+        let r = block[k];
+        let left = goes_left(r);
+        block[nl] = r;
+        spill[nr] = r;
+        nl += usize::from(left);
+        nr += usize::from(!left);
+    }
+    nl
+}
+
 /// What the threshold scans of one leaf's features need to know.
 struct Scan {
     total: Stats,
@@ -458,49 +474,45 @@ impl<'a> Learner<'a> {
             };
             let fb = &self.bins[split.feature];
             let col = &self.binned.columns[split.feature];
-            let missing_bin = fb.has_missing().then(|| fb.missing_bin());
+            // a bin number no bin has when there is no missing bin
+            let missing_bin = if fb.has_missing() {
+                u16::from(fb.missing_bin())
+            } else {
+                u16::MAX
+            };
             let goes_left = |r: u32| {
                 let b = col[r as usize];
-                if Some(b) == missing_bin {
-                    split.default_left
-                } else {
-                    b <= split.bin
-                }
+                let missing = u16::from(b) == missing_bin;
+                (missing & split.default_left) | (!missing & (b <= split.bin))
             };
-            // stable partition of the leaf's rows (in parallel blocks for large leaves)
+            // stable partition of the leaf's rows, in parallel blocks for large leaves
             let (start, end) = (leaves[li].start, leaves[li].end);
-            let nl = if end - start <= PARTITION_BLOCK {
-                let mut nl = 0;
-                let mut nr = 0;
-                for k in start..end {
-                    let r = order[k];
-                    if goes_left(r) {
-                        order[start + nl] = r;
-                        nl += 1;
-                    } else {
-                        scratch[nr] = r;
-                        nr += 1;
-                    }
-                }
-                order[start + nl..end].copy_from_slice(&scratch[..nr]);
-                nl
+            let rows = &mut order[start..end];
+            let spill = &mut scratch[..end - start];
+            let lefts: Vec<usize> = if rows.len() <= PARTITION_BLOCK {
+                vec![partition_block(rows, spill, goes_left)]
             } else {
-                let parts: Vec<(Vec<u32>, Vec<u32>)> = order[start..end]
-                    .par_chunks(PARTITION_BLOCK)
-                    .map(|block| block.iter().partition(|&&r| goes_left(r)))
-                    .collect();
-                let mut at = start;
-                for (left, _) in &parts {
-                    order[at..at + left.len()].copy_from_slice(left);
-                    at += left.len();
-                }
-                let nl = at - start;
-                for (_, right) in &parts {
-                    order[at..at + right.len()].copy_from_slice(right);
-                    at += right.len();
-                }
-                nl
+                rows.par_chunks_mut(PARTITION_BLOCK)
+                    .zip(spill.par_chunks_mut(PARTITION_BLOCK))
+                    .map(|(block, spill)| partition_block(block, spill, goes_left))
+                    .collect()
             };
+            // each block holds its left rows at its front and its right rows in `spill`:
+            // gather the lefts, then the rights behind them
+            let mut at = 0;
+            for (b, &nl) in lefts.iter().enumerate() {
+                let from = b * PARTITION_BLOCK;
+                rows.copy_within(from..from + nl, at);
+                at += nl;
+            }
+            let nl = at;
+            for (b, &bl) in lefts.iter().enumerate() {
+                let from = b * PARTITION_BLOCK;
+                let block_len = PARTITION_BLOCK.min(rows.len() - from);
+                let nr = block_len - bl;
+                rows[at..at + nr].copy_from_slice(&spill[from..from + nr]);
+                at += nr;
+            }
             let nr = end - start - nl;
             let mid = start + nl;
 
