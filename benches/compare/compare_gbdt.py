@@ -60,10 +60,15 @@ def synthetic(n, d, kind, seed):
     return X, y
 
 
-def timed_fit(model, *args, **kwargs):
-    start = time.perf_counter()
-    model.fit(*args, **kwargs)
-    return time.perf_counter() - start
+def timed_fit(model, *args, repeat=1, **kwargs):
+    """Seconds of the fastest of `repeat` fits (a fit of a fraction of a second swings with
+    whatever else the machine does; the fastest is the least disturbed)."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        model.fit(*args, **kwargs)
+        best = min(best, time.perf_counter() - start)
+    return best
 
 
 def main():
@@ -87,13 +92,13 @@ def main():
     Xtr, Xte = Xtr.toarray().astype(np.float32), Xte.toarray().astype(np.float32)
     gtr, gte = groups(qtr), groups(qte)
     ours = GBDTRanker()
-    rs_s = timed_fit(ours, Xtr, ytr, group=gtr)
+    rs_s = timed_fit(ours, Xtr, ytr, group=gtr, repeat=5)
     rs_q = ndcg_at(ours.predict(Xte), yte, gte)
     time.sleep(0.5)
     model = lgb.LGBMRanker(n_jobs=args.threads, verbose=-1)
-    lg_s = timed_fit(model, Xtr, ytr, group=gtr)
+    lg_s = timed_fit(model, Xtr, ytr, group=gtr, repeat=5)
     lg_q = ndcg_at(model.predict(Xte), yte, gte)
-    rows.append(("LambdaMART, MSLR sample (5,000 rows, 136 features)", lg_s, rs_s, "NDCG@10", lg_q, rs_q))
+    rows.append(("LambdaMART, MSLR sample (5,000 rows, 136 features; fastest of 5 fits)", lg_s, rs_s, "NDCG@10", lg_q, rs_q))
 
     # 43 test queries make NDCG@10 noisy: the same comparison over a grid of settings shows
     # whether a gap is systematic or chance
