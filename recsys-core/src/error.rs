@@ -48,6 +48,14 @@ pub enum Error {
     /// A model file or buffer is not a readable model.
     #[error("corrupt model data: {0}")]
     CorruptModel(String),
+    /// A LightGBM text model that is malformed or uses what recsys does not evaluate.
+    #[error("LightGBM model, line {line}: {reason}")]
+    LightGbmModel {
+        /// 1-based line of the model text.
+        line: usize,
+        /// What is wrong with it or not supported.
+        reason: String,
+    },
     /// A model file written by a newer (or unknown) format version.
     #[error("unsupported {what} version {found} (this build reads up to {supported})")]
     UnsupportedVersion {

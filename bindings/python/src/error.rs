@@ -23,7 +23,8 @@ pub fn to_py(error: recsys_core::Error) -> PyErr {
         | E::NotPositiveDefinite(_)
         | E::CorruptModel(_)
         | E::UnsupportedVersion { .. }
-        | E::WrongModelKind { .. } => PyValueError::new_err(message),
+        | E::WrongModelKind { .. }
+        | E::LightGbmModel { .. } => PyValueError::new_err(message),
         // implicit raises IndexError for a row or column outside the model
         E::UnknownUser(_) | E::UnknownItem(_) => PyIndexError::new_err(message),
         E::NotFitted(_) => NotFittedError::new_err(message),

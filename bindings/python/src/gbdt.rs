@@ -62,6 +62,15 @@ impl Gbdt {
             .map_err(|_| PyValueError::new_err("X must be C-contiguous"))?;
         Ok((model, data, n_features))
     }
+
+    /// The handle of a fitted model.
+    fn of(model: CoreGbdt) -> Gbdt {
+        Gbdt {
+            params: model.params().clone(),
+            model: Some(model),
+            evals: Vec::new(),
+        }
+    }
 }
 
 #[pymethods]
@@ -253,11 +262,18 @@ impl Gbdt {
 
     #[staticmethod]
     fn from_bytes(data: &[u8]) -> PyResult<Gbdt> {
-        let model = CoreGbdt::from_bytes(data).py_err()?;
-        Ok(Gbdt {
-            params: model.params().clone(),
-            model: Some(model),
-            evals: Vec::new(),
-        })
+        Ok(Gbdt::of(CoreGbdt::from_bytes(data).py_err()?))
+    }
+
+    /// A model LightGBM trained, from its text format.
+    #[staticmethod]
+    fn from_lightgbm_text(text: &str) -> PyResult<Gbdt> {
+        Ok(Gbdt::of(CoreGbdt::from_lightgbm_text(text).py_err()?))
+    }
+
+    /// `regression`, `binary` or `lambdarank`.
+    #[getter]
+    fn objective(&self) -> &'static str {
+        self.params.objective_kind().name()
     }
 }

@@ -154,3 +154,83 @@ def test_the_same_trees_as_lightgbm(objective):
             ours = GBDTRegressor(n_estimators=30).fit(X, y).predict(X)
             theirs = lightgbm.LGBMRegressor(n_estimators=30, verbose=-1).fit(X, y).predict(X)
     assert np.abs(ours - theirs).max() < 1e-9
+
+
+def lightgbm_model_data(seed=5):
+    """Features with NaN in one column and exact zeros in another, so every missing-value
+    handling of LightGBM appears in the trees."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(6000, 8)).astype(np.float32)
+    X[rng.random(len(X)) < 0.2, 2] = np.nan
+    X[rng.random(len(X)) < 0.3, 3] = 0.0
+    signal = X[:, 0] + np.nan_to_num(X[:, 2], nan=1.5) - 0.8 * (X[:, 3] == 0) + 0.5 * X[:, 1] * X[:, 4]
+    return X, signal + 0.5 * rng.normal(size=len(X))
+
+
+@pytest.mark.parametrize("objective", ["regression", "binary", "lambdarank", "zero_as_missing"])
+def test_lightgbm_models_predict_as_in_lightgbm(objective, tmp_path):
+    """A model LightGBM trained, read from its text format, gives LightGBM's raw scores (and
+    probabilities) on rows with NaN, zeros, values beyond the training range and values
+    exactly on thresholds."""
+    X, target = lightgbm_model_data()
+    kwargs = dict(n_estimators=40, num_leaves=15, verbose=-1)
+    if objective == "lambdarank":
+        y = np.digitize(target, np.quantile(target, [0.5, 0.8, 0.95]))
+        theirs = lightgbm.LGBMRanker(**kwargs).fit(X, y, group=np.full(60, 100))
+    elif objective == "binary":
+        theirs = lightgbm.LGBMClassifier(**kwargs).fit(X, (target > 0.3).astype(int))
+    else:
+        extra = {"zero_as_missing": True} if objective == "zero_as_missing" else {}
+        theirs = lightgbm.LGBMRegressor(**kwargs, **extra).fit(X, target)
+    booster = theirs.booster_
+    ours = recsys.gbdt.from_lightgbm(booster=booster)
+    expected_class = {"binary": GBDTClassifier, "lambdarank": GBDTRanker}.get(objective, GBDTRegressor)
+    assert type(ours) is expected_class and ours.n_estimators_ == booster.num_trees()
+    rng = np.random.default_rng(9)
+    Xt = rng.normal(scale=2.0, size=(3000, 8)).astype(np.float32)
+    Xt[rng.random(len(Xt)) < 0.1] = np.nan
+    Xt[rng.random(len(Xt)) < 0.1] = 0.0
+    # values exactly on the trees' thresholds (as f32, where the double threshold may differ)
+    dumped = booster.dump_model()["tree_info"]
+    nodes = [dumped[0]["tree_structure"]]
+    on_threshold = []
+    while nodes:
+        n = nodes.pop()
+        if "split_feature" in n:
+            on_threshold.append((n["split_feature"], n["threshold"]))
+            nodes += [n["left_child"], n["right_child"]]
+    for k, (f, t) in enumerate(on_threshold):
+        Xt[k, f] = np.float32(t)
+        Xt[k + len(on_threshold), f] = np.nextafter(np.float32(t), np.float32(np.inf))
+    want = booster.predict(Xt, raw_score=True)
+    np.testing.assert_allclose(ours.predict(Xt) if objective != "binary" else ours._native.predict(Xt), want, rtol=1e-12, atol=1e-12)
+    if objective == "binary":
+        np.testing.assert_allclose(ours.predict_proba(Xt)[:, 1], booster.predict(Xt), rtol=1e-12, atol=1e-15)
+    # the same through a file LightGBM wrote, and after recsys's own save and load
+    booster.save_model(tmp_path / "model.txt")
+    from_file = recsys.gbdt.from_lightgbm(tmp_path / "model.txt")
+    from_file.save(tmp_path / "model.recsys")
+    again = type(ours).load(tmp_path / "model.recsys")
+    np.testing.assert_array_equal(again.predict(Xt), ours.predict(Xt))
+
+
+def test_lightgbm_models_recsys_cannot_evaluate_are_refused():
+    X, target = lightgbm_model_data()
+    X[:, 5] = np.floor(np.abs(X[:, 5]) * 3)
+    with_category = target + 2.0 * (X[:, 5] == 1)
+    cat = lightgbm.LGBMRegressor(n_estimators=5, verbose=-1).fit(X, with_category, categorical_feature=[5])
+    with pytest.raises(ValueError, match="categorical"):
+        recsys.gbdt.from_lightgbm(booster=cat.booster_)
+    multi = lightgbm.LGBMClassifier(n_estimators=3, verbose=-1).fit(X, np.digitize(target, [0.0, 1.0]))
+    with pytest.raises(ValueError, match="multiclass"):
+        recsys.gbdt.from_lightgbm(model_str=multi.booster_.model_to_string())
+    poisson = lightgbm.LGBMRegressor(n_estimators=3, objective="poisson", verbose=-1).fit(X, np.abs(target))
+    with pytest.raises(ValueError, match="poisson"):
+        recsys.gbdt.from_lightgbm(booster=poisson.booster_)
+    text = lightgbm.LGBMRegressor(n_estimators=3, verbose=-1).fit(X, target).booster_.model_to_string()
+    with pytest.raises(ValueError, match="truncated"):
+        recsys.gbdt.from_lightgbm(model_str=text[: len(text) // 2])
+    with pytest.raises(TypeError, match="exactly one"):
+        recsys.gbdt.from_lightgbm()
+    with pytest.raises(TypeError, match="exactly one"):
+        recsys.gbdt.from_lightgbm("a.txt", model_str=text)

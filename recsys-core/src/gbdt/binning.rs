@@ -6,6 +6,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::dataset::Dataset;
+use super::tree::ZERO;
 
 /// Bin boundaries of one feature.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -100,9 +101,6 @@ pub(crate) fn fit_bins(ds: &Dataset, max_bin: usize, sample: &[usize]) -> Vec<Fe
         })
         .collect()
 }
-
-/// Values within this of zero are zero for binning (LightGBM's `kZeroThreshold`).
-const ZERO: f32 = 1e-35;
 
 /// A value strictly between `a < b` (their midpoint when representable), else `a`.
 fn between(a: f32, b: f32) -> f32 {

@@ -7,11 +7,13 @@
 //!   loader.
 //! - [`GbdtParams`] -> [`Gbdt`]: training with validation and early stopping, batch prediction,
 //!   feature importance, persistence.
+//! - [`Gbdt::from_lightgbm_text`]: LightGBM's text model format, read for inference.
 //! - [`metrics`]: NDCG@k, MAP@k, AUC, log loss, RMSE.
 
 mod binning;
 mod dataset;
 mod grow;
+mod lightgbm;
 pub mod metrics;
 mod model;
 mod objective;

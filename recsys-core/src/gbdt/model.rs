@@ -292,6 +292,22 @@ fn higher_is_better(metric: &str) -> bool {
 }
 
 impl Gbdt {
+    /// A model from its trees (`init_score` is added to their sum).
+    pub(crate) fn from_parts(
+        params: GbdtParams,
+        n_features: usize,
+        init_score: f64,
+        trees: Vec<Tree>,
+    ) -> Gbdt {
+        Gbdt {
+            params,
+            n_features,
+            init_score,
+            trees,
+            best_iteration: None,
+        }
+    }
+
     /// Raw scores (log-odds for binary) of every row of `ds`, in parallel.
     pub fn predict(&self, ds: &Dataset) -> Result<Vec<f64>> {
         self.predict_rows(ds.features(), ds.n_features())

@@ -33,7 +33,8 @@ impl Objective {
         }
     }
 
-    pub(crate) fn name(&self) -> &'static str {
+    /// LightGBM's name of the objective.
+    pub fn name(&self) -> &'static str {
         match self {
             Objective::Regression => "regression",
             Objective::Binary => "binary",

@@ -11,7 +11,15 @@ pub(crate) enum Missing {
     Right,
     /// As the value 0 (no missing values in training, as LightGBM).
     Zero,
+    /// NaN and zero (`|v| <= 1e-35`) both go left (LightGBM's `zero_as_missing`; only in
+    /// models read from LightGBM).
+    ZeroOrNanLeft,
+    /// NaN and zero both go right.
+    ZeroOrNanRight,
 }
+
+/// Values within this of zero are zero (LightGBM's `kZeroThreshold`).
+pub(crate) const ZERO: f32 = 1e-35;
 
 /// A child reference: `>= 0` a node, `< 0` the leaf `!value`.
 pub(crate) type Child = i32;
@@ -46,14 +54,15 @@ impl Tree {
         while at >= 0 {
             let n = &self.nodes[at as usize];
             let v = row[n.feature as usize];
-            let left = if v.is_nan() {
-                match n.missing {
-                    Missing::Left => true,
-                    Missing::Right => false,
-                    Missing::Zero => 0.0 <= n.threshold,
+            let left = match n.missing {
+                Missing::Left | Missing::Right if v.is_nan() => n.missing == Missing::Left,
+                Missing::Zero if v.is_nan() => 0.0 <= n.threshold,
+                Missing::ZeroOrNanLeft | Missing::ZeroOrNanRight
+                    if v.is_nan() || (-ZERO..=ZERO).contains(&v) =>
+                {
+                    n.missing == Missing::ZeroOrNanLeft
                 }
-            } else {
-                v <= n.threshold
+                _ => v <= n.threshold,
             };
             at = if left { n.left } else { n.right };
         }
@@ -65,7 +74,8 @@ impl Tree {
         self.leaves[self.leaf(row)]
     }
 
-    /// The value for row `r` of binned columns (`missing_bins[f]` is the NaN bin, if any).
+    /// The value for row `r` of binned columns (`missing_bins[f]` is the NaN bin, if any). Only
+    /// for trees recsys grew: they have no zero-as-missing nodes.
     pub fn predict_binned(
         &self,
         columns: &[Vec<u8>],

@@ -7,10 +7,10 @@ from __future__ import annotations
 import numpy as np
 
 from . import _native
-from ._convert import as_matrix, as_vector, integer, seed
+from ._convert import as_matrix, as_vector, integer, read_file, seed
 from ._estimator import Estimator
 
-__all__ = ["GBDTRanker", "GBDTClassifier", "GBDTRegressor"]
+__all__ = ["GBDTRanker", "GBDTClassifier", "GBDTRegressor", "from_lightgbm"]
 
 
 def _groups(group, n_rows: int, name: str):
@@ -193,3 +193,34 @@ class GBDTRanker(_GBDT):
         if eval_set is not None and eval_group is None:
             raise ValueError("eval_set needs eval_group for ranking")
         return self._fit(X, y, sample_weight, group, eval_set, eval_group, eval_at, early_stopping_rounds)
+
+
+def from_lightgbm(model_file=None, *, model_str: str | None = None, booster=None):
+    """A model LightGBM trained, read from its text format for prediction: what
+    ``Booster.save_model`` writes (``model_file``, a path), what ``Booster.model_to_string``
+    returns (``model_str``), or a ``lightgbm.Booster`` itself (``booster``, also an ``LGBM*``
+    estimator's ``booster_``). Give exactly one.
+
+    Returns a fitted ``GBDTRegressor``, ``GBDTClassifier`` or ``GBDTRanker``, by the model's
+    objective (``regression``, ``binary``, ``lambdarank``); its ``predict`` gives LightGBM's raw
+    scores for the same rows (``predict_proba`` of a classifier its probabilities). It can be
+    saved in recsys's format and pickled like a model recsys trained. Categorical splits,
+    linear trees, multiclass models and other objectives raise ``ValueError`` naming them.
+    """
+    given = [x is not None for x in (model_file, model_str, booster)]
+    if sum(given) != 1:
+        raise TypeError("give exactly one of model_file, model_str or booster")
+    if booster is not None:
+        if not hasattr(booster, "model_to_string"):
+            raise TypeError(f"booster must be a lightgbm.Booster, got {type(booster).__name__}")
+        model_str = booster.model_to_string()
+    elif model_file is not None:
+        model_str = read_file(model_file).decode("utf-8", errors="replace")
+    if not isinstance(model_str, str):
+        raise TypeError(f"model_str must be a str, got {type(model_str).__name__}")
+    native = _native.Gbdt.from_lightgbm_text(model_str)
+    cls = {"regression": GBDTRegressor, "binary": GBDTClassifier, "lambdarank": GBDTRanker}[native.objective]
+    model = cls(n_estimators=native.n_trees)
+    model._native = native
+    model._after_load()
+    return model

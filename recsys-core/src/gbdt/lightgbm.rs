@@ -1,0 +1,522 @@
+//! Reading LightGBM's text model format (`Booster.save_model` / `model_to_string`) for
+//! inference, so models already trained with LightGBM can be served by recsys. Numerical splits
+//! of the three objectives recsys trains (L2 regression, binary, lambdarank) are read exactly:
+//! predictions equal LightGBM's raw scores. What recsys cannot evaluate the same way
+//! (categorical splits, linear trees, multiclass, other objectives) is refused with an error
+//! that names it and its line.
+
+use std::collections::HashMap;
+
+use super::model::Gbdt;
+use super::params::{GbdtParams, Objective};
+use super::tree::{Child, Missing, Node, Tree};
+use crate::error::{Error, Result};
+
+/// LightGBM's decision-type bits: categorical split, default (missing) direction left.
+const CATEGORICAL: u8 = 1;
+const DEFAULT_LEFT: u8 = 2;
+
+/// An error at a 1-based line of the model text.
+fn bad(line: usize, reason: impl Into<String>) -> Error {
+    Error::LightGbmModel {
+        line,
+        reason: reason.into(),
+    }
+}
+
+/// `key=value` lines of one section (the header or one tree), each with its line number.
+struct Section<'a> {
+    /// Line of the section's first line, for errors about a missing key.
+    start: usize,
+    fields: HashMap<&'a str, (usize, &'a str)>,
+}
+
+impl<'a> Section<'a> {
+    fn get(&self, key: &str) -> Option<(usize, &'a str)> {
+        self.fields.get(key).copied()
+    }
+
+    fn require(&self, key: &str, what: &str) -> Result<(usize, &'a str)> {
+        self.get(key)
+            .ok_or_else(|| bad(self.start, format!("{what} has no '{key}=' line")))
+    }
+
+    /// A whitespace-separated list of exactly `n` values of `key`.
+    fn list<T: std::str::FromStr>(&self, key: &str, n: usize, what: &str) -> Result<Vec<T>> {
+        let (line, text) = self.require(key, what)?;
+        let values = text
+            .split_whitespace()
+            .map(|v| {
+                v.parse::<T>()
+                    .map_err(|_| bad(line, format!("{key}: {v:?} is not a number")))
+            })
+            .collect::<Result<Vec<T>>>()?;
+        if values.len() != n {
+            return Err(bad(
+                line,
+                format!("{key} has {} values, {what} needs {n}", values.len()),
+            ));
+        }
+        Ok(values)
+    }
+
+    fn number<T: std::str::FromStr>(&self, key: &str, what: &str) -> Result<T> {
+        let (line, text) = self.require(key, what)?;
+        text.trim()
+            .parse()
+            .map_err(|_| bad(line, format!("{key}: {text:?} is not a number")))
+    }
+}
+
+/// The largest `f32` not above `t`: for every `f32` value `v`, `v <= t` exactly when
+/// `v <= below(t)`, so LightGBM's double thresholds decide `f32` inputs as LightGBM does.
+fn f32_at_or_below(t: f64) -> f32 {
+    let r = t as f32;
+    if f64::from(r) > t { r.next_down() } else { r }
+}
+
+/// The objective of the `objective=` line.
+fn objective(line: usize, text: &str) -> Result<Objective> {
+    let mut parts = text.split_whitespace();
+    let name = parts.next().unwrap_or("");
+    let params: Vec<&str> = parts.collect();
+    match name {
+        "regression" => Ok(Objective::Regression),
+        "lambdarank" => Ok(Objective::lambdarank()),
+        "binary" => {
+            for p in params {
+                if let Some(s) = p.strip_prefix("sigmoid:")
+                    && s.parse::<f64>().ok() != Some(1.0)
+                {
+                    return Err(bad(
+                        line,
+                        format!(
+                            "binary with {p}: only sigmoid:1 (LightGBM's default) gives the \
+                             probabilities recsys computes"
+                        ),
+                    ));
+                }
+            }
+            Ok(Objective::Binary)
+        }
+        other => Err(bad(
+            line,
+            format!(
+                "objective '{other}' is not supported (recsys reads regression, binary and \
+                 lambdarank models)"
+            ),
+        )),
+    }
+}
+
+/// One `Tree=` section as a tree over `n_features` features.
+fn tree(section: &Section, index: usize, n_features: usize) -> Result<Tree> {
+    let what = format!("Tree={index}");
+    let leaves_n: usize = section.number("num_leaves", &what)?;
+    if leaves_n == 0 {
+        return Err(bad(section.start, format!("{what} has num_leaves=0")));
+    }
+    if let Some((line, v)) = section.get("num_cat")
+        && v.trim() != "0"
+    {
+        return Err(bad(
+            line,
+            format!("{what} has categorical splits, which recsys does not evaluate"),
+        ));
+    }
+    if let Some((line, v)) = section.get("is_linear")
+        && v.trim() != "0"
+    {
+        return Err(bad(
+            line,
+            format!("{what} is a linear tree, which recsys does not evaluate"),
+        ));
+    }
+    let leaves: Vec<f64> = section.list("leaf_value", leaves_n, &what)?;
+    if let Some(i) = leaves.iter().position(|v| !v.is_finite()) {
+        let line = section.require("leaf_value", &what)?.0;
+        return Err(bad(
+            line,
+            format!("{what}: leaf {i} has value {}", leaves[i]),
+        ));
+    }
+    let n = leaves_n - 1;
+    if n == 0 {
+        return Ok(Tree {
+            nodes: Vec::new(),
+            leaves,
+        });
+    }
+    let features: Vec<usize> = section.list("split_feature", n, &what)?;
+    let thresholds: Vec<f64> = section.list("threshold", n, &what)?;
+    let decisions: Vec<u8> = section.list("decision_type", n, &what)?;
+    let lefts: Vec<Child> = section.list("left_child", n, &what)?;
+    let rights: Vec<Child> = section.list("right_child", n, &what)?;
+    let gains: Vec<f64> = match section.get("split_gain") {
+        Some(_) => section.list("split_gain", n, &what)?,
+        None => vec![0.0; n],
+    };
+    let mut nodes = Vec::with_capacity(n);
+    for i in 0..n {
+        let (d, feature, t) = (decisions[i], features[i], thresholds[i]);
+        if d & CATEGORICAL != 0 {
+            let line = section.require("decision_type", &what)?.0;
+            return Err(bad(
+                line,
+                format!("{what}: node {i} is a categorical split, which recsys does not evaluate"),
+            ));
+        }
+        if feature >= n_features {
+            let line = section.require("split_feature", &what)?.0;
+            return Err(bad(
+                line,
+                format!("{what}: node {i} splits feature {feature}, the model has {n_features}"),
+            ));
+        }
+        if t.is_nan() {
+            let line = section.require("threshold", &what)?.0;
+            return Err(bad(line, format!("{what}: node {i} has threshold NaN")));
+        }
+        let left = d & DEFAULT_LEFT != 0;
+        let missing = match (d >> 2) & 3 {
+            0 => Missing::Zero,
+            1 if left => Missing::ZeroOrNanLeft,
+            1 => Missing::ZeroOrNanRight,
+            2 if left => Missing::Left,
+            2 => Missing::Right,
+            other => {
+                let line = section.require("decision_type", &what)?.0;
+                return Err(bad(
+                    line,
+                    format!("{what}: node {i} has missing type {other}"),
+                ));
+            }
+        };
+        nodes.push(Node {
+            feature: feature as u32,
+            threshold: f32_at_or_below(t),
+            // only trees recsys grows are evaluated on binned data
+            bin_threshold: 0,
+            missing,
+            left: lefts[i],
+            right: rights[i],
+            gain: gains[i],
+        });
+    }
+    let tree = Tree { nodes, leaves };
+    if !tree.is_consistent(n_features) {
+        return Err(bad(
+            section.start,
+            format!("{what}: a child refers to a node or leaf the tree does not have"),
+        ));
+    }
+    Ok(tree)
+}
+
+impl Gbdt {
+    /// Reads a model in LightGBM's text format (what `Booster.save_model` writes, or
+    /// `model_to_string` returns). Its predictions are LightGBM's raw scores (and, for binary
+    /// models, probabilities) for the same rows.
+    ///
+    /// Supported: objectives `regression` (L2), `binary` (with LightGBM's default `sigmoid:1`)
+    /// and `lambdarank`; numerical splits with any of LightGBM's missing-value handlings.
+    /// Anything else (categorical splits, linear trees, multiclass, other objectives,
+    /// `average_output` forests) is an [`Error::LightGbmModel`] naming it and its line, as is
+    /// a malformed file.
+    pub fn from_lightgbm_text(text: &str) -> Result<Gbdt> {
+        let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l.trim()));
+        match lines.next() {
+            Some((_, "tree")) => {}
+            _ => {
+                return Err(bad(
+                    1,
+                    "not a LightGBM text model (its first line is 'tree')",
+                ));
+            }
+        }
+        let mut header = Section {
+            start: 1,
+            fields: HashMap::new(),
+        };
+        let mut trees: Vec<Section> = Vec::new();
+        let mut ended = false;
+        for (no, line) in lines {
+            if line == "end of trees" {
+                ended = true;
+                break;
+            }
+            if line.is_empty() {
+                continue;
+            }
+            if line == "average_output" {
+                return Err(bad(
+                    no,
+                    "an average_output model (random forest) is not supported",
+                ));
+            }
+            let Some((key, value)) = line.split_once('=') else {
+                return Err(bad(no, format!("{line:?} is not a key=value line")));
+            };
+            if key == "Tree" {
+                if value.trim() != trees.len().to_string() {
+                    return Err(bad(
+                        no,
+                        format!("expected Tree={}, found {line:?}", trees.len()),
+                    ));
+                }
+                trees.push(Section {
+                    start: no,
+                    fields: HashMap::new(),
+                });
+                continue;
+            }
+            let section = trees.last_mut().unwrap_or(&mut header);
+            if section.fields.insert(key, (no, value)).is_some() {
+                return Err(bad(no, format!("'{key}=' appears twice")));
+            }
+        }
+        if !ended {
+            return Err(bad(
+                text.lines().count(),
+                "the model ends before its 'end of trees' line (truncated?)",
+            ));
+        }
+        let what = "the header";
+        if let Some((line, v)) = header.get("num_class")
+            && v.trim() != "1"
+        {
+            return Err(bad(
+                line,
+                format!(
+                    "a model of num_class={} is not supported (multiclass)",
+                    v.trim()
+                ),
+            ));
+        }
+        if let Some((line, v)) = header.get("num_tree_per_iteration")
+            && v.trim() != "1"
+        {
+            return Err(bad(
+                line,
+                format!("num_tree_per_iteration={} is not supported", v.trim()),
+            ));
+        }
+        let max_feature: usize = header.number("max_feature_idx", what)?;
+        let n_features = max_feature + 1;
+        let (line, objective_text) = header.require("objective", what)?;
+        let objective = objective(line, objective_text)?;
+        let trees = trees
+            .iter()
+            .enumerate()
+            .map(|(i, s)| tree(s, i, n_features))
+            .collect::<Result<Vec<Tree>>>()?;
+        if trees.is_empty() {
+            return Err(bad(1, "the model has no trees"));
+        }
+        let n = trees.len();
+        Ok(Gbdt::from_parts(
+            GbdtParams::new(objective).num_iterations(n),
+            n_features,
+            0.0,
+            trees,
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::persist::Persist;
+
+    /// Two trees over three features, as LightGBM writes them. Tree 0: node 0 splits feature 0
+    /// at 0.5 with NaN missing values going right (decision type 8); node 1 splits feature 1
+    /// just below the f32 nearest 0.3 with zero and NaN going right (decision type 4). Tree 1
+    /// is a single leaf.
+    const MODEL: &str = "tree
+version=v4
+num_class=1
+num_tree_per_iteration=1
+label_index=0
+max_feature_idx=2
+objective=regression
+feature_names=a b c
+feature_infos=[0:1] [0:1] [0:1]
+tree_sizes=300 200
+
+Tree=0
+num_leaves=3
+num_cat=0
+split_feature=0 1
+split_gain=10 5
+threshold=0.5 0.30000001190000001
+decision_type=8 4
+left_child=1 -1
+right_child=-2 -3
+leaf_value=1 2 3
+leaf_weight=1 1 1
+leaf_count=1 1 1
+internal_value=0 0
+internal_weight=0 0
+internal_count=3 2
+is_linear=0
+shrinkage=1
+
+
+Tree=1
+num_leaves=1
+num_cat=0
+split_feature=
+split_gain=
+threshold=
+decision_type=
+left_child=
+right_child=
+leaf_value=0.25
+leaf_weight=
+leaf_count=
+internal_value=
+internal_weight=
+internal_count=
+is_linear=0
+shrinkage=1
+
+
+end of trees
+
+feature_importances:
+a=1
+b=1
+
+parameters:
+[boosting: gbdt]
+end of parameters
+
+pandas_categorical:null
+";
+
+    #[test]
+    fn reads_trees_and_routes_values_as_lightgbm() {
+        let m = Gbdt::from_lightgbm_text(MODEL).unwrap();
+        assert_eq!((m.n_trees(), m.n_features()), (2, 3));
+        let nan = f32::NAN;
+        let rows: [([f32; 3], f64); 7] = [
+            // 0.3f32 is above the double threshold 0.3000000119: right (rounding the threshold
+            // to the nearest f32 would send it left)
+            ([0.2, 0.3, 0.0], 3.25),
+            ([0.2, 0.1, 0.0], 1.25),
+            // zero-as-missing: zero and NaN take the default (right), not the comparison
+            ([0.2, 0.0, 0.0], 3.25),
+            ([0.2, nan, 0.0], 3.25),
+            ([0.2, -1e-36, 0.0], 3.25),
+            ([0.7, 0.1, 0.0], 2.25),
+            // NaN-as-missing: right, where NaN as 0 would go left
+            ([nan, 0.1, 0.0], 2.25),
+        ];
+        let flat: Vec<f32> = rows.iter().flat_map(|r| r.0).collect();
+        let got = m.predict_rows(&flat, 3).unwrap();
+        let want: Vec<f64> = rows.iter().map(|r| r.1).collect();
+        assert_eq!(got, want);
+        assert_eq!(
+            m.feature_importance(crate::gbdt::Importance::Gain),
+            vec![10.0, 5.0, 0.0]
+        );
+        // an imported model persists like any other
+        let back = Gbdt::from_bytes(&m.to_bytes().unwrap()).unwrap();
+        assert_eq!(back.predict_rows(&flat, 3).unwrap(), want);
+    }
+
+    #[test]
+    fn binary_models_give_probabilities() {
+        let text = MODEL.replace("objective=regression", "objective=binary sigmoid:1");
+        let m = Gbdt::from_lightgbm_text(&text).unwrap();
+        let p = m.predict_proba_rows(&[0.7, 0.1, 0.0], 3).unwrap()[0];
+        assert!((p - 1.0 / (1.0 + (-2.25f64).exp())).abs() < 1e-15);
+        let ranker = MODEL.replace("objective=regression", "objective=lambdarank");
+        assert!(Gbdt::from_lightgbm_text(&ranker).is_ok());
+    }
+
+    fn error_of(text: &str) -> String {
+        match Gbdt::from_lightgbm_text(text) {
+            Ok(_) => panic!("read a model that should have been refused"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn unsupported_or_broken_models_are_named_errors() {
+        let cases = [
+            (
+                MODEL.replace("decision_type=8 4", "decision_type=8 1"),
+                "line 18",
+                "categorical",
+            ),
+            (
+                MODEL.replace("num_class=1", "num_class=3"),
+                "line 3",
+                "multiclass",
+            ),
+            (
+                MODEL.replace("objective=regression", "objective=poisson"),
+                "line 7",
+                "'poisson'",
+            ),
+            (
+                MODEL.replace("objective=regression", "objective=binary sigmoid:2"),
+                "line 7",
+                "sigmoid:2",
+            ),
+            (
+                MODEL[..MODEL.find("end of trees").unwrap()].to_string(),
+                "",
+                "truncated",
+            ),
+            (
+                MODEL.replace("right_child=-2 -3", "right_child=-2 -4"),
+                "line 12",
+                "child",
+            ),
+            (
+                MODEL.replace("split_feature=0 1", "split_feature=0 3"),
+                "line 15",
+                "feature 3",
+            ),
+            (
+                MODEL.replace("leaf_value=1 2 3", "leaf_value=1 2"),
+                "line 21",
+                "leaf_value has 2",
+            ),
+            (
+                MODEL.replace("threshold=0.5 ", "threshold=x "),
+                "line 17",
+                "\"x\"",
+            ),
+            (
+                MODEL.replace(
+                    "is_linear=0\nshrinkage=1\n\n\nTree=1",
+                    "is_linear=1\nshrinkage=1\n\n\nTree=1",
+                ),
+                "line 27",
+                "linear",
+            ),
+            (
+                MODEL.replace("Tree=1", "Tree=2"),
+                "line 31",
+                "expected Tree=1",
+            ),
+            (
+                "{\"name\": \"tree\"}".to_string(),
+                "line 1",
+                "not a LightGBM text model",
+            ),
+            (
+                MODEL.replace("max_feature_idx=2\n", ""),
+                "line 1",
+                "max_feature_idx",
+            ),
+        ];
+        for (text, line, what) in cases {
+            let e = error_of(&text);
+            assert!(e.contains(line) && e.contains(what), "{what}: {e}");
+        }
+    }
+}
