@@ -1,5 +1,6 @@
-//! Shared pieces of the benchmarks: synthetic interaction data.
+//! Shared pieces of the benchmarks: synthetic interaction and gradient-boosting data.
 
+use recsys_core::gbdt::Dataset;
 use recsys_core::{Interactions, SplitMix64};
 
 /// A power-law users x items set with planted taste clusters, about `nnz` distinct pairs:
@@ -54,4 +55,38 @@ pub fn power_law(n_users: usize, n_items: usize, nnz: usize, seed: u64) -> Inter
     }
     Interactions::from_indices(n_users, n_items, &users, &items, &values)
         .expect("generated indices are in range")
+}
+
+/// Gradient-boosting data: `n` rows of `d` uniform features in [-1, 1); the target is a
+/// non-linear function of the first six plus noise. With `per_query`, rows form queries of that
+/// many and the target becomes a relevance label 0-4 within each query.
+pub fn boosting_data(n: usize, d: usize, per_query: Option<usize>, seed: u64) -> Dataset {
+    assert!(d >= 6, "the target uses six features");
+    let mut rng = SplitMix64::new(seed);
+    let mut x = Vec::with_capacity(n * d);
+    let mut y = Vec::with_capacity(n);
+    for _ in 0..n {
+        let row: Vec<f32> = (0..d).map(|_| 2.0 * rng.next_f32() - 1.0).collect();
+        let f = row[0] + 0.5 * row[1] * row[2] - (row[3].abs() - 0.5)
+            + (3.0 * row[4]).sin() * 0.5
+            + 0.3 * row[5] * row[5];
+        x.extend_from_slice(&row);
+        y.push(f + 0.3 * (rng.next_f32() - 0.5));
+    }
+    if let Some(q) = per_query {
+        for query in y.chunks_mut(q) {
+            let mut sorted = query.to_vec();
+            sorted.sort_by(f32::total_cmp);
+            let cut = |p: f64| sorted[((sorted.len() - 1) as f64 * p) as usize];
+            let cuts = [cut(0.5), cut(0.75), cut(0.9), cut(0.97)];
+            for v in query.iter_mut() {
+                *v = cuts.iter().filter(|&&c| *v > c).count() as f32;
+            }
+        }
+        let sizes = vec![q as u32; n / q];
+        return Dataset::new(x, d, y)
+            .and_then(|ds| ds.with_groups(sizes))
+            .expect("well-formed by construction");
+    }
+    Dataset::new(x, d, y).expect("well-formed by construction")
 }
