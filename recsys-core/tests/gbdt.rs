@@ -253,6 +253,23 @@ fn persistence_keeps_predictions_and_rejects_damage() {
     let back = recsys_core::gbdt::Gbdt::from_bytes(&bytes).unwrap();
     assert_eq!(back.predict(&ds).unwrap(), m.predict(&ds).unwrap());
     assert!(recsys_core::gbdt::Gbdt::from_bytes(&bytes[..bytes.len() - 3]).is_err());
+
+    // the same model written as payload version 1 (before the rules of models read from
+    // LightGBM, which were appended) still reads; a newer version is refused by name
+    let with_version = |v: u32| {
+        let mut out = bytes[..bytes.len() - 4].to_vec();
+        let at = 8 + 4 + 1 + "gbdt".len();
+        out[at..at + 4].copy_from_slice(&v.to_le_bytes());
+        let crc = crc32fast::hash(&out);
+        out.extend_from_slice(&crc.to_le_bytes());
+        out
+    };
+    let v1 = recsys_core::gbdt::Gbdt::from_bytes(&with_version(1)).unwrap();
+    assert_eq!(v1.predict(&ds).unwrap(), m.predict(&ds).unwrap());
+    assert!(matches!(
+        recsys_core::gbdt::Gbdt::from_bytes(&with_version(3)),
+        Err(Error::UnsupportedVersion { found: 3, .. })
+    ));
 }
 
 #[test]

@@ -167,14 +167,24 @@ def lightgbm_model_data(seed=5):
     return X, signal + 0.5 * rng.normal(size=len(X))
 
 
-@pytest.mark.parametrize("objective", ["regression", "binary", "lambdarank", "zero_as_missing"])
+@pytest.mark.parametrize("objective", ["regression", "binary", "lambdarank", "zero_as_missing", "categorical"])
 def test_lightgbm_models_predict_as_in_lightgbm(objective, tmp_path):
     """A model LightGBM trained, read from its text format, gives LightGBM's raw scores (and
     probabilities) on rows with NaN, zeros, values beyond the training range and values
-    exactly on thresholds."""
+    exactly on thresholds; with categorical features also on unseen, negative and fractional
+    categories."""
     X, target = lightgbm_model_data()
     kwargs = dict(n_estimators=40, num_leaves=15, verbose=-1)
-    if objective == "lambdarank":
+    if objective == "categorical":
+        # two categorical columns, one with 40 categories (more than a 32-bit word)
+        rng = np.random.default_rng(2)
+        X[:, 5] = rng.integers(0, 6, len(X))
+        X[:, 6] = rng.integers(0, 40, len(X))
+        X[rng.random(len(X)) < 0.05, 6] = np.nan
+        effect = np.sin(np.arange(40) * 1.7)
+        target = target + (X[:, 5] % 3 == 1) * 1.5 + np.nan_to_num(effect[np.nan_to_num(X[:, 6]).astype(int)])
+        theirs = lightgbm.LGBMRegressor(**kwargs, cat_smooth=1, min_data_per_group=5).fit(X, target, categorical_feature=[5, 6])
+    elif objective == "lambdarank":
         y = np.digitize(target, np.quantile(target, [0.5, 0.8, 0.95]))
         theirs = lightgbm.LGBMRanker(**kwargs).fit(X, y, group=np.full(60, 100))
     elif objective == "binary":
@@ -190,6 +200,10 @@ def test_lightgbm_models_predict_as_in_lightgbm(objective, tmp_path):
     Xt = rng.normal(scale=2.0, size=(3000, 8)).astype(np.float32)
     Xt[rng.random(len(Xt)) < 0.1] = np.nan
     Xt[rng.random(len(Xt)) < 0.1] = 0.0
+    if objective == "categorical":
+        assert any(line.startswith("num_cat=") and line != "num_cat=0" for line in booster.model_to_string().splitlines())
+        Xt[:, 5] = rng.choice([-1.0, -0.5, 0.0, 1.0, 1.9, 2.0, 4.0, 7.0, 1e10, np.nan], len(Xt))
+        Xt[:, 6] = rng.choice(np.r_[np.arange(-2, 45), 31.5, 32.0, 63.0, np.inf, np.nan], len(Xt))
     # values exactly on the trees' thresholds (as f32, where the double threshold may differ)
     dumped = booster.dump_model()["tree_info"]
     nodes = [dumped[0]["tree_structure"]]
@@ -197,7 +211,8 @@ def test_lightgbm_models_predict_as_in_lightgbm(objective, tmp_path):
     while nodes:
         n = nodes.pop()
         if "split_feature" in n:
-            on_threshold.append((n["split_feature"], n["threshold"]))
+            if n["decision_type"] == "<=":
+                on_threshold.append((n["split_feature"], n["threshold"]))
             nodes += [n["left_child"], n["right_child"]]
     for k, (f, t) in enumerate(on_threshold):
         Xt[k, f] = np.float32(t)
@@ -216,11 +231,9 @@ def test_lightgbm_models_predict_as_in_lightgbm(objective, tmp_path):
 
 def test_lightgbm_models_recsys_cannot_evaluate_are_refused():
     X, target = lightgbm_model_data()
-    X[:, 5] = np.floor(np.abs(X[:, 5]) * 3)
-    with_category = target + 2.0 * (X[:, 5] == 1)
-    cat = lightgbm.LGBMRegressor(n_estimators=5, verbose=-1).fit(X, with_category, categorical_feature=[5])
-    with pytest.raises(ValueError, match="categorical"):
-        recsys.gbdt.from_lightgbm(booster=cat.booster_)
+    linear = lightgbm.LGBMRegressor(n_estimators=3, linear_tree=True, verbose=-1).fit(np.nan_to_num(X), target)
+    with pytest.raises(ValueError, match="linear tree"):
+        recsys.gbdt.from_lightgbm(booster=linear.booster_)
     multi = lightgbm.LGBMClassifier(n_estimators=3, verbose=-1).fit(X, np.digitize(target, [0.0, 1.0]))
     with pytest.raises(ValueError, match="multiclass"):
         recsys.gbdt.from_lightgbm(model_str=multi.booster_.model_to_string())

@@ -6,7 +6,7 @@ use rayon::prelude::*;
 
 use super::binning::{BinnedMatrix, FeatureBins};
 use super::params::GbdtParams;
-use super::tree::{Child, Missing, Node, Tree};
+use super::tree::{Child, Node, Rule, Tree};
 
 /// Gradient statistics of one histogram bin (or of a whole leaf). Like LightGBM, bins keep no
 /// row count: a bin's rows are estimated from its share of the leaf's hessian (exact when every
@@ -539,12 +539,12 @@ impl<'a> Learner<'a> {
                 feature: split.feature as u32,
                 threshold: fb.threshold(split.bin),
                 bin_threshold: split.bin,
-                missing: if !fb.has_missing() {
-                    Missing::Zero
+                rule: if !fb.has_missing() {
+                    Rule::NanAsZero
                 } else if split.default_left {
-                    Missing::Left
+                    Rule::NanLeft
                 } else {
-                    Missing::Right
+                    Rule::NanRight
                 },
                 left: !(li as Child),
                 right: !(leaves.len() as Child),

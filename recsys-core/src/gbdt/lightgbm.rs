@@ -1,18 +1,19 @@
 //! Reading LightGBM's text model format (`Booster.save_model` / `model_to_string`) for
-//! inference, so models already trained with LightGBM can be served by recsys. Numerical splits
-//! of the three objectives recsys trains (L2 regression, binary, lambdarank) are read exactly:
-//! predictions equal LightGBM's raw scores. What recsys cannot evaluate the same way
-//! (categorical splits, linear trees, multiclass, other objectives) is refused with an error
-//! that names it and its line.
+//! inference, so models already trained with LightGBM can be served by recsys. Trees of the
+//! three objectives recsys trains (L2 regression, binary, lambdarank), with numerical splits in
+//! any missing-value mode and categorical splits, are read exactly: predictions equal
+//! LightGBM's raw scores. What recsys cannot evaluate the same way (linear trees, multiclass,
+//! other objectives) is refused with an error that names it and its line.
 
 use std::collections::HashMap;
 
 use super::model::Gbdt;
 use super::params::{GbdtParams, Objective};
-use super::tree::{Child, Missing, Node, Tree};
+use super::tree::{Child, Node, Rule, Tree};
 use crate::error::{Error, Result};
 
-/// LightGBM's decision-type bits: categorical split, default (missing) direction left.
+/// LightGBM's decision-type bits: categorical split, default (missing) direction left; bits 2-3
+/// are the missing type (0 none: NaN is 0, 1 zero and NaN are missing, 2 NaN is missing).
 const CATEGORICAL: u8 = 1;
 const DEFAULT_LEFT: u8 = 2;
 
@@ -109,20 +110,37 @@ fn objective(line: usize, text: &str) -> Result<Objective> {
     }
 }
 
+/// The category sets of a tree's categorical nodes (`num_cat` bitsets: `cat_threshold` words,
+/// set `k` from `cat_boundaries[k]` to `cat_boundaries[k + 1]`).
+fn categories(section: &Section, what: &str) -> Result<Vec<Vec<u32>>> {
+    let n: usize = match section.get("num_cat") {
+        Some(_) => section.number("num_cat", what)?,
+        None => 0,
+    };
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    let bounds: Vec<usize> = section.list("cat_boundaries", n + 1, what)?;
+    let line = section.require("cat_boundaries", what)?.0;
+    if bounds[0] != 0 || bounds.windows(2).any(|w| w[0] > w[1]) {
+        return Err(bad(
+            line,
+            format!("{what}: cat_boundaries must rise from 0"),
+        ));
+    }
+    let words: Vec<u32> = section.list("cat_threshold", bounds[n], what)?;
+    Ok(bounds
+        .windows(2)
+        .map(|w| words[w[0]..w[1]].to_vec())
+        .collect())
+}
+
 /// One `Tree=` section as a tree over `n_features` features.
 fn tree(section: &Section, index: usize, n_features: usize) -> Result<Tree> {
     let what = format!("Tree={index}");
     let leaves_n: usize = section.number("num_leaves", &what)?;
     if leaves_n == 0 {
         return Err(bad(section.start, format!("{what} has num_leaves=0")));
-    }
-    if let Some((line, v)) = section.get("num_cat")
-        && v.trim() != "0"
-    {
-        return Err(bad(
-            line,
-            format!("{what} has categorical splits, which recsys does not evaluate"),
-        ));
     }
     if let Some((line, v)) = section.get("is_linear")
         && v.trim() != "0"
@@ -156,16 +174,10 @@ fn tree(section: &Section, index: usize, n_features: usize) -> Result<Tree> {
         Some(_) => section.list("split_gain", n, &what)?,
         None => vec![0.0; n],
     };
+    let category_sets = categories(section, &what)?;
     let mut nodes = Vec::with_capacity(n);
     for i in 0..n {
         let (d, feature, t) = (decisions[i], features[i], thresholds[i]);
-        if d & CATEGORICAL != 0 {
-            let line = section.require("decision_type", &what)?.0;
-            return Err(bad(
-                line,
-                format!("{what}: node {i} is a categorical split, which recsys does not evaluate"),
-            ));
-        }
         if feature >= n_features {
             let line = section.require("split_feature", &what)?.0;
             return Err(bad(
@@ -178,18 +190,36 @@ fn tree(section: &Section, index: usize, n_features: usize) -> Result<Tree> {
             return Err(bad(line, format!("{what}: node {i} has threshold NaN")));
         }
         let left = d & DEFAULT_LEFT != 0;
-        let missing = match (d >> 2) & 3 {
-            0 => Missing::Zero,
-            1 if left => Missing::ZeroOrNanLeft,
-            1 => Missing::ZeroOrNanRight,
-            2 if left => Missing::Left,
-            2 => Missing::Right,
-            other => {
-                let line = section.require("decision_type", &what)?.0;
+        let rule = if d & CATEGORICAL != 0 {
+            // the threshold is the index of the node's category set
+            let set = (t >= 0.0 && t.fract() == 0.0)
+                .then_some(t as usize)
+                .and_then(|k| category_sets.get(k));
+            let Some(set) = set else {
+                let line = section.require("threshold", &what)?.0;
                 return Err(bad(
                     line,
-                    format!("{what}: node {i} has missing type {other}"),
+                    format!(
+                        "{what}: categorical node {i} refers to category set {t}, the tree has {}",
+                        category_sets.len()
+                    ),
                 ));
+            };
+            Rule::Categories(set.clone())
+        } else {
+            match (d >> 2) & 3 {
+                0 => Rule::NanAsZero,
+                1 if left => Rule::ZeroOrNanLeft,
+                1 => Rule::ZeroOrNanRight,
+                2 if left => Rule::NanLeft,
+                2 => Rule::NanRight,
+                other => {
+                    let line = section.require("decision_type", &what)?.0;
+                    return Err(bad(
+                        line,
+                        format!("{what}: node {i} has missing type {other}"),
+                    ));
+                }
             }
         };
         nodes.push(Node {
@@ -197,7 +227,7 @@ fn tree(section: &Section, index: usize, n_features: usize) -> Result<Tree> {
             threshold: f32_at_or_below(t),
             // only trees recsys grows are evaluated on binned data
             bin_threshold: 0,
-            missing,
+            rule,
             left: lefts[i],
             right: rights[i],
             gain: gains[i],
@@ -219,8 +249,8 @@ impl Gbdt {
     /// models, probabilities) for the same rows.
     ///
     /// Supported: objectives `regression` (L2), `binary` (with LightGBM's default `sigmoid:1`)
-    /// and `lambdarank`; numerical splits with any of LightGBM's missing-value handlings.
-    /// Anything else (categorical splits, linear trees, multiclass, other objectives,
+    /// and `lambdarank`; numerical splits with any of LightGBM's missing-value handlings, and
+    /// categorical splits. Anything else (linear trees, multiclass, other objectives,
     /// `average_output` forests) is an [`Error::LightGbmModel`] naming it and its line, as is
     /// a malformed file.
     pub fn from_lightgbm_text(text: &str) -> Result<Gbdt> {
@@ -435,6 +465,38 @@ pandas_categorical:null
         assert!(Gbdt::from_lightgbm_text(&ranker).is_ok());
     }
 
+    #[test]
+    fn categorical_splits_send_the_set_left() {
+        let text = "tree\nversion=v4\nnum_class=1\nmax_feature_idx=2\nobjective=regression\n\n\
+                    Tree=0\nnum_leaves=2\nnum_cat=1\nsplit_feature=2\nsplit_gain=1\n\
+                    threshold=0\ndecision_type=1\nleft_child=-1\nright_child=-2\n\
+                    leaf_value=1 2\ncat_boundaries=0 2\ncat_threshold=10 2\nis_linear=0\n\
+                    shrinkage=1\n\nend of trees\n";
+        let m = Gbdt::from_lightgbm_text(text).unwrap();
+        // categories 1, 3 (word 0 = 0b1010) and 33 (word 1 = 0b10) go left
+        let values = [
+            (1.0, 1.0),
+            (3.0, 1.0),
+            (3.7, 1.0),
+            (33.0, 1.0),
+            (0.0, 2.0),
+            (2.0, 2.0),
+            (32.0, 2.0),
+            (64.0, 2.0),
+            // truncated to category 0, as a C++ cast does
+            (-0.5, 2.0),
+            (-1.0, 2.0),
+            (f32::NAN, 2.0),
+            (1e10, 2.0),
+            (f32::INFINITY, 2.0),
+        ];
+        for (v, want) in values {
+            assert_eq!(m.predict_rows(&[0.0, 0.0, v], 3).unwrap()[0], want, "{v}");
+        }
+        let broken = text.replace("cat_threshold=10 2", "cat_threshold=10");
+        assert!(error_of(&broken).contains("cat_threshold has 1 values"));
+    }
+
     fn error_of(text: &str) -> String {
         match Gbdt::from_lightgbm_text(text) {
             Ok(_) => panic!("read a model that should have been refused"),
@@ -447,8 +509,8 @@ pandas_categorical:null
         let cases = [
             (
                 MODEL.replace("decision_type=8 4", "decision_type=8 1"),
-                "line 18",
-                "categorical",
+                "line 17",
+                "category set 0.3",
             ),
             (
                 MODEL.replace("num_class=1", "num_class=3"),

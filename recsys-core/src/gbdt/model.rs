@@ -395,7 +395,9 @@ impl Gbdt {
 
 impl Persist for Gbdt {
     const KIND: &'static str = "gbdt";
-    const VERSION: u32 = 1;
+    /// 2: the zero-as-missing and categorical rules of models read from LightGBM (appended
+    /// variants: version 1 payloads read unchanged).
+    const VERSION: u32 = 2;
 
     fn check_loaded(&self) -> Result<()> {
         self.params.validate()?;

@@ -1,21 +1,29 @@
-//! A regression tree: internal nodes split one feature at a threshold; leaves hold values.
+//! A regression tree: internal nodes split one feature (at a threshold, or by category in
+//! models read from LightGBM); leaves hold values.
 
 use serde::{Deserialize, Serialize};
 
-/// Where rows whose feature is NaN go.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) enum Missing {
-    /// Left (learned: missing values were seen in training).
-    Left,
-    /// Right (learned).
-    Right,
-    /// As the value 0 (no missing values in training, as LightGBM).
-    Zero,
+/// How a node sends a row left. The numerical rules compare the value with the node's
+/// threshold (`value <= threshold` goes left) and differ in where missing values go; the
+/// categorical rule ignores the threshold. Variants are only ever appended (the persisted
+/// format refers to them by position).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum Rule {
+    /// NaN goes left (learned: missing values were seen in training).
+    NanLeft,
+    /// NaN goes right (learned).
+    NanRight,
+    /// NaN is compared as the value 0 (no missing values in training, as LightGBM).
+    NanAsZero,
     /// NaN and zero (`|v| <= 1e-35`) both go left (LightGBM's `zero_as_missing`; only in
     /// models read from LightGBM).
     ZeroOrNanLeft,
     /// NaN and zero both go right.
     ZeroOrNanRight,
+    /// A categorical split (only in models read from LightGBM): the value's integer part is a
+    /// category, and the categories in this bitset (bit `c % 32` of word `c / 32`) go left;
+    /// NaN, negative values and every other category go right.
+    Categories(Vec<u32>),
 }
 
 /// Values within this of zero are zero (LightGBM's `kZeroThreshold`).
@@ -27,11 +35,11 @@ pub(crate) type Child = i32;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Node {
     pub feature: u32,
-    /// Rows with `value <= threshold` go left.
+    /// Rows with `value <= threshold` go left (numerical rules).
     pub threshold: f32,
     /// The same test on binned data: `bin <= bin_threshold`.
     pub bin_threshold: u8,
-    pub missing: Missing,
+    pub rule: Rule,
     pub left: Child,
     pub right: Child,
     pub gain: f64,
@@ -54,13 +62,20 @@ impl Tree {
         while at >= 0 {
             let n = &self.nodes[at as usize];
             let v = row[n.feature as usize];
-            let left = match n.missing {
-                Missing::Left | Missing::Right if v.is_nan() => n.missing == Missing::Left,
-                Missing::Zero if v.is_nan() => 0.0 <= n.threshold,
-                Missing::ZeroOrNanLeft | Missing::ZeroOrNanRight
-                    if v.is_nan() || (-ZERO..=ZERO).contains(&v) =>
-                {
-                    n.missing == Missing::ZeroOrNanLeft
+            let left = match &n.rule {
+                Rule::NanLeft if v.is_nan() => true,
+                Rule::NanRight if v.is_nan() => false,
+                Rule::NanAsZero if v.is_nan() => 0.0 <= n.threshold,
+                Rule::ZeroOrNanLeft if v.is_nan() || (-ZERO..=ZERO).contains(&v) => true,
+                Rule::ZeroOrNanRight if v.is_nan() || (-ZERO..=ZERO).contains(&v) => false,
+                // LightGBM's: the integer part (truncated, saturating) is the category
+                Rule::Categories(bits) => {
+                    let c = v as i32;
+                    !v.is_nan()
+                        && c >= 0
+                        && bits
+                            .get(c as usize / 32)
+                            .is_some_and(|w| (w >> (c % 32)) & 1 == 1)
                 }
                 _ => v <= n.threshold,
             };
@@ -91,7 +106,7 @@ impl Tree {
             let f = n.feature as usize;
             let b = columns[f][r];
             let left = match missing_bins[f] {
-                Some(m) if b == m => n.missing == Missing::Left,
+                Some(m) if b == m => n.rule == Rule::NanLeft,
                 _ => b <= n.bin_threshold,
             };
             at = if left { n.left } else { n.right };

@@ -204,8 +204,9 @@ def from_lightgbm(model_file=None, *, model_str: str | None = None, booster=None
     Returns a fitted ``GBDTRegressor``, ``GBDTClassifier`` or ``GBDTRanker``, by the model's
     objective (``regression``, ``binary``, ``lambdarank``); its ``predict`` gives LightGBM's raw
     scores for the same rows (``predict_proba`` of a classifier its probabilities). It can be
-    saved in recsys's format and pickled like a model recsys trained. Categorical splits,
-    linear trees, multiclass models and other objectives raise ``ValueError`` naming them.
+    saved in recsys's format and pickled like a model recsys trained. Numerical splits (every
+    missing-value mode) and categorical splits are read; linear trees, multiclass models and
+    other objectives raise ``ValueError`` naming them.
     """
     given = [x is not None for x in (model_file, model_str, booster)]
     if sum(given) != 1:
