@@ -17,14 +17,17 @@ from conftest import planted_clusters
 
 implicit_als = pytest.importorskip("implicit.als")
 implicit_eval = pytest.importorskip("implicit.evaluation")
+threadpoolctl = pytest.importorskip("threadpoolctl")
 
 
 def test_ndcg_matches_implicit_on_the_same_split():
     data = planted_clusters(n_users=2000, n_items=800, clusters=10, per_user=30, seed=1)
     train, test = implicit_eval.train_test_split(data, train_percentage=0.8, random_state=3)
     settings = dict(factors=32, regularization=0.05, alpha=2.0, iterations=15, random_state=11)
-    theirs = implicit_als.AlternatingLeastSquares(**settings, use_gpu=False)
-    theirs.fit(train, show_progress=False)
+    # as implicit asks (it checks when built): its own threads, not OpenBLAS's as well
+    with threadpoolctl.threadpool_limits(1, "blas"):
+        theirs = implicit_als.AlternatingLeastSquares(**settings, use_gpu=False)
+        theirs.fit(train, show_progress=False)
     ours = AlternatingLeastSquares(**settings).fit(train, show_progress=False)
     their_ndcg = implicit_eval.ndcg_at_k(theirs, train, test, K=10, show_progress=False)
     our_ndcg = evaluation.ndcg_at_k(ours, train, test, K=10)
