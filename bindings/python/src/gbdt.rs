@@ -271,6 +271,11 @@ impl Gbdt {
         Ok(Gbdt::of(CoreGbdt::from_lightgbm_text(text).py_err()?))
     }
 
+    /// The model in LightGBM's text format.
+    fn to_lightgbm_text(&self) -> PyResult<String> {
+        Ok(self.fitted()?.to_lightgbm_text())
+    }
+
     /// `regression`, `binary` or `lambdarank`.
     #[getter]
     fn objective(&self) -> &'static str {

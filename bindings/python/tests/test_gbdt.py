@@ -247,3 +247,42 @@ def test_lightgbm_models_recsys_cannot_evaluate_are_refused():
         recsys.gbdt.from_lightgbm()
     with pytest.raises(TypeError, match="exactly one"):
         recsys.gbdt.from_lightgbm("a.txt", model_str=text)
+
+
+@pytest.mark.parametrize("objective", ["regression", "binary", "lambdarank"])
+def test_lightgbm_serves_models_recsys_wrote(objective, tmp_path):
+    """A model recsys trained, written in LightGBM's text format, is loaded by LightGBM and
+    predicts what recsys predicts (NaN in the data, so missing-value directions are in it)."""
+    X, target = lightgbm_model_data(seed=8)
+    if objective == "lambdarank":
+        y = np.digitize(target, np.quantile(target, [0.5, 0.8, 0.95]))
+        ours = GBDTRanker(n_estimators=30).fit(X, y, group=np.full(60, 100))
+    elif objective == "binary":
+        ours = GBDTClassifier(n_estimators=30).fit(X, (target > 0.3).astype(int))
+    else:
+        ours = GBDTRegressor(n_estimators=30).fit(X, target)
+    text = ours.to_lightgbm(tmp_path / "model.txt")
+    booster = lightgbm.Booster(model_file=str(tmp_path / "model.txt"))
+    assert booster.num_trees() == ours.n_estimators_ and booster.model_to_string().startswith("tree")
+    assert lightgbm.Booster(model_str=text).num_feature() == X.shape[1]
+    rng = np.random.default_rng(1)
+    Xt = rng.normal(scale=2.0, size=(2000, 8)).astype(np.float32)
+    Xt[rng.random(Xt.shape) < 0.1] = np.nan
+    if objective == "binary":
+        np.testing.assert_allclose(booster.predict(Xt), ours.predict_proba(Xt)[:, 1], rtol=1e-12, atol=1e-15)
+    else:
+        np.testing.assert_allclose(booster.predict(Xt), ours.predict(Xt), rtol=1e-12, atol=1e-12)
+
+
+def test_lightgbm_models_survive_a_round_trip_through_recsys():
+    """LightGBM -> recsys -> LightGBM: categorical and zero-as-missing splits come back the same."""
+    X, target = lightgbm_model_data()
+    X[:, 6] = np.random.default_rng(2).integers(0, 40, len(X))
+    target = target + np.sin(X[:, 6] * 1.7)
+    theirs = lightgbm.LGBMRegressor(n_estimators=20, zero_as_missing=True, cat_smooth=1, min_data_per_group=5, verbose=-1)
+    theirs.fit(X, target, categorical_feature=[6])
+    back = lightgbm.Booster(model_str=recsys.gbdt.from_lightgbm(booster=theirs.booster_).to_lightgbm())
+    Xt = X[:2000].copy()
+    Xt[::7, 6] = np.nan
+    Xt[::5, 3] = 0.0
+    np.testing.assert_allclose(back.predict(Xt), theirs.booster_.predict(Xt), rtol=1e-12, atol=1e-12)

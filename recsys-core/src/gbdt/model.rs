@@ -308,6 +308,11 @@ impl Gbdt {
         }
     }
 
+    /// The trees and the score their sum starts from.
+    pub(crate) fn trees(&self) -> (&[Tree], f64) {
+        (&self.trees, self.init_score)
+    }
+
     /// Raw scores (log-odds for binary) of every row of `ds`, in parallel.
     pub fn predict(&self, ds: &Dataset) -> Result<Vec<f64>> {
         self.predict_rows(ds.features(), ds.n_features())

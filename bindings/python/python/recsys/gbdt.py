@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _native
-from ._convert import as_matrix, as_vector, integer, read_file, seed
+from ._convert import as_matrix, as_vector, integer, read_file, seed, write_file
 from ._estimator import Estimator
 
 __all__ = ["GBDTRanker", "GBDTClassifier", "GBDTRegressor", "from_lightgbm"]
@@ -131,6 +131,16 @@ class _GBDT(Estimator):
 
     def predict(self, X) -> np.ndarray:
         return self._fitted_native().predict(as_matrix(X))
+
+    def to_lightgbm(self, path=None) -> str:
+        """The model in LightGBM's text format (written to ``path`` too, if given):
+        ``lightgbm.Booster(model_file=path)`` or ``lightgbm.Booster(model_str=text)`` loads it and
+        predicts as this model does. LightGBM's ``pred_contrib`` needs per-node row counts,
+        which recsys does not keep."""
+        text = self._fitted_native().to_lightgbm_text()
+        if path is not None:
+            write_file(path, text.encode("utf-8"))
+        return text
 
 
 class GBDTRegressor(_GBDT):
