@@ -7,12 +7,16 @@ learning rate 0.1, min_data_in_leaf 20, max_bin 255), 2 threads, one run. Run th
 - Binary classification, 1,000,000 x 50 synthetic rows: test AUC.
 - Regression, 1,000,000 x 50 synthetic rows: test RMSE.
 Both libraries run in this one process on the same arrays (recsys through its Python bindings,
-recsys.gbdt), and their test predictions are scored by the same code here.
+recsys.gbdt), and their test predictions are scored by the same code here. Also timed: prediction
+of the test rows (and recsys serving LightGBM's model); and the peak memory of the 1M-row fits,
+each in a fresh process.
 """
 
 import argparse
 import json
 import os
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -81,6 +85,36 @@ def fastest(f, repeat=3):
     return best
 
 
+MEMORY_CHILD = """
+import os, sys
+sys.path.insert(0, {here!r})
+from compare_gbdt import synthetic
+os.environ["RECSYS_NUM_THREADS"] = "{threads}"
+X, y = synthetic({rows}, 50, {kind!r}, {seed})
+if {lib!r} == "lightgbm":
+    import lightgbm as lgb
+    model = (lgb.LGBMClassifier if {kind!r} == "binary" else lgb.LGBMRegressor)(n_jobs={threads}, verbose=-1)
+else:
+    from recsys.gbdt import GBDTClassifier, GBDTRegressor
+    model = GBDTClassifier() if {kind!r} == "binary" else GBDTRegressor()
+def kb(key):
+    return next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith(key))
+with open("/proc/self/clear_refs", "w") as f:
+    f.write("5")  # resets the peak resident size (VmHWM) to the current one
+before = kb("VmRSS")
+model.fit(X, y)
+print((kb("VmHWM") - before) / 1024)
+"""
+
+
+def fit_memory(lib, kind, rows, seed, threads):
+    """Peak memory (MB) a fit adds to a process that holds the data, each library in a fresh
+    process of its own (Linux: the peak is reset just before the fit)."""
+    code = MEMORY_CHILD.format(here=os.path.dirname(os.path.abspath(__file__)), lib=lib, kind=kind, rows=rows, seed=seed, threads=threads)
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    return float(out.stdout.strip())
+
+
 def serving(task, model, ours, Xt, proba):
     """Prediction of the test rows: LightGBM with its model, recsys with its own, and recsys
     serving LightGBM's model read from its text format (recsys.gbdt.from_lightgbm), with the
@@ -124,6 +158,7 @@ def main():
     lg_q = ndcg_at(model.predict(Xte), yte, gte)
     rows.append(("LambdaMART, MSLR sample (5,000 rows, 136 features; fastest of 5 fits)", lg_s, rs_s, "NDCG@10", lg_q, rs_q))
     served = [serving("LambdaMART, MSLR sample", model, ours, Xte, proba=False)]
+    memory = []
 
     # 43 test queries make NDCG@10 noisy: the same comparison over a grid of settings shows
     # whether a gap is systematic or chance
@@ -153,6 +188,10 @@ def main():
             rs_q, metric = float(np.sqrt(np.mean((ours.predict(Xt) - yt) ** 2))), "RMSE"
         rows.append((f"{kind}, synthetic {args.rows:,} x 50", lg_s, rs_s, metric, lg_q, rs_q))
         served.append(serving(f"{kind}, synthetic", model, ours, Xt, proba=kind == "binary"))
+        del model, ours
+        memory.append((f"{kind}, synthetic {args.rows:,} x 50",
+                       fit_memory("lightgbm", kind, args.rows, args.seed, args.threads),
+                       fit_memory("recsys", kind, args.rows, args.seed, args.threads)))
     print("\nMSLR test NDCG@10 over rounds x min_data_in_leaf (LightGBM / recsys / difference):")
     for rounds, min_data, theirs, ours in grid:
         print(f"  {rounds:>3} rounds, min_data_in_leaf {min_data}: {theirs:.4f} / {ours:.4f} / {ours - theirs:+.4f}")
@@ -167,11 +206,17 @@ def main():
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for task, n, lg_p, rs_p, sv_p, diff in served:
         print(f"| {task} | {n:,} | {lg_p:.3f} | {rs_p:.3f} | {rs_p / lg_p:.2f}x | {sv_p:.3f} | {diff:.1e} |")
+    print("\nPeak memory a fit adds to a process holding the data (float32 X), each in a fresh process:\n")
+    print("| task | LightGBM MB | recsys MB | recsys / LightGBM |")
+    print("| --- | ---: | ---: | ---: |")
+    for task, lg_m, rs_m in memory:
+        print(f"| {task} | {lg_m:.0f} | {rs_m:.0f} | {rs_m / lg_m:.2f}x |")
     os.makedirs(args.out, exist_ok=True)
     path = os.path.join(args.out, f"gbdt-{time.strftime('%Y%m%d-%H%M%S')}.json")
     with open(path, "w") as f:
         json.dump({
             "training": [dict(task=t, lightgbm_s=a, recsys_s=b, metric=m, lightgbm=c, recsys=d) for t, a, b, m, c, d in rows],
+            "fit_memory_mb": [dict(task=t, lightgbm=a, recsys=b) for t, a, b in memory],
             "prediction": [dict(task=t, rows=n, lightgbm_s=a, recsys_s=b, recsys_serving_lightgbm_model_s=c, largest_difference=d) for t, n, a, b, c, d in served],
         }, f, indent=2)
     print(f"\nresults: {os.path.relpath(path)}")

@@ -60,7 +60,7 @@ pub fn power_law(n_users: usize, n_items: usize, nnz: usize, seed: u64) -> Inter
 /// Gradient-boosting data: `n` rows of `d` uniform features in [-1, 1); the target is a
 /// non-linear function of the first six plus noise. With `per_query`, rows form queries of that
 /// many and the target becomes a relevance label 0-4 within each query.
-pub fn boosting_data(n: usize, d: usize, per_query: Option<usize>, seed: u64) -> Dataset {
+pub fn boosting_data(n: usize, d: usize, per_query: Option<usize>, seed: u64) -> Dataset<'static> {
     assert!(d >= 6, "the target uses six features");
     let mut rng = SplitMix64::new(seed);
     let mut x = Vec::with_capacity(n * d);

@@ -34,7 +34,7 @@ fn one_tree_fits_a_step_function_exactly() {
 
 /// Queries of 20 documents whose relevance (0-4) follows features 0 and 1 (one of them through
 /// a square), with noise; feature 2 is noise.
-fn ranking(queries: usize, seed: u64) -> Dataset {
+fn ranking(queries: usize, seed: u64) -> Dataset<'static> {
     let mut rng = SplitMix64::new(seed);
     let (mut x, mut y) = (Vec::new(), Vec::new());
     for _ in 0..queries {
@@ -149,7 +149,7 @@ fn missing_values_follow_the_learned_direction() {
     assert_eq!(p[0], p[1]);
 }
 
-fn noisy_regression(n: usize, seed: u64) -> Dataset {
+fn noisy_regression(n: usize, seed: u64) -> Dataset<'static> {
     let mut rng = SplitMix64::new(seed);
     let mut x = Vec::new();
     let mut y = Vec::new();
@@ -243,6 +243,15 @@ fn invalid_params_and_data_are_named() {
         m.predict_rows(&[1.0, 2.0], 2),
         Err(Error::Shape(_))
     ));
+}
+
+#[test]
+fn a_borrowed_matrix_trains_the_same_model() {
+    let owned = noisy_regression(500, 6);
+    let borrowed =
+        Dataset::borrowed(owned.features(), owned.n_features(), owned.labels().to_vec()).unwrap();
+    let params = regression().num_iterations(10);
+    assert_eq!(params.fit(&borrowed).unwrap(), params.fit(&owned).unwrap());
 }
 
 #[test]

@@ -18,19 +18,19 @@ pub struct Gbdt {
     evals: Vec<(usize, String, f64)>,
 }
 
-/// One labelled table: features (C-contiguous float32), labels, optional weights and groups.
-fn dataset(
-    x: &PyReadonlyArray2<'_, f32>,
+/// One labelled table: features (C-contiguous float32, borrowed from the array: training
+/// reads X in place), labels, optional weights and groups.
+fn dataset<'a>(
+    x: &'a PyReadonlyArray2<'_, f32>,
     y: &PyReadonlyArray1<'_, f32>,
     weight: Option<&PyReadonlyArray1<'_, f32>>,
     group: Option<Vec<u32>>,
-) -> PyResult<Dataset> {
+) -> PyResult<Dataset<'a>> {
     let n_features = x.shape()[1];
     let features = x
         .as_slice()
-        .map_err(|_| PyValueError::new_err("X must be C-contiguous"))?
-        .to_vec();
-    let mut ds = Dataset::new(features, n_features, y.as_slice()?.to_vec()).py_err()?;
+        .map_err(|_| PyValueError::new_err("X must be C-contiguous"))?;
+    let mut ds = Dataset::borrowed(features, n_features, y.as_slice()?.to_vec()).py_err()?;
     if let Some(w) = weight {
         ds = ds.with_weights(w.as_slice()?.to_vec()).py_err()?;
     }
@@ -158,8 +158,8 @@ impl Gbdt {
         )>,
     ) -> PyResult<()> {
         let train = dataset(&x, &y, sample_weight.as_ref(), group)?;
-        let valid = match valid {
-            Some((vx, vy, vg)) => Some(dataset(&vx, &vy, None, vg)?),
+        let valid = match &valid {
+            Some((vx, vy, vg)) => Some(dataset(vx, vy, None, vg.clone())?),
             None => None,
         };
         let (params, pool) = (&self.params, threads::pool()?);

@@ -1,24 +1,41 @@
 //! Training data for gradient-boosted trees: a dense feature matrix (NaN = missing), labels,
 //! optional weights and query groups, and a loader for the SVMlight / LETOR text format.
 
+use std::borrow::Cow;
 use std::io::BufRead;
 
 use crate::error::{Error, Result};
 use crate::interactions::Csr;
 
-/// Rows of features with their labels.
+/// Rows of features with their labels. The feature matrix is owned or borrowed (`'a`): a
+/// caller that already holds it (a numpy array, a memory map) trains without a copy.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Dataset {
+pub struct Dataset<'a> {
     n_features: usize,
-    features: Vec<f32>,
+    features: Cow<'a, [f32]>,
     labels: Vec<f32>,
     weights: Option<Vec<f32>>,
     groups: Option<Vec<u32>>,
 }
 
-impl Dataset {
+impl Dataset<'static> {
     /// A row-major `labels.len() x n_features` matrix. NaN means missing; infinities are errors.
     pub fn new(features: Vec<f32>, n_features: usize, labels: Vec<f32>) -> Result<Self> {
+        Dataset::from_features(Cow::Owned(features), n_features, labels)
+    }
+}
+
+impl<'a> Dataset<'a> {
+    /// As [`Dataset::new`], over a matrix the caller keeps: training reads it in place.
+    pub fn borrowed(features: &'a [f32], n_features: usize, labels: Vec<f32>) -> Result<Self> {
+        Dataset::from_features(Cow::Borrowed(features), n_features, labels)
+    }
+
+    fn from_features(
+        features: Cow<'a, [f32]>,
+        n_features: usize,
+        labels: Vec<f32>,
+    ) -> Result<Self> {
         if n_features == 0 {
             return Err(Error::param("n_features", ">= 1", 0));
         }
@@ -73,7 +90,7 @@ impl Dataset {
                 dense[r * m.ncols() + c as usize] = v;
             }
         }
-        Self::new(dense, m.ncols(), labels)
+        Dataset::new(dense, m.ncols(), labels)
     }
 
     /// Per-row weights (finite, >= 0).
@@ -217,7 +234,7 @@ impl Dataset {
                 dense[r * width + c] = v;
             }
         }
-        let ds = Self::new(dense, width, labels)?;
+        let ds = Dataset::new(dense, width, labels)?;
         if qids.iter().all(Option::is_none) {
             return Ok(ds);
         }
