@@ -248,8 +248,12 @@ fn invalid_params_and_data_are_named() {
 #[test]
 fn a_borrowed_matrix_trains_the_same_model() {
     let owned = noisy_regression(500, 6);
-    let borrowed =
-        Dataset::borrowed(owned.features(), owned.n_features(), owned.labels().to_vec()).unwrap();
+    let borrowed = Dataset::borrowed(
+        owned.features(),
+        owned.n_features(),
+        owned.labels().to_vec(),
+    )
+    .unwrap();
     let params = regression().num_iterations(10);
     assert_eq!(params.fit(&borrowed).unwrap(), params.fit(&owned).unwrap());
 }

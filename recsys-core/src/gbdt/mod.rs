@@ -12,6 +12,7 @@
 
 mod binning;
 mod dataset;
+mod forest;
 mod grow;
 mod lightgbm;
 pub mod metrics;

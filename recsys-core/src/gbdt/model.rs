@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::binning::{BIN_SAMPLE, BinnedMatrix, fit_bins};
 use super::dataset::Dataset;
+use super::forest::Forest;
 use super::grow::Learner;
 use super::metrics;
 use super::objective::{Targets, default_label_gain, gradients, initial_score};
@@ -42,6 +43,37 @@ pub struct Gbdt {
     init_score: f64,
     trees: Vec<Tree>,
     best_iteration: Option<usize>,
+    /// The trees laid out for prediction, built on first use (not persisted).
+    #[serde(skip)]
+    forest: Derived<Forest>,
+}
+
+/// A value derived from the rest of a struct and built on first use: no part of its equality,
+/// and a clone shares nothing with the original (it builds its own).
+struct Derived<T>(std::sync::OnceLock<T>);
+
+impl<T> Default for Derived<T> {
+    fn default() -> Self {
+        Derived(std::sync::OnceLock::new())
+    }
+}
+
+impl<T> Clone for Derived<T> {
+    fn clone(&self) -> Self {
+        Derived::default()
+    }
+}
+
+impl<T> PartialEq for Derived<T> {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl<T> std::fmt::Debug for Derived<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("(derived)")
+    }
 }
 
 /// The label gains in force for the objective.
@@ -241,6 +273,7 @@ impl GbdtParams {
             init_score: init,
             trees,
             best_iteration,
+            forest: Derived::default(),
         })
     }
 
@@ -305,6 +338,7 @@ impl Gbdt {
             init_score,
             trees,
             best_iteration: None,
+            forest: Derived::default(),
         }
     }
 
@@ -327,10 +361,8 @@ impl Gbdt {
                 features.len()
             )));
         }
-        Ok(features
-            .par_chunks(self.n_features)
-            .map(|row| self.init_score + self.trees.iter().map(|t| t.predict(row)).sum::<f64>())
-            .collect())
+        let forest = self.forest.0.get_or_init(|| Forest::new(&self.trees));
+        Ok(forest.predict(features, self.n_features, self.init_score))
     }
 
     /// Probabilities of class 1 (binary objective only).

@@ -26,6 +26,75 @@ pub(crate) enum Rule {
     Categories(Vec<u32>),
 }
 
+/// A rule without its category set: what prediction dispatches on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(u8)]
+pub(crate) enum Kind {
+    NanLeft,
+    NanRight,
+    NanAsZero,
+    ZeroOrNanLeft,
+    ZeroOrNanRight,
+    Categories,
+}
+
+impl Rule {
+    pub fn kind(&self) -> Kind {
+        match self {
+            Rule::NanLeft => Kind::NanLeft,
+            Rule::NanRight => Kind::NanRight,
+            Rule::NanAsZero => Kind::NanAsZero,
+            Rule::ZeroOrNanLeft => Kind::ZeroOrNanLeft,
+            Rule::ZeroOrNanRight => Kind::ZeroOrNanRight,
+            Rule::Categories(_) => Kind::Categories,
+        }
+    }
+
+    /// The category bitset of a categorical rule (empty for the others).
+    pub fn categories(&self) -> &[u32] {
+        match self {
+            Rule::Categories(bits) => bits,
+            _ => &[],
+        }
+    }
+}
+
+/// Whether value `v` goes left at a node of rule `kind` and `threshold`; `categories` gives
+/// the bitset of a categorical node (asked for only there). The one place rules are decided.
+#[inline(always)]
+pub(crate) fn route<'b>(
+    kind: Kind,
+    threshold: f32,
+    categories: impl FnOnce() -> &'b [u32],
+    v: f32,
+) -> bool {
+    // the common case first: a numerical rule and a value that is there
+    if kind <= Kind::NanAsZero && !v.is_nan() {
+        return v <= threshold;
+    }
+    match kind {
+        Kind::NanLeft => true,
+        Kind::NanRight => false,
+        Kind::NanAsZero => 0.0 <= threshold,
+        Kind::ZeroOrNanLeft | Kind::ZeroOrNanRight => {
+            if v.is_nan() || (-ZERO..=ZERO).contains(&v) {
+                kind == Kind::ZeroOrNanLeft
+            } else {
+                v <= threshold
+            }
+        }
+        // LightGBM's: the integer part (truncated, saturating) is the category
+        Kind::Categories => {
+            let c = v as i32;
+            !v.is_nan()
+                && c >= 0
+                && categories()
+                    .get(c as usize / 32)
+                    .is_some_and(|w| (w >> (c % 32)) & 1 == 1)
+        }
+    }
+}
+
 /// Values within this of zero are zero (LightGBM's `kZeroThreshold`).
 pub(crate) const ZERO: f32 = 1e-35;
 
@@ -62,23 +131,7 @@ impl Tree {
         while at >= 0 {
             let n = &self.nodes[at as usize];
             let v = row[n.feature as usize];
-            let left = match &n.rule {
-                Rule::NanLeft if v.is_nan() => true,
-                Rule::NanRight if v.is_nan() => false,
-                Rule::NanAsZero if v.is_nan() => 0.0 <= n.threshold,
-                Rule::ZeroOrNanLeft if v.is_nan() || (-ZERO..=ZERO).contains(&v) => true,
-                Rule::ZeroOrNanRight if v.is_nan() || (-ZERO..=ZERO).contains(&v) => false,
-                // LightGBM's: the integer part (truncated, saturating) is the category
-                Rule::Categories(bits) => {
-                    let c = v as i32;
-                    !v.is_nan()
-                        && c >= 0
-                        && bits
-                            .get(c as usize / 32)
-                            .is_some_and(|w| (w >> (c % 32)) & 1 == 1)
-                }
-                _ => v <= n.threshold,
-            };
+            let left = route(n.rule.kind(), n.threshold, || n.rule.categories(), v);
             at = if left { n.left } else { n.right };
         }
         !at as usize
