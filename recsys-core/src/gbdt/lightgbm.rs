@@ -19,6 +19,10 @@ use crate::error::{Error, Result};
 const CATEGORICAL: u8 = 1;
 const DEFAULT_LEFT: u8 = 2;
 
+/// The widest model read (LightGBM's own limit is `i32`): a bound on what a damaged or hostile
+/// header can make recsys allocate.
+const MAX_FEATURES: usize = 1 << 24;
+
 /// An error at a 1-based line of the model text.
 fn bad(line: usize, reason: impl Into<String>) -> Error {
     Error::LightGbmModel {
@@ -114,13 +118,20 @@ fn objective(line: usize, text: &str) -> Result<Objective> {
 
 /// The category sets of a tree's categorical nodes (`num_cat` bitsets: `cat_threshold` words,
 /// set `k` from `cat_boundaries[k]` to `cat_boundaries[k + 1]`).
-fn categories(section: &Section, what: &str) -> Result<Vec<Vec<u32>>> {
+fn categories(section: &Section, n_nodes: usize, what: &str) -> Result<Vec<Vec<u32>>> {
     let n: usize = match section.get("num_cat") {
         Some(_) => section.number("num_cat", what)?,
         None => 0,
     };
     if n == 0 {
         return Ok(Vec::new());
+    }
+    if n > n_nodes {
+        let line = section.require("num_cat", what)?.0;
+        return Err(bad(
+            line,
+            format!("{what} has num_cat={n} but only {n_nodes} nodes"),
+        ));
     }
     let bounds: Vec<usize> = section.list("cat_boundaries", n + 1, what)?;
     let line = section.require("cat_boundaries", what)?.0;
@@ -176,7 +187,7 @@ fn tree(section: &Section, index: usize, n_features: usize) -> Result<Tree> {
         Some(_) => section.list("split_gain", n, &what)?,
         None => vec![0.0; n],
     };
-    let category_sets = categories(section, &what)?;
+    let category_sets = categories(section, n, &what)?;
     let mut nodes = Vec::with_capacity(n);
     for i in 0..n {
         let (d, feature, t) = (decisions[i], features[i], thresholds[i]);
@@ -334,6 +345,15 @@ impl Gbdt {
             ));
         }
         let max_feature: usize = header.number("max_feature_idx", what)?;
+        if max_feature >= MAX_FEATURES {
+            let line = header.require("max_feature_idx", what)?.0;
+            return Err(bad(
+                line,
+                format!(
+                    "max_feature_idx={max_feature}: recsys reads models of up to {MAX_FEATURES} features"
+                ),
+            ));
+        }
         let n_features = max_feature + 1;
         let (line, objective_text) = header.require("objective", what)?;
         let objective = objective(line, objective_text)?;
@@ -581,15 +601,18 @@ pandas_categorical:null
         assert!(Gbdt::from_lightgbm_text(&ranker).is_ok());
     }
 
+    /// One categorical split on feature 2: categories 1, 3 (word 0 = 0b1010) and 33 (word 1 =
+    /// 0b10) go left.
+    const CATEGORICAL_MODEL: &str = "tree\nversion=v4\nnum_class=1\nmax_feature_idx=2\nobjective=regression\n\n\
+                Tree=0\nnum_leaves=2\nnum_cat=1\nsplit_feature=2\nsplit_gain=1\n\
+                threshold=0\ndecision_type=1\nleft_child=-1\nright_child=-2\n\
+                leaf_value=1 2\ncat_boundaries=0 2\ncat_threshold=10 2\nis_linear=0\n\
+                shrinkage=1\n\nend of trees\n";
+
     #[test]
     fn categorical_splits_send_the_set_left() {
-        let text = "tree\nversion=v4\nnum_class=1\nmax_feature_idx=2\nobjective=regression\n\n\
-                    Tree=0\nnum_leaves=2\nnum_cat=1\nsplit_feature=2\nsplit_gain=1\n\
-                    threshold=0\ndecision_type=1\nleft_child=-1\nright_child=-2\n\
-                    leaf_value=1 2\ncat_boundaries=0 2\ncat_threshold=10 2\nis_linear=0\n\
-                    shrinkage=1\n\nend of trees\n";
+        let text = CATEGORICAL_MODEL;
         let m = Gbdt::from_lightgbm_text(text).unwrap();
-        // categories 1, 3 (word 0 = 0b1010) and 33 (word 1 = 0b10) go left
         let values = [
             (1.0, 1.0),
             (3.0, 1.0),
@@ -657,6 +680,37 @@ pandas_categorical:null
         let m = Gbdt::from_lightgbm_text(MODEL).unwrap();
         let again = Gbdt::from_lightgbm_text(&m.to_lightgbm_text()).unwrap();
         assert_eq!(again.trees().0, m.trees().0);
+    }
+
+    #[test]
+    fn damaged_models_are_errors_never_panics() {
+        // every model read from damaged text must also predict without a panic
+        let mut rng = crate::rng::SplitMix64::new(11);
+        let alphabet = b"0123456789-.=e \nTrenaf";
+        for k in 0..3000 {
+            let bytes = if k % 2 == 0 { MODEL } else { CATEGORICAL_MODEL }.as_bytes();
+            let mut text = bytes.to_vec();
+            for _ in 0..1 + rng.below(4) {
+                let at = rng.below(text.len());
+                match rng.below(3) {
+                    0 => {
+                        text.remove(at);
+                    }
+                    1 => text[at] = alphabet[rng.below(alphabet.len())],
+                    _ => text.insert(at, alphabet[rng.below(alphabet.len())]),
+                }
+            }
+            let text = String::from_utf8_lossy(&text);
+            if let Ok(m) = Gbdt::from_lightgbm_text(&text) {
+                let d = m.n_features();
+                let rows: Vec<f32> = (0..4 * d)
+                    .map(|i| [0.0, 0.4, f32::NAN, -3.0][i % 4])
+                    .collect();
+                let scores = m.predict_rows(&rows, d).unwrap();
+                assert!(scores.iter().all(|s| s.is_finite()), "{text}");
+                Gbdt::from_lightgbm_text(&m.to_lightgbm_text()).unwrap();
+            }
+        }
     }
 
     fn error_of(text: &str) -> String {
