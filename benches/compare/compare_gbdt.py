@@ -64,17 +64,6 @@ def synthetic(n, d, kind, seed):
     return X, y
 
 
-def timed_fit(model, *args, repeat=1, **kwargs):
-    """Seconds of the fastest of `repeat` fits (a fit of a fraction of a second swings with
-    whatever else the machine does; the fastest is the least disturbed)."""
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        model.fit(*args, **kwargs)
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
 def fastest(f, repeat=3):
     """Seconds of the fastest of `repeat` calls of f."""
     best = float("inf")
@@ -83,6 +72,12 @@ def fastest(f, repeat=3):
         f()
         best = min(best, time.perf_counter() - start)
     return best
+
+
+def timed_fit(model, *args, repeat=1, **kwargs):
+    """Seconds of the fastest of `repeat` fits (a fit of a fraction of a second swings with
+    whatever else the machine does; the fastest is the least disturbed)."""
+    return fastest(lambda: model.fit(*args, **kwargs), repeat)
 
 
 MEMORY_CHILD = """

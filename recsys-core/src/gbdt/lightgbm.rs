@@ -43,6 +43,11 @@ impl<'a> Section<'a> {
         self.fields.get(key).copied()
     }
 
+    /// The line of `key` (one that was read), for an error about its value.
+    fn line(&self, key: &str) -> usize {
+        self.get(key).map_or(self.start, |(line, _)| line)
+    }
+
     fn require(&self, key: &str, what: &str) -> Result<(usize, &'a str)> {
         self.get(key)
             .ok_or_else(|| bad(self.start, format!("{what} has no '{key}=' line")))
@@ -127,14 +132,14 @@ fn categories(section: &Section, n_nodes: usize, what: &str) -> Result<Vec<Vec<u
         return Ok(Vec::new());
     }
     if n > n_nodes {
-        let line = section.require("num_cat", what)?.0;
+        let line = section.line("num_cat");
         return Err(bad(
             line,
             format!("{what} has num_cat={n} but only {n_nodes} nodes"),
         ));
     }
     let bounds: Vec<usize> = section.list("cat_boundaries", n + 1, what)?;
-    let line = section.require("cat_boundaries", what)?.0;
+    let line = section.line("cat_boundaries");
     if bounds[0] != 0 || bounds.windows(2).any(|w| w[0] > w[1]) {
         return Err(bad(
             line,
@@ -165,7 +170,7 @@ fn tree(section: &Section, index: usize, n_features: usize) -> Result<Tree> {
     }
     let leaves: Vec<f64> = section.list("leaf_value", leaves_n, &what)?;
     if let Some(i) = leaves.iter().position(|v| !v.is_finite()) {
-        let line = section.require("leaf_value", &what)?.0;
+        let line = section.line("leaf_value");
         return Err(bad(
             line,
             format!("{what}: leaf {i} has value {}", leaves[i]),
@@ -192,14 +197,14 @@ fn tree(section: &Section, index: usize, n_features: usize) -> Result<Tree> {
     for i in 0..n {
         let (d, feature, t) = (decisions[i], features[i], thresholds[i]);
         if feature >= n_features {
-            let line = section.require("split_feature", &what)?.0;
+            let line = section.line("split_feature");
             return Err(bad(
                 line,
                 format!("{what}: node {i} splits feature {feature}, the model has {n_features}"),
             ));
         }
         if t.is_nan() {
-            let line = section.require("threshold", &what)?.0;
+            let line = section.line("threshold");
             return Err(bad(line, format!("{what}: node {i} has threshold NaN")));
         }
         let left = d & DEFAULT_LEFT != 0;
@@ -209,7 +214,7 @@ fn tree(section: &Section, index: usize, n_features: usize) -> Result<Tree> {
                 .then_some(t as usize)
                 .and_then(|k| category_sets.get(k));
             let Some(set) = set else {
-                let line = section.require("threshold", &what)?.0;
+                let line = section.line("threshold");
                 return Err(bad(
                     line,
                     format!(
@@ -227,7 +232,7 @@ fn tree(section: &Section, index: usize, n_features: usize) -> Result<Tree> {
                 2 if left => Rule::NanLeft,
                 2 => Rule::NanRight,
                 other => {
-                    let line = section.require("decision_type", &what)?.0;
+                    let line = section.line("decision_type");
                     return Err(bad(
                         line,
                         format!("{what}: node {i} has missing type {other}"),
@@ -346,7 +351,7 @@ impl Gbdt {
         }
         let max_feature: usize = header.number("max_feature_idx", what)?;
         if max_feature >= MAX_FEATURES {
-            let line = header.require("max_feature_idx", what)?.0;
+            let line = header.line("max_feature_idx");
             return Err(bad(
                 line,
                 format!(
@@ -394,24 +399,17 @@ fn write_tree(out: &mut String, index: usize, tree: &Tree, bias: f64) {
     let mut thresholds = Vec::with_capacity(tree.nodes.len());
     let mut decisions = Vec::with_capacity(tree.nodes.len());
     for n in &tree.nodes {
+        // missing type in bits 2-3, the default direction in bit 1
+        let numerical = |decision: u8| (exact(f64::from(n.threshold)), decision);
         let (threshold, decision) = match &n.rule {
+            Rule::NanAsZero => numerical(0),
+            Rule::ZeroOrNanLeft => numerical((1 << 2) | DEFAULT_LEFT),
+            Rule::ZeroOrNanRight => numerical(1 << 2),
+            Rule::NanLeft => numerical((2 << 2) | DEFAULT_LEFT),
+            Rule::NanRight => numerical(2 << 2),
             Rule::Categories(bits) => {
                 sets.push(bits);
                 ((sets.len() - 1).to_string(), CATEGORICAL)
-            }
-            rule => {
-                let (missing_type, left) = match rule {
-                    Rule::NanAsZero => (0, false),
-                    Rule::ZeroOrNanLeft => (1, true),
-                    Rule::ZeroOrNanRight => (1, false),
-                    Rule::NanLeft => (2, true),
-                    _ => (2, false),
-                };
-                let default_left = if left { DEFAULT_LEFT } else { 0 };
-                (
-                    exact(f64::from(n.threshold)),
-                    (missing_type << 2) | default_left,
-                )
             }
         };
         thresholds.push(threshold);
