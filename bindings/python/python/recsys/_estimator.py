@@ -52,8 +52,13 @@ class Estimator:
 
     @classmethod
     def _from_bytes(cls, data: bytes, params: dict | None):
+        return cls._from_native(cls._native_class.from_bytes(data), params)
+
+    @classmethod
+    def _from_native(cls, native, params: dict | None):
+        """An estimator of `params` around an already fitted native model."""
         self = cls(**(params or {}))
-        self._native = cls._native_class.from_bytes(data)
+        self._native = native
         self._after_load()
         return self
 

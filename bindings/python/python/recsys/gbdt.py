@@ -231,7 +231,4 @@ def from_lightgbm(model_file=None, *, model_str: str | None = None, booster=None
         raise TypeError(f"model_str must be a str, got {type(model_str).__name__}")
     native = _native.Gbdt.from_lightgbm_text(model_str)
     cls = {"regression": GBDTRegressor, "binary": GBDTClassifier, "lambdarank": GBDTRanker}[native.objective]
-    model = cls(n_estimators=native.n_trees)
-    model._native = native
-    model._after_load()
-    return model
+    return cls._from_native(native, {"n_estimators": native.n_trees})
