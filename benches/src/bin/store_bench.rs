@@ -260,6 +260,14 @@ async fn main() -> Fallible<()> {
     sqlx::query("CREATE DATABASE recsys_bench")
         .execute(&mut admin)
         .await?;
+    // the server's own versions: the test server is PostgreSQL 18 + pgvector 0.8 or, on CPUs
+    // without AVX-512, PostgreSQL 16 + pgvector 0.6 (scripts/start-postgres.sh)
+    let pg_name: String = sqlx::query_scalar(
+        "SELECT 'PostgreSQL ' || current_setting('server_version') || ' + pgvector ' || extversion \
+         FROM pg_extension WHERE extname = 'vector'",
+    )
+    .fetch_one(&mut admin)
+    .await?;
     let pg_url = recsys_store::postgres_url_with_database(admin_url, "recsys_bench");
     let sqlite_path = std::env::temp_dir().join(format!("recsys_bench_{}.db", std::process::id()));
     let sqlite_url = format!("sqlite://{}", sqlite_path.display());
@@ -270,7 +278,7 @@ async fn main() -> Fallible<()> {
     );
     let mut reports = Vec::new();
     for (name, url) in [
-        ("PostgreSQL 18 + pgvector 0.8", pg_url.as_str()),
+        (pg_name.as_str(), pg_url.as_str()),
         ("SQLite (bundled)", sqlite_url.as_str()),
     ] {
         let store = Store::connect(url).await?;

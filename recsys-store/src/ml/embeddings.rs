@@ -237,6 +237,12 @@ impl Store {
                             .execute(&mut *tx)
                             .await?;
                     }
+                    // fresh statistics: with the row counts of an empty table, PostgreSQL 16's
+                    // planner (and pgvector 0.6's cost model) sorts the whole space instead of
+                    // reading the HNSW index
+                    sqlx::query("ANALYZE item_embeddings")
+                        .execute(&mut *tx)
+                        .await?;
                 }
                 sqlx::query(BUMP_GENERATION)
                     .bind(space.id)
