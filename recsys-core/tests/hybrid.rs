@@ -124,3 +124,50 @@ fn a_fitted_hybrid_round_trips_through_bytes() {
         model.recommend_batch(&users, &data, 5, &opts).unwrap()
     );
 }
+
+#[test]
+fn explained_lists_are_the_plain_lists_with_each_items_source() {
+    let (model, data) = fitted_hybrid();
+    let AnyRecommender::Hybrid(hybrid) = &model else {
+        panic!("the factory built a hybrid")
+    };
+    let users = [Id::from("u2"), Id::from("newcomer")];
+    let plain = model
+        .recommend_batch(&users, &data, 10, &RecommendOptions::default())
+        .unwrap();
+    let explained = hybrid
+        .recommend_batch_explained(&users, &data, 10, &RecommendOptions::default())
+        .unwrap();
+    for (p, e) in plain.iter().zip(&explained) {
+        assert_eq!(
+            p,
+            &e.iter().map(|b| b.item.clone()).collect::<Vec<_>>(),
+            "same items and scores"
+        );
+    }
+    // a known user's list blends ALS; a brand-new one is served by popularity alone
+    assert!(
+        explained[0].iter().any(|b| b.source == "als"),
+        "{:?}",
+        explained[0]
+    );
+    assert!(
+        explained[1].iter().all(|b| b.source == "popular"),
+        "{:?}",
+        explained[1]
+    );
+
+    let item = Id::from("i3");
+    let similar = hybrid
+        .similar_items_explained(&item, 5, &Default::default())
+        .unwrap();
+    assert_eq!(
+        similar.iter().map(|b| b.item.clone()).collect::<Vec<_>>(),
+        model.similar_items(&item, 5, &Default::default()).unwrap()
+    );
+    assert!(
+        similar
+            .iter()
+            .all(|b| ["als", "content", "popular"].contains(&b.source))
+    );
+}

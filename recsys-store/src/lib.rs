@@ -46,5 +46,8 @@ pub use shop::catalog::{
     Category, CategoryUpdate, NewCategory, NewProduct, Product, ProductQuery, ProductSort,
     ProductUpdate,
 };
-pub use shop::orders::{Order, OrderFilter, OrderLine, OrderLineRequest, OrderStatus};
-pub use shop::users::{NewUser, Role, User, UserFilter, UserUpdate};
+pub use shop::orders::{
+    Checkout, MAX_IDEMPOTENCY_KEY, Order, OrderFilter, OrderLine, OrderLineRequest, OrderStatus,
+};
+pub use shop::refresh_tokens::{NewRefreshToken, Rotation};
+pub use shop::users::{NewUser, PasswordHash, Role, User, UserFilter, UserUpdate};

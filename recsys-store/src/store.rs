@@ -59,9 +59,10 @@ impl Default for StoreOptions {
 ///
 /// ```no_run
 /// # async fn demo() -> recsys_store::Result<()> {
-/// use recsys_store::{NewUser, Role, Store};
+/// use recsys_store::{NewUser, PasswordHash, Role, Store};
 /// let store = Store::connect("sqlite://shop.db").await?;
-/// let ann = store.create_user(&NewUser::new("ann@example.com", "$argon2id$...", Role::User)).await?;
+/// let hash = PasswordHash::new("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA")?;
+/// let ann = store.create_user(&NewUser::new("ann@example.com", hash, Role::User)).await?;
 /// assert_eq!(store.user(ann.id).await?.email, "ann@example.com");
 /// # Ok(()) }
 /// ```
@@ -182,16 +183,40 @@ pub fn postgres_url_with_database(url: &str, database: &str) -> String {
 }
 
 /// Numbered migrations per backend, embedded in the binary. Never edit one that has landed.
-const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "initial",
-    include_str!("../migrations/postgres/0001_initial.sql"),
-)];
-const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "initial",
-    include_str!("../migrations/sqlite/0001_initial.sql"),
-)];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "initial",
+        include_str!("../migrations/postgres/0001_initial.sql"),
+    ),
+    (
+        2,
+        "checkout_keys",
+        include_str!("../migrations/postgres/0002_checkout_keys.sql"),
+    ),
+    (
+        3,
+        "refresh_tokens",
+        include_str!("../migrations/postgres/0003_refresh_tokens.sql"),
+    ),
+];
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "initial",
+        include_str!("../migrations/sqlite/0001_initial.sql"),
+    ),
+    (
+        2,
+        "checkout_keys",
+        include_str!("../migrations/sqlite/0002_checkout_keys.sql"),
+    ),
+    (
+        3,
+        "refresh_tokens",
+        include_str!("../migrations/sqlite/0003_refresh_tokens.sql"),
+    ),
+];
 
 fn migrator(list: &[(i64, &'static str, &'static str)]) -> Migrator {
     Migrator::with_migrations(

@@ -24,6 +24,12 @@ on_both_backends!(
     checkout_short_of_stock_changes_nothing,
     order_status_moves_forward_and_cancel_restores_stock,
     concurrent_checkouts_never_oversell,
+    product_edits_during_checkouts_lose_no_stock,
+    one_cart_checked_out_at_once_is_one_order,
+    an_idempotency_key_gives_one_order_however_often_it_is_used,
+    cancels_and_checkouts_of_the_same_products_do_not_deadlock,
+    order_totals_beyond_the_range_of_cents_are_refused,
+    refresh_tokens_rotate_and_a_reused_one_revokes_its_family,
     cart_input_is_validated,
     orders_list_with_their_lines,
     events_ingest_and_read_back_as_weighted_triples,
@@ -42,9 +48,14 @@ on_both_backends!(
 
 // ---- helpers -----------------------------------------------------------------------------------
 
+/// A well-formed argon2id PHC string (not a real hash: the store never verifies).
+fn hash(salt: &str) -> PasswordHash {
+    PasswordHash::new(format!("$argon2id$v=19$m=19456,t=2,p=1${salt}$aGFzaGhhc2g")).unwrap()
+}
+
 async fn user(store: &Store, email: &str) -> User {
     store
-        .create_user(&NewUser::new(email, "$argon2id$v=19$fake", Role::User))
+        .create_user(&NewUser::new(email, hash("c2FsdA"), Role::User))
         .await
         .unwrap()
 }
@@ -84,7 +95,7 @@ fn normal(rng: &mut SplitMix64) -> f32 {
 // ---- users -------------------------------------------------------------------------------------
 
 async fn users_round_trip_and_emails_are_unique_case_insensitively(store: &Store) {
-    let mut new = NewUser::new("  Ann@Example.com ", "hash-1", Role::Admin);
+    let mut new = NewUser::new("  Ann@Example.com ", hash("c2FsdDE"), Role::Admin);
     new.display_name = "Ann".into();
     let ann = store.create_user(&new).await.unwrap();
     assert_eq!(ann.email, "ann@example.com");
@@ -100,7 +111,11 @@ async fn users_round_trip_and_emails_are_unique_case_insensitively(store: &Store
     assert_eq!(store.user_by_email("bob@example.com").await.unwrap(), None);
 
     let again = store
-        .create_user(&NewUser::new("ann@EXAMPLE.com", "hash-2", Role::User))
+        .create_user(&NewUser::new(
+            "ann@EXAMPLE.com",
+            hash("c2FsdDI"),
+            Role::User,
+        ))
         .await;
     assert!(
         matches!(
@@ -156,24 +171,46 @@ async fn users_round_trip_and_emails_are_unique_case_insensitively(store: &Store
 async fn invalid_user_input_names_the_field(store: &Store) {
     assert_invalid(
         store
-            .create_user(&NewUser::new("not-an-email", "h", Role::User))
+            .create_user(&NewUser::new("not-an-email", hash("aA"), Role::User))
             .await,
         "email",
     );
+    // a password hash is a PHC string: a password in clear cannot even be made into one
+    for not_a_hash in [
+        "",
+        "hunter2",
+        "$",
+        "$argon2id",
+        "$Argon2$x",
+        "$argon2id$v=19$$abc",
+        "$argon2id$a b",
+        "$2b$12$bad'quote",
+    ] {
+        assert_invalid(PasswordHash::new(not_a_hash), "password_hash");
+    }
     assert_invalid(
-        store
-            .create_user(&NewUser::new("a@b.co", "", Role::User))
-            .await,
+        PasswordHash::new(format!("$argon2id${}", "a".repeat(1100))),
         "password_hash",
+    );
+    let bcrypt =
+        PasswordHash::new("$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW").unwrap();
+    assert_eq!(bcrypt.scheme(), "2b");
+    let argon = hash("c2FsdA");
+    assert_eq!(argon.scheme(), "argon2id");
+    assert_eq!(format!("{argon:?}"), "PasswordHash($argon2id$<redacted>)");
+    let debug_user = format!("{:?}", NewUser::new("a@b.co", argon, Role::User));
+    assert!(
+        !debug_user.contains("aGFzaGhhc2g"),
+        "Debug never shows the hash: {debug_user}"
     );
     let long = format!("{}@example.com", "x".repeat(300));
     assert_invalid(
         store
-            .create_user(&NewUser::new(long, "h", Role::User))
+            .create_user(&NewUser::new(long, hash("aA"), Role::User))
             .await,
         "email",
     );
-    let mut nul = NewUser::new("nul@example.com", "h", Role::User);
+    let mut nul = NewUser::new("nul@example.com", hash("aA"), Role::User);
     nul.display_name = "a\0b".into();
     assert_invalid(store.create_user(&nul).await, "display_name");
     assert_eq!(
@@ -775,15 +812,21 @@ async fn injection_strings_are_stored_and_matched_verbatim(store: &Store) {
         nothing.total, 1,
         "'%' matches only the name that contains it"
     );
-    let u = store
-        .create_user(&NewUser::new(
-            "o'brien+test@example.com",
-            "x'); --",
-            Role::User,
-        ))
-        .await
-        .unwrap();
-    assert_eq!(store.user(u.id).await.unwrap().password_hash, "x'); --");
+    let mut obrien = NewUser::new("o'brien+test@example.com", hash("c2FsdA"), Role::User);
+    obrien.display_name = "x'); DROP TABLE users; --".into();
+    let u = store.create_user(&obrien).await.unwrap();
+    assert_eq!(
+        store.user(u.id).await.unwrap().display_name,
+        "x'); DROP TABLE users; --"
+    );
+    assert_eq!(
+        store
+            .user_by_email("O'Brien+test@example.com")
+            .await
+            .unwrap()
+            .map(|u| u.id),
+        Some(u.id)
+    );
     store
         .record_search("' OR '1'='1", 0, Some(u.id))
         .await
@@ -1134,6 +1177,434 @@ async fn concurrent_checkouts_never_oversell(store: &Store) {
         .await
         .unwrap();
     assert_eq!(orders.total, 10);
+}
+
+async fn product_edits_during_checkouts_lose_no_stock(store: &Store) {
+    // an edit that reads the row and writes its stock back undoes the decrements of the
+    // checkouts that commit in between: the units are then sold twice
+    let tea = product(store, "RACE", 500, 500).await;
+    let mut buyers = Vec::new();
+    for i in 0..120 {
+        let u = user(store, &format!("racer{i}@example.com")).await;
+        store.add_to_cart(u.id, tea.id, 1).await.unwrap();
+        buyers.push(u.id);
+    }
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, id) in buyers.into_iter().enumerate() {
+        let s = store.clone();
+        tasks.spawn(async move { s.checkout(id).await.map(|_| ()) });
+        if i % 2 == 0 {
+            let s = store.clone();
+            let id = tea.id;
+            tasks.spawn(async move {
+                s.update_product(
+                    id,
+                    &ProductUpdate {
+                        name: Some(format!("Racing tea {i}")),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .map(|_| ())
+            });
+        }
+    }
+    while let Some(result) = tasks.join_next().await {
+        result.unwrap().unwrap();
+    }
+    assert_eq!(store.product(tea.id).await.unwrap().stock, 500 - 120);
+    let orders = store
+        .list_orders(&OrderFilter::default(), Page::default())
+        .await
+        .unwrap();
+    assert_eq!(orders.total, 120);
+    // an edit that sets the stock still sets it
+    let set = store
+        .update_product(
+            tea.id,
+            &ProductUpdate {
+                stock: Some(7),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(set.stock, 7);
+}
+
+async fn one_cart_checked_out_at_once_is_one_order(store: &Store) {
+    let tea = product(store, "TEA", 450, 1000).await;
+    let coffee = product(store, "COFFEE", 900, 1000).await;
+    let mut users = Vec::new();
+    for i in 0..20 {
+        let u = user(store, &format!("twice{i}@example.com")).await;
+        store.add_to_cart(u.id, tea.id, 2).await.unwrap();
+        store.add_to_cart(u.id, coffee.id, 1).await.unwrap();
+        users.push(u.id);
+    }
+    let mut tasks = tokio::task::JoinSet::new();
+    for &id in &users {
+        for _ in 0..8 {
+            let store = store.clone();
+            tasks.spawn(async move { (id, store.checkout(id).await) });
+        }
+    }
+    let mut orders_per_user = std::collections::HashMap::new();
+    while let Some(result) = tasks.join_next().await {
+        let (id, result) = result.unwrap();
+        match result {
+            Ok(order) => {
+                assert_eq!((order.item_count, order.total_cents), (3, 1800));
+                *orders_per_user.entry(id).or_insert(0) += 1;
+            }
+            Err(StoreError::Invalid { field: "cart", .. }) => {}
+            Err(other) => panic!("a losing checkout finds the cart empty, got {other:?}"),
+        }
+    }
+    assert!(
+        users.iter().all(|u| orders_per_user.get(u) == Some(&1)),
+        "{orders_per_user:?}"
+    );
+    assert_eq!(store.product(tea.id).await.unwrap().stock, 1000 - 40);
+    assert_eq!(store.product(coffee.id).await.unwrap().stock, 1000 - 20);
+
+    // a line added after the cart was claimed stays in the cart, for the next order
+    let ann = users[0];
+    store.add_to_cart(ann, tea.id, 1).await.unwrap();
+    assert_eq!(store.cart(ann).await.unwrap().item_count, 1);
+}
+
+async fn an_idempotency_key_gives_one_order_however_often_it_is_used(store: &Store) {
+    let tea = product(store, "TEA", 450, 100).await;
+    let ann = user(store, "ann@example.com").await;
+    store.add_to_cart(ann.id, tea.id, 3).await.unwrap();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let store = store.clone();
+        tasks.spawn(async move {
+            store
+                .checkout_idempotent(ann.id, "order-2026-12-01-a")
+                .await
+        });
+    }
+    let mut results = Vec::new();
+    while let Some(result) = tasks.join_next().await {
+        results.push(result.unwrap().unwrap());
+    }
+    let first = results
+        .iter()
+        .find(|c| !c.replayed)
+        .expect("one checkout created the order");
+    assert_eq!(results.iter().filter(|c| !c.replayed).count(), 1);
+    assert!(
+        results.iter().all(|c| c.order == first.order),
+        "every call answers the same order"
+    );
+    assert_eq!(store.product(tea.id).await.unwrap().stock, 97);
+    let orders = store
+        .list_orders(&OrderFilter::default(), Page::default())
+        .await
+        .unwrap();
+    assert_eq!(orders.total, 1);
+
+    // later, with a new cart: the old key still answers the old order and orders nothing
+    store.add_to_cart(ann.id, tea.id, 1).await.unwrap();
+    let again = store
+        .checkout_idempotent(ann.id, "order-2026-12-01-a")
+        .await
+        .unwrap();
+    assert!(again.replayed);
+    assert_eq!(again.order.id, first.order.id);
+    assert_eq!(
+        store.cart(ann.id).await.unwrap().item_count,
+        1,
+        "the new cart is untouched"
+    );
+    // a new key orders the new cart; another user's same key is another order
+    let fresh = store
+        .checkout_idempotent(ann.id, "order-2026-12-01-b")
+        .await
+        .unwrap();
+    assert!(!fresh.replayed);
+    assert_ne!(fresh.order.id, first.order.id);
+    let bob = user(store, "bob@example.com").await;
+    store.add_to_cart(bob.id, tea.id, 1).await.unwrap();
+    let bobs = store
+        .checkout_idempotent(bob.id, "order-2026-12-01-a")
+        .await
+        .unwrap();
+    assert!(!bobs.replayed);
+    assert_eq!(bobs.order.user_id, bob.id);
+
+    // a checkout that fails leaves its key unused
+    let carol = user(store, "carol@example.com").await;
+    store.add_to_cart(carol.id, tea.id, 2).await.unwrap();
+    store
+        .adjust_stock(tea.id, -(store.product(tea.id).await.unwrap().stock - 1))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.checkout_idempotent(carol.id, "k1").await,
+        Err(StoreError::InsufficientStock { .. })
+    ));
+    assert_eq!(
+        store.cart(carol.id).await.unwrap().item_count,
+        2,
+        "the failed checkout kept the cart"
+    );
+    store.adjust_stock(tea.id, 5).await.unwrap();
+    assert!(
+        !store
+            .checkout_idempotent(carol.id, "k1")
+            .await
+            .unwrap()
+            .replayed
+    );
+
+    for bad in ["", "has space", &"k".repeat(256), "naïve"] {
+        assert_invalid(
+            store.checkout_idempotent(carol.id, bad).await,
+            "idempotency_key",
+        );
+    }
+}
+
+async fn cancels_and_checkouts_of_the_same_products_do_not_deadlock(store: &Store) {
+    let products: Vec<Product> = futures_products(store, 6).await;
+    // orders over every product, to cancel; carts over the same products in reverse order
+    let mut to_cancel = Vec::new();
+    let mut buyers = Vec::new();
+    for i in 0..16 {
+        let u = user(store, &format!("mixed{i}@example.com")).await;
+        let lines: Vec<OrderLineRequest> = products
+            .iter()
+            .map(|p| OrderLineRequest {
+                product_id: p.id,
+                quantity: 1,
+            })
+            .collect();
+        to_cancel.push(store.place_order(u.id, &lines).await.unwrap().id);
+        for p in products.iter().rev() {
+            store.add_to_cart(u.id, p.id, 1).await.unwrap();
+        }
+        buyers.push(u.id);
+    }
+    let mut tasks = tokio::task::JoinSet::new();
+    for (order, buyer) in to_cancel.into_iter().zip(buyers) {
+        let s = store.clone();
+        tasks.spawn(async move {
+            s.update_order_status(order, OrderStatus::Cancelled)
+                .await
+                .map(|_| ())
+        });
+        let s = store.clone();
+        tasks.spawn(async move { s.checkout(buyer).await.map(|_| ()) });
+    }
+    while let Some(result) = tasks.join_next().await {
+        result.unwrap().expect("no deadlock, no failure");
+    }
+    for p in &products {
+        // 1000 at the start, 16 ordered and cancelled, 16 checked out
+        assert_eq!(store.product(p.id).await.unwrap().stock, 1000 - 16);
+    }
+}
+
+async fn futures_products(store: &Store, n: usize) -> Vec<Product> {
+    let mut out = Vec::new();
+    for i in 0..n {
+        out.push(product(store, &format!("MIX{i}"), 100, 1000).await);
+    }
+    out
+}
+
+async fn order_totals_beyond_the_range_of_cents_are_refused(store: &Store) {
+    let gold = product(store, "GOLD", i64::MAX / 2, 10).await;
+    let ann = user(store, "ann@example.com").await;
+    assert_invalid(store.add_to_cart(ann.id, gold.id, 3).await, "total_cents");
+    assert_invalid(
+        store
+            .place_order(
+                ann.id,
+                &[OrderLineRequest {
+                    product_id: gold.id,
+                    quantity: 3,
+                }],
+            )
+            .await,
+        "total_cents",
+    );
+    // two lines that fit alone but not together
+    let silver = product(store, "SILVER", i64::MAX / 2, 10).await;
+    assert_invalid(
+        store
+            .place_order(
+                ann.id,
+                &[
+                    OrderLineRequest {
+                        product_id: gold.id,
+                        quantity: 1,
+                    },
+                    OrderLineRequest {
+                        product_id: silver.id,
+                        quantity: 2,
+                    },
+                ],
+            )
+            .await,
+        "total_cents",
+    );
+    assert_eq!(
+        store.product(gold.id).await.unwrap().stock,
+        10,
+        "nothing was taken"
+    );
+    let one = store
+        .place_order(
+            ann.id,
+            &[OrderLineRequest {
+                product_id: gold.id,
+                quantity: 1,
+            }],
+        )
+        .await
+        .unwrap();
+    assert_eq!(one.total_cents, i64::MAX / 2);
+}
+
+async fn refresh_tokens_rotate_and_a_reused_one_revokes_its_family(store: &Store) {
+    let ann = user(store, "ann@example.com").await;
+    let far = now_ms() + 3_600_000;
+    store
+        .create_refresh_token(&NewRefreshToken {
+            user_id: ann.id,
+            family: "fam1".into(),
+            token_hash: "h1".into(),
+            expires_at: far,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        store.rotate_refresh_token("h1", "h2", far).await.unwrap(),
+        Rotation::Rotated {
+            user_id: ann.id,
+            family: "fam1".into()
+        }
+    );
+    assert_eq!(
+        store.rotate_refresh_token("h2", "h3", far).await.unwrap(),
+        Rotation::Rotated {
+            user_id: ann.id,
+            family: "fam1".into()
+        }
+    );
+    // h1 again: someone kept a copy; the family, h3 included, is revoked
+    assert_eq!(
+        store.rotate_refresh_token("h1", "h4", far).await.unwrap(),
+        Rotation::Reused { user_id: ann.id }
+    );
+    assert_eq!(
+        store.rotate_refresh_token("h3", "h5", far).await.unwrap(),
+        Rotation::Revoked
+    );
+    assert_eq!(
+        store.rotate_refresh_token("nope", "h6", far).await.unwrap(),
+        Rotation::Unknown
+    );
+
+    // expiry
+    store
+        .create_refresh_token(&NewRefreshToken {
+            user_id: ann.id,
+            family: "fam2".into(),
+            token_hash: "old".into(),
+            expires_at: now_ms() - 1,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        store.rotate_refresh_token("old", "h7", far).await.unwrap(),
+        Rotation::Expired
+    );
+
+    // logout revokes the family; revoking a user's tokens reaches every family
+    for (family, hash) in [("fam3", "a1"), ("fam4", "b1")] {
+        store
+            .create_refresh_token(&NewRefreshToken {
+                user_id: ann.id,
+                family: family.into(),
+                token_hash: hash.into(),
+                expires_at: far,
+            })
+            .await
+            .unwrap();
+    }
+    assert!(store.revoke_refresh_family("a1").await.unwrap());
+    assert!(!store.revoke_refresh_family("zzz").await.unwrap());
+    assert_eq!(
+        store.rotate_refresh_token("a1", "a2", far).await.unwrap(),
+        Rotation::Revoked
+    );
+    assert_eq!(store.revoke_user_refresh_tokens(ann.id).await.unwrap(), 1);
+    assert_eq!(
+        store.rotate_refresh_token("b1", "b2", far).await.unwrap(),
+        Rotation::Revoked
+    );
+
+    // two rotations of one token at once: one rotates, the other is a reuse
+    store
+        .create_refresh_token(&NewRefreshToken {
+            user_id: ann.id,
+            family: "fam5".into(),
+            token_hash: "c1".into(),
+            expires_at: far,
+        })
+        .await
+        .unwrap();
+    let (a, b) = tokio::join!(
+        store.rotate_refresh_token("c1", "c2", far),
+        store.rotate_refresh_token("c1", "c3", far)
+    );
+    let outcomes = [a.unwrap(), b.unwrap()];
+    assert_eq!(
+        outcomes
+            .iter()
+            .filter(|o| matches!(o, Rotation::Rotated { .. }))
+            .count(),
+        1,
+        "{outcomes:?}"
+    );
+    assert_eq!(
+        outcomes
+            .iter()
+            .filter(|o| matches!(o, Rotation::Reused { .. }))
+            .count(),
+        1,
+        "{outcomes:?}"
+    );
+
+    assert_invalid(
+        store
+            .create_refresh_token(&NewRefreshToken {
+                user_id: ann.id,
+                family: "".into(),
+                token_hash: "x".into(),
+                expires_at: far,
+            })
+            .await,
+        "family",
+    );
+    assert_not_found(
+        store
+            .create_refresh_token(&NewRefreshToken {
+                user_id: 9_999,
+                family: "f".into(),
+                token_hash: "x".into(),
+                expires_at: far,
+            })
+            .await,
+        "user",
+        "9999",
+    );
 }
 
 async fn cart_input_is_validated(store: &Store) {

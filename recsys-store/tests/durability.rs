@@ -31,7 +31,11 @@ struct Written {
 
 async fn write_a_bit_of_everything(store: &Store) -> Written {
     let user = store
-        .create_user(&NewUser::new("durable@example.com", "hash", Role::User))
+        .create_user(&NewUser::new(
+            "durable@example.com",
+            PasswordHash::new("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA").unwrap(),
+            Role::User,
+        ))
         .await
         .unwrap();
     let mut p = NewProduct::new("DUR-1", "Durable tea", 450, 10);

@@ -14,7 +14,9 @@ use std::time::Instant;
 
 use recsys_core::als::{AlsParams, ImplicitAls};
 use recsys_core::{Recommender, SplitMix64};
-use recsys_store::{EventKind, Metric, NewEvent, NewProduct, NewUser, Role, Store, StoreOptions};
+use recsys_store::{
+    EventKind, Metric, NewEvent, NewProduct, NewUser, PasswordHash, Role, Store, StoreOptions,
+};
 use sqlx::Connection;
 
 type Fallible<T> = Result<T, Box<dyn std::error::Error>>;
@@ -111,7 +113,7 @@ async fn seed_catalog(
             store
                 .create_user(&NewUser::new(
                     format!("bench{i}@example.com"),
-                    "hash",
+                    PasswordHash::new("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA")?,
                     Role::User,
                 ))
                 .await?

@@ -38,42 +38,69 @@ fn normalized(list: &[Scored]) -> impl Iterator<Item = (&Id, f32)> {
     })
 }
 
+/// One item of a blended list and the member it came from: the one whose weighted, normalized
+/// score contributed most to it, or the member whose own list filled it in.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Blended {
+    /// The item and its blended score.
+    pub item: Scored,
+    /// The [`kind`](Recommender::kind) of the member it came from (`"als"`, `"content"`, ...).
+    pub source: &'static str,
+}
+
+/// What the blend keeps per item: the total, the order in which it was first seen (ties), and the
+/// best single contribution with the index of the member that made it.
+type Tally = (f32, usize, (f32, usize));
+
 /// Blends `lists` (one per member, `None` where the member could not serve) into the best `n`,
-/// then fills from the lists in member order.
-fn blend(lists: &[(Option<Vec<Scored>>, f32)], n: usize) -> Vec<Scored> {
-    let mut total: HashMap<&Id, (f32, usize)> = HashMap::new();
+/// then fills from the lists in member order. Each item comes with the index of its source.
+fn blend(lists: &[(Option<Vec<Scored>>, f32)], n: usize) -> Vec<(Scored, usize)> {
+    let mut total: HashMap<&Id, Tally> = HashMap::new();
     let mut order = 0usize;
-    for (list, w) in lists {
+    for (member, (list, w)) in lists.iter().enumerate() {
         for (id, s) in normalized(list.as_deref().unwrap_or(&[])) {
             let e = total.entry(id).or_insert_with(|| {
                 order += 1;
-                (0.0, order)
+                (0.0, order, (f32::NEG_INFINITY, member))
             });
             e.0 += w * s;
+            if w * s > e.2.0 {
+                e.2 = (w * s, member);
+            }
         }
     }
-    let mut ranked: Vec<(&Id, (f32, usize))> =
-        total.into_iter().filter(|(_, (s, _))| *s > 0.0).collect();
+    let mut ranked: Vec<(&Id, Tally)> = total
+        .into_iter()
+        .filter(|(_, (s, _, _))| *s > 0.0)
+        .collect();
     ranked.sort_by(|a, b| b.1.0.total_cmp(&a.1.0).then(a.1.1.cmp(&b.1.1)));
-    let mut out: Vec<Scored> = ranked
+    let mut out: Vec<(Scored, usize)> = ranked
         .into_iter()
         .take(n)
-        .map(|(id, (score, _))| Scored {
-            id: id.clone(),
-            score,
+        .map(|(id, (score, _, (_, member)))| {
+            (
+                Scored {
+                    id: id.clone(),
+                    score,
+                },
+                member,
+            )
         })
         .collect();
     // fill: members in order, their own ranking, score 0 (below every blended item)
-    for (list, _) in lists {
+    for (member, (list, _)) in lists.iter().enumerate() {
         for s in list.as_deref().unwrap_or(&[]) {
             if out.len() >= n {
                 return out;
             }
-            if !out.iter().any(|o| o.id == s.id) {
-                out.push(Scored {
-                    id: s.id.clone(),
-                    score: 0.0,
-                });
+            if !out.iter().any(|(o, _)| o.id == s.id) {
+                out.push((
+                    Scored {
+                        id: s.id.clone(),
+                        score: 0.0,
+                    },
+                    member,
+                ));
             }
         }
     }
@@ -120,6 +147,88 @@ impl Hybrid {
                 Err(e) => Err(e),
             })
             .collect()
+    }
+
+    fn explain(&self, list: Vec<(Scored, usize)>) -> Vec<Blended> {
+        list.into_iter()
+            .map(|(item, member)| Blended {
+                item,
+                source: self.members[member].0.kind(),
+            })
+            .collect()
+    }
+
+    /// [`recommend_batch`](Recommender::recommend_batch), each item with the member it came
+    /// from (what a shop shows as "because you watched ..." or "popular").
+    pub fn recommend_batch_explained(
+        &self,
+        users: &[Id],
+        user_items: &Interactions,
+        n: usize,
+        options: &RecommendOptions,
+    ) -> Result<Vec<Vec<Blended>>> {
+        Ok(self
+            .blend_batch(users, user_items, n, options)?
+            .into_iter()
+            .map(|l| self.explain(l))
+            .collect())
+    }
+
+    /// [`similar_items`](Recommender::similar_items), each item with the member it came from.
+    pub fn similar_items_explained(
+        &self,
+        item: &Id,
+        n: usize,
+        filter: &ItemFilter,
+    ) -> Result<Vec<Blended>> {
+        Ok(self.explain(self.blend_similar(item, n, filter)?))
+    }
+
+    fn blend_batch(
+        &self,
+        users: &[Id],
+        user_items: &Interactions,
+        n: usize,
+        options: &RecommendOptions,
+    ) -> Result<Vec<Vec<(Scored, usize)>>> {
+        self.fitted_items()?;
+        let m = n.saturating_mul(OVERSAMPLE).max(n);
+        let mut per_member = Vec::with_capacity(self.members.len());
+        for (member, w) in &self.members {
+            per_member.push((
+                Self::member_lists(member, users, user_items, m, options)?,
+                *w,
+            ));
+        }
+        users
+            .iter()
+            .enumerate()
+            .map(|(u, user)| {
+                let lists: Vec<(Option<Vec<Scored>>, f32)> = per_member
+                    .iter_mut()
+                    .map(|(lists, w)| (lists[u].take(), *w))
+                    .collect();
+                if lists.iter().all(|(l, _)| l.is_none()) {
+                    return Err(Error::UnknownUser(user.clone()));
+                }
+                Ok(blend(&lists, n))
+            })
+            .collect()
+    }
+
+    fn blend_similar(
+        &self,
+        item: &Id,
+        n: usize,
+        filter: &ItemFilter,
+    ) -> Result<Vec<(Scored, usize)>> {
+        self.fitted_items()?;
+        let m = n.saturating_mul(OVERSAMPLE).max(n);
+        let lists = self.gather(|member| member.similar_items(item, m, filter))?;
+        if lists.iter().all(|(l, _)| l.is_none()) {
+            return Err(Error::UnknownItem(item.clone()));
+        }
+        Ok(blend(&lists, n))
     }
 
     /// One member's lists for `users`: `None` for each user it cannot serve (`UnknownUser`).
@@ -179,38 +288,18 @@ impl Recommender for Hybrid {
         n: usize,
         options: &RecommendOptions,
     ) -> Result<Vec<Vec<Scored>>> {
-        self.fitted_items()?;
-        let m = n.saturating_mul(OVERSAMPLE).max(n);
-        let mut per_member = Vec::with_capacity(self.members.len());
-        for (member, w) in &self.members {
-            per_member.push((
-                Self::member_lists(member, users, user_items, m, options)?,
-                *w,
-            ));
-        }
-        users
-            .iter()
-            .enumerate()
-            .map(|(u, user)| {
-                let lists: Vec<(Option<Vec<Scored>>, f32)> = per_member
-                    .iter_mut()
-                    .map(|(lists, w)| (lists[u].take(), *w))
-                    .collect();
-                if lists.iter().all(|(l, _)| l.is_none()) {
-                    return Err(Error::UnknownUser(user.clone()));
-                }
-                Ok(blend(&lists, n))
-            })
-            .collect()
+        Ok(self
+            .blend_batch(users, user_items, n, options)?
+            .into_iter()
+            .map(|l| l.into_iter().map(|(s, _)| s).collect())
+            .collect())
     }
 
     fn similar_items(&self, item: &Id, n: usize, filter: &ItemFilter) -> Result<Vec<Scored>> {
-        self.fitted_items()?;
-        let m = n.saturating_mul(OVERSAMPLE).max(n);
-        let lists = self.gather(|member| member.similar_items(item, m, filter))?;
-        if lists.iter().all(|(l, _)| l.is_none()) {
-            return Err(Error::UnknownItem(item.clone()));
-        }
-        Ok(blend(&lists, n))
+        Ok(self
+            .blend_similar(item, n, filter)?
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect())
     }
 }

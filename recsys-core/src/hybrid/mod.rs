@@ -9,4 +9,4 @@
 
 mod blend;
 
-pub use blend::Hybrid;
+pub use blend::{Blended, Hybrid};

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, StoreError};
+use crate::shop::orders::order_total;
 use crate::store::{Store, with_pool, with_tx};
 use crate::time::{Millis, now_ms};
 
@@ -56,22 +57,24 @@ impl Store {
             .bind(user_id).fetch_all(pool).await)?;
         let lines: Vec<CartLine> = rows
             .into_iter()
-            .map(|r| CartLine {
-                product_id: r.0,
-                sku: r.1,
-                name: r.2,
-                unit_price_cents: r.3,
-                quantity: r.4,
-                line_total_cents: r.3 * r.4,
-                stock: r.5,
-                active: r.6,
-                added_at: r.7,
+            .map(|r| {
+                Ok(CartLine {
+                    product_id: r.0,
+                    sku: r.1,
+                    name: r.2,
+                    unit_price_cents: r.3,
+                    quantity: r.4,
+                    line_total_cents: order_total([(r.3, r.4)])?,
+                    stock: r.5,
+                    active: r.6,
+                    added_at: r.7,
+                })
             })
-            .collect();
+            .collect::<Result<_>>()?;
         Ok(Cart {
             user_id,
             item_count: lines.iter().map(|l| l.quantity).sum(),
-            total_cents: lines.iter().map(|l| l.line_total_cents).sum(),
+            total_cents: order_total(lines.iter().map(|l| (l.unit_price_cents, l.quantity)))?,
             lines,
         })
     }
@@ -83,9 +86,9 @@ impl Store {
         check_quantity(quantity)?;
         self.user(user_id).await?;
         with_tx!(self, tx => {
-            let product: Option<(bool, i64)> = sqlx::query_as("SELECT active, stock FROM products WHERE id = $1")
+            let product: Option<(bool, i64, i64)> = sqlx::query_as("SELECT active, stock, price_cents FROM products WHERE id = $1")
                 .bind(product_id).fetch_optional(&mut *tx).await?;
-            let (active, stock) = product.ok_or_else(|| StoreError::not_found("product", product_id))?;
+            let (active, stock, price) = product.ok_or_else(|| StoreError::not_found("product", product_id))?;
             if !active {
                 return Err(StoreError::InvalidState { entity: "product", id: product_id.to_string(), reason: "is not for sale (inactive)".into() });
             }
@@ -97,6 +100,7 @@ impl Store {
                 .bind(user_id).bind(product_id).bind(quantity).bind(now)
                 .fetch_one(&mut *tx).await?;
             check_quantity(total)?;
+            order_total([(price, total)])?;
             if total > stock {
                 return Err(StoreError::InsufficientStock { product_id, requested: total, available: stock });
             }

@@ -515,6 +515,12 @@ impl Store {
             self.category(category).await?;
         }
         let row: ProductRow = with_tx!(self, tx => {
+            // Take the row's lock before reading it (a no-op write; SQLite's writers already take
+            // turns), so no checkout or other edit can commit between this read and the write
+            // below. Stock is never written back from the read: a checkout's decrement must not
+            // be undone by an edit of the name.
+            sqlx::query("UPDATE products SET updated_at = updated_at WHERE id = $1")
+                .bind(id).execute(&mut *tx).await?;
             let current: Option<ProductRow> = sqlx::query_as(concat!("SELECT ", product_columns!(), " FROM products WHERE id = $1"))
                 .bind(id).fetch_optional(&mut *tx).await?;
             let p = product_from_row(current.ok_or_else(|| StoreError::not_found("product", id))?);
@@ -523,12 +529,12 @@ impl Store {
             let description = update.description.as_ref().unwrap_or(&p.description);
             let row = sqlx::query_as(concat!(
                 "UPDATE products SET sku = $2, name = $3, description = $4, category_id = $5, price_cents = $6, ",
-                "stock = $7, active = $8, attributes = $9, search_text = $10, updated_at = $11 WHERE id = $1 RETURNING ",
+                "stock = COALESCE($7, stock), active = $8, attributes = $9, search_text = $10, updated_at = $11 WHERE id = $1 RETURNING ",
                 product_columns!()))
                 .bind(id).bind(sku).bind(name).bind(description)
                 .bind(update.category_id.unwrap_or(p.category_id))
                 .bind(update.price_cents.unwrap_or(p.price_cents))
-                .bind(update.stock.unwrap_or(p.stock))
+                .bind(update.stock)
                 .bind(update.active.unwrap_or(p.active))
                 .bind(Json(update.attributes.as_ref().unwrap_or(&p.attributes)))
                 .bind(search_text(sku, name, description))

@@ -131,7 +131,7 @@ fn order_from_rows(r: OrderRow, lines: Vec<LineRow>) -> Result<Order> {
                 name: l.3,
                 unit_price_cents: l.4,
                 quantity: l.5,
-                line_total_cents: l.4 * l.5,
+                line_total_cents: l.4.saturating_mul(l.5),
             })
             .collect(),
     })
@@ -151,10 +151,56 @@ fn merge_lines(lines: impl IntoIterator<Item = (i64, i64)>) -> Result<BTreeMap<i
     Ok(merged)
 }
 
+/// `price * quantity` summed over lines, or `Invalid` where it leaves the range of cents an
+/// order can hold (i64): never a wrapped or a panicking total.
+pub(crate) fn order_total(lines: impl IntoIterator<Item = (i64, i64)>) -> Result<i64> {
+    let mut total: i64 = 0;
+    for (price, quantity) in lines {
+        total = price
+            .checked_mul(quantity)
+            .and_then(|line| total.checked_add(line))
+            .ok_or_else(|| {
+                StoreError::invalid(
+                    "total_cents",
+                    format!(
+                        "the total exceeds the largest amount an order can hold ({} cents)",
+                        i64::MAX
+                    ),
+                )
+            })?;
+    }
+    Ok(total)
+}
+
+/// The longest `Idempotency-Key` a checkout accepts.
+pub const MAX_IDEMPOTENCY_KEY: usize = 255;
+
+fn check_idempotency_key(key: &str) -> Result<()> {
+    if key.is_empty()
+        || key.len() > MAX_IDEMPOTENCY_KEY
+        || !key.bytes().all(|b| (0x21..0x7f).contains(&b))
+    {
+        return Err(StoreError::invalid(
+            "idempotency_key",
+            format!("must be 1 to {MAX_IDEMPOTENCY_KEY} visible ASCII characters"),
+        ));
+    }
+    Ok(())
+}
+
 /// Where the lines of a new order come from.
 enum Source<'a> {
     Lines(&'a [OrderLineRequest]),
     Cart,
+}
+
+/// What a checkout with an idempotency key did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checkout {
+    pub order: Order,
+    /// True when the key had been used before: `order` is the one that checkout created, and
+    /// nothing was changed now.
+    pub replayed: bool,
 }
 
 impl Store {
@@ -166,19 +212,40 @@ impl Store {
                 "an order needs at least one line",
             ));
         }
-        self.create_order(user_id, Source::Lines(lines)).await
+        Ok(self
+            .create_order(user_id, Source::Lines(lines), None)
+            .await?
+            .order)
     }
 
     /// Turns the user's cart into an order and empties the cart, in one transaction: either the
     /// order exists, every unit is out of stock and the cart is empty, or nothing changed. A line
     /// with too few units in stock is `InsufficientStock`; an empty cart is `Invalid`.
+    ///
+    /// The cart is claimed in the transaction's first write (its lines are deleted and returned
+    /// by one statement): of two checkouts of one cart at once, one gets the lines and the other
+    /// finds the cart empty, and a line added meanwhile stays in the cart for the next order.
     pub async fn checkout(&self, user_id: i64) -> Result<Order> {
-        self.create_order(user_id, Source::Cart).await
+        Ok(self.create_order(user_id, Source::Cart, None).await?.order)
+    }
+
+    /// [`checkout`](Self::checkout) under an idempotency key chosen by the client: the first
+    /// checkout with a key creates the order; every later one with the same user and key returns
+    /// that order (`replayed`) and changes nothing, also when they run at the same time. A
+    /// checkout that fails leaves the key unused.
+    pub async fn checkout_idempotent(&self, user_id: i64, key: &str) -> Result<Checkout> {
+        check_idempotency_key(key)?;
+        self.create_order(user_id, Source::Cart, Some(key)).await
     }
 
     /// The one body behind `place_order` and `checkout`. Records a `purchase` interaction event
     /// per line (value = quantity) in the same transaction, so training data matches the orders.
-    async fn create_order(&self, user_id: i64, source: Source<'_>) -> Result<Order> {
+    async fn create_order(
+        &self,
+        user_id: i64,
+        source: Source<'_>,
+        key: Option<&str>,
+    ) -> Result<Checkout> {
         let user = self.user(user_id).await?;
         if !user.active {
             return Err(StoreError::InvalidState {
@@ -187,11 +254,29 @@ impl Store {
                 reason: "is deactivated".into(),
             });
         }
-        let order_id: i64 = with_tx!(self, tx => {
+        let (order_id, replayed): (i64, bool) = with_tx!(self, tx => {
+            let now = now_ms();
+            if let Some(key) = key {
+                // claim the key first: a concurrent checkout with the same key waits here for
+                // this transaction and then finds the key taken (or free again, if this failed)
+                let claimed: Option<i64> = sqlx::query_scalar(
+                    "INSERT INTO checkout_keys (user_id, key, created_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (user_id, key) DO NOTHING RETURNING user_id")
+                    .bind(user_id).bind(key).bind(now).fetch_optional(&mut *tx).await?;
+                if claimed.is_none() {
+                    let order: Option<i64> = sqlx::query_scalar("SELECT order_id FROM checkout_keys WHERE user_id = $1 AND key = $2")
+                        .bind(user_id).bind(key).fetch_one(&mut *tx).await?;
+                    let order = order.ok_or_else(|| StoreError::Corrupt {
+                        what: "checkout_keys.order_id".into(),
+                        reason: format!("key '{key}' of user {user_id} names no order"),
+                    })?;
+                    return Ok((order, true));
+                }
+            }
             let requested = match source {
                 Source::Lines(lines) => merge_lines(lines.iter().map(|l| (l.product_id, l.quantity)))?,
                 Source::Cart => {
-                    let cart: Vec<(i64, i64)> = sqlx::query_as("SELECT product_id, quantity FROM cart_items WHERE user_id = $1")
+                    let cart: Vec<(i64, i64)> = sqlx::query_as("DELETE FROM cart_items WHERE user_id = $1 RETURNING product_id, quantity")
                         .bind(user_id).fetch_all(&mut *tx).await?;
                     if cart.is_empty() {
                         return Err(StoreError::invalid("cart", "is empty: nothing to check out"));
@@ -199,7 +284,6 @@ impl Store {
                     merge_lines(cart)?
                 }
             };
-            let now = now_ms();
             let mut sold = Vec::with_capacity(requested.len());
             for (&product_id, &quantity) in &requested {
                 // the stock test and the decrement are one statement: under concurrency Postgres
@@ -221,7 +305,7 @@ impl Store {
                 };
                 sold.push((product_id, sku, name, price, quantity));
             }
-            let total: i64 = sold.iter().map(|s| s.3 * s.4).sum();
+            let total = order_total(sold.iter().map(|s| (s.3, s.4)))?;
             let count: i64 = sold.iter().map(|s| s.4).sum();
             let order_id: i64 = sqlx::query_scalar(
                 "INSERT INTO orders (user_id, status, total_cents, item_count, created_at, updated_at) \
@@ -236,12 +320,16 @@ impl Store {
                     .bind(user_id).bind(product_id).bind(*quantity as f64).bind(now)
                     .execute(&mut *tx).await?;
             }
-            if matches!(source, Source::Cart) {
-                sqlx::query("DELETE FROM cart_items WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+            if let Some(key) = key {
+                sqlx::query("UPDATE checkout_keys SET order_id = $3 WHERE user_id = $1 AND key = $2")
+                    .bind(user_id).bind(key).bind(order_id).execute(&mut *tx).await?;
             }
-            Ok(order_id)
+            Ok((order_id, false))
         })?;
-        self.order(order_id).await
+        Ok(Checkout {
+            order: self.order(order_id).await?,
+            replayed,
+        })
     }
 
     /// The order with this id, with its lines.
@@ -322,10 +410,16 @@ impl Store {
                 return Err(StoreError::InvalidState { entity: "order", id: id.to_string(), reason: "changed status concurrently; retry".into() });
             }
             if status == OrderStatus::Cancelled {
-                sqlx::query(
-                    "UPDATE products SET stock = stock + (SELECT quantity FROM order_lines l WHERE l.order_id = $1 AND l.product_id = products.id) \
-                     WHERE id IN (SELECT product_id FROM order_lines WHERE order_id = $1)")
-                    .bind(id).execute(&mut *tx).await?;
+                // one row at a time in product-id order, the order in which checkouts take their
+                // row locks: a multi-row UPDATE locks in whatever order its plan visits the rows
+                // and can deadlock against a checkout of the same products
+                let lines: Vec<(i64, i64)> = sqlx::query_as("SELECT product_id, quantity FROM order_lines WHERE order_id = $1 ORDER BY product_id")
+                    .bind(id).fetch_all(&mut *tx).await?;
+                let now = now_ms();
+                for (product_id, quantity) in lines {
+                    sqlx::query("UPDATE products SET stock = stock + $2, updated_at = $3 WHERE id = $1")
+                        .bind(product_id).bind(quantity).bind(now).execute(&mut *tx).await?;
+                }
             }
             Ok(())
         })?;

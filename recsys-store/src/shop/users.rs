@@ -1,5 +1,5 @@
 //! Users: accounts with a unique e-mail, a password hash (the server hashes; the store never sees
-//! a password), a role and an active flag.
+//! a password, and [`PasswordHash`] cannot hold one), a role and an active flag.
 
 use serde::{Deserialize, Serialize};
 
@@ -37,15 +37,94 @@ impl Role {
     }
 }
 
+/// A password hash in PHC string format (`$argon2id$v=19$m=...,t=...,p=...$salt$hash`), or in the
+/// same `$`-separated shape of bcrypt (`$2b$12$...`, for imported accounts). Anything else, a
+/// password in clear above all, is refused: the type cannot hold one. Its `Debug` shows only
+/// the scheme, so a logged user never leaks a hash.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct PasswordHash(String);
+
+impl PasswordHash {
+    /// Longest hash accepted.
+    pub const MAX_LEN: usize = 1024;
+
+    /// Checks the PHC shape: `$`, a scheme id of `[a-z0-9-]` (at most 32), then one or more
+    /// `$`-separated fields of the PHC alphabet (`[A-Za-z0-9/+.=,-]`).
+    pub fn new(hash: impl Into<String>) -> Result<PasswordHash> {
+        let hash = hash.into();
+        let bad = |reason: &str| {
+            Err(StoreError::invalid(
+                "password_hash",
+                format!("{reason}: expected a PHC string such as $argon2id$v=19$m=...$salt$hash"),
+            ))
+        };
+        if hash.len() > Self::MAX_LEN {
+            return bad(&format!("longer than {} bytes", Self::MAX_LEN));
+        }
+        let Some(rest) = hash.strip_prefix('$') else {
+            return bad("does not start with '$'");
+        };
+        let mut fields = rest.split('$');
+        let scheme = fields.next().unwrap_or_default();
+        if scheme.is_empty()
+            || scheme.len() > 32
+            || !scheme
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return bad("no valid scheme id");
+        }
+        let mut count = 0;
+        for field in fields {
+            count += 1;
+            if field.is_empty()
+                || !field
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"/+.=,-".contains(&b))
+            {
+                return bad("a field is empty or has characters outside the PHC alphabet");
+            }
+        }
+        if count == 0 {
+            return bad("no fields after the scheme id");
+        }
+        Ok(PasswordHash(hash))
+    }
+
+    /// The PHC string, for the password hasher to verify against.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The scheme id (`argon2id`, `2b`, ...).
+    pub fn scheme(&self) -> &str {
+        self.0[1..].split('$').next().unwrap_or_default()
+    }
+}
+
+impl TryFrom<String> for PasswordHash {
+    type Error = StoreError;
+    fn try_from(s: String) -> Result<PasswordHash> {
+        PasswordHash::new(s)
+    }
+}
+
+impl std::fmt::Debug for PasswordHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PasswordHash(${}$<redacted>)", self.scheme())
+    }
+}
+
 /// A stored user.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct User {
     pub id: i64,
     /// Lower-cased; unique.
     pub email: String,
-    /// Whatever the server's password hasher produced (argon2 PHC string, ...). Never a password.
+    /// What the server's password hasher produced. Never a password; never serialized.
     #[serde(skip_serializing)]
-    pub password_hash: String,
+    pub password_hash: PasswordHash,
     pub display_name: String,
     pub role: Role,
     pub active: bool,
@@ -55,19 +134,19 @@ pub struct User {
 }
 
 /// A user to create.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct NewUser {
     pub email: String,
-    pub password_hash: String,
+    pub password_hash: PasswordHash,
     pub display_name: String,
     pub role: Role,
 }
 
 impl NewUser {
-    pub fn new(email: impl Into<String>, password_hash: impl Into<String>, role: Role) -> NewUser {
+    pub fn new(email: impl Into<String>, password_hash: PasswordHash, role: Role) -> NewUser {
         NewUser {
             email: email.into(),
-            password_hash: password_hash.into(),
+            password_hash,
             display_name: String::new(),
             role,
         }
@@ -75,10 +154,10 @@ impl NewUser {
 }
 
 /// Fields to change; `None` leaves a field as it is.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 pub struct UserUpdate {
     pub email: Option<String>,
-    pub password_hash: Option<String>,
+    pub password_hash: Option<PasswordHash>,
     pub display_name: Option<String>,
     pub role: Option<Role>,
     pub active: Option<bool>,
@@ -115,7 +194,10 @@ fn user_from_row(r: UserRow) -> Result<User> {
     Ok(User {
         id: r.0,
         email: r.1,
-        password_hash: r.2,
+        password_hash: PasswordHash::new(r.2).map_err(|_| StoreError::Corrupt {
+            what: "users.password_hash".into(),
+            reason: "not a PHC string".into(),
+        })?,
         display_name: r.3,
         role: Role::parse(&r.4)?,
         active: r.5,
@@ -125,16 +207,11 @@ fn user_from_row(r: UserRow) -> Result<User> {
     })
 }
 
-fn check_hash(hash: &str) -> Result<()> {
-    validate::text("password_hash", hash, 1024, true)
-}
-
 impl Store {
     /// Creates a user. The e-mail is trimmed and lower-cased; a second account with the same
     /// address is `Conflict { field: "email" }`.
     pub async fn create_user(&self, user: &NewUser) -> Result<User> {
         let email = validate::email(&user.email)?;
-        check_hash(&user.password_hash)?;
         validate::text(
             "display_name",
             &user.display_name,
@@ -149,7 +226,7 @@ impl Store {
         );
         let row: UserRow = with_pool!(self, pool => sqlx::query_as(sql)
             .bind(&email)
-            .bind(&user.password_hash)
+            .bind(user.password_hash.as_str())
             .bind(&user.display_name)
             .bind(user.role.as_str())
             .bind(now)
@@ -203,9 +280,6 @@ impl Store {
     /// Changes the given fields of a user and returns the result.
     pub async fn update_user(&self, id: i64, update: &UserUpdate) -> Result<User> {
         let email = update.email.as_deref().map(validate::email).transpose()?;
-        if let Some(hash) = &update.password_hash {
-            check_hash(hash)?;
-        }
         if let Some(name) = &update.display_name {
             validate::text("display_name", name, validate::MAX_NAME, false)?;
         }
@@ -218,7 +292,7 @@ impl Store {
         let row: Option<UserRow> = with_pool!(self, pool => sqlx::query_as(sql)
             .bind(id)
             .bind(&email)
-            .bind(&update.password_hash)
+            .bind(update.password_hash.as_ref().map(PasswordHash::as_str))
             .bind(&update.display_name)
             .bind(update.role.map(Role::as_str))
             .bind(update.active)

@@ -1,0 +1,10 @@
+-- Idempotency keys of checkouts: the first checkout with a (user, key) creates the order, every
+-- later one returns it. The row is written in the checkout's transaction, before the cart is
+-- claimed, so a concurrent checkout with the same key waits for it.
+CREATE TABLE checkout_keys (
+    user_id    BIGINT NOT NULL REFERENCES users (id),
+    key        TEXT   NOT NULL,
+    order_id   BIGINT REFERENCES orders (id),
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (user_id, key)
+);
