@@ -47,7 +47,8 @@ pub use shop::catalog::{
     ProductUpdate,
 };
 pub use shop::orders::{
-    Checkout, MAX_IDEMPOTENCY_KEY, Order, OrderFilter, OrderLine, OrderLineRequest, OrderStatus,
+    Checkout, ImportedOrder, MAX_IDEMPOTENCY_KEY, Order, OrderFilter, OrderLine, OrderLineRequest,
+    OrderStatus,
 };
 pub use shop::refresh_tokens::{NewRefreshToken, Rotation};
 pub use shop::users::{NewUser, PasswordHash, Role, User, UserFilter, UserUpdate};

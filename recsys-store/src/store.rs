@@ -145,6 +145,20 @@ impl Store {
         Ok(())
     }
 
+    /// One round trip to the database (`SELECT 1`): what a readiness check asks.
+    pub async fn ping(&self) -> Result<()> {
+        with_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// The pool's connections now: (open, idle).
+    pub fn pool_stats(&self) -> (u32, usize) {
+        match &self.backend {
+            Backend::Postgres(pool) => (pool.size(), pool.num_idle()),
+            Backend::Sqlite(pool) => (pool.size(), pool.num_idle()),
+        }
+    }
+
     /// Waits for every connection to be returned and closes the pool. Data written before is
     /// durable (Postgres commits, SQLite's WAL is checkpointed on close).
     pub async fn close(&self) {
@@ -199,6 +213,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         "refresh_tokens",
         include_str!("../migrations/postgres/0003_refresh_tokens.sql"),
     ),
+    (
+        4,
+        "order_lines_by_product",
+        include_str!("../migrations/postgres/0004_order_lines_by_product.sql"),
+    ),
 ];
 const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -215,6 +234,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         3,
         "refresh_tokens",
         include_str!("../migrations/sqlite/0003_refresh_tokens.sql"),
+    ),
+    (
+        4,
+        "order_lines_by_product",
+        include_str!("../migrations/sqlite/0004_order_lines_by_product.sql"),
     ),
 ];
 

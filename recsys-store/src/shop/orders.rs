@@ -91,6 +91,15 @@ pub struct OrderLineRequest {
     pub quantity: i64,
 }
 
+/// A historic order to import ([`Store::import_orders`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedOrder {
+    pub user_id: i64,
+    pub status: OrderStatus,
+    pub at: Millis,
+    pub lines: Vec<OrderLineRequest>,
+}
+
 /// Which orders to list.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct OrderFilter {
@@ -330,6 +339,75 @@ impl Store {
             order: self.order(order_id).await?,
             replayed,
         })
+    }
+
+    /// Imports historic orders (a shop moving its history in, the demo shop): each is stored as
+    /// given, with its time and status, at the products' current prices and names, with a
+    /// `purchase` event per line at the order's time. Stock is not touched (these units were
+    /// sold before). All or nothing; returns the number of orders stored.
+    pub async fn import_orders(&self, orders: &[ImportedOrder]) -> Result<u64> {
+        for o in orders {
+            if o.lines.is_empty() {
+                return Err(StoreError::invalid(
+                    "lines",
+                    "an order needs at least one line",
+                ));
+            }
+            crate::validate::at_least("at", o.at, 0)?;
+        }
+        with_tx!(self, tx => {
+            for o in orders {
+                let merged = merge_lines(o.lines.iter().map(|l| (l.product_id, l.quantity)))?;
+                let mut lines = Vec::with_capacity(merged.len());
+                for (&product_id, &quantity) in &merged {
+                    let row: Option<(String, String, i64)> = sqlx::query_as("SELECT sku, name, price_cents FROM products WHERE id = $1")
+                        .bind(product_id).fetch_optional(&mut *tx).await?;
+                    let (sku, name, price) = row.ok_or_else(|| StoreError::not_found("product", product_id))?;
+                    lines.push((product_id, sku, name, price, quantity));
+                }
+                let total = order_total(lines.iter().map(|l| (l.3, l.4)))?;
+                let count: i64 = lines.iter().map(|l| l.4).sum();
+                let order_id: Option<i64> = sqlx::query_scalar(
+                    "INSERT INTO orders (user_id, status, total_cents, item_count, created_at, updated_at) \
+                     SELECT $1, $2, $3, $4, $5, $5 WHERE EXISTS (SELECT 1 FROM users WHERE id = $1) RETURNING id")
+                    .bind(o.user_id).bind(o.status.as_str()).bind(total).bind(count).bind(o.at)
+                    .fetch_optional(&mut *tx).await?;
+                let order_id = order_id.ok_or_else(|| StoreError::not_found("user", o.user_id))?;
+                for (product_id, sku, name, price, quantity) in &lines {
+                    sqlx::query("INSERT INTO order_lines (order_id, product_id, sku, name, unit_price_cents, quantity) VALUES ($1, $2, $3, $4, $5, $6)")
+                        .bind(order_id).bind(product_id).bind(sku).bind(name).bind(price).bind(quantity)
+                        .execute(&mut *tx).await?;
+                    sqlx::query("INSERT INTO events (user_id, product_id, kind, value, at) VALUES ($1, $2, 'purchase', $3, $4)")
+                        .bind(o.user_id).bind(product_id).bind(*quantity as f64).bind(o.at)
+                        .execute(&mut *tx).await?;
+                }
+            }
+            Ok(orders.len() as u64)
+        })
+    }
+
+    /// The products a user has ordered (orders not cancelled), smallest id first: what a shop
+    /// no longer recommends to them.
+    pub async fn purchased_products(&self, user_id: i64) -> Result<Vec<i64>> {
+        let ids: Vec<i64> = with_pool!(self, pool => sqlx::query_scalar(
+            "SELECT DISTINCT l.product_id FROM order_lines l JOIN orders o ON o.id = l.order_id \
+             WHERE o.user_id = $1 AND o.status <> 'cancelled' ORDER BY l.product_id")
+            .bind(user_id).fetch_all(pool).await)?;
+        Ok(ids)
+    }
+
+    /// The products most often in the same order as `product_id` (orders not cancelled), as
+    /// (product id, number of such orders), most first.
+    pub async fn bought_together(&self, product_id: i64, limit: i64) -> Result<Vec<(i64, i64)>> {
+        crate::validate::at_least("limit", limit, 1)?;
+        let rows: Vec<(i64, i64)> = with_pool!(self, pool => sqlx::query_as(
+            "SELECT other.product_id, COUNT(*) AS n FROM order_lines this \
+             JOIN order_lines other ON other.order_id = this.order_id AND other.product_id <> this.product_id \
+             JOIN orders o ON o.id = this.order_id \
+             WHERE this.product_id = $1 AND o.status <> 'cancelled' \
+             GROUP BY other.product_id ORDER BY n DESC, other.product_id LIMIT $2")
+            .bind(product_id).bind(limit.min(1000)).fetch_all(pool).await)?;
+        Ok(rows)
     }
 
     /// The order with this id, with its lines.

@@ -1,0 +1,350 @@
+//! Configuration: flags, each with an environment variable (`recsys-server --help` lists all).
+//! Bad configuration is a one-line error naming the setting (exit code 2), never a panic.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Parser, ValueEnum};
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// One JSON object per line (for log collectors).
+    Json,
+    /// Human-readable lines.
+    Pretty,
+}
+
+/// The recsys shop server.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "recsys-server", version, about, long_about = None)]
+pub struct Config {
+    /// Database: `sqlite://path/to/shop.db` (embedded, the default) or `postgres://...`.
+    #[arg(
+        long = "database-url",
+        env = "RECSYS_DATABASE_URL",
+        default_value = "sqlite://data/shop.db"
+    )]
+    pub database_url: String,
+
+    /// Address to listen on.
+    #[arg(long, env = "RECSYS_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+
+    /// HS256 secret for access tokens (at least 32 bytes). Required with Postgres, where every
+    /// replica must share it; on SQLite one is generated on first start and kept beside the
+    /// database file.
+    #[arg(long = "jwt-secret", env = "RECSYS_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+
+    /// E-mail of the admin account created on first start if no admin exists.
+    #[arg(long = "admin-email", env = "RECSYS_ADMIN_EMAIL")]
+    pub admin_email: Option<String>,
+
+    /// Password of that admin account (at least 8 characters).
+    #[arg(
+        long = "admin-password",
+        env = "RECSYS_ADMIN_PASSWORD",
+        hide_env_values = true
+    )]
+    pub admin_password: Option<String>,
+
+    /// Origins allowed by CORS, comma-separated (`*` for any; none by default: same origin only).
+    #[arg(
+        long = "cors-origins",
+        env = "RECSYS_CORS_ORIGINS",
+        value_delimiter = ','
+    )]
+    pub cors_origins: Vec<String>,
+
+    /// Log format.
+    #[arg(long, env = "RECSYS_LOG", value_enum, default_value = "json")]
+    pub log: LogFormat,
+
+    /// Log filter (tracing's EnvFilter syntax).
+    #[arg(long = "log-level", env = "RECSYS_LOG_LEVEL", default_value = "info")]
+    pub log_level: String,
+
+    /// Largest request body in bytes.
+    #[arg(long = "body-limit", env = "RECSYS_BODY_LIMIT", default_value_t = 1024 * 1024)]
+    pub body_limit: usize,
+
+    /// Seconds a request may take before it is answered 408.
+    #[arg(
+        long = "request-timeout",
+        env = "RECSYS_REQUEST_TIMEOUT",
+        default_value_t = 30
+    )]
+    pub request_timeout_s: u64,
+
+    /// Requests per second allowed per client address (0 = no limit).
+    #[arg(long = "rate-limit", env = "RECSYS_RATE_LIMIT", default_value_t = 0)]
+    pub rate_limit_per_s: u32,
+
+    /// Burst of requests allowed above the rate per client address.
+    #[arg(long = "rate-burst", env = "RECSYS_RATE_BURST", default_value_t = 100)]
+    pub rate_burst: u32,
+
+    /// Failed logins per account or address within the lockout window before 429.
+    #[arg(
+        long = "login-max-failures",
+        env = "RECSYS_LOGIN_MAX_FAILURES",
+        default_value_t = 5
+    )]
+    pub login_max_failures: u32,
+
+    /// Seconds of the failed-login window.
+    #[arg(
+        long = "login-lockout",
+        env = "RECSYS_LOGIN_LOCKOUT",
+        default_value_t = 300
+    )]
+    pub login_lockout_s: u64,
+
+    /// Argon2id memory cost in KiB.
+    #[arg(long = "argon2-memory-kib", env = "RECSYS_ARGON2_MEMORY_KIB", default_value_t = 19 * 1024)]
+    pub argon2_memory_kib: u32,
+
+    /// Argon2id iterations.
+    #[arg(
+        long = "argon2-iterations",
+        env = "RECSYS_ARGON2_ITERATIONS",
+        default_value_t = 2
+    )]
+    pub argon2_iterations: u32,
+
+    /// Import the MovieLens-100K demo shop (from `--demo-data`) into an empty database and train.
+    #[arg(long, env = "RECSYS_DEMO")]
+    pub demo: bool,
+
+    /// Folder with MovieLens-100K (`ml-100k.inter`, `ml-100k.item`; scripts/fetch-data.sh).
+    #[arg(
+        long = "demo-data",
+        env = "RECSYS_DEMO_DATA",
+        default_value = "data/ml-100k"
+    )]
+    pub demo_data: PathBuf,
+
+    /// Folder of the built web pages (served at `/`); missing folder: API only.
+    #[arg(
+        long = "web-dir",
+        env = "RECSYS_WEB_DIR",
+        default_value = "recsys-server/web/dist"
+    )]
+    pub web_dir: PathBuf,
+
+    /// Database pool size (default: 10 on Postgres, 4 on SQLite).
+    #[arg(long = "db-pool", env = "RECSYS_DB_POOL")]
+    pub db_pool: Option<u32>,
+
+    /// Seconds a user's role and active flag are trusted from memory (0 to 60): a deactivated
+    /// user's access tokens stop working within this time on every replica.
+    #[arg(
+        long = "user-cache-ttl",
+        env = "RECSYS_USER_CACHE_TTL",
+        default_value_t = 30
+    )]
+    pub user_cache_ttl_s: u64,
+
+    /// ISO 4217 code of the shop's prices.
+    #[arg(long, env = "RECSYS_CURRENCY", default_value = "USD")]
+    pub currency: String,
+
+    /// Seconds between checks for a newly activated model version in the database.
+    #[arg(long = "model-poll", env = "RECSYS_MODEL_POLL", default_value_t = 1.0)]
+    pub model_poll_s: f64,
+}
+
+/// A setting that cannot be used: names the setting and says why.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {setting}: {reason}")]
+pub struct ConfigError {
+    pub setting: &'static str,
+    pub reason: String,
+}
+
+fn bad(setting: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError {
+        setting,
+        reason: reason.into(),
+    }
+}
+
+/// Settings checked and in the types the server uses.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: String,
+    pub bind: SocketAddr,
+    pub jwt_secret: Option<Vec<u8>>,
+    pub admin: Option<(String, String)>,
+    pub cors_origins: Vec<String>,
+    pub log: LogFormat,
+    pub log_level: String,
+    pub body_limit: usize,
+    pub request_timeout: Duration,
+    pub rate_limit_per_s: u32,
+    pub rate_burst: u32,
+    pub login_max_failures: u32,
+    pub login_lockout: Duration,
+    pub argon2_memory_kib: u32,
+    pub argon2_iterations: u32,
+    pub demo: bool,
+    pub demo_data: PathBuf,
+    pub web_dir: PathBuf,
+    pub db_pool: Option<u32>,
+    pub model_poll: Duration,
+    pub user_cache_ttl: Duration,
+    pub currency: String,
+}
+
+impl Config {
+    /// Checks every setting; the first bad one is the error.
+    pub fn check(self) -> Result<Settings, ConfigError> {
+        let postgres = self.database_url.starts_with("postgres://")
+            || self.database_url.starts_with("postgresql://");
+        if !postgres && !self.database_url.starts_with("sqlite:") {
+            return Err(bad(
+                "RECSYS_DATABASE_URL",
+                "must start with sqlite:// or postgres://",
+            ));
+        }
+        let bind: SocketAddr = self.bind.parse().map_err(|_| {
+            bad(
+                "RECSYS_BIND",
+                format!("'{}' is not an address like 127.0.0.1:8080", self.bind),
+            )
+        })?;
+        let jwt_secret = match self.jwt_secret {
+            Some(s) if s.len() < 32 => {
+                return Err(bad(
+                    "RECSYS_JWT_SECRET",
+                    format!("must be at least 32 bytes, got {}", s.len()),
+                ));
+            }
+            Some(s) => Some(s.into_bytes()),
+            None if postgres => {
+                return Err(bad(
+                    "RECSYS_JWT_SECRET",
+                    "is required with Postgres (every replica must share it)",
+                ));
+            }
+            None => None,
+        };
+        let admin = match (self.admin_email, self.admin_password) {
+            (Some(e), Some(p)) => {
+                if !e.contains('@') {
+                    return Err(bad(
+                        "RECSYS_ADMIN_EMAIL",
+                        format!("'{e}' is not an e-mail address"),
+                    ));
+                }
+                if p.chars().count() < 8 {
+                    return Err(bad(
+                        "RECSYS_ADMIN_PASSWORD",
+                        "must be at least 8 characters",
+                    ));
+                }
+                Some((e, p))
+            }
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(bad(
+                    "RECSYS_ADMIN_PASSWORD",
+                    "is required with RECSYS_ADMIN_EMAIL",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(bad(
+                    "RECSYS_ADMIN_EMAIL",
+                    "is required with RECSYS_ADMIN_PASSWORD",
+                ));
+            }
+        };
+        for origin in &self.cors_origins {
+            if origin != "*" && !(origin.starts_with("http://") || origin.starts_with("https://")) {
+                return Err(bad(
+                    "RECSYS_CORS_ORIGINS",
+                    format!("'{origin}' is not an origin like https://shop.example.com"),
+                ));
+            }
+        }
+        if self.body_limit < 1024 {
+            return Err(bad("RECSYS_BODY_LIMIT", "must be at least 1024 bytes"));
+        }
+        if self.request_timeout_s == 0 {
+            return Err(bad("RECSYS_REQUEST_TIMEOUT", "must be at least 1 second"));
+        }
+        if self.login_max_failures == 0 {
+            return Err(bad("RECSYS_LOGIN_MAX_FAILURES", "must be at least 1"));
+        }
+        if self.argon2_memory_kib < 8 || self.argon2_iterations == 0 {
+            return Err(bad(
+                "RECSYS_ARGON2_MEMORY_KIB",
+                "argon2 needs at least 8 KiB and 1 iteration",
+            ));
+        }
+        if !(self.model_poll_s.is_finite()
+            && self.model_poll_s > 0.0
+            && self.model_poll_s <= 3600.0)
+        {
+            return Err(bad(
+                "RECSYS_MODEL_POLL",
+                "must be between 0 and 3600 seconds",
+            ));
+        }
+        if self.db_pool == Some(0) {
+            return Err(bad("RECSYS_DB_POOL", "must be at least 1"));
+        }
+        if self.user_cache_ttl_s > 60 {
+            return Err(bad("RECSYS_USER_CACHE_TTL", "must be at most 60 seconds"));
+        }
+        if self.currency.len() != 3 || !self.currency.bytes().all(|b| b.is_ascii_uppercase()) {
+            return Err(bad(
+                "RECSYS_CURRENCY",
+                format!("'{}' is not an ISO 4217 code like USD", self.currency),
+            ));
+        }
+        tracing_subscriber::EnvFilter::try_new(&self.log_level)
+            .map_err(|e| bad("RECSYS_LOG_LEVEL", e.to_string()))?;
+        Ok(Settings {
+            database_url: self.database_url,
+            bind,
+            jwt_secret,
+            admin,
+            cors_origins: self.cors_origins,
+            log: self.log,
+            log_level: self.log_level,
+            body_limit: self.body_limit,
+            request_timeout: Duration::from_secs(self.request_timeout_s),
+            rate_limit_per_s: self.rate_limit_per_s,
+            rate_burst: self.rate_burst.max(1),
+            login_max_failures: self.login_max_failures,
+            login_lockout: Duration::from_secs(self.login_lockout_s.max(1)),
+            argon2_memory_kib: self.argon2_memory_kib,
+            argon2_iterations: self.argon2_iterations,
+            demo: self.demo,
+            demo_data: self.demo_data,
+            web_dir: self.web_dir,
+            db_pool: self.db_pool,
+            model_poll: Duration::from_secs_f64(self.model_poll_s),
+            user_cache_ttl: Duration::from_secs(self.user_cache_ttl_s),
+            currency: self.currency,
+        })
+    }
+}
+
+impl Settings {
+    /// Settings for tests and embedding: an explicit database and secret, defaults elsewhere,
+    /// argon2 at its cheapest (tests hash many passwords).
+    pub fn for_tests(database_url: &str) -> Settings {
+        let mut s = Config::parse_from(["recsys-server", "--jwt-secret", &"t".repeat(32)])
+            .check()
+            .expect("the defaults are valid");
+        s.database_url = database_url.to_string();
+        s.argon2_memory_kib = 8;
+        s.argon2_iterations = 1;
+        s.log = LogFormat::Pretty;
+        s
+    }
+}

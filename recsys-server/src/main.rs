@@ -1,0 +1,208 @@
+//! `recsys-server`: reads the configuration, opens (and migrates) the database, prepares the
+//! demo shop if asked, loads the models and serves until SIGTERM or ctrl-c; then in-flight
+//! requests finish and queued analytics are written before it exits.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use clap::Parser;
+use recsys_server::config::{Config, LogFormat, Settings};
+use recsys_server::services::{demo, models, training};
+use recsys_server::{AppState, app};
+
+/// The demo admin, when `--demo` runs without `RECSYS_ADMIN_EMAIL`.
+const DEMO_ADMIN: (&str, &str) = ("admin@demo.recsys.dev", "demo-admin-password");
+
+fn init_logs(settings: &Settings) {
+    let filter = tracing_subscriber::EnvFilter::new(&settings.log_level);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match settings.log {
+        LogFormat::Json => builder.json().flatten_event(true).init(),
+        LogFormat::Pretty => builder.init(),
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let settings = match Config::parse().check() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("recsys-server: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logs(&settings);
+    match run(settings).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("recsys-server: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn run(mut settings: Settings) -> Result<(), String> {
+    let demo_mode = settings.demo;
+    if demo_mode && settings.admin.is_none() {
+        settings.admin = Some((DEMO_ADMIN.0.into(), DEMO_ADMIN.1.into()));
+    }
+    let bind = settings.bind;
+    let poll = settings.model_poll;
+    let (state, recorder) = AppState::build(settings.clone()).await?;
+
+    if let Some((email, password)) = &settings.admin
+        && let Some(admin) = state
+            .auth
+            .ensure_admin(email, password)
+            .await
+            .map_err(|e| format!("admin account: {e}"))?
+    {
+        tracing::info!(admin = %admin.email, "admin account created");
+    }
+    if demo_mode {
+        prepare_demo(&state, &settings).await?;
+    }
+
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .map_err(|e| format!("RECSYS_BIND: cannot listen on {bind}: {e}"))?;
+    let background = spawn_background(state.clone(), poll);
+    let router = app(state.clone());
+    if demo_mode {
+        let (email, password) = settings.admin.clone().unwrap_or_default();
+        println!("recsys demo shop: http://{bind}/   (API docs: http://{bind}/docs)");
+        println!("  admin:    {email} / {password}");
+        println!(
+            "  customer: {} / {}",
+            demo::first_customer_email(),
+            demo::DEMO_PASSWORD
+        );
+    }
+    println!("listening on http://{bind}");
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|e| format!("server: {e}"))?;
+
+    tracing::info!("shutting down: writing queued analytics");
+    background.abort();
+    recorder.finish().await;
+    state.store.close().await;
+    Ok(())
+}
+
+/// Imports the demo shop into an empty database and trains the first model; a database that
+/// has it already is used as it is.
+async fn prepare_demo(state: &AppState, settings: &Settings) -> Result<(), String> {
+    let started = std::time::Instant::now();
+    if !demo::imported(&state.store)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        eprintln!(
+            "importing the MovieLens-100K demo shop from {} ...",
+            settings.demo_data.display()
+        );
+        let hash = state
+            .auth
+            .passwords
+            .hash(demo::DEMO_PASSWORD.to_string())
+            .await
+            .map_err(|e| e.to_string())?;
+        let shop = demo::import(&state.store, &settings.demo_data, hash)
+            .await
+            .map_err(|e| format!("demo import: {e}"))?;
+        eprintln!(
+            "  {} products, {} customers, {} events, {} orders in {:.1} s",
+            shop.products,
+            shop.customers,
+            shop.events,
+            shop.orders,
+            started.elapsed().as_secs_f64()
+        );
+        state.catalog.reload().await.map_err(|e| e.to_string())?;
+    }
+    if state
+        .store
+        .active_model_version(models::SERVING_MODEL)
+        .await
+        .map_err(|e| e.to_string())?
+        .is_none()
+    {
+        eprintln!("training the recommenders (ALS, content, popularity, blended) ...");
+        let trained = training::train(
+            &state.store,
+            models::SERVING_MODEL,
+            training::default_config(),
+        )
+        .await
+        .map_err(|e| format!("training: {e}"))?;
+        state
+            .store
+            .activate_model_version(trained.version.id)
+            .await
+            .map_err(|e| e.to_string())?;
+        eprintln!(
+            "  {}@v{} trained in {:.1} s, NDCG@10 {:.4} on a held-out 20%",
+            trained.version.name,
+            trained.version.version,
+            trained.seconds,
+            trained.version.metrics["ndcg_at_10"]
+                .as_f64()
+                .unwrap_or(f64::NAN)
+        );
+    }
+    state.models.sync().await.map_err(|e| e.to_string())?;
+    eprintln!("demo ready in {:.1} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// Keeps the in-process caches following the database: the active model version (so an
+/// activation through any replica is served here within `poll`) and the catalog.
+fn spawn_background(state: AppState, poll: std::time::Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut model_tick = tokio::time::interval(poll);
+        let mut catalog_tick = tokio::time::interval(std::time::Duration::from_secs(5));
+        model_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        catalog_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = model_tick.tick() => {
+                    if let Err(e) = state.models.sync().await {
+                        tracing::error!(error = %e, "the active model version could not be loaded; the current one keeps serving");
+                    }
+                }
+                _ = catalog_tick.tick() => {
+                    if let Err(e) = state.catalog.reload().await {
+                        tracing::warn!(error = %e, "catalog reload failed");
+                    }
+                }
+            }
+        }
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutdown signal received");
+}

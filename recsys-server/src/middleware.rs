@@ -1,0 +1,163 @@
+//! The layers every request goes through: request ids, per-client rate limits, metrics, and one
+//! rule for error bodies (anything the framework or a layer answers with an error status and no
+//! problem body gets one; every 5xx body carries the request id and nothing else internal).
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::error::{ApiError, ProblemMarker, problem_response};
+use crate::state::AppState;
+
+pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The client's address (the peer of the connection), `unknown` when the server was not started
+/// with connection info (as in tests that call the router directly).
+#[derive(Debug, Clone)]
+pub struct ClientAddr(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        Ok(ClientAddr(client_of(parts)))
+    }
+}
+
+fn client_of(parts: &Parts) -> String {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string())
+}
+
+/// A request id for every request: the client's `X-Request-Id` if it sent a sane one, else a
+/// new UUID; echoed in the response.
+pub async fn request_id(mut req: Request, next: Next) -> Response {
+    let id = req
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_string);
+    let value = HeaderValue::from_str(&id).unwrap_or_else(|_| HeaderValue::from_static("invalid"));
+    req.headers_mut().insert(REQUEST_ID.clone(), value.clone());
+    let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());
+    let mut response = {
+        let _enter = span.enter();
+        tracing::debug!("started");
+        drop(_enter);
+        use tracing::Instrument;
+        next.run(req).instrument(span.clone()).await
+    };
+    response.headers_mut().insert(REQUEST_ID.clone(), value);
+    response
+}
+
+/// Per-client request budget (when configured): 429 with `Retry-After` past it.
+pub async fn rate_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if let Some(limiter) = &state.rate_limit {
+        let (parts, body) = req.into_parts();
+        let client = client_of(&parts);
+        if let Err(wait) = limiter.take(&client) {
+            return ApiError::TooManyRequests {
+                detail: format!("too many requests; try again in {wait} s"),
+                retry_after_s: wait,
+            }
+            .into_response();
+        }
+        return next.run(Request::from_parts(parts, body)).await;
+    }
+    next.run(req).await
+}
+
+/// Requests by route and status, and their latency.
+pub async fn metrics(req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
+    let method = req.method().to_string();
+    let started = Instant::now();
+    let response = next.run(req).await;
+    let status = response.status().as_u16().to_string();
+    metrics::counter!("http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status)
+        .increment(1);
+    metrics::histogram!("http_request_duration_seconds", "method" => method, "route" => route)
+        .record(started.elapsed().as_secs_f64());
+    response
+}
+
+/// Every error response as problem+json: a bare 404/405/408/... from the router or a layer
+/// (no body, no content type) gets a problem body; a 5xx problem gets the request id.
+pub async fn problems(req: Request, next: Next) -> Response {
+    let id = req
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let response = next.run(req).await;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let ours = response.extensions().get::<ProblemMarker>().is_some();
+    if ours && !status.is_server_error() {
+        return response;
+    }
+    if !ours && response.headers().contains_key(header::CONTENT_TYPE) {
+        // a body a handler chose on purpose (a 503 readiness report, say)
+        return response;
+    }
+    let retry = response.headers().get(header::RETRY_AFTER).cloned();
+    let error = if ours {
+        // our own 5xx: its body is generic already; rebuild it to carry the request id
+        ApiError::Internal(String::new())
+    } else {
+        bare(status)
+    };
+    let mut problem = error.problem(id);
+    // a status without a variant of its own keeps its number
+    problem.status = status.as_u16();
+    let mut out = problem_response(&problem, None);
+    if let Some(r) = retry {
+        out.headers_mut().insert(header::RETRY_AFTER, r);
+    }
+    out
+}
+
+fn bare(status: StatusCode) -> ApiError {
+    match status {
+        StatusCode::NOT_FOUND => ApiError::NotFound("no such resource".into()),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            ApiError::MethodNotAllowed("this method is not allowed here".into())
+        }
+        StatusCode::REQUEST_TIMEOUT => ApiError::Timeout("the request took too long".into()),
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::PayloadTooLarge("the request body is over the size limit".into())
+        }
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            ApiError::UnsupportedMediaType("unsupported content type".into())
+        }
+        StatusCode::NOT_ACCEPTABLE => ApiError::BadRequest("no acceptable representation".into()),
+        s if s.is_server_error() => ApiError::Internal(String::new()),
+        s => ApiError::BadRequest(s.canonical_reason().unwrap_or("bad request").into()),
+    }
+}
+
+/// A panic in a handler: logged, answered as a 500 problem (the connection stays up).
+pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response<Body> {
+    let detail = err
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| err.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "unknown panic".into());
+    ApiError::Internal(format!("handler panicked: {detail}")).into_response()
+}

@@ -1,0 +1,363 @@
+//! Recommendation lists: the serving model's ranking, the shop's rules (nothing bought,
+//! inactive or out of stock; the category asked for), product summaries from the catalog cache,
+//! and the impression queued for the analytics.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use recsys_core::factory::AnyRecommender;
+use recsys_core::hybrid::Blended;
+use recsys_core::{Error as CoreError, Id, ItemFilter, RecommendOptions, Recommender, Scored};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::error::{ApiError, ApiResult};
+use crate::services::catalog::{ProductSummary, Snapshot};
+use crate::services::models::Serving;
+use crate::services::recorder::Record;
+use crate::state::AppState;
+
+/// The most items one list may ask for.
+pub const MAX_ITEMS: usize = 100;
+
+/// One recommended product.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RecommendedItem {
+    pub product: Arc<ProductSummary>,
+    pub score: f32,
+    /// Where it came from: `als`, `content`, `popular`, `co_purchase`, `catalog`.
+    pub source: &'static str,
+}
+
+/// A list of recommendations.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Recommendations {
+    /// Send it back with clicks on these items (`POST /api/v1/events`), so the click counts for
+    /// the model version and placement that produced the list.
+    pub recommendation_id: String,
+    /// `name@vN` of the model that answered; `null` when no model is trained yet.
+    pub model_version: Option<String>,
+    pub placement: String,
+    pub items: Vec<RecommendedItem>,
+}
+
+/// What a list is asked for.
+#[derive(Debug, Clone, Default)]
+pub struct ListRequest {
+    pub user_id: Option<i64>,
+    pub n: usize,
+    pub category: Option<i64>,
+    pub exclude: Vec<i64>,
+    /// Products the visitor looked at this session (anonymous personalization).
+    pub context: Vec<i64>,
+    pub placement: String,
+}
+
+/// Checks a placement name: what the analytics group by.
+pub fn check_placement(placement: &str) -> ApiResult<()> {
+    if placement.is_empty()
+        || placement.len() > 64
+        || !placement
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+    {
+        return Err(ApiError::field(
+            "placement",
+            "must be 1 to 64 characters of a-z, 0-9, '_' and '-'",
+        ));
+    }
+    Ok(())
+}
+
+/// A recommendation id names the model version and placement it came from, so a click can be
+/// counted for them on any replica: `r<version id>.<placement>.<random>`.
+fn recommendation_id(version_id: Option<i64>, placement: &str) -> String {
+    let random = uuid::Uuid::new_v4().simple().to_string();
+    format!("r{}.{placement}.{}", version_id.unwrap_or(0), &random[..16])
+}
+
+/// The model version and placement of a recommendation id, if it is one of ours.
+pub fn parse_recommendation_id(id: &str) -> Option<(i64, String)> {
+    let rest = id.strip_prefix('r')?;
+    let mut parts = rest.splitn(3, '.');
+    let version: i64 = parts.next()?.parse().ok()?;
+    let placement = parts.next()?.to_string();
+    let random = parts.next()?;
+    if version <= 0 || check_placement(&placement).is_err() || random.len() != 16 {
+        return None;
+    }
+    Some((version, placement))
+}
+
+fn check_n(n: usize) -> ApiResult<usize> {
+    if n == 0 || n > MAX_ITEMS {
+        return Err(ApiError::field(
+            "limit",
+            format!("must be between 1 and {MAX_ITEMS}, got {n}"),
+        ));
+    }
+    Ok(n)
+}
+
+/// Blended lists of a hybrid, plain lists (source: the model's kind) of any other model.
+fn explained_recommend(
+    model: &AnyRecommender,
+    user: &Id,
+    serving: &Serving,
+    n: usize,
+    options: &RecommendOptions,
+) -> Result<Vec<Blended>, CoreError> {
+    match model {
+        AnyRecommender::Hybrid(h) => Ok(h
+            .recommend_batch_explained(std::slice::from_ref(user), &serving.history, n, options)?
+            .pop()
+            .unwrap_or_default()),
+        other => Ok(blended(
+            other.recommend(user, &serving.history, n, options)?,
+            other.kind(),
+        )),
+    }
+}
+
+fn explained_similar(
+    model: &AnyRecommender,
+    item: &Id,
+    n: usize,
+    filter: &ItemFilter,
+) -> Result<Vec<Blended>, CoreError> {
+    match model {
+        AnyRecommender::Hybrid(h) => h.similar_items_explained(item, n, filter),
+        other => Ok(blended(other.similar_items(item, n, filter)?, other.kind())),
+    }
+}
+
+fn blended(list: Vec<Scored>, source: &'static str) -> Vec<Blended> {
+    list.into_iter()
+        .map(|item| Blended { item, source })
+        .collect()
+}
+
+fn product_id(id: &Id) -> Option<i64> {
+    match id {
+        Id::Int(i) => Some(*i),
+        Id::Str(_) => None,
+    }
+}
+
+/// Summaries of model items still in the catalog and recommendable, in order, at most `n`.
+fn to_items(
+    list: Vec<Blended>,
+    catalog: &Snapshot,
+    skip: &HashSet<i64>,
+    n: usize,
+) -> Vec<RecommendedItem> {
+    list.into_iter()
+        .filter_map(|b| {
+            let id = product_id(&b.item.id)?;
+            let p = catalog.products.get(&id)?;
+            (p.recommendable() && !skip.contains(&id)).then(|| RecommendedItem {
+                product: Arc::clone(p),
+                score: b.item.score,
+                source: b.source,
+            })
+        })
+        .take(n)
+        .collect()
+}
+
+/// The newest recommendable products: what a shop with no trained model shows.
+fn catalog_fallback(catalog: &Snapshot, skip: &HashSet<i64>, n: usize) -> Vec<RecommendedItem> {
+    let mut products: Vec<&Arc<ProductSummary>> = catalog
+        .products
+        .values()
+        .filter(|p| p.recommendable() && !skip.contains(&p.id))
+        .collect();
+    products.sort_by_key(|p| std::cmp::Reverse(p.id));
+    products
+        .into_iter()
+        .take(n)
+        .map(|p| RecommendedItem {
+            product: Arc::clone(p),
+            score: 0.0,
+            source: "catalog",
+        })
+        .collect()
+}
+
+impl AppState {
+    /// Personalized for a signed-in user (their bought products left out), popular (or seeded
+    /// by `context`) for a visitor; a user the model has never seen falls back to popularity, so
+    /// every list is full while the catalog has enough recommendable products.
+    pub async fn recommend(&self, req: ListRequest) -> ApiResult<Recommendations> {
+        let n = check_n(req.n)?;
+        check_placement(&req.placement)?;
+        let catalog = self.catalog.snapshot();
+        let mut skip: HashSet<i64> = req.exclude.iter().copied().collect();
+        if let Some(user) = req.user_id {
+            skip.extend(self.store.purchased_products(user).await?);
+        }
+        skip.extend(req.context.iter().copied());
+        let serving = self.models.current();
+        let Some(serving) = serving else {
+            let items = catalog_fallback(&catalog, &skip, n);
+            return Ok(self.answer(None, &req.placement, items));
+        };
+        let mut exclude: Vec<Id> = catalog.unavailable.clone();
+        exclude.extend(skip.iter().map(|&p| Id::Int(p)));
+        let filter = ItemFilter {
+            exclude,
+            candidates: req.category.map(|c| catalog.products_in(c)),
+        };
+        let options = RecommendOptions {
+            filter_seen: true,
+            recalculate_user: false,
+            items: filter.clone(),
+        };
+        let model = &serving.model;
+        let list = if req.user_id.is_none() && !req.context.is_empty() {
+            // a visitor's session: what is similar to what they looked at, then popularity
+            let mut scored: Vec<Blended> = Vec::new();
+            for &p in req.context.iter().take(20) {
+                match explained_similar(model, &Id::Int(p), n, &filter) {
+                    Ok(list) => scored.extend(list),
+                    Err(CoreError::UnknownItem(_)) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            scored.sort_by(|a, b| b.item.score.total_cmp(&a.item.score));
+            let mut seen = HashSet::new();
+            scored.retain(|b| seen.insert(b.item.id.clone()));
+            let popular = explained_recommend(model, &anonymous(), &serving, n * 2, &options)?;
+            scored.extend(
+                popular
+                    .into_iter()
+                    .filter(|b| seen.insert(b.item.id.clone())),
+            );
+            scored
+        } else {
+            let user = req.user_id.map_or_else(anonymous, Id::Int);
+            match explained_recommend(model, &user, &serving, n, &options) {
+                Ok(list) => list,
+                Err(CoreError::UnknownUser(_)) => {
+                    explained_recommend(model, &anonymous(), &serving, n, &options)?
+                }
+                Err(e) => return Err(e.into()),
+            }
+        };
+        let items = to_items(list, &catalog, &skip, n);
+        Ok(self.answer(Some(&serving), &req.placement, items))
+    }
+
+    /// Products like this one: the model's similar items (ALS and content blended; products
+    /// nobody bought yet get content neighbours), recommendable ones only.
+    pub async fn similar(
+        &self,
+        product: i64,
+        n: usize,
+        user_id: Option<i64>,
+    ) -> ApiResult<Recommendations> {
+        let n = check_n(n)?;
+        let catalog = self.catalog.snapshot();
+        if !catalog.products.contains_key(&product) {
+            return Err(ApiError::NotFound(format!("product {product} not found")));
+        }
+        let mut skip = HashSet::from([product]);
+        if let Some(user) = user_id {
+            skip.extend(self.store.purchased_products(user).await?);
+        }
+        let Some(serving) = self.models.current() else {
+            return Ok(self.answer(None, "similar", Vec::new()));
+        };
+        let mut exclude = catalog.unavailable.clone();
+        exclude.extend(skip.iter().map(|&p| Id::Int(p)));
+        let filter = ItemFilter {
+            exclude,
+            candidates: None,
+        };
+        let list = match explained_similar(&serving.model, &Id::Int(product), n, &filter) {
+            Ok(list) => list,
+            // a product added after the model was trained: nothing to compare it with yet
+            Err(CoreError::UnknownItem(_)) => Vec::new(),
+            Err(e) => return Err(e.into()),
+        };
+        let items = to_items(list, &catalog, &skip, n);
+        Ok(self.answer(Some(&serving), "similar", items))
+    }
+
+    /// Products most often bought in the same order as this one.
+    pub async fn bought_together(&self, product: i64, n: usize) -> ApiResult<Recommendations> {
+        let n = check_n(n)?;
+        let catalog = self.catalog.snapshot();
+        if !catalog.products.contains_key(&product) {
+            return Err(ApiError::NotFound(format!("product {product} not found")));
+        }
+        let rows = self.store.bought_together(product, (n * 3) as i64).await?;
+        let max = rows.first().map_or(1, |r| r.1).max(1) as f32;
+        let list = rows
+            .into_iter()
+            .map(|(id, count)| Blended {
+                item: Scored {
+                    id: Id::Int(id),
+                    score: count as f32 / max,
+                },
+                source: "co_purchase",
+            })
+            .collect();
+        let items = to_items(list, &catalog, &HashSet::from([product]), n);
+        let serving = self.models.current();
+        Ok(self.answer(serving.as_deref(), "bought_together", items))
+    }
+
+    fn answer(
+        &self,
+        serving: Option<&Serving>,
+        placement: &str,
+        items: Vec<RecommendedItem>,
+    ) -> Recommendations {
+        let version_id = serving.map(|s| s.version.id);
+        if let Some(version) = version_id
+            && !items.is_empty()
+        {
+            self.recorder.record(Record::Impressions {
+                model_version_id: version,
+                placement: placement.to_string(),
+                count: items.len() as i64,
+            });
+        }
+        metrics::counter!("recsys_recommendations_served_total", "placement" => placement.to_string())
+            .increment(1);
+        Recommendations {
+            recommendation_id: recommendation_id(version_id, placement),
+            model_version: serving.map(Serving::label),
+            placement: placement.to_string(),
+            items,
+        }
+    }
+}
+
+/// The id of a visitor the model cannot know: served by the popularity member.
+fn anonymous() -> Id {
+    Id::Str("".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recommendation_ids_round_trip_and_forgeries_are_refused() {
+        let id = recommendation_id(Some(42), "home");
+        assert_eq!(parse_recommendation_id(&id), Some((42, "home".into())));
+        for bad in [
+            "",
+            "r",
+            "rx.home.0123456789abcdef",
+            "r0.home.0123456789abcdef",
+            "r1.Home.0123456789abcdef",
+            "r1.home.short",
+            "q1.home.0123456789abcdef",
+        ] {
+            assert_eq!(parse_recommendation_id(bad), None, "{bad}");
+        }
+    }
+}

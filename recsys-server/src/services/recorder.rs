@@ -1,0 +1,175 @@
+//! Writes that must not slow a request down: recommendation impressions and clicks, and search
+//! analytics. Requests queue them; one task writes them in batches (impressions summed per model
+//! version and placement) at most a quarter second later. On shutdown the queue is closed and
+//! drained before the process exits, so nothing queued is lost on a clean stop.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use recsys_store::{Store, now_ms};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+/// One queued write.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Record {
+    /// `count` items of a list from `model_version_id` shown at `placement`.
+    Impressions {
+        model_version_id: i64,
+        placement: String,
+        count: i64,
+    },
+    /// A click on an item of such a list.
+    Click {
+        model_version_id: i64,
+        placement: String,
+    },
+    /// A search and how many results it found.
+    Search {
+        query: String,
+        results: i64,
+        user_id: Option<i64>,
+    },
+}
+
+/// The queue's sending side (cheap to clone).
+#[derive(Debug, Clone)]
+pub struct Recorder {
+    tx: mpsc::UnboundedSender<Record>,
+}
+
+/// How long queued writes wait at most, and how many are written at once at most.
+const FLUSH_EVERY: Duration = Duration::from_millis(250);
+const MAX_BATCH: usize = 10_000;
+
+/// The writer task; [`finish`](RecorderTask::finish) stops taking records, writes what is
+/// queued and waits for it.
+#[derive(Debug)]
+pub struct RecorderTask {
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: JoinHandle<()>,
+}
+
+impl RecorderTask {
+    pub async fn finish(self) {
+        let _ = self.stop.send(());
+        let _ = self.task.await;
+    }
+}
+
+impl Recorder {
+    /// A recorder and its writer task.
+    pub fn start(store: Store) -> (Recorder, RecorderTask) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let (stop, stopped) = tokio::sync::oneshot::channel();
+        let task = tokio::spawn(write_loop(store, rx, stopped));
+        (Recorder { tx }, RecorderTask { stop, task })
+    }
+
+    pub fn record(&self, record: Record) {
+        if self.tx.send(record).is_err() {
+            // only after shutdown began: the writer has stopped taking records
+            metrics::counter!("recsys_recorder_dropped_total").increment(1);
+        } else {
+            metrics::gauge!("recsys_recorder_queued").increment(1.0);
+        }
+    }
+}
+
+async fn write_loop(
+    store: Store,
+    mut rx: mpsc::UnboundedReceiver<Record>,
+    mut stopped: tokio::sync::oneshot::Receiver<()>,
+) {
+    let mut batch = Vec::new();
+    let mut stopping = false;
+    while !stopping {
+        tokio::select! {
+            first = rx.recv() => match first {
+                Some(r) => batch.push(r),
+                None => break,
+            },
+            _ = &mut stopped => {
+                stopping = true;
+            }
+        }
+        if stopping {
+            // take no more; what is queued is still written
+            rx.close();
+            while let Some(r) = rx.recv().await {
+                batch.push(r);
+            }
+        } else {
+            let deadline = tokio::time::sleep(FLUSH_EVERY);
+            tokio::pin!(deadline);
+            while batch.len() < MAX_BATCH {
+                tokio::select! {
+                    next = rx.recv() => match next {
+                        Some(r) => batch.push(r),
+                        None => break,
+                    },
+                    _ = &mut deadline => break,
+                }
+            }
+        }
+        for chunk in std::mem::take(&mut batch).chunks(MAX_BATCH) {
+            flush(&store, chunk.to_vec()).await;
+        }
+    }
+    tracing::info!("recorder drained");
+}
+
+async fn flush(store: &Store, batch: Vec<Record>) {
+    let n = batch.len();
+    let mut impressions: HashMap<(i64, String), (i64, i64)> = HashMap::new();
+    let mut searches = Vec::new();
+    for r in batch {
+        match r {
+            Record::Impressions {
+                model_version_id,
+                placement,
+                count,
+            } => {
+                impressions
+                    .entry((model_version_id, placement))
+                    .or_default()
+                    .0 += count
+            }
+            Record::Click {
+                model_version_id,
+                placement,
+            } => {
+                impressions
+                    .entry((model_version_id, placement))
+                    .or_default()
+                    .1 += 1
+            }
+            Record::Search {
+                query,
+                results,
+                user_id,
+            } => searches.push((query, results, user_id)),
+        }
+    }
+    let at = now_ms();
+    for ((version, placement), (shown, clicked)) in impressions {
+        if shown > 0
+            && let Err(e) = store
+                .record_impressions(version, &placement, shown, at)
+                .await
+        {
+            tracing::warn!(error = %e, version, placement, "impressions not recorded");
+        }
+        if clicked > 0
+            && let Err(e) = store.record_clicks(version, &placement, clicked, at).await
+        {
+            tracing::warn!(error = %e, version, placement, "clicks not recorded");
+        }
+    }
+    for (query, results, user_id) in searches {
+        if let Err(e) = store.record_search(&query, results, user_id).await {
+            tracing::warn!(error = %e, "search not recorded");
+        }
+    }
+    metrics::gauge!("recsys_recorder_queued").decrement(n as f64);
+}

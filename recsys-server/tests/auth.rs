@@ -1,0 +1,410 @@
+//! Accounts and sessions over HTTP, and the attacks on them: expired, forged and `alg: none`
+//! tokens, a customer on admin routes, refresh-token reuse, a deactivated user, brute force.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{PASSWORD, TestApp};
+use serde_json::json;
+
+on_both_backends!(
+    register_login_me_refresh_logout,
+    forged_expired_and_unsigned_tokens_are_refused,
+    a_customer_cannot_use_admin_routes,
+    a_reused_refresh_token_revokes_the_session,
+    a_deactivated_user_is_shut_out,
+    repeated_failed_logins_are_rate_limited,
+    imported_bcrypt_passwords_verify_and_are_rehashed,
+);
+
+async fn register_login_me_refresh_logout(app: TestApp) {
+    let r = app
+        .post(
+            "/api/v1/auth/register",
+            None,
+            json!({"email": "New@Example.com", "password": "long enough pw", "display_name": "Newcomer"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["user"]["email"], "new@example.com");
+    assert_eq!(r.body["user"]["role"], "user");
+    assert_eq!(r.body["token_type"], "bearer");
+    assert!(r.body["expires_in"].as_u64().unwrap() == 1800);
+    assert!(!r.text.contains("argon2"), "no hash in the answer");
+
+    let again = app
+        .post(
+            "/api/v1/auth/register",
+            None,
+            json!({"email": "new@example.com", "password": "another long pw"}),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    let short = app
+        .post(
+            "/api/v1/auth/register",
+            None,
+            json!({"email": "x@example.com", "password": "short"}),
+        )
+        .await;
+    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(short.body["errors"][0]["field"], "password");
+
+    let login = app.login("new@example.com", "long enough pw").await;
+    assert_eq!(login.status, StatusCode::OK);
+    let access = login.body["access_token"].as_str().unwrap().to_string();
+    let refresh = login.body["refresh_token"].as_str().unwrap().to_string();
+    let me = app.get("/api/v1/auth/me", Some(&access)).await;
+    assert_eq!(me.status, StatusCode::OK);
+    assert_eq!(me.body["display_name"], "Newcomer");
+    assert_eq!(me.body["permissions"], json!([]));
+
+    let wrong = app.login("new@example.com", "not the password").await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong.headers["content-type"], "application/problem+json");
+    let nobody = app.login("nobody@example.com", "whatever pw").await;
+    assert_eq!(nobody.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        nobody.body["detail"], wrong.body["detail"],
+        "unknown and wrong look the same"
+    );
+
+    let next = app
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": refresh}),
+        )
+        .await;
+    assert_eq!(next.status, StatusCode::OK, "{}", next.text);
+    let refresh2 = next.body["refresh_token"].as_str().unwrap().to_string();
+    assert_ne!(refresh2, refresh, "rotated");
+    let me2 = app
+        .get("/api/v1/auth/me", next.body["access_token"].as_str())
+        .await;
+    assert_eq!(me2.status, StatusCode::OK);
+
+    let out = app
+        .post(
+            "/api/v1/auth/logout",
+            None,
+            json!({"refresh_token": refresh2}),
+        )
+        .await;
+    assert_eq!(out.status, StatusCode::NO_CONTENT);
+    let after = app
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": refresh2}),
+        )
+        .await;
+    assert_eq!(after.status, StatusCode::UNAUTHORIZED);
+    app.finish().await;
+}
+
+/// A token signed with `secret` carrying these claims.
+fn token(secret: &[u8], claims: serde_json::Value) -> String {
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(secret).unwrap(),
+    )
+    .unwrap()
+}
+
+fn b64(bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n =
+            chunk.iter().fold(0u32, |acc, &b| (acc << 8) | u32::from(b)) << (8 * (3 - chunk.len()));
+        for i in 0..=chunk.len() {
+            out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+async fn forged_expired_and_unsigned_tokens_are_refused(app: TestApp) {
+    let customer = app.customers[0];
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let secret = "t".repeat(32); // Settings::for_tests
+    let good = token(
+        secret.as_bytes(),
+        json!({"sub": customer.to_string(), "role": "user", "iat": now, "exp": now + 600, "jti": "a"}),
+    );
+    assert_eq!(
+        app.get("/api/v1/cart", Some(&good)).await.status,
+        StatusCode::OK,
+        "the harness signs as the server does"
+    );
+
+    let expired = token(
+        secret.as_bytes(),
+        json!({"sub": customer.to_string(), "role": "user", "iat": now - 7200, "exp": now - 3600, "jti": "b"}),
+    );
+    let r = app.get("/api/v1/cart", Some(&expired)).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.body["detail"].as_str().unwrap().contains("expired"));
+
+    let forged = token(
+        b"another secret of at least 32 bytes!",
+        json!({"sub": customer.to_string(), "role": "admin", "iat": now, "exp": now + 600, "jti": "c"}),
+    );
+    assert_eq!(
+        app.get("/api/v1/cart", Some(&forged)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+
+    let header = b64(br#"{"alg":"none","typ":"JWT"}"#);
+    let payload = b64(format!(
+        r#"{{"sub":"{customer}","role":"admin","iat":{now},"exp":{}}}"#,
+        now + 600
+    )
+    .as_bytes());
+    for unsigned in [
+        format!("{header}.{payload}."),
+        format!("{header}.{payload}"),
+    ] {
+        assert_eq!(
+            app.get("/api/v1/cart", Some(&unsigned)).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // a token of a user that does not exist
+    let ghost = token(
+        secret.as_bytes(),
+        json!({"sub": "999999", "role": "admin", "iat": now, "exp": now + 600, "jti": "d"}),
+    );
+    assert_eq!(
+        app.get("/api/v1/cart", Some(&ghost)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+
+    for bad in ["", "garbage", "a.b.c"] {
+        assert_eq!(
+            app.get("/api/v1/cart", Some(bad)).await.status,
+            StatusCode::UNAUTHORIZED,
+            "{bad:?}"
+        );
+    }
+    let no_scheme = app
+        .send(
+            axum::http::Request::get("/api/v1/cart")
+                .header("authorization", good.clone())
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(no_scheme.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.get("/api/v1/cart", None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    app.finish().await;
+}
+
+async fn a_customer_cannot_use_admin_routes(app: TestApp) {
+    let customer = app.customer_token(0).await;
+    let admin = app.admin_token().await;
+    let body = json!({"sku": "NEW-1", "name": "New", "price_cents": 100, "stock": 1});
+    let r = app
+        .post("/api/v1/admin/products", Some(&customer), body.clone())
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.body["detail"].as_str().unwrap().contains("catalog"));
+    // even a token whose claims say admin: the role is the user's current one
+    let secret = "t".repeat(32);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let lying = token(
+        secret.as_bytes(),
+        json!({"sub": app.customers[0].to_string(), "role": "admin", "iat": now, "exp": now + 600, "jti": "x"}),
+    );
+    assert_eq!(
+        app.post("/api/v1/admin/products", Some(&lying), body.clone())
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let ok = app.post("/api/v1/admin/products", Some(&admin), body).await;
+    assert_eq!(ok.status, StatusCode::CREATED, "{}", ok.text);
+    assert_eq!(
+        app.post("/api/v1/admin/products", None, json!({}))
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    let me = app.get("/api/v1/auth/me", Some(&admin)).await;
+    assert_eq!(
+        me.body["permissions"],
+        json!(["catalog", "orders", "users", "ml", "analytics"])
+    );
+    app.finish().await;
+}
+
+async fn a_reused_refresh_token_revokes_the_session(app: TestApp) {
+    let login = app.login("customer3@test.dev", PASSWORD).await;
+    let first = login.body["refresh_token"].as_str().unwrap().to_string();
+    let second = app
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": first}),
+        )
+        .await;
+    assert_eq!(second.status, StatusCode::OK);
+    let second = second.body["refresh_token"].as_str().unwrap().to_string();
+    // the first token again: someone copied it
+    let reuse = app
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": first}),
+        )
+        .await;
+    assert_eq!(reuse.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        reuse.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("already used")
+    );
+    // and the legitimate holder's newer token is revoked with the family
+    let revoked = app
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": second}),
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::UNAUTHORIZED);
+    // another sign-in is another family, unaffected
+    let other = app.login("customer3@test.dev", PASSWORD).await;
+    let other = other.body["refresh_token"].as_str().unwrap().to_string();
+    assert_eq!(
+        app.post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": other})
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    let junk = app
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": "x".repeat(5000)}),
+        )
+        .await;
+    assert_eq!(junk.status, StatusCode::UNAUTHORIZED);
+    app.finish().await;
+}
+
+async fn a_deactivated_user_is_shut_out(app: TestApp) {
+    let login = app.login("customer4@test.dev", PASSWORD).await;
+    let access = login.body["access_token"].as_str().unwrap().to_string();
+    let refresh = login.body["refresh_token"].as_str().unwrap().to_string();
+    assert_eq!(
+        app.get("/api/v1/cart", Some(&access)).await.status,
+        StatusCode::OK
+    );
+    app.state
+        .store
+        .update_user(
+            app.customers[4],
+            &recsys_store::UserUpdate {
+                active: Some(false),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    // the harness trusts cached user state for 0 s; the default is 30 s (at most 60)
+    assert_eq!(
+        app.get("/api/v1/cart", Some(&access)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.login("customer4@test.dev", PASSWORD).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": refresh})
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    app.finish().await;
+}
+
+async fn repeated_failed_logins_are_rate_limited(app: TestApp) {
+    for _ in 0..5 {
+        assert_eq!(
+            app.login("customer5@test.dev", "wrong password")
+                .await
+                .status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let blocked = app.login("customer5@test.dev", PASSWORD).await;
+    assert_eq!(
+        blocked.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password waits"
+    );
+    let wait: u64 = blocked.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=300).contains(&wait));
+    assert_eq!(blocked.body["code"], "rate_limited");
+    // the same address is now blocked for other accounts too (every test client is one address)
+    assert_eq!(
+        app.login("customer6@test.dev", PASSWORD).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    app.finish().await;
+}
+
+async fn imported_bcrypt_passwords_verify_and_are_rehashed(app: TestApp) {
+    let bcrypt = bcrypt::hash("imported secret", 4).unwrap();
+    let user = app
+        .state
+        .store
+        .create_user(&recsys_store::NewUser::new(
+            "old@example.com",
+            recsys_store::PasswordHash::new(bcrypt).unwrap(),
+            recsys_store::Role::User,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        app.login("old@example.com", "not it at all").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.login("old@example.com", "imported secret").await.status,
+        StatusCode::OK
+    );
+    let rehashed = app.state.store.user(user.id).await.unwrap();
+    assert_eq!(rehashed.password_hash.scheme(), "argon2id");
+    assert_eq!(
+        app.login("old@example.com", "imported secret").await.status,
+        StatusCode::OK
+    );
+    app.finish().await;
+}

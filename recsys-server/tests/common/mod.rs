@@ -1,0 +1,346 @@
+//! A fresh server per test on either backend, called through `app()` with `oneshot`, over a
+//! small shop generated in code: 60 products in two categories, 40 customers whose events
+//! follow two tastes (even and odd products), orders, and a trained, active model.
+//!
+//! SQLite: a new file in the temp folder. Postgres: a new database on the server named by
+//! `RECSYS_TEST_POSTGRES_URL` (`scripts/test.sh` starts one); without it the Postgres tests are
+//! skipped, except under `CI=true`, where that is a failure.
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use http_body_util::BodyExt;
+use recsys_server::config::Settings;
+use recsys_server::services::{models, training};
+use recsys_server::{AppState, app};
+use recsys_store::{
+    EventKind, NewCategory, NewEvent, NewProduct, NewUser, OrderLineRequest, Role, Store,
+    postgres_url_with_database,
+};
+use serde_json::{Value, json};
+use sqlx::Connection;
+use tower::ServiceExt;
+
+static NEXT: AtomicUsize = AtomicUsize::new(0);
+
+fn unique_name() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "recsys_srv_{}_{}_{nanos}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+pub const ADMIN_EMAIL: &str = "admin@test.dev";
+pub const ADMIN_PASSWORD: &str = "admin-password-1";
+pub const PASSWORD: &str = "customer-password";
+
+/// The admin URL of the test Postgres server, or `None` (skip) outside CI.
+pub fn postgres_admin_url() -> Option<String> {
+    match std::env::var("RECSYS_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!(
+                "CI=true but RECSYS_TEST_POSTGRES_URL is not set: the Postgres suite must run in CI"
+            )
+        }
+        _ => {
+            eprintln!("RECSYS_TEST_POSTGRES_URL is not set: skipping the Postgres side");
+            None
+        }
+    }
+}
+
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub state: AppState,
+    pub router: Router,
+    pub url: String,
+    cleanup: Option<(String, String)>,
+    file: Option<std::path::PathBuf>,
+    recorder: Option<recsys_server::services::recorder::RecorderTask>,
+    /// Customers of the generated shop, by index: customer{i}@test.dev, [`PASSWORD`].
+    pub customers: Vec<i64>,
+    pub products: Vec<i64>,
+    pub categories: (i64, i64, i64),
+}
+
+/// A response, its body parsed as JSON (`Value::Null` if empty or not JSON).
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl TestApp {
+    pub async fn new(backend: Backend) -> Option<TestApp> {
+        TestApp::with(backend, |_| {}).await
+    }
+
+    /// A test server whose settings `tune` may change first.
+    pub async fn with(backend: Backend, tune: impl FnOnce(&mut Settings)) -> Option<TestApp> {
+        let (url, cleanup, file) = match backend {
+            Backend::Sqlite => {
+                let path = std::env::temp_dir().join(format!("{}.db", unique_name()));
+                (format!("sqlite://{}", path.display()), None, Some(path))
+            }
+            Backend::Postgres => {
+                let admin_url = postgres_admin_url()?;
+                let name = unique_name();
+                let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&mut admin)
+                    .await
+                    .unwrap();
+                (
+                    postgres_url_with_database(&admin_url, &name),
+                    Some((admin_url, name)),
+                    None,
+                )
+            }
+        };
+        let mut settings = Settings::for_tests(&url);
+        settings.user_cache_ttl = std::time::Duration::ZERO;
+        settings.web_dir = std::path::PathBuf::from("/nonexistent");
+        tune(&mut settings);
+        let (state, recorder) = AppState::build(settings).await.unwrap();
+        state
+            .auth
+            .ensure_admin(ADMIN_EMAIL, ADMIN_PASSWORD)
+            .await
+            .unwrap();
+        let (customers, products, categories) = seed(&state).await;
+        state.catalog.reload().await.unwrap();
+        let router = app(state.clone());
+        Some(TestApp {
+            state,
+            router,
+            url,
+            cleanup,
+            file,
+            recorder: Some(recorder),
+            customers,
+            products,
+            categories,
+        })
+    }
+
+    /// Trains the default model on the shop's events and activates it.
+    pub async fn train(&self) -> i64 {
+        let trained = training::train(
+            &self.state.store,
+            models::SERVING_MODEL,
+            training::default_config(),
+        )
+        .await
+        .unwrap();
+        self.state
+            .store
+            .activate_model_version(trained.version.id)
+            .await
+            .unwrap();
+        self.state.models.sync().await.unwrap();
+        trained.version.id
+    }
+
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut req = Request::builder().method(method).uri(path);
+        if let Some(t) = token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        let req = match body {
+            Some(b) => req
+                .header("content-type", "application/json")
+                .body(Body::from(b.to_string()))
+                .unwrap(),
+            None => req.body(Body::empty()).unwrap(),
+        };
+        self.send(req).await
+    }
+
+    pub async fn send(&self, req: Request<Body>) -> Reply {
+        let response = self.router.clone().oneshot(req).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let text = String::from_utf8_lossy(&bytes).to_string();
+        Reply {
+            status,
+            headers,
+            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            text,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        self.call(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Reply {
+        self.call(Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Reply {
+        self.post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": email, "password": password}),
+        )
+        .await
+    }
+
+    /// An access token of customer `i`.
+    pub async fn customer_token(&self, i: usize) -> String {
+        let r = self.login(&format!("customer{i}@test.dev"), PASSWORD).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        r.body["access_token"].as_str().unwrap().to_string()
+    }
+
+    pub async fn admin_token(&self) -> String {
+        let r = self.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        r.body["access_token"].as_str().unwrap().to_string()
+    }
+
+    /// Writes what the analytics queue holds and stops it (for tests that read the analytics).
+    pub async fn flush_recorder(&mut self) {
+        if let Some(r) = self.recorder.take() {
+            r.finish().await;
+        }
+    }
+
+    pub async fn finish(mut self) {
+        self.flush_recorder().await;
+        self.state.store.close().await;
+        if let Some((admin_url, name)) = self.cleanup.take() {
+            let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&mut admin)
+            .await;
+        }
+        if let Some(path) = self.file.take() {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            }
+            let _ = std::fs::remove_file(path.with_extension("jwt-secret"));
+        }
+    }
+}
+
+/// The generated shop. Products 0..60 alternate between two categories under one root; even
+/// customers like even products, odd customers odd ones; each customer bought two products.
+async fn seed(state: &AppState) -> (Vec<i64>, Vec<i64>, (i64, i64, i64)) {
+    let store: &Store = &state.store;
+    let root = store
+        .create_category(&NewCategory {
+            name: "Books".into(),
+            slug: "books".into(),
+            parent_id: None,
+        })
+        .await
+        .unwrap();
+    let fiction = store
+        .create_category(&NewCategory {
+            name: "Fiction".into(),
+            slug: "fiction".into(),
+            parent_id: Some(root.id),
+        })
+        .await
+        .unwrap();
+    let science = store
+        .create_category(&NewCategory {
+            name: "Science".into(),
+            slug: "science".into(),
+            parent_id: Some(root.id),
+        })
+        .await
+        .unwrap();
+    let mut products = Vec::new();
+    let words = ["dragon quest saga", "quantum physics primer"];
+    for i in 0..60i64 {
+        let mut p = NewProduct::new(
+            format!("SKU-{i:03}"),
+            format!("Book {i} {}", words[(i % 2) as usize]),
+            1000 + i * 10,
+            100,
+        );
+        p.description = format!(
+            "A {} book number {i}",
+            if i % 2 == 0 { "fantasy" } else { "science" }
+        );
+        p.category_id = Some(if i % 2 == 0 { fiction.id } else { science.id });
+        products.push(store.create_product(&p).await.unwrap().id);
+    }
+    let hash = state
+        .auth
+        .passwords
+        .hash(PASSWORD.to_string())
+        .await
+        .unwrap();
+    let mut customers = Vec::new();
+    let mut events = Vec::new();
+    for u in 0..40usize {
+        let mut new = NewUser::new(format!("customer{u}@test.dev"), hash.clone(), Role::User);
+        new.display_name = format!("Customer {u}");
+        let id = store.create_user(&new).await.unwrap().id;
+        customers.push(id);
+        for k in 0..12usize {
+            let p = products[(u % 2 + 2 * ((u * 7 + k * 5) % 30)) % 60];
+            events.push(NewEvent::new(id, p, EventKind::View, 1.0));
+        }
+    }
+    store.record_events(&events).await.unwrap();
+    for (u, &id) in customers.iter().enumerate().skip(2) {
+        let lines = [0usize, 1].map(|k| OrderLineRequest {
+            product_id: products[(u % 2 + 2 * ((u + k * 3) % 30)) % 60],
+            quantity: 1,
+        });
+        store.place_order(id, &lines).await.unwrap();
+    }
+    (customers, products, (root.id, fiction.id, science.id))
+}
+
+/// Runs each named test on a fresh SQLite app and a fresh Postgres app.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let app = $crate::common::TestApp::new($crate::common::Backend::Sqlite).await.unwrap();
+                    super::$name(app).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(app) = $crate::common::TestApp::new($crate::common::Backend::Postgres).await else { return };
+                    super::$name(app).await;
+                }
+            )*
+        }
+    };
+}

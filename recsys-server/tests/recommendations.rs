@@ -1,0 +1,315 @@
+//! Recommendation lists over HTTP: personalized, cold start, visitors, similar, bought together,
+//! and clicks counted for the model version that produced the list.
+
+mod common;
+
+use std::collections::HashSet;
+
+use axum::http::{Method, StatusCode};
+use common::TestApp;
+use serde_json::{Value, json};
+
+on_both_backends!(
+    a_customer_gets_a_full_personal_list_without_bought_items,
+    visitors_and_new_customers_get_full_lists,
+    similar_and_bought_together,
+    clicks_on_recommendations_count_for_their_model_version,
+    with_no_model_the_shop_still_answers,
+);
+
+fn ids(list: &Value) -> Vec<i64> {
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["product"]["id"].as_i64().unwrap())
+        .collect()
+}
+
+async fn a_customer_gets_a_full_personal_list_without_bought_items(app: TestApp) {
+    app.train().await;
+    let customer = 4usize;
+    let token = app.customer_token(customer).await;
+    let r = app
+        .get("/api/v1/products/recommendations?limit=10", Some(&token))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["model_version"], "hybrid@v1");
+    assert_eq!(r.body["placement"], "home");
+    assert!(
+        r.body["recommendation_id"]
+            .as_str()
+            .unwrap()
+            .starts_with('r')
+    );
+    let got = ids(&r.body);
+    assert_eq!(got.len(), 10);
+    let sources: HashSet<&str> = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["source"].as_str().unwrap())
+        .collect();
+    assert!(sources.contains("als"), "{sources:?}");
+    let bought: HashSet<i64> = app
+        .state
+        .store
+        .purchased_products(app.customers[customer])
+        .await
+        .unwrap()
+        .into_iter()
+        .collect();
+    assert!(!bought.is_empty());
+    assert!(
+        got.iter().all(|p| !bought.contains(p)),
+        "bought products are left out"
+    );
+    // the customer's taste: even customers viewed even products (fiction)
+    let fiction = app.categories.1;
+    let in_fiction = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["product"]["category_id"] == fiction)
+        .count();
+    assert!(
+        in_fiction >= 7,
+        "{in_fiction} of 10 in the customer's category"
+    );
+
+    // filters: category, exclude; out-of-stock and inactive products never appear
+    let science = app.categories.2;
+    let only = app
+        .get(
+            &format!("/api/v1/products/recommendations?limit=5&category={science}"),
+            Some(&token),
+        )
+        .await;
+    assert!(
+        only.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["product"]["category_id"] == science)
+    );
+    let first = got[0];
+    let without = app
+        .get(
+            &format!("/api/v1/products/recommendations?limit=10&exclude={first}"),
+            Some(&token),
+        )
+        .await;
+    assert!(!ids(&without.body).contains(&first));
+    let admin = app.admin_token().await;
+    app.call(
+        Method::PATCH,
+        &format!("/api/v1/admin/products/{first}"),
+        Some(&admin),
+        Some(json!({"stock": 0})),
+    )
+    .await;
+    let second = got[1];
+    app.call(
+        Method::PATCH,
+        &format!("/api/v1/admin/products/{second}"),
+        Some(&admin),
+        Some(json!({"active": false})),
+    )
+    .await;
+    let now = ids(&app
+        .get("/api/v1/products/recommendations?limit=10", Some(&token))
+        .await
+        .body);
+    assert!(!now.contains(&first) && !now.contains(&second), "{now:?}");
+    assert_eq!(now.len(), 10);
+    for bad in [
+        "limit=0",
+        "limit=101",
+        "exclude=a,b",
+        "placement=Bad%20Name",
+        "category=x",
+    ] {
+        let r = app
+            .get(
+                &format!("/api/v1/products/recommendations?{bad}"),
+                Some(&token),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    }
+    app.finish().await;
+}
+
+async fn visitors_and_new_customers_get_full_lists(app: TestApp) {
+    app.train().await;
+    let visitor = app
+        .get("/api/v1/products/recommendations?limit=8", None)
+        .await;
+    assert_eq!(visitor.status, StatusCode::OK);
+    assert_eq!(ids(&visitor.body).len(), 8);
+    assert!(
+        visitor.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["source"] == "popular")
+    );
+
+    let seen = app.products[0];
+    let session = app
+        .get(
+            &format!("/api/v1/products/recommendations?limit=8&context={seen}"),
+            None,
+        )
+        .await;
+    let session_ids = ids(&session.body);
+    assert_eq!(session_ids.len(), 8);
+    assert!(
+        !session_ids.contains(&seen),
+        "what the visitor saw is not offered again"
+    );
+    assert_ne!(
+        session_ids,
+        ids(&visitor.body),
+        "the session changes the list"
+    );
+
+    let new = app
+        .post(
+            "/api/v1/auth/register",
+            None,
+            json!({"email": "fresh@example.com", "password": "fresh password"}),
+        )
+        .await;
+    let token = new.body["access_token"].as_str().unwrap();
+    let cold = app
+        .get("/api/v1/products/recommendations?limit=10", Some(token))
+        .await;
+    assert_eq!(
+        ids(&cold.body).len(),
+        10,
+        "a customer with no history gets a full list"
+    );
+    app.finish().await;
+}
+
+async fn similar_and_bought_together(app: TestApp) {
+    app.train().await;
+    let p = app.products[6];
+    let similar = app
+        .get(&format!("/api/v1/products/{p}/similar?limit=5"), None)
+        .await;
+    assert_eq!(similar.status, StatusCode::OK, "{}", similar.text);
+    let got = ids(&similar.body);
+    assert_eq!(got.len(), 5);
+    assert!(!got.contains(&p));
+    let fiction = app.categories.1;
+    assert!(
+        similar.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["product"]["category_id"] == fiction)
+            .count()
+            >= 4
+    );
+
+    // a product added after training: no neighbours yet, but not an error
+    let admin = app.admin_token().await;
+    let fresh = app
+        .post("/api/v1/admin/products", Some(&admin), json!({"sku": "FRESH", "name": "Fresh dragon quest saga", "price_cents": 100, "stock": 5}))
+        .await;
+    let fresh = fresh.body["id"].as_i64().unwrap();
+    let r = app
+        .get(&format!("/api/v1/products/{fresh}/similar"), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+
+    assert_eq!(
+        app.get("/api/v1/products/999999/similar", None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // customer 2 bought products[...] together in the seed; find one with a partner
+    let orders = app
+        .state
+        .store
+        .list_orders(&Default::default(), recsys_store::Page::default())
+        .await
+        .unwrap();
+    let order = orders.items.iter().find(|o| o.lines.len() == 2).unwrap();
+    let (a, b) = (order.lines[0].product_id, order.lines[1].product_id);
+    let together = app
+        .get(&format!("/api/v1/products/{a}/bought-together"), None)
+        .await;
+    assert_eq!(together.status, StatusCode::OK);
+    assert!(ids(&together.body).contains(&b), "{}", together.text);
+    assert!(
+        together.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["source"] == "co_purchase")
+    );
+    app.finish().await;
+}
+
+async fn clicks_on_recommendations_count_for_their_model_version(mut app: TestApp) {
+    let version = app.train().await;
+    let token = app.customer_token(9).await;
+    let list = app
+        .get(
+            "/api/v1/products/recommendations?limit=6&placement=home",
+            Some(&token),
+        )
+        .await;
+    let rec_id = list.body["recommendation_id"].as_str().unwrap().to_string();
+    let clicked = ids(&list.body)[0];
+    let r = app
+        .post("/api/v1/events", Some(&token), json!({"events": [{"product_id": clicked, "kind": "click", "recommendation_id": rec_id}]}))
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+    let forged = app
+        .post("/api/v1/events", Some(&token), json!({"events": [{"product_id": clicked, "kind": "click", "recommendation_id": "made-up"}]}))
+        .await;
+    assert_eq!(forged.status, StatusCode::UNPROCESSABLE_ENTITY);
+    app.flush_recorder().await;
+    let today = recsys_store::Day::today();
+    let metrics = app
+        .state
+        .store
+        .rec_metrics(None, today, today)
+        .await
+        .unwrap();
+    let home = metrics
+        .iter()
+        .find(|m| m.model_version_id == version && m.placement == "home")
+        .expect("home metrics");
+    assert_eq!((home.impressions, home.clicks), (6, 1));
+    app.finish().await;
+}
+
+async fn with_no_model_the_shop_still_answers(app: TestApp) {
+    let r = app
+        .get("/api/v1/products/recommendations?limit=5", None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["model_version"], Value::Null);
+    assert_eq!(ids(&r.body).len(), 5);
+    assert!(
+        r.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["source"] == "catalog")
+    );
+    let ready = app.get("/health/ready", None).await;
+    assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(ready.body["model_loaded"], false);
+    let search = app.get("/api/v1/search?q=dragon", None).await;
+    assert_eq!(search.status, StatusCode::OK);
+    assert!(!search.body["items"].as_array().unwrap().is_empty());
+    app.finish().await;
+}

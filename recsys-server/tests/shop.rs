@@ -1,0 +1,620 @@
+//! The catalog, cart, checkout and orders over HTTP, with races on both backends.
+
+mod common;
+
+use std::sync::Arc;
+
+use axum::http::{Method, Request, StatusCode};
+use common::TestApp;
+use serde_json::json;
+
+on_both_backends!(
+    the_catalog_lists_filters_and_pages,
+    cart_checkout_and_orders,
+    an_idempotency_key_returns_the_same_order,
+    fifty_checkouts_of_the_last_ten_units_make_ten_orders,
+    one_cart_checked_out_eight_times_at_once_is_one_order,
+    admin_edits_during_checkouts_lose_no_stock,
+    admin_writes_are_audited,
+    events_are_recorded_for_the_signed_in_user,
+);
+
+async fn the_catalog_lists_filters_and_pages(app: TestApp) {
+    let (root, fiction, _) = app.categories;
+    let tree = app.get("/api/v1/categories", None).await;
+    assert_eq!(tree.status, StatusCode::OK);
+    assert_eq!(tree.body[0]["id"], root);
+    assert_eq!(tree.body[0]["children"].as_array().unwrap().len(), 2);
+
+    let all = app.get("/api/v1/products?limit=7", None).await;
+    assert_eq!(all.body["total"], 60);
+    assert_eq!(all.body["items"].as_array().unwrap().len(), 7);
+    assert_eq!(all.body["items"][0]["currency"], "USD");
+    let under_root = app
+        .get(&format!("/api/v1/products?category={root}&limit=100"), None)
+        .await;
+    assert_eq!(
+        under_root.body["total"], 60,
+        "a category includes its subtree"
+    );
+    let fic = app
+        .get(
+            &format!("/api/v1/products?category={fiction}&limit=100"),
+            None,
+        )
+        .await;
+    assert_eq!(fic.body["total"], 30);
+    let cheap = app
+        .get("/api/v1/products?max_price=1100&sort=price_desc", None)
+        .await;
+    assert_eq!(cheap.body["total"], 11);
+    assert_eq!(cheap.body["items"][0]["price_cents"], 1100);
+    let text = app.get("/api/v1/products?q=QUANTUM&limit=100", None).await;
+    assert_eq!(text.body["total"], 30);
+    let page2 = app
+        .get("/api/v1/products?limit=50&offset=50&sort=oldest", None)
+        .await;
+    assert_eq!(page2.body["items"].as_array().unwrap().len(), 10);
+
+    let id = app.products[3];
+    let one = app.get(&format!("/api/v1/products/{id}"), None).await;
+    assert_eq!(one.status, StatusCode::OK);
+    assert_eq!(one.body["category_path"][0]["slug"], "books");
+    assert_eq!(
+        app.get("/api/v1/products/999999", None).await.status,
+        StatusCode::NOT_FOUND
+    );
+    for bad in [
+        "/api/v1/products?limit=0",
+        "/api/v1/products?limit=1000",
+        "/api/v1/products?offset=-1",
+        "/api/v1/products?sort=random",
+        "/api/v1/products?nope=1",
+        "/api/v1/products?min_price=abc",
+    ] {
+        let r = app.get(bad, None).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad}: {}",
+            r.text
+        );
+    }
+    app.finish().await;
+}
+
+async fn cart_checkout_and_orders(app: TestApp) {
+    let token = app.customer_token(0).await;
+    let p = app.products[10];
+    let q = app.products[11];
+    let put = |id: i64, quantity: i64| {
+        let path = format!("/api/v1/cart/items/{id}");
+        let token = &token;
+        let app = &app;
+        async move {
+            app.call(
+                Method::PUT,
+                &path,
+                Some(token),
+                Some(json!({"quantity": quantity})),
+            )
+            .await
+        }
+    };
+    assert_eq!(put(p, 2).await.status, StatusCode::OK);
+    let cart = put(q, 3).await;
+    assert_eq!(cart.body["item_count"], 5);
+    let cart = put(q, 1).await;
+    assert_eq!(cart.body["item_count"], 3, "PUT sets the quantity");
+    assert_eq!(
+        put(p, 101).await.status,
+        StatusCode::CONFLICT,
+        "more than in stock"
+    );
+    assert_eq!(put(999_999, 1).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(put(p, -1).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        put(p, 10_001).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+
+    let order = app.post("/api/v1/orders", Some(&token), json!({})).await;
+    assert_eq!(order.status, StatusCode::CREATED, "{}", order.text);
+    assert_eq!(order.body["item_count"], 3);
+    assert_eq!(order.body["total_cents"], 2 * 1100 + 1110);
+    assert_eq!(order.body["status"], "pending");
+    let id = order.body["id"].as_i64().unwrap();
+    assert_eq!(
+        app.get("/api/v1/cart", Some(&token)).await.body["item_count"],
+        0
+    );
+    let empty = app.post("/api/v1/orders", Some(&token), json!({})).await;
+    assert_eq!(
+        empty.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        empty.text
+    );
+
+    let list = app.get("/api/v1/orders", Some(&token)).await;
+    assert_eq!(list.body["total"], 1);
+    assert_eq!(
+        app.get(&format!("/api/v1/orders/{id}"), Some(&token))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let stranger = app.customer_token(1).await;
+    assert_eq!(
+        app.get(&format!("/api/v1/orders/{id}"), Some(&stranger))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.post(
+            &format!("/api/v1/orders/{id}/cancel"),
+            Some(&stranger),
+            json!({})
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    let admin = app.admin_token().await;
+    assert_eq!(
+        app.get(&format!("/api/v1/orders/{id}"), Some(&admin))
+            .await
+            .status,
+        StatusCode::OK,
+        "an admin sees all"
+    );
+
+    let before = app.get(&format!("/api/v1/products/{p}"), None).await.body["stock"]
+        .as_i64()
+        .unwrap();
+    let cancelled = app
+        .post(
+            &format!("/api/v1/orders/{id}/cancel"),
+            Some(&token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(cancelled.body["status"], "cancelled");
+    let after = app.get(&format!("/api/v1/products/{p}"), None).await.body["stock"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(after, before + 2, "cancel restores stock");
+    assert_eq!(
+        app.post(
+            &format!("/api/v1/orders/{id}/cancel"),
+            Some(&token),
+            json!({})
+        )
+        .await
+        .status,
+        StatusCode::CONFLICT
+    );
+
+    // admin status changes follow the order's life
+    put(p, 1).await;
+    let o2 = app
+        .post("/api/v1/orders", Some(&token), json!({}))
+        .await
+        .body["id"]
+        .as_i64()
+        .unwrap();
+    let patch = |status: &str| {
+        let path = format!("/api/v1/admin/orders/{o2}");
+        let body = json!({"status": status});
+        let (app, admin) = (&app, &admin);
+        async move {
+            app.call(Method::PATCH, &path, Some(admin), Some(body))
+                .await
+        }
+    };
+    assert_eq!(
+        patch("shipped").await.status,
+        StatusCode::CONFLICT,
+        "pending cannot ship"
+    );
+    assert_eq!(patch("paid").await.status, StatusCode::OK);
+    assert_eq!(patch("shipped").await.status, StatusCode::OK);
+    assert_eq!(
+        patch("teleported").await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        app.call(
+            Method::PATCH,
+            &format!("/api/v1/admin/orders/{o2}"),
+            Some(&token),
+            Some(json!({"status": "delivered"}))
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    app.finish().await;
+}
+
+fn checkout_with_key(token: &str, key: &str) -> Request<axum::body::Body> {
+    Request::post("/api/v1/orders")
+        .header("authorization", format!("Bearer {token}"))
+        .header("idempotency-key", key)
+        .body(axum::body::Body::empty())
+        .unwrap()
+}
+
+async fn an_idempotency_key_returns_the_same_order(app: TestApp) {
+    let token = app.customer_token(0).await;
+    let p = app.products[5];
+    app.call(
+        Method::PUT,
+        &format!("/api/v1/cart/items/{p}"),
+        Some(&token),
+        Some(json!({"quantity": 2})),
+    )
+    .await;
+    let first = app.send(checkout_with_key(&token, "pay-1")).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    let again = app.send(checkout_with_key(&token, "pay-1")).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(again.body["id"], first.body["id"]);
+    assert_eq!(
+        app.get("/api/v1/orders", Some(&token)).await.body["total"],
+        1
+    );
+    let bad = app.send(checkout_with_key(&token, &"k".repeat(300))).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.body["errors"][0]["field"], "idempotency_key");
+    app.finish().await;
+}
+
+async fn fifty_checkouts_of_the_last_ten_units_make_ten_orders(app: TestApp) {
+    let admin = app.admin_token().await;
+    let created = app
+        .post(
+            "/api/v1/admin/products",
+            Some(&admin),
+            json!({"sku": "LAST-10", "name": "The last ten", "price_cents": 999, "stock": 10}),
+        )
+        .await;
+    let last = created.body["id"].as_i64().unwrap();
+    let mut tokens = Vec::new();
+    for i in 0..50 {
+        let r = app
+            .post(
+                "/api/v1/auth/register",
+                None,
+                json!({"email": format!("rush{i}@example.com"), "password": "rush password"}),
+            )
+            .await;
+        let token = r.body["access_token"].as_str().unwrap().to_string();
+        let put = app
+            .call(
+                Method::PUT,
+                &format!("/api/v1/cart/items/{last}"),
+                Some(&token),
+                Some(json!({"quantity": 1})),
+            )
+            .await;
+        assert_eq!(put.status, StatusCode::OK);
+        tokens.push(token);
+    }
+    let app = Arc::new(app);
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, token) in tokens.into_iter().enumerate() {
+        let app = Arc::clone(&app);
+        tasks.spawn(async move {
+            // half with an idempotency key, half without
+            let r = if i % 2 == 0 {
+                app.send(checkout_with_key(&token, &format!("k{i}"))).await
+            } else {
+                app.post("/api/v1/orders", Some(&token), json!({})).await
+            };
+            r.status
+        });
+    }
+    let (mut created, mut conflict) = (0, 0);
+    while let Some(status) = tasks.join_next().await {
+        match status.unwrap() {
+            StatusCode::CREATED => created += 1,
+            StatusCode::CONFLICT => conflict += 1,
+            other => panic!("a checkout answered {other}"),
+        }
+    }
+    assert_eq!((created, conflict), (10, 40));
+    let app = Arc::into_inner(app).unwrap();
+    assert_eq!(app.state.store.product(last).await.unwrap().stock, 0);
+    app.finish().await;
+}
+
+async fn one_cart_checked_out_eight_times_at_once_is_one_order(app: TestApp) {
+    let app = Arc::new(app);
+    for (customer, keyed) in [(0usize, false), (1, true)] {
+        let token = app.customer_token(customer).await;
+        for p in &app.products[20..23] {
+            app.call(
+                Method::PUT,
+                &format!("/api/v1/cart/items/{p}"),
+                Some(&token),
+                Some(json!({"quantity": 1})),
+            )
+            .await;
+        }
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..8 {
+            let (app, token) = (Arc::clone(&app), token.clone());
+            tasks.spawn(async move {
+                if keyed {
+                    app.send(checkout_with_key(&token, "same-key")).await
+                } else {
+                    app.post("/api/v1/orders", Some(&token), json!({})).await
+                }
+            });
+        }
+        let mut ids = Vec::new();
+        let mut created = 0;
+        while let Some(r) = tasks.join_next().await {
+            let r = r.unwrap();
+            match r.status {
+                StatusCode::CREATED => {
+                    created += 1;
+                    ids.push(r.body["id"].as_i64().unwrap());
+                }
+                StatusCode::OK if keyed => ids.push(r.body["id"].as_i64().unwrap()),
+                StatusCode::UNPROCESSABLE_ENTITY if !keyed => {
+                    assert_eq!(r.body["errors"][0]["field"], "cart", "{}", r.text)
+                }
+                other => panic!("keyed={keyed}: {other} {}", r.text),
+            }
+        }
+        assert_eq!(created, 1, "keyed={keyed}");
+        if keyed {
+            assert_eq!(ids.len(), 8);
+            assert!(
+                ids.iter().all(|&i| i == ids[0]),
+                "every answer is the one order"
+            );
+        }
+        let orders = app.get("/api/v1/orders", Some(&token)).await;
+        let new_orders = orders.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|o| o["item_count"] == 3)
+            .count();
+        assert_eq!(new_orders, 1, "keyed={keyed}");
+    }
+    Arc::into_inner(app).unwrap().finish().await;
+}
+
+async fn admin_edits_during_checkouts_lose_no_stock(app: TestApp) {
+    let admin = app.admin_token().await;
+    let p = app.products[30];
+    let start = app.state.store.product(p).await.unwrap().stock;
+    let mut tokens = Vec::new();
+    for i in 0..30 {
+        let r = app
+            .post(
+                "/api/v1/auth/register",
+                None,
+                json!({"email": format!("edit{i}@example.com"), "password": "edit password"}),
+            )
+            .await;
+        let token = r.body["access_token"].as_str().unwrap().to_string();
+        app.call(
+            Method::PUT,
+            &format!("/api/v1/cart/items/{p}"),
+            Some(&token),
+            Some(json!({"quantity": 1})),
+        )
+        .await;
+        tokens.push(token);
+    }
+    let app = Arc::new(app);
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, token) in tokens.into_iter().enumerate() {
+        let a = Arc::clone(&app);
+        tasks.spawn(async move {
+            a.post("/api/v1/orders", Some(&token), json!({}))
+                .await
+                .status
+        });
+        let (a, admin) = (Arc::clone(&app), admin.clone());
+        tasks.spawn(async move {
+            a.call(
+                Method::PATCH,
+                &format!("/api/v1/admin/products/{p}"),
+                Some(&admin),
+                Some(json!({"name": format!("Renamed {i}")})),
+            )
+            .await
+            .status
+        });
+    }
+    while let Some(status) = tasks.join_next().await {
+        let status = status.unwrap();
+        assert!(
+            status == StatusCode::CREATED || status == StatusCode::OK,
+            "{status}"
+        );
+    }
+    assert_eq!(app.state.store.product(p).await.unwrap().stock, start - 30);
+    Arc::into_inner(app).unwrap().finish().await;
+}
+
+async fn admin_writes_are_audited(app: TestApp) {
+    let admin = app.admin_token().await;
+    let injection = "Robert'); DROP TABLE products;--";
+    let created = app
+        .post("/api/v1/admin/products", Some(&admin), json!({"sku": "AUD-1", "name": injection, "price_cents": 500, "stock": 3, "attributes": {"colour": "red"}}))
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let id = created.body["id"].as_i64().unwrap();
+    assert_eq!(created.body["name"], injection, "stored verbatim");
+    let patched = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/admin/products/{id}"),
+            Some(&admin),
+            Some(json!({"price_cents": 650, "category_id": null})),
+        )
+        .await;
+    assert_eq!(patched.status, StatusCode::OK, "{}", patched.text);
+    assert_eq!(patched.body["price_cents"], 650);
+    assert_eq!(patched.body["stock"], 3, "stock not sent, not changed");
+    let dup = app
+        .post(
+            "/api/v1/admin/products",
+            Some(&admin),
+            json!({"sku": "AUD-1", "name": "again", "price_cents": 1, "stock": 1}),
+        )
+        .await;
+    assert_eq!(dup.status, StatusCode::CONFLICT);
+    let neg = app
+        .post(
+            "/api/v1/admin/products",
+            Some(&admin),
+            json!({"sku": "AUD-2", "name": "neg", "price_cents": -1, "stock": 1}),
+        )
+        .await;
+    assert_eq!(neg.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(neg.body["errors"][0]["field"], "price_cents");
+    assert_eq!(
+        app.call(
+            Method::DELETE,
+            &format!("/api/v1/admin/products/{id}"),
+            Some(&admin),
+            None
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/products/{id}"), None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let with_history = app.products[2];
+    assert_eq!(
+        app.call(
+            Method::DELETE,
+            &format!("/api/v1/admin/products/{with_history}"),
+            Some(&admin),
+            None
+        )
+        .await
+        .status,
+        StatusCode::CONFLICT
+    );
+
+    let cat = app
+        .post(
+            "/api/v1/admin/categories",
+            Some(&admin),
+            json!({"name": "Poetry", "slug": "poetry", "parent_id": app.categories.0}),
+        )
+        .await;
+    assert_eq!(cat.status, StatusCode::CREATED, "{}", cat.text);
+    let cat_id = cat.body["id"].as_i64().unwrap();
+    let cycle = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/admin/categories/{}", app.categories.0),
+            Some(&admin),
+            Some(json!({"parent_id": cat_id})),
+        )
+        .await;
+    assert!(
+        cycle.status.is_client_error(),
+        "a cycle is refused: {}",
+        cycle.status
+    );
+    let tree = app.get("/api/v1/categories", None).await;
+    assert_eq!(
+        tree.body[0]["children"].as_array().unwrap().len(),
+        3,
+        "the cache follows the write"
+    );
+
+    let log = app
+        .state
+        .store
+        .audit_log(
+            &recsys_store::AuditFilter {
+                target_type: Some("product".into()),
+                ..Default::default()
+            },
+            recsys_store::Page::default(),
+        )
+        .await
+        .unwrap();
+    let actions: Vec<&str> = log.items.iter().map(|e| e.action.as_str()).collect();
+    assert!(
+        actions.contains(&"product.create")
+            && actions.contains(&"product.update")
+            && actions.contains(&"product.delete"),
+        "{actions:?}"
+    );
+    let update = log
+        .items
+        .iter()
+        .find(|e| e.action == "product.update")
+        .unwrap();
+    assert_eq!(update.before.as_ref().unwrap()["price_cents"], 500);
+    assert_eq!(update.after.as_ref().unwrap()["price_cents"], 650);
+    app.finish().await;
+}
+
+async fn events_are_recorded_for_the_signed_in_user(app: TestApp) {
+    let token = app.customer_token(7).await;
+    let p = app.products[1];
+    let before = app.state.store.count_events().await.unwrap();
+    let r = app
+        .post("/api/v1/events", Some(&token), json!({"events": [{"product_id": p, "kind": "view"}, {"product_id": p, "kind": "rating", "value": 4}]}))
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+    assert_eq!(r.body["recorded"], 2);
+    assert_eq!(app.state.store.count_events().await.unwrap(), before + 2);
+    let bad = app
+        .post("/api/v1/events", Some(&token), json!({"events": [{"product_id": p, "kind": "rating", "value": 9}, {"product_id": p, "kind": "view", "value": -1}]}))
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.body["errors"].as_array().unwrap().len(), 2);
+    let unknown = app
+        .post(
+            "/api/v1/events",
+            Some(&token),
+            json!({"events": [{"product_id": 99_999_999, "kind": "view"}]}),
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{}", unknown.text);
+    let kind = app
+        .post(
+            "/api/v1/events",
+            Some(&token),
+            json!({"events": [{"product_id": p, "kind": "purchase"}]}),
+        )
+        .await;
+    assert_eq!(
+        kind.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "purchases come from orders only"
+    );
+    assert_eq!(
+        app.post("/api/v1/events", Some(&token), json!({"events": []}))
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        app.state.store.count_events().await.unwrap(),
+        before + 2,
+        "bad batches store nothing"
+    );
+    app.finish().await;
+}
