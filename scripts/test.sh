@@ -6,9 +6,10 @@
 # store's Postgres side against a real PostgreSQL + pgvector server that this script installs and
 # starts (scripts/start-postgres.sh: the newest build whose pgvector runs on this CPU; the builds'
 # portability is checked first on an emulated CPU without AVX-512, scripts/check-postgres-cpu.sh),
-# and the Python bindings: built with `pip install
-# ./bindings/python` into a venv of their own, tested with pytest against implicit, scikit-learn
-# and LightGBM. Later issues add the Node suite here.
+# the Python bindings: built with `pip install ./bindings/python` into a venv of their own, tested
+# with pytest against implicit, scikit-learn and LightGBM; and the shop server's API fuzzed with
+# schemathesis from its own OpenAPI document (scripts/check-api.sh). Later issues add the Node and
+# browser suites here.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -79,12 +80,15 @@ if [[ ! -x "$venv/bin/python" ]]; then
 fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check \
   "maturin>=1.9,<2" numpy scipy pytest tqdm threadpoolctl \
-  implicit==0.7.3 scikit-learn==1.9.1 lightgbm==4.7.0
+  implicit==0.7.3 scikit-learn==1.9.1 lightgbm==4.7.0 schemathesis==4.32.5
 # no build isolation: the build backend (maturin) comes from the venv, found on PATH
 PATH="$venv/bin:$PATH" "$venv/bin/pip" install --quiet --disable-pip-version-check \
   --no-build-isolation --force-reinstall --no-deps ./bindings/python
 # run from the tests folder so `import recsys` is the installed package, not the source tree
 (cd bindings/python/tests && "$venv/bin/python" -m pytest -q -p no:cacheprovider .)
+
+section "api: schemathesis against the live server's /openapi.json (demo shop, admin token)"
+PYTHON="$venv/bin/python" scripts/check-api.sh 60
 
 end_section
 total=$((SECONDS - run_start))

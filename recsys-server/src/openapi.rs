@@ -2,7 +2,11 @@
 //! (Swagger UI, its files built into the binary: it works with no internet).
 
 use axum::Router;
+use utoipa::openapi::content::ContentBuilder;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -26,10 +30,87 @@ impl Modify for BearerAuth {
     }
 }
 
+/// What every error answer looks like, in the document as on the wire: each operation lists the
+/// problems any request can meet (400 malformed, 422 invalid, 429 rate limited, 500; with a body
+/// also 413 and 415; with auth 401), and every problem is `application/problem+json`.
+struct Problems;
+
+const PROBLEM_TYPE: &str = "application/problem+json";
+
+fn problem_response(description: &str) -> RefOr<utoipa::openapi::Response> {
+    RefOr::T(
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                PROBLEM_TYPE,
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+            .build(),
+    )
+}
+
+fn complete(op: &mut Operation) {
+    let mut common = vec![
+        ("400", "malformed request"),
+        ("422", "invalid input"),
+        ("429", "rate limited"),
+        ("500", "internal error (the request id only)"),
+    ];
+    if op.request_body.is_some() {
+        common.push(("413", "body over the size limit"));
+        common.push(("415", "body is not JSON"));
+    }
+    if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
+        common.push(("401", "no or an invalid access token"));
+    }
+    for (status, description) in common {
+        op.responses
+            .responses
+            .entry(status.to_string())
+            .or_insert_with(|| problem_response(description));
+    }
+    // problems declared with `body = Problem` come out as application/json: say what is sent
+    for response in op.responses.responses.values_mut() {
+        if let RefOr::T(r) = response
+            && let Some(content) = r.content.shift_remove("application/json")
+        {
+            let is_problem = matches!(&content, RefOr::T(c) if matches!(&c.schema, Some(RefOr::Ref(x)) if x.ref_location.ends_with("/Problem")));
+            let key = if is_problem {
+                PROBLEM_TYPE
+            } else {
+                "application/json"
+            };
+            r.content.insert(key.to_string(), content);
+        }
+    }
+}
+
+impl Modify for Problems {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                complete(op);
+            }
+        }
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "recsys shop API", description = "Catalog, cart, orders, accounts and live recommendations. Errors are RFC 9457 problem+json."),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &Problems),
+    components(schemas(crate::error::Problem, routes::catalog::SortParam, routes::orders::StatusView, routes::events::KindParam)),
     paths(
         routes::auth::register, routes::auth::login, routes::auth::refresh, routes::auth::logout, routes::auth::me,
         routes::catalog::categories, routes::catalog::list_products, routes::catalog::product, routes::catalog::search,

@@ -50,8 +50,10 @@ pub struct ProductIn {
     pub description: String,
     pub category_id: Option<i64>,
     /// Integer cents, >= 0.
+    #[schema(minimum = 0)]
     pub price_cents: i64,
     /// >= 0.
+    #[schema(minimum = 0)]
     pub stock: i64,
     /// A JSON object.
     #[serde(default = "empty_object")]
@@ -110,6 +112,7 @@ fn json<T: Serialize>(v: &T) -> Option<Value> {
 /// Adds a product.
 #[utoipa::path(post, path = "/api/v1/admin/products", tag = "admin", security(("bearer" = [])), request_body = ProductIn,
     responses((status = 201, body = ProductView), (status = 401, body = Problem), (status = 403, body = Problem),
+              (status = 404, description = "unknown category", body = Problem),
               (status = 409, description = "sku taken", body = Problem), (status = 422, body = Problem)))]
 pub async fn create_product(
     State(state): State<AppState>,

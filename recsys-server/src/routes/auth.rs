@@ -58,6 +58,7 @@ impl From<&User> for UserView {
 pub struct RegisterRequest {
     pub email: String,
     /// 8 to 256 characters.
+    #[schema(min_length = 8, max_length = 256)]
     pub password: String,
     #[serde(default)]
     pub display_name: String,

@@ -76,6 +76,7 @@ pub async fn cart(
 #[serde(deny_unknown_fields)]
 pub struct SetQuantity {
     /// 1 to 10,000 (0 removes the line).
+    #[schema(minimum = 0, maximum = 10000)]
     pub quantity: i64,
 }
 

@@ -101,7 +101,9 @@ pub struct ProductFilter {
     #[serde(default)]
     pub sort: SortParam,
     /// 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
+    #[param(minimum = 0)]
     pub offset: Option<i64>,
 }
 
@@ -239,8 +241,10 @@ pub async fn product(
 #[into_params(parameter_in = Query)]
 pub struct SearchParams {
     /// The words to look for (1 to 200 characters).
+    #[param(min_length = 1, max_length = 200)]
     pub q: String,
     /// 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
 }
 

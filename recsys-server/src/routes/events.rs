@@ -47,6 +47,7 @@ pub struct EventIn {
 #[serde(deny_unknown_fields)]
 pub struct EventBatch {
     /// 1 to 1,000 events.
+    #[schema(min_items = 1, max_items = 1000)]
     pub events: Vec<EventIn>,
 }
 

@@ -162,7 +162,9 @@ pub async fn checkout(
 pub struct OrderListParams {
     pub status: Option<StatusView>,
     /// 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
+    #[param(minimum = 0)]
     pub offset: Option<i64>,
 }
 

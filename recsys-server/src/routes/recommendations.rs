@@ -43,6 +43,7 @@ fn id_list(field: &str, value: Option<&str>) -> ApiResult<Vec<i64>> {
 #[into_params(parameter_in = Query)]
 pub struct RecommendParams {
     /// 1 to 100 (default 10).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<usize>,
     /// Only products in this category or below it.
     pub category: Option<i64>,
@@ -81,6 +82,7 @@ pub async fn recommendations(
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// 1 to 100 (default 10).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<usize>,
 }
 

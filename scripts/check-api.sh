@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Fuzzes the live server from its own OpenAPI document with schemathesis: a fresh server on a
+# temporary SQLite database with the demo shop, an admin token, and the checks that no answer is
+# a 5xx, every status code and content type is documented, and every body matches its schema.
+#
+#   scripts/check-api.sh [SECONDS]     # default 60; needs schemathesis (PYTHON's venv) and the
+#                                      # demo data (scripts/fetch-data.sh ml-100k)
+#
+# The server binary is the one `cargo test --workspace` built (no second build).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+seconds="${1:-60}"
+python="${PYTHON:-python3}"
+# an absolute path: the run changes folder (a venv's python stays the venv's)
+[[ "$python" == */* ]] && python="$(cd "$(dirname "$python")" && pwd)/$(basename "$python")"
+port="${RECSYS_CHECK_PORT:-18931}"
+scripts/fetch-data.sh ml-100k >/dev/null
+bin="$(cargo test --workspace --locked --no-run --message-format=json 2>/dev/null | "$python" -c '
+import json, sys
+found = ""
+for line in sys.stdin:  # read to the end: cargo fails on a closed pipe
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "recsys-server" \
+            and m["target"]["kind"] == ["bin"] and not m["profile"]["test"] and m.get("executable"):
+        found = m["executable"]
+print(found)
+')"
+[[ -x "$bin" ]] || { echo "check-api: no recsys-server binary from cargo test" >&2; exit 1; }
+work="$(mktemp -d)"
+cleanup() {
+  [[ -n "${server:-}" ]] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+RECSYS_LOG=json RECSYS_LOG_LEVEL=warn RECSYS_LOGIN_MAX_FAILURES=1000000 \
+  "$bin" --demo --demo-data data/ml-100k --database-url "sqlite://$work/shop.db" \
+  --bind "127.0.0.1:$port" --web-dir "$work/no-web" >"$work/server.log" 2>&1 &
+server=$!
+for _ in $(seq 120); do
+  curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null && break
+  kill -0 "$server" 2>/dev/null || { cat "$work/server.log" >&2; exit 1; }
+  sleep 1
+done
+token="$(curl -sf "http://127.0.0.1:$port/api/v1/auth/login" -H 'content-type: application/json' \
+  -d '{"email":"admin@demo.recsys.dev","password":"demo-admin-password"}' |
+  "$python" -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')"
+cd "$work"
+status=0
+"$python" -m schemathesis.cli run "http://127.0.0.1:$port/openapi.json" \
+  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
+  --header "Authorization: Bearer $token" --max-time "$seconds" --workers 2 --seed 1 \
+  --no-color || status=$?
+if grep -q '"level":"ERROR"' "$work/server.log"; then
+  echo "check-api: the server logged errors:" >&2
+  grep '"level":"ERROR"' "$work/server.log" | head -20 >&2
+  status=1
+fi
+exit "$status"
