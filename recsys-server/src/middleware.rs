@@ -161,3 +161,49 @@ pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response<
         .unwrap_or_else(|| "unknown panic".into());
     ApiError::Internal(format!("handler panicked: {detail}")).into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::Router;
+    use axum::body::Body;
+    use axum::http::Request;
+    use axum::routing::get;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    use tower_http::catch_panic::CatchPanicLayer;
+
+    use super::*;
+
+    async fn boom() -> &'static str {
+        panic!("secret internals: the database password is hunter2")
+    }
+
+    #[tokio::test]
+    async fn a_panic_is_a_500_problem_with_the_request_id_and_nothing_internal() {
+        let app = Router::new()
+            .route("/boom", get(boom))
+            .layer(CatchPanicLayer::custom(panic_response))
+            .layer(axum::middleware::from_fn(problems))
+            .layer(axum::middleware::from_fn(request_id));
+        let response = app
+            .oneshot(
+                Request::get("/boom")
+                    .header("x-request-id", "req-42")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json"
+        );
+        assert_eq!(response.headers()["x-request-id"], "req-42");
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["code"], "internal_error");
+        assert_eq!(body["request_id"], "req-42");
+        assert!(!body.to_string().contains("hunter2"), "{body}");
+    }
+}

@@ -110,7 +110,7 @@ impl Modify for Problems {
 #[openapi(
     info(title = "recsys shop API", description = "Catalog, cart, orders, accounts and live recommendations. Errors are RFC 9457 problem+json."),
     modifiers(&BearerAuth, &Problems),
-    components(schemas(crate::error::Problem, routes::catalog::SortParam, routes::orders::StatusView, routes::events::KindParam)),
+    components(schemas(crate::error::Problem, recsys_store::ProductSort, recsys_store::OrderStatus, recsys_store::Role, routes::events::KindParam)),
     paths(
         routes::auth::register, routes::auth::login, routes::auth::refresh, routes::auth::logout, routes::auth::me,
         routes::catalog::categories, routes::catalog::list_products, routes::catalog::product, routes::catalog::search,

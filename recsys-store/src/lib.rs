@@ -26,6 +26,7 @@ mod validate;
 pub mod analytics;
 pub mod ml;
 pub mod shop;
+pub mod testing;
 
 pub use error::{Result, StoreError};
 pub use page::{Page, Paged};

@@ -14,7 +14,7 @@ use crate::auth::extract::{Admin, perm};
 use crate::error::{ApiResult, Problem};
 use crate::extract::{ApiJson, ApiPath};
 use crate::routes::catalog::{CategoryNode, ProductView, product_view};
-use crate::routes::orders::{OrderView, StatusView, order_view};
+use crate::routes::orders::{OrderView, order_view};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -345,7 +345,7 @@ pub async fn delete_category(
 #[serde(deny_unknown_fields)]
 pub struct OrderPatch {
     /// pending -> paid | cancelled, paid -> shipped | cancelled, shipped -> delivered.
-    pub status: StatusView,
+    pub status: recsys_store::OrderStatus,
 }
 
 /// Moves an order to a new status (cancelling restores its stock).
@@ -360,7 +360,7 @@ pub async fn update_order(
     ApiJson(p): ApiJson<OrderPatch>,
 ) -> ApiResult<axum::Json<OrderView>> {
     let before = state.store.order(id).await?;
-    let after = state.store.update_order_status(id, p.status.into()).await?;
+    let after = state.store.update_order_status(id, p.status).await?;
     audit(
         &state,
         admin.user.id,

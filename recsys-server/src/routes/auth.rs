@@ -30,7 +30,6 @@ pub struct UserView {
     pub id: i64,
     pub email: String,
     pub display_name: String,
-    #[schema(value_type = String, example = "user")]
     pub role: Role,
     pub active: bool,
     pub permissions: Vec<Permission>,

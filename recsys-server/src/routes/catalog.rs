@@ -61,30 +61,6 @@ pub async fn categories(State(state): State<AppState>) -> axum::Json<Vec<Categor
     axum::Json(category_tree(&state.catalog.snapshot().categories))
 }
 
-/// How a product listing is sorted.
-#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum SortParam {
-    #[default]
-    Newest,
-    Oldest,
-    PriceAsc,
-    PriceDesc,
-    Name,
-}
-
-impl From<SortParam> for ProductSort {
-    fn from(s: SortParam) -> Self {
-        match s {
-            SortParam::Newest => ProductSort::Newest,
-            SortParam::Oldest => ProductSort::Oldest,
-            SortParam::PriceAsc => ProductSort::PriceAsc,
-            SortParam::PriceDesc => ProductSort::PriceDesc,
-            SortParam::Name => ProductSort::Name,
-        }
-    }
-}
-
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -99,7 +75,7 @@ pub struct ProductFilter {
     #[serde(default)]
     pub in_stock: bool,
     #[serde(default)]
-    pub sort: SortParam,
+    pub sort: ProductSort,
     /// 1 to 100 (default 20).
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
@@ -153,7 +129,7 @@ pub async fn list_products(
                 max_price_cents: f.max_price,
                 active: Some(true),
                 in_stock: f.in_stock,
-                sort: f.sort.into(),
+                sort: f.sort,
             },
             page,
         )

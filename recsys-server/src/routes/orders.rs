@@ -22,40 +22,6 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/orders/{id}/cancel", post(cancel))
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum StatusView {
-    Pending,
-    Paid,
-    Shipped,
-    Delivered,
-    Cancelled,
-}
-
-impl From<OrderStatus> for StatusView {
-    fn from(s: OrderStatus) -> Self {
-        match s {
-            OrderStatus::Pending => StatusView::Pending,
-            OrderStatus::Paid => StatusView::Paid,
-            OrderStatus::Shipped => StatusView::Shipped,
-            OrderStatus::Delivered => StatusView::Delivered,
-            OrderStatus::Cancelled => StatusView::Cancelled,
-        }
-    }
-}
-
-impl From<StatusView> for OrderStatus {
-    fn from(s: StatusView) -> Self {
-        match s {
-            StatusView::Pending => OrderStatus::Pending,
-            StatusView::Paid => OrderStatus::Paid,
-            StatusView::Shipped => OrderStatus::Shipped,
-            StatusView::Delivered => OrderStatus::Delivered,
-            StatusView::Cancelled => OrderStatus::Cancelled,
-        }
-    }
-}
-
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OrderLineView {
     pub product_id: i64,
@@ -70,7 +36,7 @@ pub struct OrderLineView {
 pub struct OrderView {
     pub id: i64,
     pub user_id: i64,
-    pub status: StatusView,
+    pub status: OrderStatus,
     pub total_cents: i64,
     pub currency: String,
     pub item_count: i64,
@@ -83,7 +49,7 @@ pub fn order_view(o: Order, currency: &str) -> OrderView {
     OrderView {
         id: o.id,
         user_id: o.user_id,
-        status: o.status.into(),
+        status: o.status,
         total_cents: o.total_cents,
         currency: currency.to_string(),
         item_count: o.item_count,
@@ -160,7 +126,7 @@ pub async fn checkout(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct OrderListParams {
-    pub status: Option<StatusView>,
+    pub status: Option<OrderStatus>,
     /// 1 to 100 (default 20).
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
@@ -183,7 +149,7 @@ pub async fn list(
         .list_orders(
             &OrderFilter {
                 user_id: Some(user.id),
-                status: p.status.map(Into::into),
+                status: p.status,
                 ..Default::default()
             },
             page,

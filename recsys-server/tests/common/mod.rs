@@ -2,12 +2,10 @@
 //! small shop generated in code: 60 products in two categories, 40 customers whose events
 //! follow two tastes (even and odd products), orders, and a trained, active model.
 //!
-//! SQLite: a new file in the temp folder. Postgres: a new database on the server named by
-//! `RECSYS_TEST_POSTGRES_URL` (`scripts/test.sh` starts one); without it the Postgres tests are
-//! skipped, except under `CI=true`, where that is a failure.
+//! The databases come from `recsys_store::testing`: a new SQLite file, or a new database on the
+//! Postgres server named by `RECSYS_TEST_POSTGRES_URL` (skipped without it, except under
+//! `CI=true`, where that is a failure).
 #![allow(dead_code)]
-
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use axum::Router;
 use axum::body::Body;
@@ -16,47 +14,16 @@ use http_body_util::BodyExt;
 use recsys_server::config::Settings;
 use recsys_server::services::{models, training};
 use recsys_server::{AppState, app};
+use recsys_store::testing::TestDatabase;
 use recsys_store::{
     EventKind, NewCategory, NewEvent, NewProduct, NewUser, OrderLineRequest, Role, Store,
-    postgres_url_with_database,
 };
 use serde_json::{Value, json};
-use sqlx::Connection;
 use tower::ServiceExt;
-
-static NEXT: AtomicUsize = AtomicUsize::new(0);
-
-fn unique_name() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    format!(
-        "recsys_srv_{}_{}_{nanos}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    )
-}
 
 pub const ADMIN_EMAIL: &str = "admin@test.dev";
 pub const ADMIN_PASSWORD: &str = "admin-password-1";
 pub const PASSWORD: &str = "customer-password";
-
-/// The admin URL of the test Postgres server, or `None` (skip) outside CI.
-pub fn postgres_admin_url() -> Option<String> {
-    match std::env::var("RECSYS_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!(
-                "CI=true but RECSYS_TEST_POSTGRES_URL is not set: the Postgres suite must run in CI"
-            )
-        }
-        _ => {
-            eprintln!("RECSYS_TEST_POSTGRES_URL is not set: skipping the Postgres side");
-            None
-        }
-    }
-}
 
 pub enum Backend {
     Sqlite,
@@ -67,8 +34,7 @@ pub struct TestApp {
     pub state: AppState,
     pub router: Router,
     pub url: String,
-    cleanup: Option<(String, String)>,
-    file: Option<std::path::PathBuf>,
+    database: Option<TestDatabase>,
     recorder: Option<recsys_server::services::recorder::RecorderTask>,
     /// Customers of the generated shop, by index: customer{i}@test.dev, [`PASSWORD`].
     pub customers: Vec<i64>,
@@ -91,26 +57,11 @@ impl TestApp {
 
     /// A test server whose settings `tune` may change first.
     pub async fn with(backend: Backend, tune: impl FnOnce(&mut Settings)) -> Option<TestApp> {
-        let (url, cleanup, file) = match backend {
-            Backend::Sqlite => {
-                let path = std::env::temp_dir().join(format!("{}.db", unique_name()));
-                (format!("sqlite://{}", path.display()), None, Some(path))
-            }
-            Backend::Postgres => {
-                let admin_url = postgres_admin_url()?;
-                let name = unique_name();
-                let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                    .execute(&mut admin)
-                    .await
-                    .unwrap();
-                (
-                    postgres_url_with_database(&admin_url, &name),
-                    Some((admin_url, name)),
-                    None,
-                )
-            }
+        let database = match backend {
+            Backend::Sqlite => TestDatabase::sqlite("recsys_srv"),
+            Backend::Postgres => TestDatabase::postgres("recsys_srv").await?,
         };
+        let url = database.url.clone();
         let mut settings = Settings::for_tests(&url);
         settings.user_cache_ttl = std::time::Duration::ZERO;
         settings.web_dir = std::path::PathBuf::from("/nonexistent");
@@ -128,8 +79,7 @@ impl TestApp {
             state,
             router,
             url,
-            cleanup,
-            file,
+            database: Some(database),
             recorder: Some(recorder),
             customers,
             products,
@@ -230,19 +180,11 @@ impl TestApp {
     pub async fn finish(mut self) {
         self.flush_recorder().await;
         self.state.store.close().await;
-        if let Some((admin_url, name)) = self.cleanup.take() {
-            let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
-            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-            )))
-            .execute(&mut admin)
-            .await;
-        }
-        if let Some(path) = self.file.take() {
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        if let Some(database) = self.database.take() {
+            if let Some(file) = database.file() {
+                let _ = std::fs::remove_file(file.with_extension("jwt-secret"));
             }
-            let _ = std::fs::remove_file(path.with_extension("jwt-secret"));
+            database.remove().await;
         }
     }
 }

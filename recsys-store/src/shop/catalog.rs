@@ -104,6 +104,7 @@ pub struct ProductUpdate {
 
 /// Order of a product listing. Ties are broken by id, so pages never overlap.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ProductSort {
     #[default]
