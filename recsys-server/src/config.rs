@@ -138,8 +138,8 @@ pub struct Config {
     #[arg(long = "db-pool", env = "RECSYS_DB_POOL")]
     pub db_pool: Option<u32>,
 
-    /// Seconds a user's role and active flag are trusted from memory (0 to 60): a deactivated
-    /// user's access tokens stop working within this time on every replica.
+    /// Seconds a user's role, active flag and bought products are trusted from memory (0 to 60):
+    /// a deactivated user's access tokens stop working within this time on every replica.
     #[arg(
         long = "user-cache-ttl",
         env = "RECSYS_USER_CACHE_TTL",

@@ -19,6 +19,7 @@ pub mod openapi;
 pub mod routes;
 pub mod services;
 pub mod state;
+pub mod ttl_cache;
 
 use std::time::Duration;
 

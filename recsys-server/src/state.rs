@@ -15,6 +15,8 @@ use crate::config::Settings;
 use crate::services::catalog::CatalogCache;
 use crate::services::models::Models;
 use crate::services::recorder::{Recorder, RecorderTask};
+use crate::ttl_cache::TtlCache;
+use std::collections::HashSet;
 
 /// The shared state of one server process.
 #[derive(Debug)]
@@ -27,6 +29,8 @@ pub struct Shared {
     pub recorder: Recorder,
     pub metrics: PrometheusHandle,
     pub rate_limit: Option<RateLimiter>,
+    /// Each user's bought products (what their lists leave out).
+    pub purchases: TtlCache<Arc<HashSet<i64>>>,
     pub started: Instant,
 }
 
@@ -137,6 +141,7 @@ impl AppState {
         let (recorder, task) = Recorder::start(store.clone());
         let rate_limit = (settings.rate_limit_per_s > 0)
             .then(|| RateLimiter::new(settings.rate_limit_per_s, settings.rate_burst));
+        let purchases = TtlCache::new(settings.user_cache_ttl);
         let state = AppState(Arc::new(Shared {
             store,
             settings,
@@ -146,6 +151,7 @@ impl AppState {
             recorder,
             metrics: prometheus(),
             rate_limit,
+            purchases,
             started: Instant::now(),
         }));
         Ok((state, task))

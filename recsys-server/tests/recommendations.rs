@@ -313,3 +313,38 @@ async fn with_no_model_the_shop_still_answers(app: TestApp) {
     assert!(!search.body["items"].as_array().unwrap().is_empty());
     app.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_cached_purchases_a_checkout_here_leaves_the_list_at_once() {
+    let app = TestApp::with(common::Backend::Sqlite, |s| {
+        s.user_cache_ttl = std::time::Duration::from_secs(30);
+    })
+    .await
+    .unwrap();
+    app.train().await;
+    let token = app.customer_token(6).await;
+    let first = ids(&app
+        .get("/api/v1/products/recommendations?limit=5", Some(&token))
+        .await
+        .body);
+    let top = first[0];
+    app.call(
+        Method::PUT,
+        &format!("/api/v1/cart/items/{top}"),
+        Some(&token),
+        Some(json!({"quantity": 1})),
+    )
+    .await;
+    assert_eq!(
+        app.post("/api/v1/orders", Some(&token), json!({}))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    let after = ids(&app
+        .get("/api/v1/products/recommendations?limit=5", Some(&token))
+        .await
+        .body);
+    assert!(!after.contains(&top), "bought just now: {after:?}");
+    app.finish().await;
+}

@@ -7,16 +7,13 @@ pub mod password;
 pub mod throttle;
 pub mod tokens;
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
-
 use recsys_store::{NewRefreshToken, NewUser, Role, Rotation, Store, User, UserUpdate};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::config::Settings;
 use crate::error::{ApiError, ApiResult};
+use crate::ttl_cache::TtlCache;
 use password::{Passwords, Verified};
 use throttle::FailureWindow;
 use tokens::TokenKeys;
@@ -82,9 +79,8 @@ pub struct Auth {
     /// costs (no account discovery by timing).
     dummy: recsys_store::PasswordHash,
     login_failures: FailureWindow,
-    /// Each user's active flag and role, trusted for `user_ttl` (`Settings::user_cache_ttl`).
-    users: Mutex<HashMap<i64, (bool, Role, Instant)>>,
-    user_ttl: Duration,
+    /// Each user's active flag and role (`Settings::user_cache_ttl`).
+    users: TtlCache<(bool, Role)>,
 }
 
 impl Auth {
@@ -97,8 +93,7 @@ impl Auth {
             store,
             dummy,
             login_failures: FailureWindow::new(settings.login_max_failures, settings.login_lockout),
-            users: Mutex::new(HashMap::new()),
-            user_ttl: settings.user_cache_ttl,
+            users: TtlCache::new(settings.user_cache_ttl),
         })
     }
 
@@ -283,14 +278,8 @@ impl Auth {
     /// The user's current active flag and role, from memory if fetched within the cache's time
     /// to live, else from the store.
     pub async fn user_status(&self, user_id: i64) -> ApiResult<(bool, Role)> {
-        if let Some(&(active, role, at)) = self
-            .users
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&user_id)
-            && at.elapsed() < self.user_ttl
-        {
-            return Ok((active, role));
+        if let Some(status) = self.users.get(user_id) {
+            return Ok(status);
         }
         let user = match self.store.user(user_id).await {
             Ok(u) => u,
@@ -301,20 +290,12 @@ impl Auth {
             }
             Err(e) => return Err(e.into()),
         };
-        let mut cache = self.users.lock().unwrap_or_else(|e| e.into_inner());
-        if cache.len() > 100_000 {
-            let ttl = self.user_ttl;
-            cache.retain(|_, (_, _, at)| at.elapsed() < ttl);
-        }
-        cache.insert(user_id, (user.active, user.role, Instant::now()));
+        self.users.put(user_id, (user.active, user.role));
         Ok((user.active, user.role))
     }
 
     /// Forgets what is known of a user (after an admin changed them through this replica).
     pub fn forget_user(&self, user_id: i64) {
-        self.users
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&user_id);
+        self.users.forget(user_id);
     }
 }

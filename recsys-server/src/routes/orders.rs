@@ -107,6 +107,7 @@ pub async fn checkout(
         None => (state.store.checkout(user.id).await?, false),
     };
     if !replayed {
+        state.purchases.forget(user.id);
         let ids: Vec<i64> = order.lines.iter().map(|l| l.product_id).collect();
         state.catalog.refresh_products(&ids).await?;
         metrics::counter!("recsys_orders_total").increment(1);
@@ -204,6 +205,7 @@ pub async fn cancel(
         .store
         .update_order_status(id, OrderStatus::Cancelled)
         .await?;
+    state.purchases.forget(order.user_id);
     let ids: Vec<i64> = order.lines.iter().map(|l| l.product_id).collect();
     state.catalog.refresh_products(&ids).await?;
     Ok(axum::Json(order_view(order, state.catalog.currency())))

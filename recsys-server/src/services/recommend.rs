@@ -194,7 +194,7 @@ impl AppState {
         let catalog = self.catalog.snapshot();
         let mut skip: HashSet<i64> = req.exclude.iter().copied().collect();
         if let Some(user) = req.user_id {
-            skip.extend(self.store.purchased_products(user).await?);
+            skip.extend(self.purchased(user).await?.iter().copied());
         }
         skip.extend(req.context.iter().copied());
         let serving = self.models.current();
@@ -263,7 +263,7 @@ impl AppState {
         }
         let mut skip = HashSet::from([product]);
         if let Some(user) = user_id {
-            skip.extend(self.store.purchased_products(user).await?);
+            skip.extend(self.purchased(user).await?.iter().copied());
         }
         let Some(serving) = self.models.current() else {
             return Ok(self.answer(None, "similar", Vec::new()));
@@ -306,6 +306,23 @@ impl AppState {
         let items = to_items(list, &catalog, &HashSet::from([product]), n);
         let serving = self.models.current();
         Ok(self.answer(serving.as_deref(), "bought_together", items))
+    }
+
+    /// The products a user bought (from memory for `Settings::user_cache_ttl`; a checkout or
+    /// cancel through this replica forgets them at once).
+    pub async fn purchased(&self, user: i64) -> ApiResult<Arc<HashSet<i64>>> {
+        if let Some(bought) = self.purchases.get(user) {
+            return Ok(bought);
+        }
+        let bought: Arc<HashSet<i64>> = Arc::new(
+            self.store
+                .purchased_products(user)
+                .await?
+                .into_iter()
+                .collect(),
+        );
+        self.purchases.put(user, Arc::clone(&bought));
+        Ok(bought)
     }
 
     fn answer(
