@@ -198,6 +198,33 @@ fn check_idempotency_key(key: &str) -> Result<()> {
     Ok(())
 }
 
+/// Writes an order with its lines (`(product_id, sku, name, unit price, quantity)`, the names
+/// and prices it is sold at) and a `purchase` event per line, in transaction `$tx`; evaluates to
+/// the order's id. The one place orders are written, for checkouts and imports alike.
+macro_rules! write_order {
+    ($tx:ident, $user_id:expr, $status:expr, $at:expr, $lines:expr) => {{
+        let (user_id, at): (i64, Millis) = ($user_id, $at);
+        let lines: &[(i64, String, String, i64, i64)] = $lines;
+        let total = order_total(lines.iter().map(|l| (l.3, l.4)))?;
+        let count: i64 = lines.iter().map(|l| l.4).sum();
+        let order_id: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO orders (user_id, status, total_cents, item_count, created_at, updated_at) \
+             SELECT $1, $2, $3, $4, $5, $5 WHERE EXISTS (SELECT 1 FROM users WHERE id = $1) RETURNING id")
+            .bind(user_id).bind($status.as_str()).bind(total).bind(count).bind(at)
+            .fetch_optional(&mut *$tx).await?;
+        let order_id = order_id.ok_or_else(|| StoreError::not_found("user", user_id))?;
+        for (product_id, sku, name, price, quantity) in lines {
+            sqlx::query("INSERT INTO order_lines (order_id, product_id, sku, name, unit_price_cents, quantity) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(order_id).bind(product_id).bind(sku).bind(name).bind(price).bind(quantity)
+                .execute(&mut *$tx).await?;
+            sqlx::query("INSERT INTO events (user_id, product_id, kind, value, at) VALUES ($1, $2, 'purchase', $3, $4)")
+                .bind(user_id).bind(product_id).bind(*quantity as f64).bind(at)
+                .execute(&mut *$tx).await?;
+        }
+        order_id
+    }};
+}
+
 /// Where the lines of a new order come from.
 enum Source<'a> {
     Lines(&'a [OrderLineRequest]),
@@ -315,21 +342,7 @@ impl Store {
                 };
                 sold.push((product_id, sku, name, price, quantity));
             }
-            let total = order_total(sold.iter().map(|s| (s.3, s.4)))?;
-            let count: i64 = sold.iter().map(|s| s.4).sum();
-            let order_id: i64 = sqlx::query_scalar(
-                "INSERT INTO orders (user_id, status, total_cents, item_count, created_at, updated_at) \
-                 VALUES ($1, 'pending', $2, $3, $4, $4) RETURNING id")
-                .bind(user_id).bind(total).bind(count).bind(now)
-                .fetch_one(&mut *tx).await?;
-            for (product_id, sku, name, price, quantity) in &sold {
-                sqlx::query("INSERT INTO order_lines (order_id, product_id, sku, name, unit_price_cents, quantity) VALUES ($1, $2, $3, $4, $5, $6)")
-                    .bind(order_id).bind(product_id).bind(sku).bind(name).bind(price).bind(quantity)
-                    .execute(&mut *tx).await?;
-                sqlx::query("INSERT INTO events (user_id, product_id, kind, value, at) VALUES ($1, $2, 'purchase', $3, $4)")
-                    .bind(user_id).bind(product_id).bind(*quantity as f64).bind(now)
-                    .execute(&mut *tx).await?;
-            }
+            let order_id = write_order!(tx, user_id, OrderStatus::Pending, now, &sold);
             if let Some(key) = key {
                 sqlx::query("UPDATE checkout_keys SET order_id = $3 WHERE user_id = $1 AND key = $2")
                     .bind(user_id).bind(key).bind(order_id).execute(&mut *tx).await?;
@@ -366,22 +379,7 @@ impl Store {
                     let (sku, name, price) = row.ok_or_else(|| StoreError::not_found("product", product_id))?;
                     lines.push((product_id, sku, name, price, quantity));
                 }
-                let total = order_total(lines.iter().map(|l| (l.3, l.4)))?;
-                let count: i64 = lines.iter().map(|l| l.4).sum();
-                let order_id: Option<i64> = sqlx::query_scalar(
-                    "INSERT INTO orders (user_id, status, total_cents, item_count, created_at, updated_at) \
-                     SELECT $1, $2, $3, $4, $5, $5 WHERE EXISTS (SELECT 1 FROM users WHERE id = $1) RETURNING id")
-                    .bind(o.user_id).bind(o.status.as_str()).bind(total).bind(count).bind(o.at)
-                    .fetch_optional(&mut *tx).await?;
-                let order_id = order_id.ok_or_else(|| StoreError::not_found("user", o.user_id))?;
-                for (product_id, sku, name, price, quantity) in &lines {
-                    sqlx::query("INSERT INTO order_lines (order_id, product_id, sku, name, unit_price_cents, quantity) VALUES ($1, $2, $3, $4, $5, $6)")
-                        .bind(order_id).bind(product_id).bind(sku).bind(name).bind(price).bind(quantity)
-                        .execute(&mut *tx).await?;
-                    sqlx::query("INSERT INTO events (user_id, product_id, kind, value, at) VALUES ($1, $2, 'purchase', $3, $4)")
-                        .bind(o.user_id).bind(product_id).bind(*quantity as f64).bind(o.at)
-                        .execute(&mut *tx).await?;
-                }
+                write_order!(tx, o.user_id, o.status, o.at, &lines);
             }
             Ok(orders.len() as u64)
         })
