@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 use recsys_core::Id;
-use recsys_store::{Category, Page, Product, ProductQuery, Store};
+use recsys_store::{Category, Product, ProductQuery, Store};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -94,17 +94,11 @@ impl Snapshot {
             }
             subtree.insert(c.id, all);
         }
-        let mut unavailable: Vec<Id> = products
-            .values()
-            .filter(|p| !p.recommendable())
-            .map(|p| Id::Int(p.id))
-            .collect();
-        unavailable.sort();
         Snapshot {
+            unavailable: unavailable(&products),
             products,
             categories,
             subtree,
-            unavailable,
         }
     }
 
@@ -122,6 +116,17 @@ impl Snapshot {
             .map(|p| Id::Int(p.id))
             .collect()
     }
+}
+
+/// The products that may not be recommended, as model ids, sorted.
+fn unavailable(products: &HashMap<i64, Arc<ProductSummary>>) -> Vec<Id> {
+    let mut ids: Vec<Id> = products
+        .values()
+        .filter(|p| !p.recommendable())
+        .map(|p| Id::Int(p.id))
+        .collect();
+    ids.sort();
+    ids
 }
 
 /// The catalog cache.
@@ -154,20 +159,7 @@ impl CatalogCache {
 
     /// Reads the whole catalog again.
     pub async fn reload(&self) -> ApiResult<()> {
-        let mut products = Vec::new();
-        let mut offset = 0;
-        loop {
-            let page = self
-                .store
-                .list_products(&ProductQuery::default(), Page::new(Page::MAX_LIMIT, offset))
-                .await?;
-            let n = page.items.len() as i64;
-            products.extend(page.items);
-            offset += n;
-            if n < Page::MAX_LIMIT || offset >= page.total {
-                break;
-            }
-        }
+        let products = self.store.all_products(&ProductQuery::default()).await?;
         let categories = self.store.list_categories().await?;
         self.snapshot.store(Arc::new(Snapshot::build(
             products,
@@ -181,38 +173,24 @@ impl CatalogCache {
     pub async fn refresh_products(&self, ids: &[i64]) -> ApiResult<()> {
         let fresh = self.store.products_by_ids(ids).await?;
         let current = self.snapshot();
-        let mut products: Vec<Product> = Vec::new();
-        // rebuild from the current summaries plus the fresh rows: summaries are cheap to clone
-        let fresh_ids: HashSet<i64> = fresh.iter().map(|p| p.id).collect();
-        let deleted: HashSet<i64> = ids
+        // the current summaries (cheap to share) without the products asked about, then the
+        // fresh rows of those that still exist
+        let asked: HashSet<i64> = ids.iter().copied().collect();
+        let mut products: HashMap<i64, Arc<ProductSummary>> = current
+            .products
             .iter()
-            .copied()
-            .filter(|id| !fresh_ids.contains(id))
+            .filter(|(id, _)| !asked.contains(id))
+            .map(|(id, p)| (*id, Arc::clone(p)))
             .collect();
-        let mut next = Snapshot {
-            products: current
-                .products
-                .iter()
-                .filter(|(id, _)| !deleted.contains(id))
-                .map(|(id, p)| (*id, Arc::clone(p)))
-                .collect(),
+        for p in &fresh {
+            products.insert(p.id, Arc::new(ProductSummary::of(p, &self.currency)));
+        }
+        let next = Snapshot {
+            unavailable: unavailable(&products),
+            products,
             categories: current.categories.clone(),
             subtree: current.subtree.clone(),
-            unavailable: Vec::new(),
         };
-        products.extend(fresh);
-        for p in &products {
-            next.products
-                .insert(p.id, Arc::new(ProductSummary::of(p, &self.currency)));
-        }
-        let mut unavailable: Vec<Id> = next
-            .products
-            .values()
-            .filter(|p| !p.recommendable())
-            .map(|p| Id::Int(p.id))
-            .collect();
-        unavailable.sort();
-        next.unavailable = unavailable;
         self.snapshot.store(Arc::new(next));
         Ok(())
     }

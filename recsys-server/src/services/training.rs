@@ -10,7 +10,7 @@ use recsys_core::content::{Catalog, ContentParams};
 use recsys_core::eval::{ranking_metrics_at_k, train_test_split};
 use recsys_core::factory::{HybridMember, RecommenderConfig};
 use recsys_core::{Id, Persist, Recommender};
-use recsys_store::{EventWeights, ModelVersion, NewModelVersion, Page, ProductQuery, Store};
+use recsys_store::{EventWeights, ModelVersion, NewModelVersion, ProductQuery, Store};
 use serde_json::json;
 
 use crate::error::{ApiError, ApiResult};
@@ -46,19 +46,8 @@ pub fn default_config() -> RecommenderConfig {
 /// The catalog's texts for the content model: name and description of every product.
 pub async fn content_catalog(store: &Store) -> ApiResult<Catalog> {
     let mut catalog = Catalog::new(&["name", "description"]);
-    let mut offset = 0;
-    loop {
-        let page = store
-            .list_products(&ProductQuery::default(), Page::new(Page::MAX_LIMIT, offset))
-            .await?;
-        let n = page.items.len() as i64;
-        for p in page.items {
-            catalog.push(Id::Int(p.id), &[p.name.as_str(), p.description.as_str()])?;
-        }
-        offset += n;
-        if n < Page::MAX_LIMIT || offset >= page.total {
-            break;
-        }
+    for p in store.all_products(&ProductQuery::default()).await? {
+        catalog.push(Id::Int(p.id), &[p.name.as_str(), p.description.as_str()])?;
     }
     Ok(catalog)
 }

@@ -463,6 +463,22 @@ impl Store {
         Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
     }
 
+    /// Every product matching the query, in the query's order, read page by page (what an
+    /// in-memory copy of the catalog or a model's item texts are built from).
+    pub async fn all_products(&self, query: &ProductQuery) -> Result<Vec<Product>> {
+        let mut products = Vec::new();
+        loop {
+            let page = self
+                .list_products(query, Page::new(Page::MAX_LIMIT, products.len() as i64))
+                .await?;
+            let n = page.items.len() as i64;
+            products.extend(page.items);
+            if n < Page::MAX_LIMIT || products.len() as i64 >= page.total {
+                return Ok(products);
+            }
+        }
+    }
+
     /// Products matching the query, in the query's order.
     pub async fn list_products(&self, query: &ProductQuery, page: Page) -> Result<Paged<Product>> {
         let page = page.check()?;
