@@ -335,6 +335,17 @@ impl Config {
 }
 
 impl Settings {
+    /// The SQLite database file, if the database is one (`None` for Postgres and for an
+    /// in-memory SQLite database).
+    pub fn sqlite_file(&self) -> Option<PathBuf> {
+        let url = &self.database_url;
+        let rest = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))?;
+        let path = rest.split('?').next().unwrap_or(rest);
+        (!path.is_empty() && !path.contains(":memory:")).then(|| PathBuf::from(path))
+    }
+
     /// Settings for tests and embedding: an explicit database and secret, defaults elsewhere,
     /// argon2 at its cheapest (tests hash many passwords).
     pub fn for_tests(database_url: &str) -> Settings {

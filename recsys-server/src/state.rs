@@ -73,18 +73,13 @@ pub fn jwt_secret(settings: &Settings) -> Result<Vec<u8>, String> {
     if let Some(secret) = &settings.jwt_secret {
         return Ok(secret.clone());
     }
-    let db = settings
-        .database_url
-        .trim_start_matches("sqlite://")
-        .trim_start_matches("sqlite:");
-    let db = db.split('?').next().unwrap_or(db);
-    if db.is_empty() || db.contains(":memory:") {
+    let Some(db) = settings.sqlite_file() else {
         // an in-memory database lives as long as the process: so may its secret
         return crate::auth::tokens::random_hex(32)
             .map(String::into_bytes)
             .map_err(|e| e.to_string());
-    }
-    let path = Path::new(db).with_extension("jwt-secret");
+    };
+    let path = db.with_extension("jwt-secret");
     if let Ok(s) = std::fs::read_to_string(&path) {
         let s = s.trim().to_string();
         if s.len() >= 32 {
@@ -112,12 +107,11 @@ impl AppState {
     /// starts the analytics writer. The returned task must be finished on shutdown.
     pub async fn build(settings: Settings) -> Result<(AppState, RecorderTask), String> {
         if let Some(dir) = settings
-            .database_url
-            .strip_prefix("sqlite://")
-            .and_then(|p| Path::new(p.split('?').next().unwrap_or(p)).parent())
+            .sqlite_file()
+            .and_then(|f| f.parent().map(Path::to_path_buf))
             .filter(|d| !d.as_os_str().is_empty())
         {
-            std::fs::create_dir_all(dir)
+            std::fs::create_dir_all(&dir)
                 .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         }
         let store = Store::connect_with(

@@ -293,9 +293,4 @@ impl Auth {
         self.users.put(user_id, (user.active, user.role));
         Ok((user.active, user.role))
     }
-
-    /// Forgets what is known of a user (after an admin changed them through this replica).
-    pub fn forget_user(&self, user_id: i64) {
-        self.users.forget(user_id);
-    }
 }

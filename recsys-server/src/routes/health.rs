@@ -113,7 +113,7 @@ pub async fn health(State(state): State<AppState>) -> axum::Json<HealthReport> {
         })
         .into_iter()
         .collect();
-    let (disk_free, disk_total) = disk(&state.settings.database_url);
+    let (disk_free, disk_total) = disk(&state.settings);
     axum::Json(HealthReport {
         status: if reachable { "ok" } else { "degraded" },
         version: env!("CARGO_PKG_VERSION"),
@@ -193,12 +193,12 @@ fn rss_bytes() -> u64 {
 
 /// Free and total bytes of the file system holding the SQLite database (the working folder
 /// for Postgres).
-fn disk(database_url: &str) -> (Option<u64>, Option<u64>) {
-    let path = database_url
-        .strip_prefix("sqlite://")
-        .and_then(|p| std::path::Path::new(p.split('?').next().unwrap_or(p)).parent())
+fn disk(settings: &crate::config::Settings) -> (Option<u64>, Option<u64>) {
+    let path = settings
+        .sqlite_file()
+        .and_then(|f| f.parent().map(std::path::Path::to_path_buf))
         .filter(|d| !d.as_os_str().is_empty())
-        .map_or_else(|| std::path::PathBuf::from("."), |d| d.to_path_buf());
+        .unwrap_or_else(|| std::path::PathBuf::from("."));
     let Ok(c) = std::ffi::CString::new(path.to_string_lossy().as_bytes()) else {
         return (None, None);
     };

@@ -48,8 +48,6 @@ pub struct DemoShop {
     pub customers: usize,
     pub events: u64,
     pub orders: u64,
-    /// One customer's e-mail, to sign in with [`DEMO_PASSWORD`].
-    pub customer_email: String,
 }
 
 fn slug(name: &str) -> String {
@@ -297,7 +295,6 @@ pub async fn import(store: &Store, dir: &Path, customer_hash: PasswordHash) -> A
         customers: user_of.len(),
         events: stored + purchases,
         orders: order_count,
-        customer_email: demo_email(ml_users.first().copied().unwrap_or(1)),
     };
     store
         .append_audit(&NewAuditEntry {

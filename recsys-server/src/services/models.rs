@@ -87,14 +87,14 @@ impl Models {
                     version.id
                 ))
             })?;
-        let label = format!("{}@v{}", version.name, version.version);
-        self.current.store(Some(Arc::new(Serving {
+        let serving = Arc::new(Serving {
             version,
             model,
             history,
             loaded_at: Instant::now(),
-        })));
-        tracing::info!(model = %label, "serving model loaded");
+        });
+        tracing::info!(model = %serving.label(), "serving model loaded");
+        self.current.store(Some(serving));
         metrics::gauge!("recsys_model_loads_total").increment(1.0);
         Ok(())
     }
