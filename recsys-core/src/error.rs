@@ -74,6 +74,9 @@ pub enum Error {
         /// The kind stored in the file.
         found: String,
     },
+    /// A fit stopped because its caller asked it to (see `FitControl`).
+    #[error("training was cancelled")]
+    Cancelled,
     /// Reading or writing a file failed.
     #[error("I/O error on {path}: {source}")]
     Io {

@@ -43,5 +43,5 @@ pub use ids::{Id, IdMap};
 pub use interactions::{Csr, CsvOptions, Header, Interactions, InteractionsBuilder};
 pub use persist::Persist;
 pub use popularity::Popularity;
-pub use recommender::{ItemFilter, RecommendOptions, Recommender, Scored};
+pub use recommender::{FitControl, FitProgress, ItemFilter, RecommendOptions, Recommender, Scored};
 pub use rng::SplitMix64;

@@ -1,8 +1,85 @@
 //! The interface every recommender implements, and the options of a recommendation request.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
 use crate::error::{Error, Result};
 use crate::ids::{Id, IdMap};
 use crate::interactions::Interactions;
+
+/// What an iterative fit reports after each step (an ALS iteration).
+#[derive(Clone, Copy, Debug)]
+pub struct FitProgress {
+    /// The kind of the model reporting (`"als"`; inside a hybrid, the member's kind).
+    pub model: &'static str,
+    /// 0-based iteration just finished.
+    pub iteration: usize,
+    /// Total iterations requested.
+    pub iterations: usize,
+    /// Time spent in this iteration.
+    pub elapsed: Duration,
+    /// Training loss after this iteration, when computed.
+    pub loss: Option<f64>,
+}
+
+/// How the caller of a long fit watches and stops it: a progress callback and a stop flag,
+/// both optional. Models check the flag between steps (an ALS iteration, a hybrid member) and
+/// then return [`Error::Cancelled`]; a stopped fit never leaves a half-trained model in use (the
+/// model keeps its previous fit, or is unfitted).
+#[derive(Clone, Copy, Default)]
+pub struct FitControl<'a> {
+    progress: Option<&'a (dyn Fn(&FitProgress) + Sync)>,
+    stop: Option<&'a AtomicBool>,
+}
+
+impl std::fmt::Debug for FitControl<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FitControl")
+            .field("progress", &self.progress.is_some())
+            .field("stopped", &self.stopped())
+            .finish()
+    }
+}
+
+impl<'a> FitControl<'a> {
+    /// Nothing watched, nothing stops.
+    pub fn none() -> FitControl<'static> {
+        FitControl::default()
+    }
+
+    /// Calls `progress` after each step.
+    pub fn with_progress(mut self, progress: &'a (dyn Fn(&FitProgress) + Sync)) -> Self {
+        self.progress = Some(progress);
+        self
+    }
+
+    /// Stops the fit once `stop` is true.
+    pub fn with_stop(mut self, stop: &'a AtomicBool) -> Self {
+        self.stop = Some(stop);
+        self
+    }
+
+    /// Whether a stop was asked for.
+    pub fn stopped(&self) -> bool {
+        self.stop.is_some_and(|s| s.load(Ordering::Relaxed))
+    }
+
+    /// `Err(Cancelled)` once a stop was asked for.
+    pub fn check(&self) -> Result<()> {
+        if self.stopped() {
+            Err(Error::Cancelled)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Reports one step.
+    pub fn report(&self, progress: &FitProgress) {
+        if let Some(f) = self.progress {
+            f(progress);
+        }
+    }
+}
 
 /// One recommended (or similar) item and its score; higher is better.
 #[derive(Clone, Debug, PartialEq)]
@@ -56,6 +133,13 @@ pub trait Recommender: Send + Sync {
 
     /// Trains on `data`, replacing any previous fit.
     fn fit(&mut self, data: &Interactions) -> Result<()>;
+
+    /// [`fit`](Self::fit) watched and stoppable through `control`. Models without steps check
+    /// the stop flag once before fitting.
+    fn fit_controlled(&mut self, data: &Interactions, control: &FitControl<'_>) -> Result<()> {
+        control.check()?;
+        self.fit(data)
+    }
 
     /// Whether [`fit`](Self::fit) has succeeded.
     fn is_fitted(&self) -> bool;

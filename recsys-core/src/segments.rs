@@ -53,6 +53,11 @@ pub struct Segmentation {
     pub model: KMeans,
     /// Per-feature mean and standard deviation used to standardize (after the log transform).
     pub scaling: Vec<(f64, f64)>,
+    /// Mean silhouette of the clustering on the standardized features (exact up to 2,000
+    /// users, a seeded sample beyond), in [-1, 1]: how well separated the segments are; `None`
+    /// when it is undefined (one segment, or one user per segment).
+    #[serde(default)]
+    pub silhouette: Option<f64>,
 }
 
 impl Segmentation {
@@ -144,12 +149,15 @@ pub fn segment_users(
             SegmentSummary { size, means }
         })
         .collect();
+    let silhouette =
+        crate::kmeans::silhouette_score(&data, 4, model.labels(), 2_000, params.seed).ok();
     Ok(Segmentation {
         labels: model.labels().to_vec(),
         users,
         segments,
         model,
         scaling,
+        silhouette,
     })
 }
 

@@ -141,3 +141,23 @@ fn all_items_neighbours_agree_with_single_queries() {
         Err(Error::UnknownUser(_))
     ));
 }
+
+#[test]
+fn users_without_training_history_are_evaluated_with_an_empty_list() {
+    let data = common::planted(30, 60, 3, 8, 2);
+    // user row 0's interactions are the newest: the hold-out takes them all
+    let m = data.by_user();
+    let row0 = m.indptr()[1];
+    let times: Vec<i64> = (0..data.nnz())
+        .map(|k| if k < row0 { 1_000_000 } else { k as i64 })
+        .collect();
+    let fraction = row0 as f64 / data.nnz() as f64;
+    let (train, test) = recsys_core::eval::newest_split(&data, &times, fraction, 1).unwrap();
+    assert_eq!(train.by_user().row(0).0.len(), 0);
+    let mut model =
+        ContentRecommender::new(ContentParams::new(), common::planted_catalog(60, 3, 1));
+    model.fit(&train).unwrap();
+    let m = ranking_metrics_at_k(&model, &train, &test, 10).unwrap();
+    assert_eq!(m.users, 1, "the user counts, with nothing recommended");
+    assert_eq!((m.precision, m.ndcg), (0.0, 0.0));
+}

@@ -171,3 +171,103 @@ fn explained_lists_are_the_plain_lists_with_each_items_source() {
             .all(|b| ["als", "content", "popular"].contains(&b.source))
     );
 }
+
+#[test]
+fn a_stopped_fit_is_cancelled_and_leaves_no_half_trained_model() {
+    use recsys_core::{Error, FitControl, FitProgress};
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let data = common::planted(120, 60, 3, 8, 5);
+    let config = recsys_core::factory::RecommenderConfig::Hybrid {
+        members: vec![
+            recsys_core::factory::HybridMember {
+                weight: 0.8,
+                model: recsys_core::factory::RecommenderConfig::Als(
+                    recsys_core::als::AlsParams::new()
+                        .factors(4)
+                        .iterations(10)
+                        .seed(3),
+                ),
+            },
+            recsys_core::factory::HybridMember {
+                weight: 0.2,
+                model: recsys_core::factory::RecommenderConfig::Popular,
+            },
+        ],
+    };
+    // watched to the end: one report per ALS iteration, named by the member
+    let seen = Mutex::new(Vec::new());
+    let report = |p: &FitProgress| seen.lock().unwrap().push((p.model, p.iteration));
+    let mut model = config.build(None).unwrap();
+    model
+        .fit_controlled(&data, &FitControl::default().with_progress(&report))
+        .unwrap();
+    let seen = seen.into_inner().unwrap();
+    assert_eq!(seen.len(), 10);
+    assert!(seen.iter().all(|(m, _)| *m == "als"));
+
+    // stopped after the third iteration
+    let stop = AtomicBool::new(false);
+    let stop_at_three = |p: &FitProgress| {
+        if p.iteration == 2 {
+            stop.store(true, Ordering::Relaxed);
+        }
+    };
+    let mut model = config.build(None).unwrap();
+    let control = FitControl::default()
+        .with_progress(&stop_at_three)
+        .with_stop(&stop);
+    assert!(matches!(
+        model.fit_controlled(&data, &control),
+        Err(Error::Cancelled)
+    ));
+    assert!(!model.is_fitted());
+
+    // a plain ALS keeps its previous fit when a refit is stopped before it starts
+    let mut als = recsys_core::als::ImplicitAls::new(
+        recsys_core::als::AlsParams::new()
+            .factors(4)
+            .iterations(3)
+            .seed(3),
+    );
+    als.fit(&data).unwrap();
+    let before = als.item_factors().unwrap().clone();
+    let stopped = AtomicBool::new(true);
+    assert!(matches!(
+        als.fit_controlled(&data, &FitControl::default().with_stop(&stopped)),
+        Err(Error::Cancelled)
+    ));
+    assert_eq!(als.item_factors().unwrap(), &before);
+}
+
+#[test]
+fn a_trained_user_with_no_history_now_is_served_as_a_new_one() {
+    // u2 was in training; a `user_items` in which u2 has no interactions (all of them held out,
+    // say) must not serve u2 from an ALS vector: popularity alone answers, as for a newcomer
+    let (model, data) = fitted_hybrid();
+    let AnyRecommender::Hybrid(hybrid) = &model else {
+        panic!("the factory built a hybrid")
+    };
+    let m = data.by_user();
+    let mut triples = Vec::new();
+    for (r, user) in data.users().iter().enumerate() {
+        if user == Id::from("u2") {
+            continue;
+        }
+        let (cols, vals) = m.row(r);
+        for (&c, &v) in cols.iter().zip(vals) {
+            triples.push((user.clone(), data.items().id(c), v));
+        }
+    }
+    let others = Interactions::from_triples(triples).unwrap();
+    let explained = hybrid
+        .recommend_batch_explained(&[Id::from("u2")], &others, 10, &RecommendOptions::default())
+        .unwrap();
+    assert_eq!(explained[0].len(), 10);
+    assert!(
+        explained[0].iter().all(|b| b.source == "popular"),
+        "{:?}",
+        explained[0]
+    );
+}

@@ -154,6 +154,25 @@ pub struct Config {
     /// Seconds between checks for a newly activated model version in the database.
     #[arg(long = "model-poll", env = "RECSYS_MODEL_POLL", default_value_t = 1.0)]
     pub model_poll_s: f64,
+
+    /// Whether this process runs queued training jobs (one at a time). Replicas that only
+    /// serve can say false; some replica must say true.
+    #[arg(long = "train-worker", env = "RECSYS_TRAIN_WORKER", default_value_t = true, action = clap::ArgAction::Set)]
+    pub train_worker: bool,
+
+    /// Activate a newly trained version when its NDCG@10 beats the active version's on the
+    /// same hold-out by this relative margin (0.02 = 2% better); unset: never automatically.
+    #[arg(long = "auto-activate-margin", env = "RECSYS_AUTO_ACTIVATE_MARGIN")]
+    pub auto_activate_margin: Option<f64>,
+
+    /// Queue a retraining of the serving model every this many hours (unset: no schedule).
+    #[arg(long = "retrain-every-hours", env = "RECSYS_RETRAIN_EVERY_HOURS")]
+    pub retrain_every_hours: Option<f64>,
+
+    /// Queue a retraining of the serving model once this many events arrived since the last
+    /// run was queued (unset: no such trigger).
+    #[arg(long = "retrain-after-events", env = "RECSYS_RETRAIN_AFTER_EVENTS")]
+    pub retrain_after_events: Option<u64>,
 }
 
 /// A setting that cannot be used: names the setting and says why.
@@ -196,6 +215,10 @@ pub struct Settings {
     pub model_poll: Duration,
     pub user_cache_ttl: Duration,
     pub currency: String,
+    pub train_worker: bool,
+    pub auto_activate_margin: Option<f64>,
+    pub retrain_every: Option<Duration>,
+    pub retrain_after_events: Option<u64>,
 }
 
 impl Config {
@@ -307,6 +330,25 @@ impl Config {
         }
         tracing_subscriber::EnvFilter::try_new(&self.log_level)
             .map_err(|e| bad("RECSYS_LOG_LEVEL", e.to_string()))?;
+        if let Some(m) = self.auto_activate_margin
+            && !(m.is_finite() && (-1.0..=10.0).contains(&m))
+        {
+            return Err(bad(
+                "RECSYS_AUTO_ACTIVATE_MARGIN",
+                "must be a relative margin between -1 and 10 (0.02 = 2% better)",
+            ));
+        }
+        if let Some(h) = self.retrain_every_hours
+            && !(h.is_finite() && (0.01..=24.0 * 365.0).contains(&h))
+        {
+            return Err(bad(
+                "RECSYS_RETRAIN_EVERY_HOURS",
+                "must be between 0.01 and 8760 hours",
+            ));
+        }
+        if self.retrain_after_events == Some(0) {
+            return Err(bad("RECSYS_RETRAIN_AFTER_EVENTS", "must be at least 1"));
+        }
         Ok(Settings {
             database_url: self.database_url,
             bind,
@@ -330,6 +372,12 @@ impl Config {
             model_poll: Duration::from_secs_f64(self.model_poll_s),
             user_cache_ttl: Duration::from_secs(self.user_cache_ttl_s),
             currency: self.currency,
+            train_worker: self.train_worker,
+            auto_activate_margin: self.auto_activate_margin,
+            retrain_every: self
+                .retrain_every_hours
+                .map(|h| Duration::from_secs_f64(h * 3600.0)),
+            retrain_after_events: self.retrain_after_events,
         })
     }
 }

@@ -45,6 +45,9 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::orders::router())
         .merge(routes::events::router())
         .merge(routes::admin_catalog::router())
+        .merge(routes::admin_ml::router())
+        .merge(routes::admin_users::router())
+        .merge(routes::analytics::router())
         .merge(routes::health::router())
         .merge(openapi::router());
     let web_index = settings.web_dir.join("index.html");

@@ -4,10 +4,11 @@
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
 use recsys_server::config::{Config, LogFormat, Settings};
-use recsys_server::services::{demo, models, training};
+use recsys_server::services::{demo, models, training, worker};
 use recsys_server::{AppState, app};
 
 /// The demo admin, when `--demo` runs without `RECSYS_ADMIN_EMAIL`.
@@ -67,6 +68,9 @@ async fn run(mut settings: Settings) -> Result<(), String> {
         .await
         .map_err(|e| format!("RECSYS_BIND: cannot listen on {bind}: {e}"))?;
     let background = spawn_background(state.clone(), poll);
+    let trainer = settings
+        .train_worker
+        .then(|| tokio::spawn(worker::run(state.clone(), Duration::from_secs(1))));
     let router = app(state.clone());
     if demo_mode {
         let (email, password) = settings.admin.clone().unwrap_or_default();
@@ -89,6 +93,10 @@ async fn run(mut settings: Settings) -> Result<(), String> {
 
     tracing::info!("shutting down: writing queued analytics");
     background.abort();
+    if let Some(trainer) = trainer {
+        trainer.abort();
+        state.abandon_current_run().await;
+    }
     recorder.finish().await;
     state.store.close().await;
     Ok(())
@@ -133,26 +141,26 @@ async fn prepare_demo(state: &AppState, settings: &Settings) -> Result<(), Strin
         .is_none()
     {
         eprintln!("training the recommenders (ALS, content, popularity, blended) ...");
-        let trained = training::train(
-            &state.store,
-            models::SERVING_MODEL,
-            training::default_config(),
-        )
-        .await
-        .map_err(|e| format!("training: {e}"))?;
-        state
-            .store
-            .activate_model_version(trained.version.id)
+        let done = state
+            .train_now(models::SERVING_MODEL, &training::default_config())
+            .await
+            .map_err(|e| format!("training: {e}"))?;
+        let version_id = done
+            .model_version_id
+            .ok_or_else(|| format!("training: {}", done.error.unwrap_or_default()))?;
+        let version = state
+            .models
+            .activate(version_id)
             .await
             .map_err(|e| e.to_string())?;
         eprintln!(
-            "  {}@v{} trained in {:.1} s, NDCG@10 {:.4} on a held-out 20%",
-            trained.version.name,
-            trained.version.version,
-            trained.seconds,
-            trained.version.metrics["ndcg_at_10"]
+            "  {}@v{} trained in {:.1} s, NDCG@10 {:.4} on the newest 20% of interactions",
+            version.name,
+            version.version,
+            version.metrics["train_seconds"]
                 .as_f64()
-                .unwrap_or(f64::NAN)
+                .unwrap_or(f64::NAN),
+            version.metrics["ndcg_at_10"].as_f64().unwrap_or(f64::NAN)
         );
     }
     state.models.sync().await.map_err(|e| e.to_string())?;
@@ -160,12 +168,14 @@ async fn prepare_demo(state: &AppState, settings: &Settings) -> Result<(), Strin
     Ok(())
 }
 
-/// Keeps the in-process caches following the database: the active model version (so an
-/// activation through any replica is served here within `poll`) and the catalog.
+/// Keeps the in-process caches following the database: the active model version and the
+/// running experiments (so an activation through any replica is served here within `poll`),
+/// and the catalog; rolls up today's and yesterday's analytics every ten minutes.
 fn spawn_background(state: AppState, poll: std::time::Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut model_tick = tokio::time::interval(poll);
         let mut catalog_tick = tokio::time::interval(std::time::Duration::from_secs(5));
+        let mut rollup_tick = tokio::time::interval(std::time::Duration::from_secs(600));
         model_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         catalog_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -173,6 +183,16 @@ fn spawn_background(state: AppState, poll: std::time::Duration) -> tokio::task::
                 _ = model_tick.tick() => {
                     if let Err(e) = state.models.sync().await {
                         tracing::error!(error = %e, "the active model version could not be loaded; the current one keeps serving");
+                    }
+                    if let Err(e) = state.experiments.sync(&state.store, &state.models).await {
+                        tracing::error!(error = %e, "the running experiments could not be loaded");
+                    }
+                }
+                _ = rollup_tick.tick() => {
+                    let today = recsys_store::Day::today();
+                    let yesterday = recsys_store::Day::of(today.start_ms() - 86_400_000);
+                    if let Err(e) = recsys_server::routes::analytics::roll_up(&state, yesterday, today).await {
+                        tracing::warn!(error = %e, "daily rollup failed");
                     }
                 }
                 _ = catalog_tick.tick() => {

@@ -121,6 +121,13 @@ impl Modify for Problems {
         routes::admin_catalog::create_product, routes::admin_catalog::update_product, routes::admin_catalog::delete_product,
         routes::admin_catalog::create_category, routes::admin_catalog::update_category, routes::admin_catalog::delete_category,
         routes::admin_catalog::update_order,
+        routes::admin_users::list, routes::admin_users::one, routes::admin_users::update,
+        routes::admin_ml::train, routes::admin_ml::runs, routes::admin_ml::run, routes::admin_ml::cancel,
+        routes::admin_ml::models, routes::admin_ml::activate, routes::admin_ml::rollback,
+        routes::admin_ml::create_experiment, routes::admin_ml::experiments, routes::admin_ml::experiment, routes::admin_ml::stop_experiment,
+        routes::admin_ml::run_segments, routes::admin_ml::segments,
+        routes::analytics::overview, routes::analytics::daily_users, routes::analytics::search,
+        routes::analytics::recommendations, routes::analytics::rollup, routes::analytics::audit_log,
         routes::health::live, routes::health::ready, routes::health::health, routes::health::metrics,
     ),
     tags(
@@ -128,7 +135,9 @@ impl Modify for Problems {
         (name = "catalog", description = "Categories, products, search"),
         (name = "recommendations", description = "Personalized lists, similar items, bought together"),
         (name = "cart"), (name = "orders"), (name = "events", description = "Interactions: the training data"),
-        (name = "admin", description = "Catalog and order management (admin permissions)"),
+        (name = "admin", description = "Catalog, order and user management (admin permissions)"),
+        (name = "ml", description = "Model lifecycle: training runs, versions, experiments, segments (admin permission ml)"),
+        (name = "analytics", description = "Dashboard figures and the audit log (admin permission analytics)"),
         (name = "operations", description = "Health and metrics"),
     )
 )]

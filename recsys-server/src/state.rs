@@ -13,8 +13,10 @@ use crate::auth::Auth;
 use crate::auth::throttle::RateLimiter;
 use crate::config::Settings;
 use crate::services::catalog::CatalogCache;
+use crate::services::experiments::Experiments;
 use crate::services::models::Models;
 use crate::services::recorder::{Recorder, RecorderTask};
+use crate::services::worker::TrainingWorker;
 use crate::ttl_cache::TtlCache;
 use std::collections::HashSet;
 
@@ -25,10 +27,13 @@ pub struct Shared {
     pub settings: Settings,
     pub auth: Auth,
     pub models: Models,
+    pub experiments: Experiments,
     pub catalog: CatalogCache,
     pub recorder: Recorder,
     pub metrics: PrometheusHandle,
     pub rate_limit: Option<RateLimiter>,
+    /// This process's training worker (identity and wake-up).
+    pub worker: TrainingWorker,
     /// Each user's bought products (what their lists leave out).
     pub purchases: TtlCache<Arc<HashSet<i64>>>,
     pub started: Instant,
@@ -132,6 +137,10 @@ impl AppState {
         if let Err(e) = models.sync().await {
             tracing::error!(error = %e, "the active model could not be loaded; serving without it");
         }
+        let experiments = Experiments::default();
+        if let Err(e) = experiments.sync(&store, &models).await {
+            tracing::error!(error = %e, "the running experiments could not be loaded");
+        }
         let (recorder, task) = Recorder::start(store.clone());
         let rate_limit = (settings.rate_limit_per_s > 0)
             .then(|| RateLimiter::new(settings.rate_limit_per_s, settings.rate_burst));
@@ -141,11 +150,13 @@ impl AppState {
             settings,
             auth,
             models,
+            experiments,
             catalog,
             recorder,
             metrics: prometheus(),
             rate_limit,
             purchases,
+            worker: TrainingWorker::default(),
             started: Instant::now(),
         }));
         Ok((state, task))

@@ -268,3 +268,193 @@ async fn sigterm_writes_the_queued_impressions_before_exit() {
     assert_eq!(row.impressions, served);
     app.finish().await;
 }
+
+/// Polls `f` every 50 ms until it returns `Some`, for at most `limit`.
+fn wait_for<T>(limit: Duration, mut f: impl FnMut() -> Option<T>) -> Option<(T, Duration)> {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if let Some(v) = f() {
+            return Some((v, start.elapsed()));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    None
+}
+
+fn admin_login(server: &Server) -> String {
+    let (status, login) = server.call(
+        "POST",
+        "/api/v1/auth/login",
+        None,
+        Some(json!({"email": common::ADMIN_EMAIL, "password": common::ADMIN_PASSWORD})),
+    );
+    assert_eq!(status, 200, "{login}");
+    login["access_token"].as_str().unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_follow_an_activation_and_run_each_job_once() {
+    let Some(app) = TestApp::new(Backend::Postgres).await else {
+        return;
+    };
+    app.train().await;
+    let url = app.url.clone();
+    let checks = tokio::task::spawn_blocking(move || {
+        let (a, b) = (Server::start(&url), Server::start(&url));
+        let admin = admin_login(&a);
+        // three jobs queued through A; the two replicas' workers share them
+        let mut runs = Vec::new();
+        for model in ["popular", "content", "hybrid"] {
+            let (status, run) = a.call(
+                "POST",
+                "/api/v1/admin/ml/train",
+                Some(&admin),
+                Some(json!({"model": model})),
+            );
+            assert_eq!(status, 202, "{run}");
+            runs.push(run["id"].as_i64().unwrap());
+        }
+        let ended = wait_for(Duration::from_secs(120), || {
+            let (_, list) = b.call("GET", "/api/v1/admin/ml/runs?limit=100", Some(&admin), None);
+            let items = list["items"].as_array()?.clone();
+            items
+                .iter()
+                .filter(|r| runs.contains(&r["id"].as_i64().unwrap()))
+                .all(|r| r["status"] == "succeeded")
+                .then_some(items)
+        })
+        .expect("the jobs finish");
+        let (_, models) = a.call("GET", "/api/v1/admin/ml/models", Some(&admin), None);
+        let versions: usize = models
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["versions"].as_array().unwrap().len())
+            .sum();
+        // the trained default (1) plus one version per job: no job ran twice
+        assert_eq!(versions, 1 + runs.len(), "{models}");
+        let workers: std::collections::HashSet<&str> = ended
+            .0
+            .iter()
+            .filter_map(|r| r["worker"].as_str())
+            .collect();
+        eprintln!("jobs were run by {} worker(s): {workers:?}", workers.len());
+
+        // activation through A is served by B within its poll
+        let (status, v) = a.call(
+            "POST",
+            "/api/v1/admin/ml/models/hybrid/versions/2/activate",
+            Some(&admin),
+            None,
+        );
+        assert_eq!(status, 200, "{v}");
+        let (_, delay) = wait_for(Duration::from_secs(10), || {
+            let (_, list) = b.call(
+                "GET",
+                "/api/v1/products/recommendations?limit=3",
+                None,
+                None,
+            );
+            (list["model_version"] == "hybrid@v2").then_some(())
+        })
+        .expect("B serves the activated version");
+        eprintln!(
+            "replica pickup delay after activation: {} ms (model poll 0.2 s)",
+            delay.as_millis()
+        );
+        assert!(delay < Duration::from_secs(2), "{delay:?}");
+        assert!(a.terminate().success());
+        assert!(b.terminate().success());
+    });
+    checks.await.unwrap();
+    app.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_during_training_leaves_no_version_and_the_run_is_failed_after_restart() {
+    let app = TestApp::new(Backend::Sqlite).await.unwrap();
+    let version = app.train().await;
+    let url = app.url.clone();
+    let store = app.state.store.clone();
+    let (run_id, mut server) = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || {
+            let server = Server::start(&url);
+            let admin = admin_login(&server);
+            let long = json!({"kind": "als", "factors": 128, "iterations": 100000, "seed": 1});
+            let (status, run) = server.call(
+                "POST",
+                "/api/v1/admin/ml/train",
+                Some(&admin),
+                Some(json!({"model": "als", "config": long})),
+            );
+            assert_eq!(status, 202, "{run}");
+            let id = run["id"].as_i64().unwrap();
+            wait_for(Duration::from_secs(60), || {
+                let (_, r) = server.call(
+                    "GET",
+                    &format!("/api/v1/admin/ml/runs/{id}"),
+                    Some(&admin),
+                    None,
+                );
+                r["progress"]["iteration"].as_i64().filter(|&i| i >= 2)
+            })
+            .expect("training reports progress");
+            (id, server)
+        }
+    })
+    .await
+    .unwrap();
+    server.child.kill().unwrap(); // SIGKILL
+    server.child.wait().unwrap();
+    let run = store.training_run(run_id).await.unwrap();
+    assert_eq!(
+        run.status,
+        recsys_store::RunStatus::Running,
+        "nobody ended it"
+    );
+    assert!(store.list_model_versions("als").await.unwrap().is_empty());
+
+    let restarted = tokio::task::spawn_blocking(move || Server::start(&url))
+        .await
+        .unwrap();
+    let failed = {
+        let mut found = None;
+        for _ in 0..300 {
+            let r = store.training_run(run_id).await.unwrap();
+            if r.status.is_final() {
+                found = Some(r);
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        found.expect("the run is ended after the restart")
+    };
+    assert_eq!(failed.status, recsys_store::RunStatus::Failed);
+    assert!(
+        failed.error.as_deref().unwrap().contains("no heartbeat"),
+        "{failed:?}"
+    );
+    assert!(
+        store.list_model_versions("als").await.unwrap().is_empty(),
+        "no half-written version"
+    );
+    let active = store.active_model_version("hybrid").await.unwrap().unwrap();
+    assert_eq!(active.id, version, "the active version is untouched");
+    tokio::task::spawn_blocking(move || {
+        let (status, list) = restarted.call(
+            "GET",
+            "/api/v1/products/recommendations?limit=3",
+            None,
+            None,
+        );
+        assert_eq!(
+            (status, list["model_version"].as_str()),
+            (200, Some("hybrid@v1"))
+        );
+        assert!(restarted.terminate().success());
+    })
+    .await
+    .unwrap();
+    app.finish().await;
+}

@@ -104,6 +104,12 @@ const UNIQUE_KEYS: &[(&str, &str, &str, &str)] = &[
         "name",
     ),
     (
+        "experiments_one_running",
+        "experiments.placement",
+        "running experiment",
+        "placement",
+    ),
+    (
         "embedding_spaces_name_key",
         "embedding_spaces.name",
         "embedding space",

@@ -35,9 +35,14 @@ pub use time::{Day, Millis, now_ms};
 
 pub use analytics::audit::{AuditEntry, AuditFilter, NewAuditEntry};
 pub use analytics::daily::{Activity, DailyTotals, DailyUserMetrics};
+pub use analytics::overview::{Overview, RecMetricsDay, TopProduct};
 pub use analytics::search::SearchStat;
 pub use ml::embeddings::{EmbeddingSpace, Metric};
 pub use ml::events::{EventKind, EventWeights, NewEvent, StoredEvent};
+pub use ml::experiments::{
+    Arm, ArmCounts, Experiment, ExperimentEvent, ExperimentEventKind, ExperimentStatus,
+    MAX_ATTRIBUTION_WINDOW_MS, NewExperiment,
+};
 pub use ml::models::{ModelConfig, ModelVersion, NewModelConfig, NewModelVersion};
 pub use ml::rec_metrics::RecMetrics;
 pub use ml::segments::{SegmentSize, UserSegment};

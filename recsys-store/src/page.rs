@@ -51,6 +51,7 @@ impl Default for Page {
 
 /// One page of results and the number of rows matching the query in all.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Paged<T> {
     pub items: Vec<T>,
     pub total: i64,

@@ -218,6 +218,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         "order_lines_by_product",
         include_str!("../migrations/postgres/0004_order_lines_by_product.sql"),
     ),
+    (
+        5,
+        "lifecycle",
+        include_str!("../migrations/postgres/0005_lifecycle.sql"),
+    ),
 ];
 const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -239,6 +244,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         4,
         "order_lines_by_product",
         include_str!("../migrations/sqlite/0004_order_lines_by_product.sql"),
+    ),
+    (
+        5,
+        "lifecycle",
+        include_str!("../migrations/sqlite/0005_lifecycle.sql"),
     ),
 ];
 

@@ -37,6 +37,8 @@ on_both_backends!(
     model_versions_activate_and_roll_back,
     model_configs_are_upserted_by_name,
     training_runs_follow_their_lifecycle,
+    concurrent_claims_give_each_run_to_one_worker,
+    experiments_count_events_per_arm_and_attribute_purchases,
     rec_metrics_give_ctr_per_version_and_placement,
     user_segments_are_replaced_as_a_whole,
     nearest_items_agree_with_exact_search,
@@ -1922,55 +1924,308 @@ async fn training_runs_follow_their_lifecycle(store: &Store) {
         (run.status, run.started_at, run.finished_at),
         (RunStatus::Queued, None, None)
     );
-    let bad_finish = store.finish_training_run(run.id, 1).await;
-    assert!(bad_finish.is_err(), "{bad_finish:?}");
-    let running = store.start_training_run(run.id).await.unwrap();
+    // a worker that has not claimed it cannot beat or finish it
+    let stranger = store.heartbeat_training_run(run.id, "w2", &json!({})).await;
+    assert!(
+        matches!(stranger, Err(StoreError::InvalidState { .. })),
+        "{stranger:?}"
+    );
+    let running = store.claim_training_run("w1").await.unwrap().unwrap();
+    assert_eq!(running.id, run.id);
     assert!(running.status == RunStatus::Running && running.started_at.is_some());
-    let v = store
-        .save_model_version(&version("als", b"bytes"))
+    assert_eq!(running.worker.as_deref(), Some("w1"));
+    assert!(store.claim_training_run("w2").await.unwrap().is_none());
+    let cancel = store
+        .heartbeat_training_run(run.id, "w1", &json!({"iteration": 3, "loss": 0.5}))
         .await
         .unwrap();
-    let done = store.finish_training_run(run.id, v.id).await.unwrap();
+    assert!(!cancel);
+    assert_eq!(
+        store.training_run(run.id).await.unwrap().progress["iteration"],
+        3
+    );
+    let (done, v) = store
+        .succeed_training_run(run.id, "w1", &version("als", b"bytes"))
+        .await
+        .unwrap();
     assert_eq!(
         (done.status, done.model_version_id),
         (RunStatus::Succeeded, Some(v.id))
     );
     assert!(done.finished_at.unwrap() >= done.started_at.unwrap());
-    let late = store.fail_training_run(run.id, "too late").await;
+    // a run that ended cannot end again, nor save a second version
+    let late = store
+        .end_training_run(run.id, "w1", RunStatus::Failed, Some("too late"))
+        .await;
     assert!(
         matches!(late, Err(StoreError::InvalidState { .. })),
         "{late:?}"
     );
+    let again = store
+        .succeed_training_run(run.id, "w1", &version("als", b"again"))
+        .await;
+    assert!(
+        matches!(again, Err(StoreError::InvalidState { .. })),
+        "{again:?}"
+    );
+    assert_eq!(store.list_model_versions("als").await.unwrap().len(), 1);
 
     let failing = store
         .create_training_run("als", None, &json!({}))
         .await
         .unwrap();
+    store.claim_training_run("w1").await.unwrap().unwrap();
     let failed = store
-        .fail_training_run(failing.id, "factors must be >= 1, got 0")
+        .end_training_run(
+            failing.id,
+            "w1",
+            RunStatus::Failed,
+            Some("factors must be >= 1, got 0"),
+        )
         .await
         .unwrap();
     assert_eq!(
         (failed.status, failed.error.as_deref()),
         (RunStatus::Failed, Some("factors must be >= 1, got 0"))
     );
-    store
+
+    // cancel: a queued run at once, a running one through its worker's next heartbeat
+    let queued = store
         .create_training_run("content", None, &json!({}))
         .await
         .unwrap();
+    let cancelled = store.cancel_training_run(queued.id).await.unwrap();
+    assert_eq!(cancelled.status, RunStatus::Cancelled);
+    assert!(store.claim_training_run("w1").await.unwrap().is_none());
+    let long = store
+        .create_training_run("als", None, &json!({}))
+        .await
+        .unwrap();
+    store.claim_training_run("w1").await.unwrap().unwrap();
+    let asked = store.cancel_training_run(long.id).await.unwrap();
+    assert_eq!(
+        (asked.status, asked.cancel_requested),
+        (RunStatus::Running, true)
+    );
+    assert!(
+        store
+            .heartbeat_training_run(long.id, "w1", &json!({}))
+            .await
+            .unwrap()
+    );
+    let ended = store
+        .end_training_run(long.id, "w1", RunStatus::Cancelled, None)
+        .await
+        .unwrap();
+    assert_eq!(ended.status, RunStatus::Cancelled);
+    let twice = store.cancel_training_run(long.id).await;
+    assert!(
+        matches!(twice, Err(StoreError::InvalidState { .. })),
+        "{twice:?}"
+    );
+
+    // a worker that stops beating (killed): its run is failed, and it cannot save afterwards
+    let orphan = store
+        .create_training_run("als", None, &json!({}))
+        .await
+        .unwrap();
+    store.claim_training_run("dead").await.unwrap().unwrap();
+    assert!(
+        store
+            .fail_stale_training_runs(60_000)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+    let stale = store.fail_stale_training_runs(10).await.unwrap();
+    assert_eq!(
+        stale.iter().map(|r| r.id).collect::<Vec<_>>(),
+        vec![orphan.id]
+    );
+    assert_eq!(stale[0].status, RunStatus::Failed);
+    assert!(stale[0].error.as_deref().unwrap().contains("no heartbeat"));
+    let zombie = store
+        .succeed_training_run(orphan.id, "dead", &version("als", b"zombie"))
+        .await;
+    assert!(zombie.is_err(), "{zombie:?}");
+    assert_eq!(store.list_model_versions("als").await.unwrap().len(), 1);
+
     let als_runs = store
         .list_training_runs(Some("als"), Page::default())
         .await
         .unwrap();
-    assert_eq!((als_runs.total, als_runs.items[0].id), (2, failing.id));
+    assert_eq!((als_runs.total, als_runs.items[0].id), (4, orphan.id));
     assert_eq!(
         store
             .list_training_runs(None, Page::default())
             .await
             .unwrap()
             .total,
-        3
+        5
     );
+}
+
+async fn concurrent_claims_give_each_run_to_one_worker(store: &Store) {
+    for _ in 0..12 {
+        store
+            .create_training_run("als", None, &json!({}))
+            .await
+            .unwrap();
+    }
+    let claims = (0..6).map(|w| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let mut mine = Vec::new();
+            while let Some(run) = store.claim_training_run(&format!("w{w}")).await.unwrap() {
+                mine.push(run.id);
+            }
+            mine
+        })
+    });
+    let mut all: Vec<i64> = Vec::new();
+    for c in claims {
+        all.extend(c.await.unwrap());
+    }
+    all.sort();
+    let unique: HashSet<i64> = all.iter().copied().collect();
+    assert_eq!((all.len(), unique.len()), (12, 12), "{all:?}");
+}
+
+async fn experiments_count_events_per_arm_and_attribute_purchases(store: &Store) {
+    let v1 = store
+        .save_model_version(&version("hybrid", b"1"))
+        .await
+        .unwrap();
+    let v2 = store
+        .save_model_version(&version("hybrid", b"2"))
+        .await
+        .unwrap();
+    let new = NewExperiment {
+        name: "home test".into(),
+        placement: "home".into(),
+        attribution_window_ms: 60_000,
+        created_by: None,
+        arms: vec![(v1.id, 1.0), (v2.id, 1.0)],
+    };
+    for (arms, field) in [
+        (vec![(v1.id, 1.0)], "arms"),
+        (vec![(v1.id, 1.0), (v2.id, f64::NAN)], "arms"),
+        (vec![(v1.id, 1.0), (v1.id, 1.0)], "arms"),
+    ] {
+        assert_invalid(
+            store
+                .create_experiment(&NewExperiment {
+                    arms,
+                    ..new.clone()
+                })
+                .await,
+            field,
+        );
+    }
+    assert_not_found(
+        store
+            .create_experiment(&NewExperiment {
+                arms: vec![(v1.id, 1.0), (9999, 1.0)],
+                ..new.clone()
+            })
+            .await,
+        "model version",
+        "9999",
+    );
+    let x = store.create_experiment(&new).await.unwrap();
+    assert_eq!(x.status, ExperimentStatus::Running);
+    assert_eq!(
+        x.arms
+            .iter()
+            .map(|a| a.model_version_id)
+            .collect::<Vec<_>>(),
+        vec![v1.id, v2.id]
+    );
+    let second = store.create_experiment(&new).await;
+    assert!(
+        matches!(
+            second,
+            Err(StoreError::Conflict {
+                field: "placement",
+                ..
+            })
+        ),
+        "{second:?}"
+    );
+    let now = now_ms();
+    let event = |arm, subject: &str, kind| ExperimentEvent {
+        experiment_id: x.id,
+        arm,
+        subject: subject.into(),
+        kind,
+        value_cents: 0,
+        at: now,
+    };
+    use ExperimentEventKind::*;
+    store
+        .record_experiment_events(&[
+            event(0, "u1", Impression),
+            event(0, "u1", Impression),
+            event(1, "u2", Impression),
+            event(1, "u2", Click),
+            event(1, "u3", Impression),
+        ])
+        .await
+        .unwrap();
+    // u2 clicked arm 1: their purchase counts there; u3 never clicked: theirs counts nowhere
+    assert_eq!(
+        store
+            .attribute_to_experiments("u2", Purchase, 1_500)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .attribute_to_experiments("u3", Purchase, 900)
+            .await
+            .unwrap(),
+        0
+    );
+    store
+        .attribute_to_experiments("u2", AddToCart, 0)
+        .await
+        .unwrap();
+    assert_invalid(store.attribute_to_experiments("u2", Click, 0).await, "kind");
+    let counts = store.experiment_counts(x.id).await.unwrap();
+    assert_eq!(
+        counts
+            .iter()
+            .map(|c| (
+                c.arm,
+                c.impressions,
+                c.clicks,
+                c.add_to_carts,
+                c.purchases,
+                c.revenue_cents
+            ))
+            .collect::<Vec<_>>(),
+        vec![(0, 2, 0, 0, 0, 0), (1, 2, 1, 1, 1, 1_500)]
+    );
+    assert_eq!(counts[1].revenue_sq, 1_500.0 * 1_500.0);
+    assert_invalid(store.stop_experiment(x.id, Some(5)).await, "winner_arm");
+    let stopped = store.stop_experiment(x.id, Some(1)).await.unwrap();
+    assert_eq!(
+        (stopped.status, stopped.winner_arm),
+        (ExperimentStatus::Stopped, Some(1))
+    );
+    // a stopped experiment attributes nothing more, and the placement is free again
+    assert_eq!(
+        store
+            .attribute_to_experiments("u2", Purchase, 100)
+            .await
+            .unwrap(),
+        0
+    );
+    assert!(store.list_experiments(true).await.unwrap().is_empty());
+    store.create_experiment(&new).await.unwrap();
+    assert_eq!(store.list_experiments(false).await.unwrap().len(), 2);
 }
 
 async fn rec_metrics_give_ctr_per_version_and_placement(store: &Store) {

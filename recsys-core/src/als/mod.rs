@@ -9,5 +9,6 @@ mod model;
 mod params;
 mod solve;
 
-pub use model::{FitProgress, ImplicitAls};
+pub use crate::recommender::FitProgress;
+pub use model::ImplicitAls;
 pub use params::{AlsParams, Solver};

@@ -1,7 +1,7 @@
 //! The ALS recommender: fit, recommend, similar items/users, fold-in and partial fit.
 
 use std::sync::{Arc, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -14,23 +14,10 @@ use crate::ids::{Id, IdMap};
 use crate::interactions::{Csr, Interactions};
 use crate::persist::Persist;
 use crate::recommender::{
-    ItemFilter, RecommendOptions, Recommender, ResolvedFilter, Scored, history_in_model_space,
-    require_item, to_scored,
+    FitControl, FitProgress, ItemFilter, RecommendOptions, Recommender, ResolvedFilter, Scored,
+    history_in_model_space, require_item, to_scored,
 };
 use crate::rng::SplitMix64;
-
-/// What the progress callback of [`ImplicitAls::fit_with_progress`] receives after each iteration.
-#[derive(Clone, Copy, Debug)]
-pub struct FitProgress {
-    /// 0-based iteration just finished.
-    pub iteration: usize,
-    /// Total iterations requested.
-    pub iterations: usize,
-    /// Time spent in this iteration.
-    pub elapsed: Duration,
-    /// Training loss after this iteration, when computed.
-    pub loss: Option<f64>,
-}
 
 /// Implicit-feedback matrix factorization by alternating least squares (Hu, Koren & Volinsky
 /// 2008), with the conjugate-gradient solver of Takacs et al. 2011.
@@ -140,14 +127,24 @@ impl ImplicitAls {
         data: &Interactions,
         mut progress: impl FnMut(&FitProgress) + Send,
     ) -> Result<()> {
+        self.fit_inner(data, &mut progress, &FitControl::none())
+    }
+
+    fn fit_inner(
+        &mut self,
+        data: &Interactions,
+        progress: &mut (impl FnMut(&FitProgress) + Send),
+        control: &FitControl<'_>,
+    ) -> Result<()> {
         self.params.validate()?;
         if data.nnz() == 0 {
             return Err(Error::Shape(
                 "cannot fit on interactions with no entries".into(),
             ));
         }
+        control.check()?;
         let params = self.params.clone();
-        let fitted = self.in_pool(move || fit(&params, data, &mut progress))??;
+        let fitted = self.in_pool(move || fit(&params, data, progress, control))??;
         self.state = Some(fitted);
         Ok(())
     }
@@ -354,6 +351,7 @@ fn fit(
     params: &AlsParams,
     data: &Interactions,
     progress: &mut (impl FnMut(&FitProgress) + Send),
+    control: &FitControl<'_>,
 ) -> Result<Fitted> {
     let conf = |m: &Csr| -> Vec<f32> {
         m.values()
@@ -397,12 +395,16 @@ fn fit(
         let loss = want_loss.then(|| {
             solve::training_loss(&x, &y, by_user.indptr(), by_user.indices(), &conf_u, lambda)
         });
-        progress(&FitProgress {
+        let step = FitProgress {
+            model: "als",
             iteration,
             iterations: params.iterations,
             elapsed,
             loss,
-        });
+        };
+        progress(&step);
+        control.report(&step);
+        control.check()?;
         if let (Some(tol), Some(prev), Some(cur)) = (params.early_stop_tolerance, last_loss, loss)
             && (prev - cur) < tol * prev.abs()
         {
@@ -431,6 +433,10 @@ impl Recommender for ImplicitAls {
 
     fn fit(&mut self, data: &Interactions) -> Result<()> {
         self.fit_with_progress(data, |_| {})
+    }
+
+    fn fit_controlled(&mut self, data: &Interactions, control: &FitControl<'_>) -> Result<()> {
+        self.fit_inner(data, &mut |_: &FitProgress| {}, control)
     }
 
     fn is_fitted(&self) -> bool {

@@ -12,6 +12,9 @@
 //!   adds the hits so far, and the unranked remainder adds
 //!   `(hits + |T|) / 2 * ((I - |T|) - misses)`.
 //! - **coverage** (not in `implicit`) = distinct items recommended to the evaluated users / `I`.
+//!
+//! A user the model cannot serve (`UnknownUser`: a content model and a user with no training
+//! history) is evaluated with an empty list, scoring 0, never left out.
 
 use std::collections::HashSet;
 
@@ -58,7 +61,20 @@ pub fn ranking_metrics_at_k(
     let options = RecommendOptions::default();
     for chunk in users.chunks(EVAL_BATCH) {
         let ids: Vec<crate::Id> = chunk.iter().map(|&u| test.users().id(u as u32)).collect();
-        let lists = model.recommend_batch(&ids, train, k, &options)?;
+        let lists = match model.recommend_batch(&ids, train, k, &options) {
+            Ok(lists) => lists,
+            // a model that cannot serve some of these users (content, for a user with no
+            // history in train): ask one by one; those it cannot serve count with an empty list
+            Err(Error::UnknownUser(_)) => ids
+                .iter()
+                .map(|id| match model.recommend(id, train, k, &options) {
+                    Ok(list) => Ok(list),
+                    Err(Error::UnknownUser(_)) => Ok(Vec::new()),
+                    Err(e) => Err(e),
+                })
+                .collect::<Result<Vec<_>>>()?,
+            Err(e) => return Err(e),
+        };
         for (&u, list) in chunk.iter().zip(&lists) {
             let likes: HashSet<crate::Id> =
                 t.row(u).0.iter().map(|&i| test.items().id(i)).collect();

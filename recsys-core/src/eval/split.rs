@@ -75,6 +75,46 @@ pub fn leave_k_out_split(
     Ok(partition(data, &to_test))
 }
 
+/// The newest `test_fraction` (0 < f < 1) of the entries go to test, the rest to train: what
+/// a model trained up to now would have had to predict. `entry_times` holds one time per entry
+/// of `data` in its by-user (CSR) order, any unit; entries sharing the cut-off time are drawn
+/// at random (seeded) so the test share is exact.
+pub fn newest_split(
+    data: &Interactions,
+    entry_times: &[i64],
+    test_fraction: f64,
+    seed: u64,
+) -> Result<(Interactions, Interactions)> {
+    if !(test_fraction > 0.0 && test_fraction < 1.0) {
+        return Err(Error::param(
+            "test_fraction",
+            "a fraction strictly between 0 and 1",
+            test_fraction,
+        ));
+    }
+    if entry_times.len() != data.nnz() {
+        return Err(Error::Shape(format!(
+            "{} entry times for {} interactions",
+            entry_times.len(),
+            data.nnz()
+        )));
+    }
+    let n_test = ((data.nnz() as f64) * test_fraction).round() as usize;
+    // newest first; a seeded random key breaks ties
+    let mut rng = SplitMix64::new(seed);
+    let mut order: Vec<(i64, u64, usize)> = entry_times
+        .iter()
+        .enumerate()
+        .map(|(k, &t)| (t, rng.next_u64(), k))
+        .collect();
+    order.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let mut to_test = vec![false; data.nnz()];
+    for &(_, _, k) in &order[..n_test.min(order.len())] {
+        to_test[k] = true;
+    }
+    Ok(partition(data, &to_test))
+}
+
 /// Splits the entries of `data` (in CSR order) by the mask.
 fn partition(data: &Interactions, to_test: &[bool]) -> (Interactions, Interactions) {
     let m = data.by_user();
@@ -126,6 +166,39 @@ mod tests {
         let users: Vec<u32> = (0..2000).map(|k| k % 50).collect();
         let items: Vec<u32> = (0..2000).map(|k| (k * 7) % 97).collect();
         Interactions::from_indices(50, 97, &users, &items, &vec![1.0; 2000]).unwrap()
+    }
+
+    #[test]
+    fn newest_split_holds_out_the_newest_entries() {
+        let d = data();
+        // entry k of the CSR order happened at time k / 3 (ties in threes)
+        let times: Vec<i64> = (0..d.nnz() as i64).map(|k| k / 3).collect();
+        let (tr, te) = newest_split(&d, &times, 0.25, 7).unwrap();
+        assert_eq!((tr.nnz(), te.nnz()), (1500, 500));
+        // every test entry is at least as new as every train entry
+        let time_of = |m: &Interactions, d: &Interactions| -> Vec<i64> {
+            let full = d.by_user();
+            let mut out = Vec::new();
+            for r in 0..m.by_user().nrows() {
+                let (s, e) = (m.by_user().indptr()[r], m.by_user().indptr()[r + 1]);
+                for &c in &m.by_user().indices()[s..e] {
+                    let (fs, fe) = (full.indptr()[r], full.indptr()[r + 1]);
+                    let k = fs + full.indices()[fs..fe].iter().position(|&x| x == c).unwrap();
+                    out.push(times[k]);
+                }
+            }
+            out
+        };
+        let newest_train = time_of(&tr, &d).into_iter().max().unwrap();
+        let oldest_test = time_of(&te, &d).into_iter().min().unwrap();
+        assert!(
+            oldest_test >= newest_train,
+            "{oldest_test} < {newest_train}"
+        );
+        let (_, te2) = newest_split(&d, &times, 0.25, 7).unwrap();
+        assert_eq!(te.by_user(), te2.by_user());
+        assert!(newest_split(&d, &times[1..], 0.25, 7).is_err());
+        assert!(newest_split(&d, &times, 1.0, 7).is_err());
     }
 
     #[test]

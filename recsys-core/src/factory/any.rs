@@ -10,7 +10,7 @@ use crate::ids::{Id, IdMap};
 use crate::interactions::Interactions;
 use crate::persist::Persist;
 use crate::popularity::Popularity;
-use crate::recommender::{ItemFilter, RecommendOptions, Recommender, Scored};
+use crate::recommender::{FitControl, ItemFilter, RecommendOptions, Recommender, Scored};
 
 /// Any recommender of this crate; implements [`Recommender`] by forwarding, and [`Persist`] as
 /// one file kind (`recommender`) whatever the model inside.
@@ -52,6 +52,9 @@ impl Recommender for AnyRecommender {
     }
     fn fit(&mut self, data: &Interactions) -> Result<()> {
         self.inner_mut().fit(data)
+    }
+    fn fit_controlled(&mut self, data: &Interactions, control: &FitControl<'_>) -> Result<()> {
+        self.inner_mut().fit_controlled(data, control)
     }
     fn is_fitted(&self) -> bool {
         self.inner().is_fitted()

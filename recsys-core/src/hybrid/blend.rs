@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::factory::AnyRecommender;
 use crate::ids::{Id, IdMap};
 use crate::interactions::Interactions;
-use crate::recommender::{ItemFilter, RecommendOptions, Recommender, Scored};
+use crate::recommender::{FitControl, ItemFilter, RecommendOptions, Recommender, Scored};
 
 /// How many candidates each member contributes per requested item.
 const OVERSAMPLE: usize = 3;
@@ -232,7 +232,32 @@ impl Hybrid {
     }
 
     /// One member's lists for `users`: `None` for each user it cannot serve (`UnknownUser`).
+    /// A user with no history in `user_items` is new, whatever a member learned of them in
+    /// training (an ALS user whose interactions all came later has a vector fitted to
+    /// nothing): only members that need no history (popularity) serve them, as they serve a
+    /// user never seen.
     fn member_lists(
+        member: &AnyRecommender,
+        users: &[Id],
+        user_items: &Interactions,
+        m: usize,
+        options: &RecommendOptions,
+    ) -> Result<Vec<Option<Vec<Scored>>>> {
+        let mut lists = Self::member_lists_of_all(member, users, user_items, m, options)?;
+        if !matches!(member, AnyRecommender::Popular(_)) {
+            for (list, user) in lists.iter_mut().zip(users) {
+                if user_items
+                    .user_row(user)
+                    .is_none_or(|(items, _)| items.is_empty())
+                {
+                    *list = None;
+                }
+            }
+        }
+        Ok(lists)
+    }
+
+    fn member_lists_of_all(
         member: &AnyRecommender,
         users: &[Id],
         user_items: &Interactions,
@@ -261,10 +286,14 @@ impl Recommender for Hybrid {
     }
 
     fn fit(&mut self, data: &Interactions) -> Result<()> {
+        self.fit_controlled(data, &FitControl::none())
+    }
+
+    fn fit_controlled(&mut self, data: &Interactions, control: &FitControl<'_>) -> Result<()> {
         self.items = None;
         let mut items = IdMap::new();
         for (m, _) in &mut self.members {
-            m.fit(data)?;
+            m.fit_controlled(data, control)?;
             for id in m.item_ids()?.iter() {
                 items.insert(id);
             }

@@ -11,7 +11,9 @@ mod lloyd;
 mod minibatch;
 mod model;
 mod params;
+mod silhouette;
 
 pub use minibatch::MiniBatchParams;
 pub use model::KMeans;
 pub use params::{Init, KMeansParams};
+pub use silhouette::silhouette_score;

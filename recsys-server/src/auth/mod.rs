@@ -97,6 +97,12 @@ impl Auth {
         })
     }
 
+    /// Forgets this replica's cached role and active flag of a user (after an admin changed
+    /// them); other replicas follow within `Settings::user_cache_ttl`.
+    pub fn forget_user(&self, user_id: i64) {
+        self.users.forget(user_id);
+    }
+
     /// Creates a customer account and signs it in.
     pub async fn register(
         &self,

@@ -5,7 +5,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{patch, post};
-use recsys_store::{CategoryUpdate, NewAuditEntry, NewCategory, NewProduct, ProductUpdate};
+use recsys_store::{CategoryUpdate, NewCategory, NewProduct, ProductUpdate};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 use crate::auth::extract::{Admin, perm};
 use crate::error::{ApiResult, Problem};
 use crate::extract::{ApiJson, ApiPath};
+use crate::routes::audit;
 use crate::routes::catalog::{CategoryNode, ProductView, product_view};
 use crate::routes::orders::{OrderView, order_view};
 use crate::state::AppState;
@@ -80,29 +81,6 @@ pub struct ProductPatch {
     pub active: Option<bool>,
     #[schema(value_type = Option<Object>)]
     pub attributes: Option<Value>,
-}
-
-async fn audit(
-    state: &AppState,
-    actor: i64,
-    action: &str,
-    target_type: &str,
-    target_id: i64,
-    before: Option<Value>,
-    after: Option<Value>,
-) -> ApiResult<()> {
-    state
-        .store
-        .append_audit(&NewAuditEntry {
-            actor_id: Some(actor),
-            action: action.into(),
-            target_type: target_type.into(),
-            target_id: Some(target_id.to_string()),
-            before,
-            after,
-        })
-        .await?;
-    Ok(())
 }
 
 fn json<T: Serialize>(v: &T) -> Option<Value> {

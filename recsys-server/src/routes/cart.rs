@@ -3,13 +3,14 @@
 use axum::Router;
 use axum::extract::State;
 use axum::routing::{get, put};
-use recsys_store::{Cart, StoreError};
+use recsys_store::{Cart, ExperimentEventKind, StoreError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::extract::CurrentUser;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, ApiPath};
+use crate::services::recorder::Record;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -113,6 +114,11 @@ pub async fn set_item(
                 .store
                 .add_to_cart(user.id, product_id, req.quantity - current)
                 .await?;
+            state.recorder.record(Record::Attribution {
+                subject: format!("u{}", user.id),
+                kind: ExperimentEventKind::AddToCart,
+                value_cents: 0,
+            });
         } else if req.quantity < current {
             state
                 .store

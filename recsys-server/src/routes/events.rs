@@ -124,10 +124,23 @@ pub async fn record(
         });
     }
     let recorded = state.store.record_events(&events).await?;
-    for (model_version_id, placement) in clicks {
+    let at = recsys_store::now_ms();
+    for origin in clicks {
+        if let Some((experiment_id, arm)) = origin.experiment {
+            state
+                .recorder
+                .record(Record::Experiment(recsys_store::ExperimentEvent {
+                    experiment_id,
+                    arm,
+                    subject: format!("u{}", user.id),
+                    kind: recsys_store::ExperimentEventKind::Click,
+                    value_cents: 0,
+                    at,
+                }));
+        }
         state.recorder.record(Record::Click {
-            model_version_id,
-            placement,
+            model_version_id: origin.model_version_id,
+            placement: origin.placement,
         });
     }
     Ok((StatusCode::ACCEPTED, axum::Json(Recorded { recorded })))

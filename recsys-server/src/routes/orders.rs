@@ -4,7 +4,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
-use recsys_store::{Order, OrderFilter, OrderStatus};
+use recsys_store::{ExperimentEventKind, Order, OrderFilter, OrderStatus};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -13,6 +13,7 @@ use crate::auth::extract::CurrentUser;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiPath, ApiQuery};
 use crate::routes::catalog::page;
+use crate::services::recorder::Record;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -110,6 +111,11 @@ pub async fn checkout(
         state.purchases.forget(user.id);
         let ids: Vec<i64> = order.lines.iter().map(|l| l.product_id).collect();
         state.catalog.refresh_products(&ids).await?;
+        state.recorder.record(Record::Attribution {
+            subject: format!("u{}", user.id),
+            kind: ExperimentEventKind::Purchase,
+            value_cents: order.total_cents,
+        });
         metrics::counter!("recsys_orders_total").increment(1);
     }
     let status = if replayed {

@@ -53,6 +53,9 @@ pub struct RecommendParams {
     pub context: Option<String>,
     /// Where the list is shown (analytics): default `home`.
     pub placement: Option<String>,
+    /// A visitor's session id (8 to 64 of A-Z, a-z, 0-9, '_', '-'): keeps an anonymous visitor
+    /// in one arm of the placement's experiment.
+    pub session: Option<String>,
 }
 
 /// Recommendations for the signed-in customer (a blend of ALS, content and popularity, with a
@@ -73,6 +76,7 @@ pub async fn recommendations(
         exclude: id_list("exclude", p.exclude.as_deref())?,
         context: id_list("context", p.context.as_deref())?,
         placement: p.placement.unwrap_or_else(|| "home".into()),
+        session: p.session,
     };
     Ok(axum::Json(state.recommend(req).await?))
 }

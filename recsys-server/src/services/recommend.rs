@@ -16,6 +16,7 @@ use crate::services::catalog::{ProductSummary, Snapshot};
 use crate::services::models::Serving;
 use crate::services::recorder::Record;
 use crate::state::AppState;
+use recsys_store::{ExperimentEvent, ExperimentEventKind};
 
 /// The most items one list may ask for.
 pub const MAX_ITEMS: usize = 100;
@@ -51,6 +52,32 @@ pub struct ListRequest {
     /// Products the visitor looked at this session (anonymous personalization).
     pub context: Vec<i64>,
     pub placement: String,
+    /// A visitor's session id: what assigns an anonymous visitor to an experiment's arm.
+    pub session: Option<String>,
+}
+
+/// Checks a visitor's session id: 8 to 64 characters of A-Z, a-z, 0-9, '_' and '-'.
+pub fn check_session(session: &str) -> ApiResult<()> {
+    if !(8..=64).contains(&session.len())
+        || !session
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
+        return Err(ApiError::field(
+            "session",
+            "must be 8 to 64 characters of A-Z, a-z, 0-9, '_' and '-'",
+        ));
+    }
+    Ok(())
+}
+
+/// Where a list came from: what a click on it counts for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListOrigin {
+    pub model_version_id: i64,
+    pub placement: String,
+    /// The experiment and arm that served it.
+    pub experiment: Option<(i64, i64)>,
 }
 
 /// Checks a placement name: what the analytics group by.
@@ -69,24 +96,55 @@ pub fn check_placement(placement: &str) -> ApiResult<()> {
     Ok(())
 }
 
-/// A recommendation id names the model version and placement it came from, so a click can be
-/// counted for them on any replica: `r<version id>.<placement>.<random>`.
-fn recommendation_id(version_id: Option<i64>, placement: &str) -> String {
+/// A recommendation id names the model version, placement and experiment arm it came from, so
+/// a click can be counted for them on any replica:
+/// `r<version id>.<placement>.<random>[.x<experiment>a<arm>]`.
+fn recommendation_id(
+    version_id: Option<i64>,
+    placement: &str,
+    experiment: Option<(i64, i64)>,
+) -> String {
     let random = uuid::Uuid::new_v4().simple().to_string();
-    format!("r{}.{placement}.{}", version_id.unwrap_or(0), &random[..16])
+    let mut id = format!("r{}.{placement}.{}", version_id.unwrap_or(0), &random[..16]);
+    if let Some((x, arm)) = experiment {
+        id.push_str(&format!(".x{x}a{arm}"));
+    }
+    id
 }
 
-/// The model version and placement of a recommendation id, if it is one of ours.
-pub fn parse_recommendation_id(id: &str) -> Option<(i64, String)> {
+/// Where the list of a recommendation id came from, if the id is one of ours.
+pub fn parse_recommendation_id(id: &str) -> Option<ListOrigin> {
     let rest = id.strip_prefix('r')?;
-    let mut parts = rest.splitn(3, '.');
-    let version: i64 = parts.next()?.parse().ok()?;
-    let placement = parts.next()?.to_string();
-    let random = parts.next()?;
-    if version <= 0 || check_placement(&placement).is_err() || random.len() != 16 {
+    let parts: Vec<&str> = rest.split('.').collect();
+    if !(3..=4).contains(&parts.len()) {
         return None;
     }
-    Some((version, placement))
+    let version: i64 = parts[0].parse().ok()?;
+    let placement = parts[1].to_string();
+    let random = parts[2];
+    if version <= 0
+        || check_placement(&placement).is_err()
+        || random.len() != 16
+        || !random.bytes().all(|b| b.is_ascii_hexdigit())
+    {
+        return None;
+    }
+    let experiment = match parts.get(3) {
+        None => None,
+        Some(tag) => {
+            let (x, arm) = tag.strip_prefix('x')?.split_once('a')?;
+            let (x, arm): (i64, i64) = (x.parse().ok()?, arm.parse().ok()?);
+            if x <= 0 || arm < 0 {
+                return None;
+            }
+            Some((x, arm))
+        }
+    };
+    Some(ListOrigin {
+        model_version_id: version,
+        placement,
+        experiment,
+    })
 }
 
 fn check_n(n: usize) -> ApiResult<usize> {
@@ -197,10 +255,28 @@ impl AppState {
             skip.extend(self.purchased(user).await?.iter().copied());
         }
         skip.extend(req.context.iter().copied());
-        let serving = self.models.current();
+        if let Some(s) = &req.session {
+            check_session(s)?;
+        }
+        let subject = req
+            .user_id
+            .map(|u| format!("u{u}"))
+            .or_else(|| req.session.as_ref().map(|s| format!("s{s}")));
+        let mut serving = self.models.current();
+        let mut arm = None;
+        if let (Some(x), Some(subject)) = (self.experiments.for_placement(&req.placement), &subject)
+        {
+            let a = x.assign(subject);
+            serving = Some(a.serving.clone());
+            arm = Some(Arm {
+                experiment: x.id,
+                arm: a.arm,
+                subject: subject.clone(),
+            });
+        }
         let Some(serving) = serving else {
             let items = catalog_fallback(&catalog, &skip, n);
-            return Ok(self.answer(None, &req.placement, items));
+            return Ok(self.answer(None, &req.placement, items, None));
         };
         let mut exclude: Vec<Id> = catalog.unavailable.clone();
         exclude.extend(skip.iter().map(|&p| Id::Int(p)));
@@ -245,7 +321,7 @@ impl AppState {
             }
         };
         let items = to_items(list, &catalog, &skip, n);
-        Ok(self.answer(Some(&serving), &req.placement, items))
+        Ok(self.answer(Some(&serving), &req.placement, items, arm))
     }
 
     /// Products like this one: the model's similar items (ALS and content blended; products
@@ -266,7 +342,7 @@ impl AppState {
             skip.extend(self.purchased(user).await?.iter().copied());
         }
         let Some(serving) = self.models.current() else {
-            return Ok(self.answer(None, "similar", Vec::new()));
+            return Ok(self.answer(None, "similar", Vec::new(), None));
         };
         let mut exclude = catalog.unavailable.clone();
         exclude.extend(skip.iter().map(|&p| Id::Int(p)));
@@ -281,7 +357,7 @@ impl AppState {
             Err(e) => return Err(e.into()),
         };
         let items = to_items(list, &catalog, &skip, n);
-        Ok(self.answer(Some(&serving), "similar", items))
+        Ok(self.answer(Some(&serving), "similar", items, None))
     }
 
     /// Products most often bought in the same order as this one.
@@ -305,7 +381,7 @@ impl AppState {
             .collect();
         let items = to_items(list, &catalog, &HashSet::from([product]), n);
         let serving = self.models.current();
-        Ok(self.answer(serving.as_deref(), "bought_together", items))
+        Ok(self.answer(serving.as_deref(), "bought_together", items, None))
     }
 
     /// The products a user bought (from memory for `Settings::user_cache_ttl`; a checkout or
@@ -330,8 +406,22 @@ impl AppState {
         serving: Option<&Serving>,
         placement: &str,
         items: Vec<RecommendedItem>,
+        arm: Option<Arm>,
     ) -> Recommendations {
         let version_id = serving.map(|s| s.version.id);
+        let experiment = arm.as_ref().map(|a| (a.experiment, a.arm));
+        if let Some(a) = arm
+            && !items.is_empty()
+        {
+            self.recorder.record(Record::Experiment(ExperimentEvent {
+                experiment_id: a.experiment,
+                arm: a.arm,
+                subject: a.subject,
+                kind: ExperimentEventKind::Impression,
+                value_cents: 0,
+                at: recsys_store::now_ms(),
+            }));
+        }
         if let Some(version) = version_id
             && !items.is_empty()
         {
@@ -344,12 +434,19 @@ impl AppState {
         metrics::counter!("recsys_recommendations_served_total", "placement" => placement.to_string())
             .increment(1);
         Recommendations {
-            recommendation_id: recommendation_id(version_id, placement),
+            recommendation_id: recommendation_id(version_id, placement, experiment),
             model_version: serving.map(Serving::label),
             placement: placement.to_string(),
             items,
         }
     }
+}
+
+/// The experiment arm a list is served from.
+struct Arm {
+    experiment: i64,
+    arm: i64,
+    subject: String,
 }
 
 /// The id of a visitor the model cannot know: served by the popularity member.
@@ -363,8 +460,15 @@ mod tests {
 
     #[test]
     fn recommendation_ids_round_trip_and_forgeries_are_refused() {
-        let id = recommendation_id(Some(42), "home");
-        assert_eq!(parse_recommendation_id(&id), Some((42, "home".into())));
+        let id = recommendation_id(Some(42), "home", None);
+        let origin = |experiment| ListOrigin {
+            model_version_id: 42,
+            placement: "home".into(),
+            experiment,
+        };
+        assert_eq!(parse_recommendation_id(&id), Some(origin(None)));
+        let id = recommendation_id(Some(42), "home", Some((3, 1)));
+        assert_eq!(parse_recommendation_id(&id), Some(origin(Some((3, 1)))));
         for bad in [
             "",
             "r",
@@ -373,6 +477,11 @@ mod tests {
             "r1.Home.0123456789abcdef",
             "r1.home.short",
             "q1.home.0123456789abcdef",
+            "r1.home.0123456789abcdeg",
+            "r1.home.0123456789abcdef.x0a1",
+            "r1.home.0123456789abcdef.x1a-1",
+            "r1.home.0123456789abcdef.x1",
+            "r1.home.0123456789abcdef.x1a1.more",
         ] {
             assert_eq!(parse_recommendation_id(bad), None, "{bad}");
         }

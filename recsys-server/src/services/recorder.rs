@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use recsys_store::{Store, now_ms};
+use recsys_store::{ExperimentEvent, ExperimentEventKind, Store, now_ms};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -24,6 +24,14 @@ pub enum Record {
         model_version_id: i64,
         placement: String,
     },
+    /// An impression or click of an experiment's arm.
+    Experiment(ExperimentEvent),
+    /// A cart add or purchase of a subject, counted for the experiment arms they clicked.
+    Attribution {
+        subject: String,
+        kind: ExperimentEventKind,
+        value_cents: i64,
+    },
     /// A search and how many results it found.
     Search {
         query: String,
@@ -32,10 +40,17 @@ pub enum Record {
     },
 }
 
+/// What the queue carries: a record, or a request to write what is queued now.
+#[derive(Debug)]
+enum Message {
+    Record(Record),
+    Flush(tokio::sync::oneshot::Sender<()>),
+}
+
 /// The queue's sending side (cheap to clone).
 #[derive(Debug, Clone)]
 pub struct Recorder {
-    tx: mpsc::UnboundedSender<Record>,
+    tx: mpsc::UnboundedSender<Message>,
 }
 
 /// How long queued writes wait at most, and how many are written at once at most.
@@ -66,8 +81,16 @@ impl Recorder {
         (Recorder { tx }, RecorderTask { stop, task })
     }
 
+    /// Writes everything queued before this call, and returns when it is written.
+    pub async fn flush(&self) {
+        let (done, written) = tokio::sync::oneshot::channel();
+        if self.tx.send(Message::Flush(done)).is_ok() {
+            let _ = written.await;
+        }
+    }
+
     pub fn record(&self, record: Record) {
-        if self.tx.send(record).is_err() {
+        if self.tx.send(Message::Record(record)).is_err() {
             // only after shutdown began: the writer has stopped taking records
             metrics::counter!("recsys_recorder_dropped_total").increment(1);
         } else {
@@ -78,15 +101,28 @@ impl Recorder {
 
 async fn write_loop(
     store: Store,
-    mut rx: mpsc::UnboundedReceiver<Record>,
+    mut rx: mpsc::UnboundedReceiver<Message>,
     mut stopped: tokio::sync::oneshot::Receiver<()>,
 ) {
     let mut batch = Vec::new();
+    let mut waiting = Vec::new();
     let mut stopping = false;
+    // a flush request ends the batch at once; the others wait in `waiting` until it is written
+    let take = |m: Message, batch: &mut Vec<Record>, waiting: &mut Vec<_>| match m {
+        Message::Record(r) => {
+            batch.push(r);
+            false
+        }
+        Message::Flush(done) => {
+            waiting.push(done);
+            true
+        }
+    };
     while !stopping {
+        let mut now = false;
         tokio::select! {
             first = rx.recv() => match first {
-                Some(r) => batch.push(r),
+                Some(m) => now = take(m, &mut batch, &mut waiting),
                 None => break,
             },
             _ = &mut stopped => {
@@ -96,16 +132,16 @@ async fn write_loop(
         if stopping {
             // take no more; what is queued is still written
             rx.close();
-            while let Some(r) = rx.recv().await {
-                batch.push(r);
+            while let Some(m) = rx.recv().await {
+                take(m, &mut batch, &mut waiting);
             }
-        } else {
+        } else if !now {
             let deadline = tokio::time::sleep(FLUSH_EVERY);
             tokio::pin!(deadline);
             while batch.len() < MAX_BATCH {
                 tokio::select! {
                     next = rx.recv() => match next {
-                        Some(r) => batch.push(r),
+                        Some(m) => if take(m, &mut batch, &mut waiting) { break },
                         None => break,
                     },
                     _ = &mut deadline => break,
@@ -115,6 +151,9 @@ async fn write_loop(
         for chunk in std::mem::take(&mut batch).chunks(MAX_BATCH) {
             flush(&store, chunk.to_vec()).await;
         }
+        for done in waiting.drain(..) {
+            let _ = done.send(());
+        }
     }
     tracing::info!("recorder drained");
 }
@@ -123,6 +162,8 @@ async fn flush(store: &Store, batch: Vec<Record>) {
     let n = batch.len();
     let mut impressions: HashMap<(i64, String), (i64, i64)> = HashMap::new();
     let mut searches = Vec::new();
+    let mut experiment_events = Vec::new();
+    let mut attributions = Vec::new();
     for r in batch {
         match r {
             Record::Impressions {
@@ -149,6 +190,24 @@ async fn flush(store: &Store, batch: Vec<Record>) {
                 results,
                 user_id,
             } => searches.push((query, results, user_id)),
+            Record::Experiment(e) => experiment_events.push(e),
+            Record::Attribution {
+                subject,
+                kind,
+                value_cents,
+            } => attributions.push((subject, kind, value_cents)),
+        }
+    }
+    // clicks first: a purchase in the same batch is attributed to a click written before it
+    if let Err(e) = store.record_experiment_events(&experiment_events).await {
+        tracing::warn!(error = %e, n = experiment_events.len(), "experiment events not recorded");
+    }
+    for (subject, kind, value_cents) in attributions {
+        if let Err(e) = store
+            .attribute_to_experiments(&subject, kind, value_cents)
+            .await
+        {
+            tracing::warn!(error = %e, subject, "experiment attribution not recorded");
         }
     }
     let at = now_ms();

@@ -1,19 +1,37 @@
-//! Training a serving model from the store: the shop's events become the interaction matrix,
-//! its products the content catalog; the model is fitted off the async threads, evaluated on a
-//! seeded hold-out, and saved as a new version of the model name (then activated by the caller).
+//! Training a model from the store: the shop's events become the interaction matrix, its
+//! products the content catalog. A run is evaluated on a seeded hold-out of the newest 20% of
+//! interactions (NDCG, precision, MAP and coverage at 10), and so is the active version of the
+//! same name, refitted with its own settings on the same split, so the two numbers compare;
+//! then it is fitted on everything. All of it off the async threads, watched and stoppable
+//! through a [`FitControl`].
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use recsys_core::als::AlsParams;
 use recsys_core::content::{Catalog, ContentParams};
-use recsys_core::eval::{ranking_metrics_at_k, train_test_split};
-use recsys_core::factory::{HybridMember, RecommenderConfig};
-use recsys_core::{Id, Persist, Recommender};
-use recsys_store::{EventWeights, ModelVersion, NewModelVersion, ProductQuery, Store};
-use serde_json::json;
+use recsys_core::eval::{RankingMetrics, newest_split, ranking_metrics_at_k};
+use recsys_core::factory::{HybridMember, RECOMMENDER_NAMES, RecommenderConfig};
+use recsys_core::{FitControl, Id, Interactions, Persist, Recommender};
+use recsys_store::{EventWeights, NewModelVersion, ProductQuery, Store};
+use serde_json::{Value, json};
 
 use crate::error::{ApiError, ApiResult};
+
+/// The share of the newest interactions held out for evaluation, and the split's seed.
+pub const HOLD_OUT: f64 = 0.2;
+pub const SPLIT_SEED: u64 = 42;
+/// Metrics are taken at this cut-off.
+pub const AT_K: usize = 10;
+
+fn als_defaults() -> AlsParams {
+    AlsParams::new()
+        .factors(64)
+        .iterations(15)
+        .regularization(0.05)
+        .alpha(1.0)
+        .seed(42)
+}
 
 /// The shop's default model: ALS, content and popularity blended 0.7 / 0.2 / 0.1, with
 /// settings that suit implicit feedback of a few thousand users.
@@ -22,14 +40,7 @@ pub fn default_config() -> RecommenderConfig {
         members: vec![
             HybridMember {
                 weight: 0.7,
-                model: RecommenderConfig::Als(
-                    AlsParams::new()
-                        .factors(64)
-                        .iterations(15)
-                        .regularization(0.05)
-                        .alpha(1.0)
-                        .seed(42),
-                ),
+                model: RecommenderConfig::Als(als_defaults()),
             },
             HybridMember {
                 weight: 0.2,
@@ -43,6 +54,63 @@ pub fn default_config() -> RecommenderConfig {
     }
 }
 
+/// The settings a model name trains with when none are given.
+pub fn config_for(model: &str) -> ApiResult<RecommenderConfig> {
+    Ok(match model {
+        "hybrid" => default_config(),
+        "als" => RecommenderConfig::Als(als_defaults()),
+        "content" => RecommenderConfig::Content(ContentParams::new().field_weight("name", 2.0)),
+        "popular" => RecommenderConfig::Popular,
+        other => {
+            return Err(ApiError::field(
+                "model",
+                format!(
+                    "unknown model '{other}': one of {}",
+                    RECOMMENDER_NAMES.join(", ")
+                ),
+            ));
+        }
+    })
+}
+
+/// Reads a config sent by a client: the core's `RecommenderConfig`, of the kind `model`
+/// names, with every field known (a field the config does not have is refused, not ignored).
+pub fn parse_config(model: &str, sent: &Value) -> ApiResult<RecommenderConfig> {
+    let config: RecommenderConfig = serde_json::from_value(sent.clone())
+        .map_err(|e| ApiError::field("config", format!("not a recommender config: {e}")))?;
+    if config.name() != model {
+        return Err(ApiError::field(
+            "config",
+            format!(
+                "is a '{}' config, but the model to train is '{model}'",
+                config.name()
+            ),
+        ));
+    }
+    let understood = serde_json::to_value(&config).map_err(ApiError::internal)?;
+    if let Some(path) = unknown_field(sent, &understood, "config") {
+        return Err(ApiError::field("config", format!("unknown field {path}")));
+    }
+    config.validate()?;
+    Ok(config)
+}
+
+/// The first field of `sent` that `understood` (the parsed value written back) lacks.
+fn unknown_field(sent: &Value, understood: &Value, at: &str) -> Option<String> {
+    match (sent, understood) {
+        (Value::Object(s), Value::Object(u)) => s.iter().find_map(|(k, v)| match u.get(k) {
+            None => Some(format!("{at}.{k}")),
+            Some(w) => unknown_field(v, w, &format!("{at}.{k}")),
+        }),
+        (Value::Array(s), Value::Array(u)) => s
+            .iter()
+            .zip(u)
+            .enumerate()
+            .find_map(|(i, (v, w))| unknown_field(v, w, &format!("{at}[{i}]"))),
+        _ => None,
+    }
+}
+
 /// The catalog's texts for the content model: name and description of every product.
 pub async fn content_catalog(store: &Store) -> ApiResult<Catalog> {
     let mut catalog = Catalog::new(&["name", "description"]);
@@ -52,62 +120,107 @@ pub async fn content_catalog(store: &Store) -> ApiResult<Catalog> {
     Ok(catalog)
 }
 
-/// What a training run produced.
-#[derive(Debug)]
-pub struct Trained {
-    pub version: ModelVersion,
-    pub seconds: f64,
+/// What a training job needs, read from the store before the heavy work starts.
+pub struct TrainingData {
+    pub data: Interactions,
+    pub times: Vec<i64>,
+    pub catalog: Arc<Catalog>,
+    /// The active version's settings, to evaluate it on the same split.
+    pub baseline: Option<(i64, RecommenderConfig)>,
 }
 
-/// Fits `config` on the store's events, evaluates it (precision, NDCG and coverage at 10 on a
-/// seeded 80/20 split, fitted again on the 80) and saves it as a new version of `name`.
-pub async fn train(store: &Store, name: &str, config: RecommenderConfig) -> ApiResult<Trained> {
-    config.validate()?;
-    let started = Instant::now();
-    let data = store.interactions(&EventWeights::default(), None).await?;
+/// Reads the events, the catalog and the active version of `name`.
+pub async fn load_training_data(store: &Store, name: &str) -> ApiResult<TrainingData> {
+    let (data, times) = store.timed_interactions(&EventWeights::default()).await?;
     if data.nnz() == 0 {
         return Err(ApiError::Conflict(
             "there are no events to train on yet".into(),
         ));
     }
     let catalog = Arc::new(content_catalog(store).await?);
-    let fit_config = config.clone();
-    let (model, metrics) = tokio::task::spawn_blocking(move || -> ApiResult<_> {
-        let (train, test) = train_test_split(&data, 0.8, 42)?;
-        let mut held_out = fit_config.build(Some(&catalog))?;
-        held_out.fit(&train)?;
-        let m = ranking_metrics_at_k(&held_out, &train, &test, 10)?;
-        let mut model = fit_config.build(Some(&catalog))?;
-        model.fit(&data)?;
-        let metrics = json!({
-            "precision_at_10": m.precision,
-            "ndcg_at_10": m.ndcg,
-            "map_at_10": m.map,
-            "coverage": m.coverage,
-            "evaluated_users": m.users,
-            "users": data.n_users(),
-            "items": data.n_items(),
-            "interactions": data.nnz(),
-        });
-        Ok((model, metrics))
+    let baseline = match store.active_model_version(name).await? {
+        Some(v) => serde_json::from_value::<RecommenderConfig>(v.params.clone())
+            .ok()
+            .map(|c| (v.id, c)),
+        None => None,
+    };
+    Ok(TrainingData {
+        data,
+        times,
+        catalog,
+        baseline,
     })
-    .await
-    .map_err(ApiError::internal)??;
+}
+
+fn metrics_json(m: &RankingMetrics) -> Value {
+    json!({
+        "ndcg_at_10": m.ndcg,
+        "precision_at_10": m.precision,
+        "map_at_10": m.map,
+        "coverage": m.coverage,
+        "evaluated_users": m.users,
+    })
+}
+
+/// The hold-out split every run of a store's events uses.
+pub fn split(data: &Interactions, times: &[i64]) -> ApiResult<(Interactions, Interactions)> {
+    Ok(newest_split(data, times, HOLD_OUT, SPLIT_SEED)?)
+}
+
+/// Fits `config` on the hold-out's train part and measures it on its test part.
+pub fn evaluate(
+    config: &RecommenderConfig,
+    catalog: &Arc<Catalog>,
+    train: &Interactions,
+    test: &Interactions,
+    control: &FitControl<'_>,
+) -> ApiResult<RankingMetrics> {
+    let mut model = config.build(Some(catalog))?;
+    model.fit_controlled(train, control)?;
+    Ok(ranking_metrics_at_k(&model, train, test, AT_K)?)
+}
+
+/// Evaluates `config` (and the baseline) and fits it on all the data: the version to save.
+/// Blocking and CPU-heavy: run it on a blocking thread. `stage` is told what is happening.
+pub fn fit_version(
+    name: &str,
+    config: &RecommenderConfig,
+    input: &TrainingData,
+    control: &FitControl<'_>,
+    stage: &(dyn Fn(&'static str) + Sync),
+) -> ApiResult<NewModelVersion> {
+    let started = Instant::now();
+    let (train, test) = split(&input.data, &input.times)?;
+    stage("evaluating");
+    let candidate = evaluate(config, &input.catalog, &train, &test, control)?;
+    let mut metrics = metrics_json(&candidate);
+    if let Some((version_id, baseline)) = &input.baseline {
+        stage("evaluating the active version");
+        let active = evaluate(baseline, &input.catalog, &train, &test, control)?;
+        metrics["active"] = metrics_json(&active);
+        metrics["active"]["model_version_id"] = json!(version_id);
+    }
+    stage("fitting on all interactions");
+    let mut model = config.build(Some(&input.catalog))?;
+    model.fit_controlled(&input.data, control)?;
     let blob = model.to_bytes()?;
-    let mut metrics = metrics;
+    metrics["hold_out"] = json!({
+        "split": "newest",
+        "test_fraction": HOLD_OUT,
+        "seed": SPLIT_SEED,
+        "train_interactions": train.nnz(),
+        "test_interactions": test.nnz(),
+    });
+    metrics["users"] = json!(input.data.n_users());
+    metrics["items"] = json!(input.data.n_items());
+    metrics["interactions"] = json!(input.data.nnz());
     metrics["train_seconds"] = json!(started.elapsed().as_secs_f64());
-    let version = store
-        .save_model_version(&NewModelVersion {
-            name: name.to_string(),
-            kind: config.name().to_string(),
-            config_id: None,
-            params: serde_json::to_value(&config).map_err(ApiError::internal)?,
-            metrics,
-            blob,
-        })
-        .await?;
-    Ok(Trained {
-        version,
-        seconds: started.elapsed().as_secs_f64(),
+    Ok(NewModelVersion {
+        name: name.to_string(),
+        kind: config.name().to_string(),
+        config_id: None,
+        params: serde_json::to_value(config).map_err(ApiError::internal)?,
+        metrics,
+        blob,
     })
 }

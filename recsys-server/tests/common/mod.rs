@@ -88,21 +88,22 @@ impl TestApp {
     }
 
     /// Trains the default model on the shop's events and activates it.
+    /// Trains the serving model with the shop's settings and activates it: the version id.
     pub async fn train(&self) -> i64 {
-        let trained = training::train(
-            &self.state.store,
-            models::SERVING_MODEL,
-            training::default_config(),
-        )
-        .await
-        .unwrap();
-        self.state
-            .store
-            .activate_model_version(trained.version.id)
+        self.train_with(training::default_config()).await
+    }
+
+    pub async fn train_with(&self, config: recsys_core::factory::RecommenderConfig) -> i64 {
+        let run = self
+            .state
+            .train_now(models::SERVING_MODEL, &config)
             .await
             .unwrap();
-        self.state.models.sync().await.unwrap();
-        trained.version.id
+        let version = run
+            .model_version_id
+            .unwrap_or_else(|| panic!("training failed: {:?}", run.error));
+        self.state.models.activate(version).await.unwrap();
+        version
     }
 
     pub async fn call(

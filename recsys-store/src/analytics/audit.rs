@@ -25,6 +25,7 @@ pub struct NewAuditEntry {
 
 /// A stored entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEntry {
     pub id: i64,
     pub actor_id: Option<i64>,

@@ -9,6 +9,7 @@ use crate::time::Day;
 
 /// What happened in a day: events by kind, orders (not cancelled) with their revenue, searches.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Activity {
     pub views: i64,
     pub clicks: i64,
@@ -31,7 +32,9 @@ pub struct DailyUserMetrics {
 
 /// The whole shop's activity on one day.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DailyTotals {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "2026-12-01"))]
     pub day: Day,
     /// Users with any event, order or search that day.
     pub active_users: i64,

@@ -2,4 +2,5 @@
 
 pub mod audit;
 pub mod daily;
+pub mod overview;
 pub mod search;

@@ -9,6 +9,7 @@ use crate::validate;
 
 /// How often a query (normalized: trimmed, lower-cased, inner white space folded) was searched.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SearchStat {
     pub query: String,
     pub searches: i64,

@@ -253,6 +253,14 @@ impl Store {
             .collect()
     }
 
+    /// The number of events stored at or after `since`.
+    pub async fn count_events_since(&self, since: Millis) -> Result<i64> {
+        Ok(
+            with_pool!(self, pool => sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE at >= $1")
+            .bind(since).fetch_one(pool).await)?,
+        )
+    }
+
     /// The number of stored events.
     pub async fn count_events(&self) -> Result<i64> {
         Ok(
@@ -284,6 +292,39 @@ impl Store {
             .collect())
     }
 
+    /// The training matrix of [`Store::interactions`] (all events) and, for each of its entries
+    /// in by-user (CSR) order, the time of the pair's newest event: what a hold-out of the
+    /// newest interactions (`recsys_core::eval::newest_split`) needs.
+    pub async fn timed_interactions(
+        &self,
+        weights: &EventWeights,
+    ) -> Result<(recsys_core::Interactions, Vec<Millis>)> {
+        weights.check()?;
+        let rows: Vec<(i64, i64, f64, i64)> = with_pool!(self, pool => sqlx::query_as(
+            "SELECT user_id, product_id, CAST(SUM(value * CASE kind \
+                 WHEN 'view' THEN $1 WHEN 'click' THEN $2 WHEN 'add_to_cart' THEN $3 \
+                 WHEN 'purchase' THEN $4 ELSE $5 END) AS DOUBLE PRECISION) AS strength, MAX(at) \
+             FROM events GROUP BY user_id, product_id ORDER BY user_id, product_id")
+            .bind(weights.view).bind(weights.click).bind(weights.add_to_cart).bind(weights.purchase).bind(weights.rating)
+            .fetch_all(pool).await)?;
+        let rows: Vec<(i64, i64, f64, i64)> = rows.into_iter().filter(|r| r.2 > 0.0).collect();
+        let when: std::collections::HashMap<(i64, i64), i64> =
+            rows.iter().map(|r| ((r.0, r.1), r.3)).collect();
+        let data = recsys_core::Interactions::from_triples(
+            rows.iter().map(|&(u, p, s, _)| (u, p, s as f32)),
+        )?;
+        let m = data.by_user();
+        let mut times = Vec::with_capacity(data.nnz());
+        for (row, user) in data.users().iter().enumerate() {
+            let user = id_int(&user)?;
+            for &col in &m.indices()[m.indptr()[row]..m.indptr()[row + 1]] {
+                let product = id_int(&data.items().id(col))?;
+                times.push(when.get(&(user, product)).copied().unwrap_or(0));
+            }
+        }
+        Ok((data, times))
+    }
+
     /// The training matrix: [`Store::interaction_triples`] as core `Interactions`, with the
     /// store's user and product ids as the model's ids.
     pub async fn interactions(
@@ -293,5 +334,15 @@ impl Store {
     ) -> Result<recsys_core::Interactions> {
         let triples = self.interaction_triples(weights, since).await?;
         Ok(recsys_core::Interactions::from_triples(triples)?)
+    }
+}
+
+fn id_int(id: &recsys_core::Id) -> Result<i64> {
+    match id {
+        recsys_core::Id::Int(i) => Ok(*i),
+        recsys_core::Id::Str(s) => Err(StoreError::Corrupt {
+            what: "interactions".into(),
+            reason: format!("id '{s}' is not a store id"),
+        }),
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod embeddings;
 pub mod events;
+pub mod experiments;
 pub mod models;
 pub mod rec_metrics;
 pub mod segments;

@@ -32,6 +32,7 @@ pub struct NewModelConfig {
 
 /// A trained model version, without its bytes (see [`Store::model_blob`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ModelVersion {
     pub id: i64,
     /// The model slot it belongs to ("als", "content", ...).
@@ -63,7 +64,7 @@ pub struct NewModelVersion {
 }
 
 type ConfigRow = (i64, String, String, Json<serde_json::Value>, i64, i64);
-type VersionRow = (
+pub(crate) type VersionRow = (
     i64,
     String,
     i64,
@@ -100,7 +101,7 @@ fn config_from_row(r: ConfigRow) -> ModelConfig {
     }
 }
 
-fn version_from_row(r: VersionRow) -> ModelVersion {
+pub(crate) fn version_from_row(r: VersionRow) -> ModelVersion {
     ModelVersion {
         id: r.0,
         name: r.1,
@@ -117,7 +118,29 @@ fn version_from_row(r: VersionRow) -> ModelVersion {
     }
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+/// Inserts `$model` (checked by `check_new_version`) as the next version of its name inside the
+/// transaction `$tx`; evaluates to the `ModelVersion`. A macro because the transaction's type
+/// differs per backend (as `write_order!`).
+macro_rules! insert_version {
+    ($tx:ident, $model:expr) => {{
+        let model: &$crate::ml::models::NewModelVersion = $model;
+        let checksum = $crate::ml::models::sha256_hex(&model.blob);
+        let next: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) + 1 FROM model_versions WHERE name = $1")
+            .bind(&model.name).fetch_one(&mut *$tx).await?;
+        let row: $crate::ml::models::VersionRow = sqlx::query_as(concat!(
+            "INSERT INTO model_versions (name, version, kind, config_id, params, metrics, blob, size_bytes, checksum, created_at, active) ",
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, FALSE) RETURNING ",
+            "id, name, version, kind, config_id, params, metrics, size_bytes, checksum, created_at, active, activated_at"))
+            .bind(&model.name).bind(next).bind(&model.kind).bind(model.config_id)
+            .bind(sqlx::types::Json(&model.params)).bind(sqlx::types::Json(&model.metrics)).bind(&model.blob)
+            .bind(model.blob.len() as i64).bind(&checksum).bind($crate::time::now_ms())
+            .fetch_one(&mut *$tx).await?;
+        $crate::ml::models::version_from_row(row)
+    }};
+}
+pub(crate) use insert_version;
+
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -169,6 +192,11 @@ impl Store {
 
     /// Saves a trained model as the next version of its name (inactive until activated).
     pub async fn save_model_version(&self, model: &NewModelVersion) -> Result<ModelVersion> {
+        self.check_new_version(model)?;
+        with_tx!(self, tx => Ok(insert_version!(tx, model)))
+    }
+
+    pub(crate) fn check_new_version(&self, model: &NewModelVersion) -> Result<()> {
         validate::label("name", &model.name)?;
         validate::label("kind", &model.kind)?;
         validate::json("params", &model.params, false)?;
@@ -176,20 +204,7 @@ impl Store {
         if model.blob.is_empty() {
             return Err(StoreError::invalid("blob", "a model file cannot be empty"));
         }
-        let checksum = sha256_hex(&model.blob);
-        let row: VersionRow = with_tx!(self, tx => {
-            let next: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) + 1 FROM model_versions WHERE name = $1")
-                .bind(&model.name).fetch_one(&mut *tx).await?;
-            let row = sqlx::query_as(concat!(
-                "INSERT INTO model_versions (name, version, kind, config_id, params, metrics, blob, size_bytes, checksum, created_at, active) ",
-                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, FALSE) RETURNING ", version_columns!()))
-                .bind(&model.name).bind(next).bind(&model.kind).bind(model.config_id)
-                .bind(Json(&model.params)).bind(Json(&model.metrics)).bind(&model.blob)
-                .bind(model.blob.len() as i64).bind(&checksum).bind(now_ms())
-                .fetch_one(&mut *tx).await?;
-            Ok(row)
-        })?;
-        Ok(version_from_row(row))
+        Ok(())
     }
 
     /// The version with this id (without its bytes).

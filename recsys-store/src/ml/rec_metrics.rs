@@ -10,6 +10,7 @@ use crate::validate;
 
 /// Impressions and clicks of one model version at one placement over a range of days.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RecMetrics {
     pub model_version_id: i64,
     pub model_name: String,

@@ -21,6 +21,7 @@ pub struct UserSegment {
 
 /// How many users a segment has.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SegmentSize {
     pub segment: i64,
     pub users: i64,
