@@ -867,3 +867,64 @@ async fn the_schedule_queues_retraining_and_a_better_version_is_activated_automa
     );
     app.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_during_swaps_never_fail_and_say_which_version_answered() {
+    let app = TestApp::new(common::Backend::Sqlite).await.unwrap();
+    app.train_with(small_hybrid(4)).await;
+    app.state
+        .train_now("hybrid", &small_hybrid(8))
+        .await
+        .unwrap();
+    let token = app.customer_token(5).await;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let readers: Vec<_> = (0..2)
+        .map(|_| {
+            let (router, token, stop) = (app.router.clone(), token.clone(), stop.clone());
+            tokio::spawn(async move {
+                let mut seen = std::collections::HashSet::new();
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let req = axum::http::Request::builder()
+                        .uri("/api/v1/products/recommendations?limit=5")
+                        .header("authorization", format!("Bearer {token}"))
+                        .body(axum::body::Body::empty())
+                        .unwrap();
+                    let resp = tower::ServiceExt::oneshot(router.clone(), req)
+                        .await
+                        .unwrap();
+                    assert_eq!(resp.status(), StatusCode::OK);
+                    let body = http_body_util::BodyExt::collect(resp.into_body())
+                        .await
+                        .unwrap()
+                        .to_bytes();
+                    let v: Value = serde_json::from_slice(&body).unwrap();
+                    assert_eq!(v["items"].as_array().unwrap().len(), 5);
+                    seen.insert(v["model_version"].as_str().unwrap().to_string());
+                }
+                seen
+            })
+        })
+        .collect();
+    for i in 0..20 {
+        app.state
+            .models
+            .activate(if i % 2 == 0 { 2 } else { 1 })
+            .await
+            .unwrap();
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut seen = std::collections::HashSet::new();
+    for r in readers {
+        seen.extend(r.await.unwrap());
+    }
+    assert!(
+        seen.iter().all(|v| v == "hybrid@v1" || v == "hybrid@v2"),
+        "{seen:?}"
+    );
+    assert_eq!(
+        seen.len(),
+        2,
+        "both versions answered during the swaps: {seen:?}"
+    );
+    app.finish().await;
+}
