@@ -306,9 +306,10 @@ pub async fn create_experiment(
             "must be more than 0 and at most 720 (30 days)",
         ));
     }
-    // every arm must be servable before traffic is split
+    // every arm must be servable before traffic is split (and is then served as loaded here)
+    let mut loaded = Vec::with_capacity(x.arms.len());
     for a in &x.arms {
-        state.models.load_version(a.model_version).await?;
+        loaded.push(state.models.load_version(a.model_version).await?);
     }
     let created = state
         .store
@@ -330,7 +331,10 @@ pub async fn create_experiment(
         json_of(&created),
     )
     .await?;
-    state.experiments.sync(&state.store, &state.models).await?;
+    state
+        .experiments
+        .sync_with(&state.store, &state.models, loaded)
+        .await?;
     let view = experiment_view(&state, created).await?;
     Ok((StatusCode::CREATED, axum::Json(view)))
 }

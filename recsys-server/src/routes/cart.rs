@@ -114,11 +114,14 @@ pub async fn set_item(
                 .store
                 .add_to_cart(user.id, product_id, req.quantity - current)
                 .await?;
-            state.recorder.record(Record::Attribution {
-                subject: format!("u{}", user.id),
-                kind: ExperimentEventKind::AddToCart,
-                value_cents: 0,
-            });
+            // attribution is one more write per cart add or order: only while an experiment runs
+            if state.experiments.any_running() {
+                state.recorder.record(Record::Attribution {
+                    subject: format!("u{}", user.id),
+                    kind: ExperimentEventKind::AddToCart,
+                    value_cents: 0,
+                });
+            }
         } else if req.quantity < current {
             state
                 .store

@@ -78,6 +78,11 @@ pub struct Experiments {
 }
 
 impl Experiments {
+    /// Whether any experiment runs (as this replica last saw the store).
+    pub fn any_running(&self) -> bool {
+        !self.live.load().is_empty()
+    }
+
     /// The experiment running in `placement`, if any.
     pub fn for_placement(&self, placement: &str) -> Option<Arc<LiveExperiment>> {
         self.live
@@ -91,6 +96,17 @@ impl Experiments {
     /// cannot be loaded leaves its experiment out (its placement is served by the active model)
     /// and is logged.
     pub async fn sync(&self, store: &Store, models: &Models) -> ApiResult<()> {
+        self.sync_with(store, models, Vec::new()).await
+    }
+
+    /// [`sync`](Self::sync), with versions the caller has loaded already (a new experiment's
+    /// arms, checked before it was created) used instead of loading them again.
+    pub async fn sync_with(
+        &self,
+        store: &Store,
+        models: &Models,
+        preloaded: Vec<Arc<Serving>>,
+    ) -> ApiResult<()> {
         let running = store.list_experiments(true).await?;
         let current = self.live.load_full();
         let unchanged = running.len() == current.len()
@@ -109,6 +125,7 @@ impl Experiments {
         if let Some(s) = models.current() {
             loaded.insert(s.version.id, s);
         }
+        loaded.extend(preloaded.into_iter().map(|s| (s.version.id, s)));
         let mut live = Vec::new();
         'experiments: for x in running {
             let mut arms = Vec::new();

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
-use crate::ml::rec_metrics::RecMetrics;
+use crate::ml::rec_metrics::{RecMetrics, ctr};
 use crate::store::{Store, with_pool};
 use crate::time::{Day, Millis};
 
@@ -101,11 +101,7 @@ impl Store {
                         placement: r.4,
                         impressions: r.5,
                         clicks: r.6,
-                        ctr: if r.5 > 0 {
-                            r.6 as f64 / r.5 as f64
-                        } else {
-                            0.0
-                        },
+                        ctr: ctr(r.6, r.5),
                     },
                 })
             })

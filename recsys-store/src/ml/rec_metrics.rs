@@ -22,6 +22,15 @@ pub struct RecMetrics {
     pub ctr: f64,
 }
 
+/// Clicks per impression; 0 with no impressions.
+pub(crate) fn ctr(clicks: i64, impressions: i64) -> f64 {
+    if impressions > 0 {
+        clicks as f64 / impressions as f64
+    } else {
+        0.0
+    }
+}
+
 impl Store {
     /// Counts `count` recommended items shown at `placement` ("home", "product_page", ...).
     pub async fn record_impressions(
@@ -103,11 +112,7 @@ impl Store {
                 placement: r.3,
                 impressions: r.4,
                 clicks: r.5,
-                ctr: if r.4 > 0 {
-                    r.5 as f64 / r.4 as f64
-                } else {
-                    0.0
-                },
+                ctr: ctr(r.5, r.4),
             })
             .collect())
     }
