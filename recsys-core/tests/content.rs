@@ -39,6 +39,46 @@ fn search_finds_items_by_their_words() {
 }
 
 #[test]
+fn search_as_you_type_completes_the_last_word() {
+    let mut catalog = Catalog::new(&["name"]);
+    for (id, name) in [
+        ("sw", "Star Wars"),
+        ("sk", "Star Kid"),
+        ("sm", "Star Maps"),
+        ("ww", "War of the Worlds"),
+        ("fa", "Fargo"),
+    ] {
+        catalog.push(id, &[name]).unwrap();
+    }
+    let mut m = ContentRecommender::new(ContentParams::new(), catalog);
+    m.build().unwrap();
+    let ids = |hits: Vec<recsys_core::Scored>| {
+        hits.into_iter()
+            .map(|s| s.id.to_string())
+            .collect::<Vec<_>>()
+    };
+    // a finished search needs whole words: "wa" is none, the three stars tie
+    let full = m.search("star wa", 5).unwrap();
+    assert_eq!(full.len(), 3);
+    assert!((full[0].score - full[2].score).abs() < 1e-6);
+    // typing: "wa" begins "wars" (and "war"), so Star Wars leads
+    let typed = m.search_prefix("star wa", 5).unwrap();
+    assert_eq!(typed[0].id.to_string(), "sw");
+    assert!(typed[0].score > typed[1].score + 1e-3);
+    assert!(
+        ids(typed).contains(&"ww".to_string()),
+        "War of the Worlds matches 'wa'"
+    );
+    assert_eq!(ids(m.search_prefix("FAR", 5).unwrap()), ["fa"]);
+    assert_eq!(ids(m.search_prefix("Fargo", 5).unwrap()), ["fa"]);
+    // a trailing space means the word is finished
+    assert!(m.search_prefix("far ", 5).unwrap().is_empty());
+    assert!(m.search_prefix("zzz", 5).unwrap().is_empty());
+    assert!(m.search_prefix("", 5).unwrap().is_empty());
+    assert!(m.search_prefix("星", 5).unwrap().is_empty());
+}
+
+#[test]
 fn user_profiles_recommend_their_taste_well_above_popularity() {
     let data = common::planted(400, 200, 4, 12, 3);
     let (train, test) = train_test_split(&data, 0.8, 1).unwrap();

@@ -13,6 +13,6 @@ mod stop_words;
 mod tfidf;
 mod tokenize;
 
-pub use recommender::{Catalog, ContentParams, ContentRecommender};
+pub use recommender::{COMPLETIONS, Catalog, ContentParams, ContentRecommender};
 pub use similarity::top_k_cosine;
 pub use tfidf::{DocumentFrequency, Norm, StopWords, TfidfModel, TfidfParams};

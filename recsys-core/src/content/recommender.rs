@@ -201,6 +201,42 @@ impl ContentIndex {
         (cols, vals)
     }
 
+    /// The query vector of a search as you type: the words before the last as [`vectorize`]
+    /// makes them, and the last word (perhaps unfinished) spread over the indexed words it
+    /// begins, rarer ones weighing more, together weighing as much as one finished word. So
+    /// "star wa" ranks an item with "star" and any "wa..." word above one with only one of them.
+    ///
+    /// [`vectorize`]: Self::vectorize
+    fn vectorize_prefix(&self, query: &str) -> (Vec<u32>, Vec<f32>) {
+        let (mut cols, mut vals) = (Vec::new(), Vec::new());
+        let mut offset = 0u32;
+        for (model, w) in &self.fields {
+            let (head, completions) = model.completions(query, COMPLETIONS);
+            let m = model.transform(std::slice::from_ref(&head));
+            let (c, v) = m.row(0);
+            // the head's words and the unfinished one share the field's unit weight
+            let words = c.len() as f32;
+            let (head_share, word_share) = if completions.is_empty() {
+                (1.0, 0.0)
+            } else {
+                ((words / (words + 1.0)).sqrt(), (words + 1.0).sqrt().recip())
+            };
+            cols.extend(c.iter().map(|c| c + offset));
+            vals.extend(v.iter().map(|v| v * w * head_share));
+            let total: f64 = completions.iter().map(|&(_, idf)| idf).sum();
+            for (col, idf) in completions {
+                cols.push(col + offset);
+                vals.push((idf / total) as f32 * word_share * w);
+            }
+            offset += model.vocabulary().len() as u32;
+        }
+        let norm = vals.iter().map(|v| v * v).sum::<f32>().sqrt();
+        if norm > 0.0 {
+            vals.iter_mut().for_each(|v| *v /= norm);
+        }
+        (cols, vals)
+    }
+
     /// Cosine of every item with a unit query vector.
     fn scores(&self, cols: &[u32], vals: &[f32]) -> Vec<f32> {
         let n = self.items.len();
@@ -328,15 +364,37 @@ impl ContentRecommender {
     /// items sharing a word with the query are returned.
     pub fn search(&self, query: &str, n: usize) -> Result<Vec<Scored>> {
         let idx = self.index()?;
-        let texts = vec![query; idx.fields.len()];
-        let (c, v) = idx.vectorize(&texts);
+        self.search_texts(idx, &vec![query; idx.fields.len()], n)
+    }
+
+    /// Search as you type: like [`search`](Self::search), but the query's last word may be
+    /// unfinished, so it also matches the indexed words it begins ("star wa" finds "Star
+    /// Wars"; up to [`COMPLETIONS`] of them per field).
+    pub fn search_prefix(&self, query: &str, n: usize) -> Result<Vec<Scored>> {
+        let idx = self.index()?;
+        let (c, v) = idx.vectorize_prefix(query);
+        Ok(self.search_vector(idx, &c, &v, n))
+    }
+
+    fn search_texts<S: AsRef<str> + Sync>(
+        &self,
+        idx: &ContentIndex,
+        texts: &[S],
+        n: usize,
+    ) -> Result<Vec<Scored>> {
+        let (c, v) = idx.vectorize(texts);
+        Ok(self.search_vector(idx, &c, &v, n))
+    }
+
+    /// The `n` items with the highest cosine to a unit query vector, among those sharing a term.
+    fn search_vector(&self, idx: &ContentIndex, c: &[u32], v: &[f32], n: usize) -> Vec<Scored> {
         let n_items = idx.items.len();
         let mut scores = vec![0f32; n_items];
         let mut seen = vec![false; n_items];
         let mut touched = Vec::new();
-        accumulate(idx.by_term(), &c, &v, &mut scores, &mut seen, &mut touched);
+        accumulate(idx.by_term(), c, v, &mut scores, &mut seen, &mut touched);
         let pairs = top_k(touched.iter().map(|&i| (i, scores[i as usize])), n);
-        Ok(to_scored(pairs, &idx.items))
+        to_scored(pairs, &idx.items)
     }
 
     /// The item x term matrix the similarities are computed on (rows L2-normalized).
@@ -344,6 +402,10 @@ impl ContentRecommender {
         Ok(&self.index()?.matrix)
     }
 }
+
+/// How many indexed words an unfinished last word of a [`ContentRecommender::search_prefix`]
+/// query stands for, at most (the most common ones, when it begins more).
+pub const COMPLETIONS: usize = 256;
 
 /// Concatenates weighted blocks of columns.
 fn hstack(blocks: &[(Csr, f32)], rows: usize) -> Csr {

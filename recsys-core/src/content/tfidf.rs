@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-use super::tokenize::{for_each_term, normalize};
+use super::tokenize::{for_each_term, is_word_char, normalize};
 use crate::error::{Error, Result};
 use crate::interactions::Csr;
 use crate::persist::Persist;
@@ -532,6 +532,38 @@ impl TfidfModel {
     /// The settings it was fitted with.
     pub fn params(&self) -> &TfidfParams {
         &self.params
+    }
+
+    /// `text` split for search as you type: the text before its last word (lowercased when
+    /// the params lowercase), and the vocabulary's words that the last word begins, as (column,
+    /// idf), the `max` found in the most documents when there are more. A text that ends in
+    /// anything but a word character has no unfinished word: it is all head.
+    pub fn completions(&self, text: &str, max: usize) -> (String, Vec<(u32, f64)>) {
+        let text = normalize(text, &self.params);
+        let start = text
+            .char_indices()
+            .rev()
+            .take_while(|&(_, c)| is_word_char(c))
+            .last()
+            .map_or(text.len(), |(i, _)| i);
+        let (head, partial) = text.split_at(start);
+        if partial.is_empty() {
+            return (text.into_owned(), Vec::new());
+        }
+        let from = self.vocabulary.partition_point(|t| t.as_str() < partial);
+        let mut found: Vec<(u32, f64)> = self.vocabulary[from..]
+            .iter()
+            .take_while(|t| t.starts_with(partial))
+            .enumerate()
+            // unigrams only: an n-gram would repeat the words before it
+            .filter(|(_, t)| !t.contains(' '))
+            .map(|(i, _)| ((from + i) as u32, self.idf[from + i]))
+            .collect();
+        if found.len() > max {
+            found.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+            found.truncate(max);
+        }
+        (head.to_string(), found)
     }
 
     /// Weights of `docs` (one row each) over the fitted vocabulary; unseen terms are ignored

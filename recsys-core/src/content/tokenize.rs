@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use super::stop_words::is_english_stop_word;
 use super::tfidf::{StopWords, TfidfParams};
 
-fn is_word_char(c: char) -> bool {
+pub(crate) fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 
