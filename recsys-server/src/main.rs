@@ -132,6 +132,16 @@ async fn prepare_demo(state: &AppState, settings: &Settings) -> Result<(), Strin
             started.elapsed().as_secs_f64()
         );
         state.catalog.reload().await.map_err(|e| e.to_string())?;
+        // the dashboard's daily charts show the imported history, not only what follows it
+        let today = recsys_store::Day::today();
+        recsys_server::routes::analytics::roll_up(
+            state,
+            recsys_store::Day::of(shop.first_event_at)
+                .max(recsys_store::Day::of(today.start_ms() - 365 * 86_400_000)),
+            today,
+        )
+        .await
+        .map_err(|e| format!("demo analytics rollup: {e}"))?;
     }
     if state
         .store

@@ -14,6 +14,7 @@ on_both_backends!(
     visitors_and_new_customers_get_full_lists,
     similar_and_bought_together,
     clicks_on_recommendations_count_for_their_model_version,
+    a_visitors_click_counts_for_the_list_without_an_account,
     with_no_model_the_shop_still_answers,
 );
 
@@ -275,6 +276,53 @@ async fn clicks_on_recommendations_count_for_their_model_version(mut app: TestAp
         .post("/api/v1/events", Some(&token), json!({"events": [{"product_id": clicked, "kind": "click", "recommendation_id": "made-up"}]}))
         .await;
     assert_eq!(forged.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let home = todays_metrics(&mut app, version, "home").await;
+    assert_eq!(home, (6, 1));
+    app.finish().await;
+}
+
+async fn a_visitors_click_counts_for_the_list_without_an_account(mut app: TestApp) {
+    let version = app.train().await;
+    let list = app
+        .get(
+            "/api/v1/products/recommendations?limit=4&placement=home&session=visitor-0001",
+            None,
+        )
+        .await;
+    let rec_id = list.body["recommendation_id"].as_str().unwrap().to_string();
+    let click = |body: Value| {
+        let app = &app;
+        async move {
+            app.post("/api/v1/products/recommendations/clicks", None, body)
+                .await
+        }
+    };
+    let r = click(json!({"recommendation_id": rec_id, "session": "visitor-0001"})).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    let r = click(json!({"recommendation_id": rec_id})).await;
+    assert_eq!(
+        r.status,
+        StatusCode::NO_CONTENT,
+        "no experiment: no session needed"
+    );
+    let forged = click(json!({"recommendation_id": "r1.home.nothex"})).await;
+    assert_eq!(forged.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(forged.body["errors"][0]["field"], "recommendation_id");
+    let bad_session = click(json!({"recommendation_id": rec_id, "session": "x y"})).await;
+    assert_eq!(bad_session.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let unknown = click(json!({"recommendation_id": rec_id, "product": 1})).await;
+    assert_eq!(
+        unknown.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "unknown fields are refused"
+    );
+    let home = todays_metrics(&mut app, version, "home").await;
+    assert_eq!(home, (4, 2));
+    app.finish().await;
+}
+
+/// Today's impressions and clicks of `version` at `placement`, once the queued ones are written.
+async fn todays_metrics(app: &mut TestApp, version: i64, placement: &str) -> (i64, i64) {
     app.flush_recorder().await;
     let today = recsys_store::Day::today();
     let metrics = app
@@ -283,12 +331,11 @@ async fn clicks_on_recommendations_count_for_their_model_version(mut app: TestAp
         .rec_metrics(None, today, today)
         .await
         .unwrap();
-    let home = metrics
+    let m = metrics
         .iter()
-        .find(|m| m.model_version_id == version && m.placement == "home")
-        .expect("home metrics");
-    assert_eq!((home.impressions, home.clicks), (6, 1));
-    app.finish().await;
+        .find(|m| m.model_version_id == version && m.placement == placement)
+        .expect("metrics of the version at the placement");
+    (m.impressions, m.clicks)
 }
 
 async fn with_no_model_the_shop_still_answers(app: TestApp) {

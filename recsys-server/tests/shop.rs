@@ -17,6 +17,7 @@ on_both_backends!(
     admin_edits_during_checkouts_lose_no_stock,
     admin_writes_are_audited,
     events_are_recorded_for_the_signed_in_user,
+    admins_list_every_order_and_every_product,
 );
 
 async fn the_catalog_lists_filters_and_pages(app: TestApp) {
@@ -615,6 +616,100 @@ async fn events_are_recorded_for_the_signed_in_user(app: TestApp) {
         app.state.store.count_events().await.unwrap(),
         before + 2,
         "bad batches store nothing"
+    );
+    app.finish().await;
+}
+
+async fn admins_list_every_order_and_every_product(app: TestApp) {
+    let admin = app.admin_token().await;
+    let total = |r: &common::Reply| r.body["total"].as_i64().unwrap();
+    let before = total(&app.get("/api/v1/admin/orders", Some(&admin)).await);
+    for (i, &p) in app.products[..3].iter().enumerate() {
+        let token = app.customer_token(i).await;
+        app.call(
+            Method::PUT,
+            &format!("/api/v1/cart/items/{p}"),
+            Some(&token),
+            Some(json!({"quantity": 1})),
+        )
+        .await;
+        let order = app.post("/api/v1/orders", Some(&token), json!({})).await;
+        assert_eq!(order.status, StatusCode::CREATED, "{}", order.text);
+    }
+    let all = app.get("/api/v1/admin/orders?limit=2", Some(&admin)).await;
+    assert_eq!(all.status, StatusCode::OK, "{}", all.text);
+    assert_eq!(total(&all), before + 3, "every customer's orders");
+    assert_eq!(all.body["items"].as_array().unwrap().len(), 2);
+    let customer = app.customer_token(0).await;
+    let own = app.get("/api/v1/orders", Some(&customer)).await;
+    let newest = &own.body["items"][0];
+    assert_eq!(
+        all.body["items"][0]["id"],
+        app.get("/api/v1/admin/orders?limit=1", Some(&admin))
+            .await
+            .body["items"][0]["id"]
+    );
+    let one_customer = app
+        .get(
+            &format!("/api/v1/admin/orders?user_id={}", newest["user_id"]),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(total(&one_customer), total(&own), "one customer's orders");
+    let pending = app
+        .get(
+            "/api/v1/admin/orders?status=pending&limit=100",
+            Some(&admin),
+        )
+        .await;
+    assert!(total(&pending) >= 3);
+    assert!(
+        pending.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o["status"] == "pending")
+    );
+    assert_eq!(
+        app.get("/api/v1/admin/orders", Some(&customer))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get("/api/v1/admin/orders?limit=0", Some(&admin))
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+
+    // an unlisted product leaves the shop's list but stays in the admin's
+    let hidden = app.products[5];
+    let r = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/admin/products/{hidden}"),
+            Some(&admin),
+            Some(json!({"active": false})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let public = app.get("/api/v1/products?limit=100", None).await;
+    assert_eq!(public.body["total"], 59);
+    let every = app
+        .get("/api/v1/admin/products?limit=100", Some(&admin))
+        .await;
+    assert_eq!(every.body["total"], 60);
+    let unlisted = app
+        .get("/api/v1/admin/products?active=false", Some(&admin))
+        .await;
+    assert_eq!(unlisted.body["total"], 1);
+    assert_eq!(unlisted.body["items"][0]["id"], hidden);
+    assert_eq!(
+        app.get("/api/v1/admin/products", Some(&customer))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
     );
     app.finish().await;
 }

@@ -4,23 +4,29 @@
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{patch, post};
-use recsys_store::{CategoryUpdate, NewCategory, NewProduct, ProductUpdate};
+use axum::routing::{get, patch, post};
+use recsys_store::{
+    CategoryUpdate, NewCategory, NewProduct, OrderFilter, OrderStatus, ProductQuery, ProductSort,
+    ProductUpdate,
+};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::extract::{Admin, perm};
 use crate::error::{ApiResult, Problem};
-use crate::extract::{ApiJson, ApiPath};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::routes::audit;
-use crate::routes::catalog::{CategoryNode, ProductView, product_view};
-use crate::routes::orders::{OrderView, order_view};
+use crate::routes::catalog::{CategoryNode, ProductPage, ProductView, product_page, product_view};
+use crate::routes::orders::{OrderPage, OrderView, order_page, order_view};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/admin/products", post(create_product))
+        .route(
+            "/api/v1/admin/products",
+            get(list_products).post(create_product),
+        )
         .route(
             "/api/v1/admin/products/{id}",
             patch(update_product).delete(delete_product),
@@ -30,6 +36,7 @@ pub fn router() -> Router<AppState> {
             "/api/v1/admin/categories/{id}",
             patch(update_category).delete(delete_category),
         )
+        .route("/api/v1/admin/orders", get(list_orders))
         .route("/api/v1/admin/orders/{id}", patch(update_order))
 }
 
@@ -324,6 +331,77 @@ pub async fn delete_category(
 pub struct OrderPatch {
     /// pending -> paid | cancelled, paid -> shipped | cancelled, shipped -> delivered.
     pub status: recsys_store::OrderStatus,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AdminProductParams {
+    /// Case-insensitive text in the sku, name or description.
+    pub q: Option<String>,
+    /// In this category or any below it.
+    pub category: Option<i64>,
+    /// Only listed (`true`) or only unlisted (`false`) products; default both.
+    pub active: Option<bool>,
+    #[serde(default)]
+    pub sort: ProductSort,
+    /// 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<i64>,
+    #[param(minimum = 0)]
+    pub offset: Option<i64>,
+}
+
+/// Every product, listed or not (the public list shows only listed ones).
+#[utoipa::path(get, path = "/api/v1/admin/products", tag = "admin", security(("bearer" = [])), params(AdminProductParams),
+    responses((status = 200, body = ProductPage), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn list_products(
+    State(state): State<AppState>,
+    _admin: Admin<perm::Catalog>,
+    ApiQuery(p): ApiQuery<AdminProductParams>,
+) -> ApiResult<axum::Json<ProductPage>> {
+    let query = ProductQuery {
+        category_id: p.category,
+        text: p.q,
+        active: p.active,
+        sort: p.sort,
+        ..Default::default()
+    };
+    product_page(&state, query, p.limit, p.offset)
+        .await
+        .map(axum::Json)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AdminOrderParams {
+    /// Only this customer's orders.
+    pub user_id: Option<i64>,
+    pub status: Option<OrderStatus>,
+    /// 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<i64>,
+    #[param(minimum = 0)]
+    pub offset: Option<i64>,
+}
+
+/// Every customer's orders, newest first, by customer and status.
+#[utoipa::path(get, path = "/api/v1/admin/orders", tag = "admin", security(("bearer" = [])), params(AdminOrderParams),
+    responses((status = 200, body = OrderPage), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn list_orders(
+    State(state): State<AppState>,
+    _admin: Admin<perm::Orders>,
+    ApiQuery(p): ApiQuery<AdminOrderParams>,
+) -> ApiResult<axum::Json<OrderPage>> {
+    let filter = OrderFilter {
+        user_id: p.user_id,
+        status: p.status,
+        ..Default::default()
+    };
+    order_page(&state, &filter, p.limit, p.offset)
+        .await
+        .map(axum::Json)
 }
 
 /// Moves an order to a new status (cancelling restores its stock).

@@ -69,7 +69,9 @@ pub struct ProductFilter {
     pub category: Option<i64>,
     /// Case-insensitive text in the sku, name or description.
     pub q: Option<String>,
+    /// Lowest price, in cents.
     pub min_price: Option<i64>,
+    /// Highest price, in cents.
     pub max_price: Option<i64>,
     /// Only products with stock.
     #[serde(default)]
@@ -118,24 +120,33 @@ pub async fn list_products(
     State(state): State<AppState>,
     ApiQuery(f): ApiQuery<ProductFilter>,
 ) -> ApiResult<axum::Json<ProductPage>> {
-    let page = page(f.limit, f.offset, 20, 100)?;
-    let found = state
-        .store
-        .list_products(
-            &ProductQuery {
-                category_id: f.category,
-                text: f.q.filter(|q| !q.trim().is_empty()),
-                min_price_cents: f.min_price,
-                max_price_cents: f.max_price,
-                active: Some(true),
-                in_stock: f.in_stock,
-                sort: f.sort,
-            },
-            page,
-        )
-        .await?;
+    let query = ProductQuery {
+        category_id: f.category,
+        text: f.q,
+        min_price_cents: f.min_price,
+        max_price_cents: f.max_price,
+        active: Some(true),
+        in_stock: f.in_stock,
+        sort: f.sort,
+    };
+    product_page(&state, query, f.limit, f.offset)
+        .await
+        .map(axum::Json)
+}
+
+/// One page of the products `query` selects (20 by default, at most 100); blank text is no
+/// text filter.
+pub async fn product_page(
+    state: &AppState,
+    mut query: ProductQuery,
+    limit: Option<i64>,
+    offset: Option<i64>,
+) -> ApiResult<ProductPage> {
+    let page = page(limit, offset, 20, 100)?;
+    query.text = query.text.filter(|q| !q.trim().is_empty());
+    let found = state.store.list_products(&query, page).await?;
     let currency = state.catalog.currency();
-    Ok(axum::Json(ProductPage {
+    Ok(ProductPage {
         items: found
             .items
             .iter()
@@ -144,7 +155,7 @@ pub async fn list_products(
         total: found.total,
         limit: found.limit,
         offset: found.offset,
-    }))
+    })
 }
 
 /// A product with everything the product page shows.
@@ -222,6 +233,10 @@ pub struct SearchParams {
     /// 1 to 100 (default 20).
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
+    /// Results as you type: the last word may be unfinished, so it also matches the words it
+    /// begins. Such searches are not counted in the search analytics (only finished ones are).
+    #[serde(default)]
+    pub prefix: bool,
 }
 
 /// A search hit: the product and how well its text matches.
@@ -238,7 +253,8 @@ pub struct SearchResults {
 }
 
 /// Ranked text search over the catalog (the content model's TF-IDF; every indexed field), for
-/// products for sale. Every search is recorded in the search analytics with its result count.
+/// products for sale. Every finished search (not `prefix`) is recorded in the search analytics with
+/// its result count.
 #[utoipa::path(get, path = "/api/v1/search", tag = "catalog", params(SearchParams),
     responses((status = 200, body = SearchResults), (status = 422, body = Problem)))]
 pub async fn search(
@@ -251,25 +267,35 @@ pub async fn search(
         return Err(ApiError::field("q", "must be 1 to 200 characters"));
     }
     let n = page(params.limit, None, 20, 100)?.limit as usize;
-    let items = state.search(&q, n)?;
-    state.recorder.record(Record::Search {
-        query: q.clone(),
-        results: items.len() as i64,
-        user_id: user.0.map(|u| u.id),
-    });
+    let items = state.search(&q, n, params.prefix)?;
+    if !params.prefix {
+        state.recorder.record(Record::Search {
+            query: q.clone(),
+            results: items.len() as i64,
+            user_id: user.0.map(|u| u.id),
+        });
+    }
     Ok(axum::Json(SearchResults { query: q, items }))
 }
 
 impl AppState {
     /// The content model's search over active products; with no model yet, the catalog's own
     /// text match on names.
-    fn search(&self, q: &str, n: usize) -> ApiResult<Vec<SearchHit>> {
+    fn search(&self, q: &str, n: usize, prefix: bool) -> ApiResult<Vec<SearchHit>> {
         use recsys_core::factory::AnyRecommender;
         let catalog = self.catalog.snapshot();
+        let run = |c: &recsys_core::content::ContentRecommender| {
+            let wanted = n * 3 + 10;
+            if prefix {
+                c.search_prefix(q, wanted)
+            } else {
+                c.search(q, wanted)
+            }
+        };
         let content = self.models.current().and_then(|s| match &s.model {
-            AnyRecommender::Content(c) => Some(c.search(q, n * 3 + 10)),
+            AnyRecommender::Content(c) => Some(run(c)),
             AnyRecommender::Hybrid(h) => h.members().iter().find_map(|(m, _)| match m {
-                AnyRecommender::Content(c) => Some(c.search(q, n * 3 + 10)),
+                AnyRecommender::Content(c) => Some(run(c)),
                 _ => None,
             }),
             _ => None,

@@ -12,8 +12,7 @@ use utoipa::ToSchema;
 use crate::auth::extract::CurrentUser;
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::extract::ApiJson;
-use crate::services::recommend::parse_recommendation_id;
-use crate::services::recorder::Record;
+use crate::services::recommend::{parse_recommendation_id, record_click};
 use crate::state::AppState;
 
 /// The most events in one request.
@@ -124,24 +123,9 @@ pub async fn record(
         });
     }
     let recorded = state.store.record_events(&events).await?;
-    let at = recsys_store::now_ms();
+    let subject = format!("u{}", user.id);
     for origin in clicks {
-        if let Some((experiment_id, arm)) = origin.experiment {
-            state
-                .recorder
-                .record(Record::Experiment(recsys_store::ExperimentEvent {
-                    experiment_id,
-                    arm,
-                    subject: format!("u{}", user.id),
-                    kind: recsys_store::ExperimentEventKind::Click,
-                    value_cents: 0,
-                    at,
-                }));
-        }
-        state.recorder.record(Record::Click {
-            model_version_id: origin.model_version_id,
-            placement: origin.placement,
-        });
+        record_click(&state.recorder, origin, &subject);
     }
     Ok((StatusCode::ACCEPTED, axum::Json(Recorded { recorded })))
 }

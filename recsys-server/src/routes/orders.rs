@@ -153,20 +153,29 @@ pub async fn list(
     user: CurrentUser,
     ApiQuery(p): ApiQuery<OrderListParams>,
 ) -> ApiResult<axum::Json<OrderPage>> {
-    let page = page(p.limit, p.offset, 20, 100)?;
+    let filter = OrderFilter {
+        user_id: Some(user.id),
+        status: p.status,
+        ..Default::default()
+    };
+    order_page(&state, &filter, p.limit, p.offset)
+        .await
+        .map(axum::Json)
+}
+
+/// One page of the orders `filter` selects, newest first (20 by default, at most 100).
+pub async fn order_page(
+    state: &AppState,
+    filter: &OrderFilter,
+    limit: Option<i64>,
+    offset: Option<i64>,
+) -> ApiResult<OrderPage> {
     let found = state
         .store
-        .list_orders(
-            &OrderFilter {
-                user_id: Some(user.id),
-                status: p.status,
-                ..Default::default()
-            },
-            page,
-        )
+        .list_orders(filter, page(limit, offset, 20, 100)?)
         .await?;
     let currency = state.catalog.currency();
-    Ok(axum::Json(OrderPage {
+    Ok(OrderPage {
         items: found
             .items
             .into_iter()
@@ -175,7 +184,7 @@ pub async fn list(
         total: found.total,
         limit: found.limit,
         offset: found.offset,
-    }))
+    })
 }
 
 /// An order of the customer's own (an admin may see any).

@@ -2,19 +2,23 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::routing::get;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::extract::MaybeUser;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{ApiPath, ApiQuery};
-use crate::services::recommend::{ListRequest, Recommendations};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::services::recommend::{
+    ListRequest, Recommendations, check_session, parse_recommendation_id, record_click,
+};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/products/recommendations", get(recommendations))
+        .route("/api/v1/products/recommendations/clicks", post(click))
         .route("/api/v1/products/{id}/similar", get(similar))
         .route(
             "/api/v1/products/{id}/bought-together",
@@ -120,4 +124,51 @@ pub async fn bought_together(
     Ok(axum::Json(
         state.bought_together(id, p.limit.unwrap_or(10)).await?,
     ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClickIn {
+    /// The `recommendation_id` of the list the click was in.
+    pub recommendation_id: String,
+    /// A visitor's session id (as given to the list): the experiment arm it counts for.
+    pub session: Option<String>,
+}
+
+/// Counts a click on a recommendation list for its model version, placement and experiment arm,
+/// for visitors too (a signed-in customer's click is better sent to `/api/v1/events`, which also
+/// keeps it as training data). Nothing about the visitor is stored.
+#[utoipa::path(post, path = "/api/v1/products/recommendations/clicks", tag = "recommendations",
+    security((), ("bearer" = [])), request_body = ClickIn,
+    responses((status = 204, description = "counted"), (status = 401, body = Problem), (status = 422, body = Problem)))]
+pub async fn click(
+    State(state): State<AppState>,
+    user: MaybeUser,
+    ApiJson(c): ApiJson<ClickIn>,
+) -> ApiResult<StatusCode> {
+    let origin = parse_recommendation_id(&c.recommendation_id).ok_or_else(|| {
+        ApiError::field(
+            "recommendation_id",
+            "is not the recommendation_id of a recommendations response",
+        )
+    })?;
+    let subject = match (user.0, &c.session) {
+        (Some(u), _) => format!("u{}", u.id),
+        (None, Some(s)) => {
+            check_session(s)?;
+            format!("s{s}")
+        }
+        (None, None) => String::new(),
+    };
+    match origin.experiment {
+        // an experiment's click needs someone it can be counted for
+        Some(_) if subject.is_empty() => Err(ApiError::field(
+            "session",
+            "a list an experiment served needs the session id it was fetched with",
+        )),
+        _ => {
+            record_click(&state.recorder, origin, &subject);
+            Ok(StatusCode::NO_CONTENT)
+        }
+    }
 }

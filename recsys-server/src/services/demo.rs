@@ -48,6 +48,8 @@ pub struct DemoShop {
     pub customers: usize,
     pub events: u64,
     pub orders: u64,
+    /// When the oldest imported event happened (ms): the analytics are rolled up from there.
+    pub first_event_at: i64,
 }
 
 fn slug(name: &str) -> String {
@@ -207,7 +209,13 @@ pub async fn import(store: &Store, dir: &Path, customer_hash: PasswordHash) -> A
             let description = if genres.is_empty() {
                 format!("A film{year}.")
             } else {
-                format!("A {} film{year}.", genres.join(", ").to_lowercase())
+                let genres = genres.join(", ").to_lowercase();
+                let article = if genres.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                    "An"
+                } else {
+                    "A"
+                };
+                format!("{article} {genres} film{year}.")
             };
             let mut p = NewProduct::new(
                 format!("ML-{:04}", m.ml_id),
@@ -295,6 +303,7 @@ pub async fn import(store: &Store, dir: &Path, customer_hash: PasswordHash) -> A
         customers: user_of.len(),
         events: stored + purchases,
         orders: order_count,
+        first_event_at: at(ratings.iter().map(|r| r.at_s).min().unwrap_or(newest)),
     };
     store
         .append_audit(&NewAuditEntry {

@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 use crate::error::{ApiError, ApiResult};
 use crate::services::catalog::{ProductSummary, Snapshot};
 use crate::services::models::Serving;
-use crate::services::recorder::Record;
+use crate::services::recorder::{Record, Recorder};
 use crate::state::AppState;
 use recsys_store::{ExperimentEvent, ExperimentEventKind};
 
@@ -78,6 +78,25 @@ pub struct ListOrigin {
     pub placement: String,
     /// The experiment and arm that served it.
     pub experiment: Option<(i64, i64)>,
+}
+
+/// Counts a click on an item of the list `origin` names, for its model version and placement and,
+/// when an experiment served it, for the arm of `subject` (`u<user id>` or `s<session>`).
+pub fn record_click(recorder: &Recorder, origin: ListOrigin, subject: &str) {
+    if let Some((experiment_id, arm)) = origin.experiment {
+        recorder.record(Record::Experiment(ExperimentEvent {
+            experiment_id,
+            arm,
+            subject: subject.to_string(),
+            kind: ExperimentEventKind::Click,
+            value_cents: 0,
+            at: recsys_store::now_ms(),
+        }));
+    }
+    recorder.record(Record::Click {
+        model_version_id: origin.model_version_id,
+        placement: origin.placement,
+    });
 }
 
 /// Checks a placement name: what the analytics group by.
