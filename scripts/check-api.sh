@@ -6,7 +6,7 @@
 #   scripts/check-api.sh [SECONDS]     # default 60; needs schemathesis (PYTHON's venv) and the
 #                                      # demo data (scripts/fetch-data.sh ml-100k)
 #
-# The server binary is the one `cargo test --workspace` built (no second build). One worker:
+# The server binary is the one `cargo test --workspace` built (no second build; scripts/lib/server.sh). One worker:
 # with two, hypothesis describes strategies (ast.parse) on two threads at once, and CPython
 # 3.11's parser is not thread-safe there ("AST constructor recursion depth mismatch", a runtime
 # error of the tool, not of the server, in about half the runs).
@@ -19,32 +19,9 @@ python="${PYTHON:-python3}"
 [[ "$python" == */* ]] && python="$(cd "$(dirname "$python")" && pwd)/$(basename "$python")"
 port="${RECSYS_CHECK_PORT:-18931}"
 scripts/fetch-data.sh ml-100k >/dev/null
-bin="$(cargo test --workspace --locked --no-run --message-format=json 2>/dev/null | "$python" -c '
-import json, sys
-found = ""
-for line in sys.stdin:  # read to the end: cargo fails on a closed pipe
-    m = json.loads(line)
-    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "recsys-server" \
-            and m["target"]["kind"] == ["bin"] and not m["profile"]["test"] and m.get("executable"):
-        found = m["executable"]
-print(found)
-')"
-[[ -x "$bin" ]] || { echo "check-api: no recsys-server binary from cargo test" >&2; exit 1; }
-work="$(mktemp -d)"
-cleanup() {
-  [[ -n "${server:-}" ]] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
-RECSYS_LOG=json RECSYS_LOG_LEVEL=warn RECSYS_LOGIN_MAX_FAILURES=1000000 \
-  "$bin" --demo --demo-data data/ml-100k --database-url "sqlite://$work/shop.db" \
-  --bind "127.0.0.1:$port" --web-dir "$work/no-web" >"$work/server.log" 2>&1 &
-server=$!
-for _ in $(seq 120); do
-  curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null && break
-  kill -0 "$server" 2>/dev/null || { cat "$work/server.log" >&2; exit 1; }
-  sleep 1
-done
+source scripts/lib/server.sh
+use_temp_workdir
+PYTHON="$python" start_demo_server "$port" "$work" --web-dir "$work/no-web"
 token="$(curl -sf "http://127.0.0.1:$port/api/v1/auth/login" -H 'content-type: application/json' \
   -d '{"email":"admin@demo.recsys.dev","password":"demo-admin-password"}' |
   "$python" -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')"

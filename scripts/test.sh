@@ -8,8 +8,9 @@
 # portability is checked first on an emulated CPU without AVX-512, scripts/check-postgres-cpu.sh),
 # the Python bindings: built with `pip install ./bindings/python` into a venv of their own, tested
 # with pytest against implicit, scikit-learn and LightGBM; and the shop server's API fuzzed with
-# schemathesis from its own OpenAPI document (scripts/check-api.sh). Later issues add the Node and
-# browser suites here.
+# schemathesis from its own OpenAPI document (scripts/check-api.sh); and the web pages
+# (scripts/check-web.sh): their build and JavaScript budget, vitest, and the browser journeys in
+# Debian's Chromium against the real server with the demo shop. Later issues add the Node suite.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -89,6 +90,9 @@ PATH="$venv/bin:$PATH" "$venv/bin/pip" install --quiet --disable-pip-version-che
 
 section "api: schemathesis against the live server's /openapi.json (demo shop, admin token)"
 PYTHON="$venv/bin/python" scripts/check-api.sh 60
+
+section "web: build + budget, vitest, browser journeys (Chromium) against the live server"
+PYTHON="$venv/bin/python" scripts/check-web.sh
 
 end_section
 total=$((SECONDS - run_start))

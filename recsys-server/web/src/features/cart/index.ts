@@ -1,0 +1,3 @@
+export { AddToCart } from './components/AddToCart'
+export { useCartQuery } from './api'
+export { CartPage } from './components/CartPage'

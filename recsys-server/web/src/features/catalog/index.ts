@@ -1,0 +1,5 @@
+export { CatalogPage } from './components/CatalogPage'
+export { ProductPage } from './components/ProductPage'
+export { SearchPage } from './components/SearchPage'
+export { SearchBox } from './components/SearchBox'
+export { useCategoriesQuery, flatten } from './api'

@@ -1,0 +1,3 @@
+export { useOrdersQuery } from './api'
+export { OrderPage } from './components/OrderPage'
+export { OrdersPage } from './components/OrdersPage'

@@ -1,0 +1,2 @@
+export { RecommendationRow } from './components/RecommendationRow'
+export { useForYouQuery, useSimilarQuery, useBoughtTogetherQuery } from './api'

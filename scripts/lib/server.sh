@@ -1,0 +1,58 @@
+# Helpers for scripts that run the shop server against a temporary database (sourced, not run).
+#
+#   server_binary                  the recsys-server binary that `cargo test --workspace` built
+#                                  (no second build); PYTHON or python3 reads cargo's JSON
+#   start_demo_server PORT DIR ... starts it on 127.0.0.1:PORT with the demo shop in DIR/shop.db
+#                                  (extra arguments go to the server), logs to DIR/server.log,
+#                                  and waits until /health/ready answers; sets $server (its pid)
+#   stop_server                    stops it (also safe when it never started)
+#   use_temp_workdir               sets $work to a new temporary folder; on exit the server is
+#                                  stopped and the folder removed
+
+server_binary() {
+  local python="${PYTHON:-python3}"
+  cargo test --workspace --locked --no-run --message-format=json 2>/dev/null | "$python" -c '
+import json, sys
+found = ""
+for line in sys.stdin:  # read to the end: cargo fails on a closed pipe
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "recsys-server" \
+            and m["target"]["kind"] == ["bin"] and not m["profile"]["test"] and m.get("executable"):
+        found = m["executable"]
+print(found)
+'
+}
+
+start_demo_server() {
+  local port="$1" dir="$2"
+  shift 2
+  local bin
+  bin="$(server_binary)"
+  [[ -x "$bin" ]] || { echo "no recsys-server binary from cargo test" >&2; return 1; }
+  RECSYS_LOG="${RECSYS_LOG:-json}" RECSYS_LOG_LEVEL="${RECSYS_LOG_LEVEL:-warn}" \
+    RECSYS_LOGIN_MAX_FAILURES=1000000 \
+    "$bin" --demo --demo-data data/ml-100k --database-url "sqlite://$dir/shop.db" \
+    --bind "127.0.0.1:$port" "$@" >"$dir/server.log" 2>&1 &
+  server=$!
+  for _ in $(seq 180); do
+    curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null && return 0
+    kill -0 "$server" 2>/dev/null || { cat "$dir/server.log" >&2; return 1; }
+    sleep 1
+  done
+  echo "the server did not get ready in 180 s" >&2
+  cat "$dir/server.log" >&2
+  return 1
+}
+
+stop_server() {
+  if [[ -n "${server:-}" ]]; then
+    kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
+    server=""
+  fi
+  return 0
+}
+
+use_temp_workdir() {
+  work="$(mktemp -d)"
+  trap 'stop_server; rm -rf "$work"' EXIT
+}
