@@ -35,11 +35,15 @@ pub(crate) struct TopK {
     worst: f32,
 }
 
+/// Slots reserved up front, at most: the heap grows with the candidates actually kept, so a
+/// caller's `k` far beyond the candidates that exist (`N = 10**12`) costs nothing.
+const RESERVE: usize = 1024;
+
 impl TopK {
     pub(crate) fn new(k: usize) -> Self {
         TopK {
             k,
-            heap: BinaryHeap::with_capacity(k + 1),
+            heap: BinaryHeap::with_capacity(k.min(RESERVE) + 1),
             worst: f32::NEG_INFINITY,
         }
     }

@@ -38,6 +38,24 @@ use crate::rng::SplitMix64;
 pub struct ImplicitAls {
     params: AlsParams,
     state: Option<Fitted>,
+    /// The thread pool of `params.num_threads`, built on first use and kept: a server that
+    /// recommends per request never pays for a pool. Clones share it; never persisted.
+    #[serde(skip)]
+    pool: Pool,
+}
+
+/// A lazily built rayon pool, shared by clones of one model.
+#[derive(Clone, Default)]
+struct Pool(Arc<OnceLock<rayon::ThreadPool>>);
+
+impl std::fmt::Debug for Pool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.get().is_some() {
+            "Pool(built)"
+        } else {
+            "Pool(none)"
+        })
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -94,6 +112,7 @@ impl ImplicitAls {
         ImplicitAls {
             params,
             state: None,
+            pool: Pool::default(),
         }
     }
 
@@ -110,12 +129,20 @@ impl ImplicitAls {
         match self.params.num_threads {
             None => Ok(f()),
             Some(n) => {
-                let pool = rayon::ThreadPoolBuilder::new()
-                    .num_threads(n)
-                    .build()
-                    .map_err(|e| {
-                        Error::param("num_threads", "a thread count the OS can start", e)
-                    })?;
+                let pool = match self.pool.0.get() {
+                    Some(pool) => pool,
+                    None => {
+                        let built = rayon::ThreadPoolBuilder::new()
+                            .num_threads(n)
+                            .build()
+                            .map_err(|e| {
+                                Error::param("num_threads", "a thread count the OS can start", e)
+                            })?;
+                        // two threads racing here build two pools; one is kept, the other dropped
+                        let _ = self.pool.0.set(built);
+                        self.pool.0.get().expect("the pool was just set")
+                    }
+                };
                 Ok(pool.install(f))
             }
         }
@@ -523,7 +550,37 @@ impl Persist for ImplicitAls {
                     "factor shapes disagree with the id maps".into(),
                 ));
             }
+            if !(st.user_factors.all_finite() && st.item_factors.all_finite()) {
+                return Err(Error::CorruptModel(
+                    "factors hold a value that is not a finite number".into(),
+                ));
+            }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_thread_count_builds_one_pool_per_model_shared_by_its_clones() {
+        let m = ImplicitAls::new(AlsParams::new().num_threads(Some(2)));
+        let first = m.in_pool(rayon::current_num_threads).unwrap();
+        assert_eq!(first, 2);
+        let pool: *const rayon::ThreadPool = m.pool.0.get().expect("built on first use");
+        let copy = m.clone();
+        for _ in 0..100 {
+            assert_eq!(copy.in_pool(rayon::current_num_threads).unwrap(), 2);
+        }
+        assert!(
+            std::ptr::eq(pool, copy.pool.0.get().unwrap()),
+            "the clone uses the same pool"
+        );
+        // no thread count: the caller's pool, none built
+        let all = ImplicitAls::new(AlsParams::new());
+        all.in_pool(|| ()).unwrap();
+        assert!(all.pool.0.get().is_none());
     }
 }

@@ -55,7 +55,9 @@ pub fn ranking_metrics_at_k(
     let n_items = model.item_ids()?.len();
     let t = test.by_user();
     let users: Vec<usize> = (0..t.nrows()).filter(|&u| !t.row(u).0.is_empty()).collect();
-    let cg: Vec<f64> = (0..k).map(|j| 1.0 / ((j + 2) as f64).log2()).collect();
+    // the gain at rank j (0-based); a list is never longer than the catalog, so positions past
+    // it are misses counted at once below (a k of 10**12 costs no memory or time)
+    let gain = |j: usize| 1.0 / ((j + 2) as f64).log2();
     let (mut relevant, mut pr_div, mut map, mut ndcg, mut auc) = (0f64, 0f64, 0f64, 0f64, 0f64);
     let mut recommended: HashSet<crate::Id> = HashSet::new();
     let options = RecommendOptions::default();
@@ -82,22 +84,24 @@ pub fn ranking_metrics_at_k(
             let n_neg = n_items as f64 - n_pos;
             let cutoff = k.min(likes.len());
             pr_div += cutoff as f64;
-            let idcg: f64 = cg[..cutoff].iter().sum();
+            let idcg: f64 = (0..cutoff).map(gain).sum();
             let (mut hit, mut miss, mut ap, mut user_auc) = (0f64, 0f64, 0f64, 0f64);
-            for (j, &gain) in cg.iter().enumerate() {
-                match list.get(j) {
-                    Some(s) if likes.contains(&s.id) => {
-                        relevant += 1.0;
-                        hit += 1.0;
-                        ap += hit / (j + 1) as f64;
-                        ndcg += gain / idcg;
-                    }
-                    _ => {
-                        miss += 1.0;
-                        user_auc += hit;
-                    }
+            let shown = list.len().min(k);
+            for (j, s) in list[..shown].iter().enumerate() {
+                if likes.contains(&s.id) {
+                    relevant += 1.0;
+                    hit += 1.0;
+                    ap += hit / (j + 1) as f64;
+                    ndcg += gain(j) / idcg;
+                } else {
+                    miss += 1.0;
+                    user_auc += hit;
                 }
             }
+            // the ranks a shorter list leaves empty are misses too
+            let empty = (k - shown) as f64;
+            miss += empty;
+            user_auc += hit * empty;
             user_auc += (hit + n_pos) / 2.0 * (n_neg - miss);
             map += ap / cutoff as f64;
             if n_neg > 0.0 {

@@ -94,7 +94,7 @@ impl Persist for AnyRecommender {
             AnyRecommender::Als(m) => m.check_loaded(),
             AnyRecommender::Content(m) => m.check_loaded(),
             AnyRecommender::Popular(m) => m.check_loaded(),
-            AnyRecommender::Hybrid(h) => h.members().iter().try_for_each(|(m, _)| m.check_loaded()),
+            AnyRecommender::Hybrid(h) => h.check_loaded(),
         }
     }
 }

@@ -89,13 +89,23 @@ impl RecommenderConfig {
         }
     }
 
-    /// Checks the settings (recursively for a hybrid).
+    /// Checks the settings (of each member for a hybrid, whose members are single models).
     pub fn validate(&self) -> Result<()> {
         match self {
             RecommenderConfig::Als(p) => p.validate(),
             RecommenderConfig::Content(p) => p.tfidf.validate(),
             RecommenderConfig::Popular => Ok(()),
             RecommenderConfig::Hybrid { members } => {
+                if members
+                    .iter()
+                    .any(|m| matches!(m.model, RecommenderConfig::Hybrid { .. }))
+                {
+                    return Err(Error::param(
+                        "members",
+                        "single models (a hybrid cannot be a member of a hybrid)",
+                        "a hybrid",
+                    ));
+                }
                 members.iter().try_for_each(|m| m.model.validate())
             }
         }

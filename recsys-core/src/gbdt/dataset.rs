@@ -39,12 +39,12 @@ impl<'a> Dataset<'a> {
         if n_features == 0 {
             return Err(Error::param("n_features", ">= 1", 0));
         }
-        if features.len() != labels.len() * n_features {
+        if labels.len().checked_mul(n_features) != Some(features.len()) {
             return Err(Error::Shape(format!(
                 "{} feature values for {} labels of {n_features} features each (expected {})",
                 features.len(),
                 labels.len(),
-                labels.len() * n_features
+                labels.len().saturating_mul(n_features)
             )));
         }
         if labels.is_empty() {
@@ -83,7 +83,7 @@ impl<'a> Dataset<'a> {
                 labels.len()
             )));
         }
-        let mut dense = vec![0f32; m.nrows() * m.ncols()];
+        let mut dense = vec![0f32; dense_cells(m.nrows(), m.ncols())?];
         for r in 0..m.nrows() {
             let (cols, vals) = m.row(r);
             for (&c, &v) in cols.iter().zip(vals) {
@@ -209,6 +209,11 @@ impl<'a> Dataset<'a> {
                 if index == 0 {
                     return Err(bad("feature indices start at 1".into()));
                 }
+                if index > MAX_FEATURES {
+                    return Err(bad(format!(
+                        "feature index {index} is over {MAX_FEATURES}, the most LightGBM reads"
+                    )));
+                }
                 let v: f32 = value
                     .parse()
                     .map_err(|_| bad(format!("value {value:?} is not a number")))?;
@@ -228,7 +233,7 @@ impl<'a> Dataset<'a> {
             Some(w) => w,
             None => width.max(1),
         };
-        let mut dense = vec![0f32; rows.len() * width];
+        let mut dense = vec![0f32; dense_cells(rows.len(), width)?];
         for (r, entries) in rows.iter().enumerate() {
             for &(c, v) in entries {
                 dense[r * width + c] = v;
@@ -253,5 +258,23 @@ impl<'a> Dataset<'a> {
             }
         }
         ds.with_groups(sizes)
+    }
+}
+
+/// The largest feature index (and so width) a data set may have: LightGBM's, an `i32`.
+pub const MAX_FEATURES: usize = i32::MAX as usize;
+
+/// The most values a data set holds (rows x features; 2 GiB of `f32`): features are stored
+/// densely, so a sparse input with a huge feature index is refused instead of allocated.
+pub const MAX_CELLS: usize = 1 << 29;
+
+/// `rows * width`, when a data set that size may be allocated.
+fn dense_cells(rows: usize, width: usize) -> Result<usize> {
+    match rows.checked_mul(width) {
+        Some(cells) if cells <= MAX_CELLS && width <= MAX_FEATURES => Ok(cells),
+        _ => Err(Error::Shape(format!(
+            "{rows} rows x {width} features is over the {MAX_CELLS} values a data set holds \
+             (features are stored densely: a large feature index needs that many columns)"
+        ))),
     }
 }

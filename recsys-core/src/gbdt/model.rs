@@ -438,6 +438,9 @@ impl Persist for Gbdt {
 
     fn check_loaded(&self) -> Result<()> {
         self.params.validate()?;
+        if self.n_features == 0 {
+            return Err(Error::CorruptModel("a forest over zero features".into()));
+        }
         if !self.init_score.is_finite()
             || !self.trees.iter().all(|t| t.is_consistent(self.n_features))
         {

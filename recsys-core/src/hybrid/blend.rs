@@ -14,11 +14,65 @@ use crate::recommender::{FitControl, ItemFilter, RecommendOptions, Recommender, 
 /// How many candidates each member contributes per requested item.
 const OVERSAMPLE: usize = 3;
 
-/// A weighted blend of recommenders; see the [module docs](super).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// A weighted blend of recommenders; see the [module docs](super). Its members are single
+/// models: a hybrid inside a hybrid is refused (and a model file nesting them is corrupt, found
+/// before decoding recurses into it).
+#[derive(Clone, Debug, Serialize)]
 pub struct Hybrid {
     members: Vec<(AnyRecommender, f32)>,
     items: Option<Arc<IdMap>>,
+}
+
+/// A hybrid's fields as a file holds them.
+#[derive(Deserialize)]
+struct StoredHybrid {
+    members: Vec<(AnyRecommender, f32)>,
+    items: Option<Arc<IdMap>>,
+}
+
+std::thread_local! {
+    /// Set while a hybrid is being decoded on this thread: a member that is a hybrid again is
+    /// refused at once, so a crafted file nesting hybrids cannot exhaust the stack.
+    static DECODING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+impl<'de> Deserialize<'de> for Hybrid {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        if DECODING.with(|f| f.replace(true)) {
+            return Err(serde::de::Error::custom("a hybrid inside a hybrid"));
+        }
+        let stored = StoredHybrid::deserialize(d);
+        DECODING.with(|f| f.set(false));
+        let stored = stored?;
+        Ok(Hybrid {
+            members: stored.members,
+            items: stored.items,
+        })
+    }
+}
+
+/// The members `Hybrid::new` accepts: single models with finite weights >= 0, one of them > 0.
+fn check_members(members: &[(AnyRecommender, f32)]) -> Result<()> {
+    if members.is_empty() {
+        return Err(Error::param("members", "at least one recommender", 0));
+    }
+    if members
+        .iter()
+        .any(|(m, _)| matches!(m, AnyRecommender::Hybrid(_)))
+    {
+        return Err(Error::param(
+            "members",
+            "single models (a hybrid cannot be a member of a hybrid)",
+            "a hybrid",
+        ));
+    }
+    if let Some((_, w)) = members.iter().find(|(_, w)| !(w.is_finite() && *w >= 0.0)) {
+        return Err(Error::param("weight", "a finite number >= 0", w));
+    }
+    if !members.iter().any(|(_, w)| *w > 0.0) {
+        return Err(Error::param("weight", "> 0 for at least one member", 0));
+    }
+    Ok(())
 }
 
 /// Scales a best-first list's scores to `[0, 1]` (all equal -> 1).
@@ -110,19 +164,20 @@ fn blend(lists: &[(Option<Vec<Scored>>, f32)], n: usize) -> Vec<(Scored, usize)>
 impl Hybrid {
     /// A blend of `members` with their weights (>= 0, at least one > 0), in fallback order.
     pub fn new(members: Vec<(AnyRecommender, f32)>) -> Result<Self> {
-        if members.is_empty() {
-            return Err(Error::param("members", "at least one recommender", 0));
-        }
-        if let Some((_, w)) = members.iter().find(|(_, w)| !(w.is_finite() && *w >= 0.0)) {
-            return Err(Error::param("weight", "a finite number >= 0", w));
-        }
-        if !members.iter().any(|(_, w)| *w > 0.0) {
-            return Err(Error::param("weight", "> 0 for at least one member", 0));
-        }
+        check_members(&members)?;
         Ok(Hybrid {
             members,
             items: None,
         })
+    }
+
+    /// Checks a decoded blend: the members [`new`](Self::new) accepts, each with its own
+    /// invariants.
+    pub(crate) fn check_loaded(&self) -> Result<()> {
+        use crate::persist::Persist;
+        check_members(&self.members)
+            .map_err(|e| Error::CorruptModel(format!("hybrid members: {e}")))?;
+        self.members.iter().try_for_each(|(m, _)| m.check_loaded())
     }
 
     /// The members and their weights.

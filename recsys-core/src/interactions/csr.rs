@@ -3,13 +3,89 @@
 use serde::{Deserialize, Serialize};
 
 /// A sparse matrix in CSR form with sorted, unique column indices per row.
+///
+/// Decoding (a model file) checks every invariant, so a damaged or crafted file is an error,
+/// never a matrix whose `row` panics.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "StoredCsr")]
 pub struct Csr {
     nrows: usize,
     ncols: usize,
     indptr: Vec<usize>,
     indices: Vec<u32>,
     values: Vec<f32>,
+}
+
+/// The fields of a [`Csr`] as a file holds them, before they are checked.
+#[derive(Deserialize)]
+struct StoredCsr {
+    nrows: usize,
+    ncols: usize,
+    indptr: Vec<usize>,
+    indices: Vec<u32>,
+    values: Vec<f32>,
+}
+
+impl TryFrom<StoredCsr> for Csr {
+    type Error = String;
+
+    fn try_from(s: StoredCsr) -> Result<Self, String> {
+        check_parts(s.nrows, s.ncols, &s.indptr, &s.indices, &s.values)?;
+        // a file holds rows as they were written: sorted, without repeats
+        for r in 0..s.nrows {
+            let row = &s.indices[s.indptr[r]..s.indptr[r + 1]];
+            if !row.windows(2).all(|w| w[0] < w[1]) {
+                return Err(format!("row {r} has unsorted or repeated columns"));
+            }
+        }
+        Ok(Csr {
+            nrows: s.nrows,
+            ncols: s.ncols,
+            indptr: s.indptr,
+            indices: s.indices,
+            values: s.values,
+        })
+    }
+}
+
+/// The shape checks every CSR matrix passes: offsets that cover the entries in order, and
+/// column indices inside the width.
+fn check_parts(
+    nrows: usize,
+    ncols: usize,
+    indptr: &[usize],
+    indices: &[u32],
+    values: &[f32],
+) -> Result<(), String> {
+    if nrows.checked_add(1) != Some(indptr.len()) {
+        return Err(format!(
+            "indptr has {} entries, expected nrows + 1 = {}",
+            indptr.len(),
+            nrows.saturating_add(1)
+        ));
+    }
+    if indices.len() != values.len() {
+        return Err(format!(
+            "{} indices but {} values",
+            indices.len(),
+            values.len()
+        ));
+    }
+    if indptr[0] != 0 || indptr[nrows] != indices.len() {
+        return Err(format!(
+            "indptr must start at 0 and end at nnz = {}, got {}..{}",
+            indices.len(),
+            indptr[0],
+            indptr[nrows]
+        ));
+    }
+    if let Some(r) = indptr.windows(2).position(|w| w[0] > w[1]) {
+        return Err(format!("indptr decreases at row {r}"));
+    }
+    if let Some(&c) = indices.iter().find(|&&c| c as usize >= ncols) {
+        return Err(format!("column index {c} out of range for {ncols} columns"));
+    }
+    Ok(())
 }
 
 impl Csr {
@@ -108,34 +184,7 @@ impl Csr {
         indices: Vec<u32>,
         values: Vec<f32>,
     ) -> Result<Self, String> {
-        if indptr.len() != nrows + 1 {
-            return Err(format!(
-                "indptr has {} entries, expected nrows + 1 = {}",
-                indptr.len(),
-                nrows + 1
-            ));
-        }
-        if indices.len() != values.len() {
-            return Err(format!(
-                "{} indices but {} values",
-                indices.len(),
-                values.len()
-            ));
-        }
-        if indptr[0] != 0 || indptr[nrows] != indices.len() {
-            return Err(format!(
-                "indptr must start at 0 and end at nnz = {}, got {}..{}",
-                indices.len(),
-                indptr[0],
-                indptr[nrows]
-            ));
-        }
-        if let Some(r) = indptr.windows(2).position(|w| w[0] > w[1]) {
-            return Err(format!("indptr decreases at row {r}"));
-        }
-        if let Some(&c) = indices.iter().find(|&&c| c as usize >= ncols) {
-            return Err(format!("column index {c} out of range for {ncols} columns"));
-        }
+        check_parts(nrows, ncols, &indptr, &indices, &values)?;
         let mut m = Csr {
             nrows,
             ncols,

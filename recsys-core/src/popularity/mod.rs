@@ -142,13 +142,14 @@ impl Persist for Popularity {
     fn check_loaded(&self) -> Result<()> {
         if let Some(st) = &self.state {
             let n = st.items.len();
-            let mut seen = vec![false; n];
-            let permutation = st.order.len() == n
-                && st
-                    .order
+            // lengths first: an id map claiming more items than the file holds allocates nothing
+            let permutation = st.order.len() == n && st.counts.len() == n && {
+                let mut seen = vec![false; n];
+                st.order
                     .iter()
-                    .all(|&i| (i as usize) < n && !std::mem::replace(&mut seen[i as usize], true));
-            if st.counts.len() != n || !permutation {
+                    .all(|&i| (i as usize) < n && !std::mem::replace(&mut seen[i as usize], true))
+            };
+            if !permutation || st.counts.iter().any(|c| !c.is_finite()) {
                 return Err(Error::CorruptModel(
                     "popularity table disagrees with its item ids".into(),
                 ));
