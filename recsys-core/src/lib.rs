@@ -41,6 +41,7 @@ pub use error::{Error, Result};
 pub use factors::Factors;
 pub use ids::{Id, IdMap};
 pub use interactions::{Csr, CsvOptions, Header, Interactions, InteractionsBuilder};
+pub use linalg::{SimdLevel, simd_level};
 pub use persist::Persist;
 pub use popularity::Popularity;
 pub use recommender::{FitControl, FitProgress, ItemFilter, RecommendOptions, Recommender, Scored};

@@ -3,7 +3,7 @@
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
-use crate::linalg::dispatch_fma;
+use crate::linalg::{Isa, dispatch_fma};
 
 /// A kept candidate, ordered so that the heap's top is the worst kept one: lower score is
 /// "greater", and among equal scores the higher index is (so ties resolve to lower indices).
@@ -109,7 +109,7 @@ const BLOCK: usize = 32;
 dispatch_fma!(fn offer_dense_dispatch(top: &mut TopK, offset: usize, scores: &[f32]) -> () => offer_dense_body);
 
 #[inline(always)]
-fn offer_dense_body<const FMA: bool>(top: &mut TopK, offset: usize, scores: &[f32]) {
+fn offer_dense_body<I: Isa>(_isa: I, top: &mut TopK, offset: usize, scores: &[f32]) {
     for (b, block) in scores.chunks(BLOCK).enumerate() {
         // Later indices lose ties, so a block whose max only equals the worst cannot enter.
         if top.is_full() && block_max(block) <= top.worst {

@@ -8,7 +8,7 @@
 
 use rayon::prelude::*;
 
-use crate::linalg::{dispatch_fma, squared_distance};
+use crate::linalg::{Isa, dispatch_fma, squared_distance};
 
 /// Points per parallel chunk (fixed: it sets the summation order).
 pub(crate) const CHUNK: usize = 4096;
@@ -41,10 +41,10 @@ const UNASSIGNED: u32 = u32::MAX;
 
 /// Nearest and second-nearest centroid distances of `x` (ties go to the lower index).
 #[inline(always)]
-fn nearest_two<const FMA: bool>(x: &[f32], centers: &[f32], d: usize) -> (u32, f64, f64) {
+fn nearest_two<I: Isa>(isa: I, x: &[f32], centers: &[f32], d: usize) -> (u32, f64, f64) {
     let (mut best, mut d1, mut d2) = (0u32, f64::INFINITY, f64::INFINITY);
     for (j, c) in centers.chunks_exact(d).enumerate() {
-        let dist = f64::from(squared_distance::<FMA>(x, c));
+        let dist = f64::from(squared_distance(isa, x, c));
         if dist < d1 {
             d2 = d1;
             d1 = dist;
@@ -58,7 +58,10 @@ fn nearest_two<const FMA: bool>(x: &[f32], centers: &[f32], d: usize) -> (u32, f
 
 /// The E-step over one chunk of points with Hamerly's pruning; returns whether a label changed.
 #[inline(always)]
-fn assign_chunk<const FMA: bool>(
+// the instruction set and the chunk's working arrays, as its dispatcher passes them
+#[allow(clippy::too_many_arguments)]
+fn assign_chunk<I: Isa>(
+    isa: I,
     x: &[f32],
     d: usize,
     centers: &[f32],
@@ -75,7 +78,8 @@ fn assign_chunk<const FMA: bool>(
             if upper[i] <= m {
                 continue;
             }
-            upper[i] = f64::from(squared_distance::<FMA>(
+            upper[i] = f64::from(squared_distance(
+                isa,
                 p,
                 &centers[a as usize * d..(a as usize + 1) * d],
             ))
@@ -84,7 +88,7 @@ fn assign_chunk<const FMA: bool>(
                 continue;
             }
         }
-        let (best, d1, d2) = nearest_two::<FMA>(p, centers, d);
+        let (best, d1, d2) = nearest_two(isa, p, centers, d);
         if best != a {
             changed = true;
             labels[i] = best;
@@ -97,14 +101,15 @@ fn assign_chunk<const FMA: bool>(
 dispatch_fma!(fn assign_chunk_dispatch(x: &[f32], d: usize, centers: &[f32], half_gap: &[f64], labels: &mut [u32], upper: &mut [f64], lower: &mut [f64]) -> bool => assign_chunk);
 
 #[inline(always)]
-fn distance_body<const FMA: bool>(a: &[f32], b: &[f32]) -> f32 {
-    squared_distance::<FMA>(a, b)
+fn distance_body<I: Isa>(isa: I, a: &[f32], b: &[f32]) -> f32 {
+    squared_distance(isa, a, b)
 }
 dispatch_fma!(pub(crate) fn squared_distance_dispatch(a: &[f32], b: &[f32]) -> f32 => distance_body);
 
 /// Squared distance of every point to its nearest centroid, and that centroid.
 #[inline(always)]
-fn nearest_chunk<const FMA: bool>(
+fn nearest_chunk<I: Isa>(
+    isa: I,
     x: &[f32],
     d: usize,
     centers: &[f32],
@@ -116,7 +121,7 @@ fn nearest_chunk<const FMA: bool>(
         .zip(labels.iter_mut())
         .zip(dist2.iter_mut())
     {
-        let (best, d1, _) = nearest_two::<FMA>(p, centers, d);
+        let (best, d1, _) = nearest_two(isa, p, centers, d);
         *l = best;
         *dd = d1 * d1;
     }
