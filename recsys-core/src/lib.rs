@@ -1,8 +1,22 @@
 //! # recsys-core
 //!
-//! Recommendation algorithms with no I/O dependencies: implicit-feedback ALS, a popularity
-//! baseline, ranking metrics, and versioned model persistence. Everything is parallel with rayon
-//! and deterministic for a given seed.
+//! Recommendation algorithms with no I/O dependencies, parallel with rayon and deterministic for
+//! a given seed:
+//!
+//! - [`als`]: implicit-feedback alternating least squares (conjugate gradient or Cholesky);
+//! - [`content`]: TF-IDF vectors, content similarity, search (also as you type) and user
+//!   profiles over a catalog of item texts;
+//! - [`Popularity`], and [`hybrid`]: a weighted blend of any of them with cold-start fallback;
+//! - [`factory`]: one serializable [`factory::AnyRecommender`] built from a config;
+//! - [`kmeans`] (Lloyd with Hamerly's bounds, and mini-batch) and [`segments`]: RFM customer
+//!   segments;
+//! - [`gbdt`]: gradient-boosted trees (regression, binary, LambdaMART), read and written in
+//!   LightGBM's text format;
+//! - [`eval`]: splits and ranking metrics as `implicit` defines them;
+//! - [`Persist`]: versioned, checksummed model files, every invariant checked on load.
+//!
+//! The hot loops pick AVX2 + FMA or AVX-512 at run time ([`simd_level`], capped by
+//! `RECSYS_SIMD`).
 //!
 //! ```
 //! use recsys_core::als::{AlsParams, ImplicitAls};
