@@ -60,15 +60,31 @@ section "rust: tests (SQLite and Postgres backends included)"
 cargo test --workspace --locked
 
 # The kernels dispatch at run time (scalar, AVX2 + FMA, AVX-512): the suite above ran at this
-# CPU's level; run the core's tests again capped at every lower level it has (RECSYS_SIMD), so
-# each path's answers are checked on every machine (the test binaries are built).
+# CPU's level; run the core's test binaries again capped at every lower level it has
+# (RECSYS_SIMD), so each path's answers are checked on every machine. The binaries are the ones
+# `cargo test --workspace` built (`cargo test -p recsys-core` would build the core again with
+# other features).
 levels=(scalar)
 grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo && levels+=(avx2)
 if grep -qw avx512f /proc/cpuinfo; then levels+=(avx512); fi
 unset 'levels[-1]' # the CPU's own level: done above
+if [[ ${#levels[@]} -gt 0 ]]; then
+  mapfile -t core_tests < <(cargo test --workspace --locked --no-run --message-format=json 2>/dev/null |
+    python3 -c '
+import json, sys
+for line in sys.stdin:  # read to the end: cargo fails on a closed pipe
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m["profile"]["test"] and m.get("executable") \
+            and "/recsys-core/" in m["target"]["src_path"]:
+        print(m["executable"])
+')
+  [[ ${#core_tests[@]} -gt 0 ]] || { echo "no recsys-core test binaries from cargo test" >&2; exit 1; }
+fi
 for level in "${levels[@]}"; do
-  section "rust: recsys-core's tests again with RECSYS_SIMD=$level"
-  RECSYS_SIMD="$level" cargo test -p recsys-core --locked
+  section "rust: recsys-core's tests again with RECSYS_SIMD=$level (${#core_tests[@]} binaries)"
+  for bin in "${core_tests[@]}"; do
+    (cd recsys-core && RECSYS_SIMD="$level" "$bin" --quiet)
+  done
 done
 
 # The store supports PostgreSQL 16 + pgvector 0.6 and PostgreSQL 18 + pgvector 0.8: run the
