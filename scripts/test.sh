@@ -10,7 +10,9 @@
 # with pytest against implicit, scikit-learn and LightGBM; and the shop server's API fuzzed with
 # schemathesis from its own OpenAPI document (scripts/check-api.sh); and the web pages
 # (scripts/check-web.sh): their build and JavaScript budget, vitest, and the browser journeys in
-# Debian's Chromium against the real server with the demo shop. Later issues add the Node suite.
+# Debian's Chromium against the real server with the demo shop; and the Node binding
+# (scripts/check-node.sh): the addon built once in release mode, node's test runner over every
+# class and error code, and the shared test vectors Rust, Python and Node agree on bit for bit.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -115,6 +117,9 @@ PATH="$venv/bin:$PATH" "$venv/bin/pip" install --quiet --disable-pip-version-che
   --no-build-isolation --force-reinstall --no-deps ./bindings/python
 # run from the tests folder so `import recsys` is the installed package, not the source tree
 (cd bindings/python/tests && "$venv/bin/python" -m pytest -q -p no:cacheprovider .)
+
+section "node: the binding (napi build --release), its tests, shared vectors with Rust and Python"
+PYTHON="$venv/bin/python" scripts/check-node.sh
 
 section "api: schemathesis against the live server's /openapi.json (demo shop, admin token)"
 PYTHON="$venv/bin/python" scripts/check-api.sh 60

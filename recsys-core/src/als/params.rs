@@ -24,6 +24,18 @@ impl Default for Solver {
     }
 }
 
+/// `"cg"` (or `"conjugate_gradient"`, 3 steps) or `"cholesky"`, as the bindings spell it.
+impl std::str::FromStr for Solver {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "cg" | "conjugate_gradient" => Ok(Solver::default()),
+            "cholesky" => Ok(Solver::Cholesky),
+            other => Err(Error::param("solver", "'cg' or 'cholesky'", other)),
+        }
+    }
+}
+
 /// Settings of implicit-feedback ALS. Defaults follow `implicit` 0.7 where it has the setting.
 ///
 /// ```

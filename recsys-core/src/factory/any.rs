@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::als::ImplicitAls;
 use crate::content::ContentRecommender;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::hybrid::Hybrid;
 use crate::ids::{Id, IdMap};
 use crate::interactions::Interactions;
@@ -27,6 +27,20 @@ pub enum AnyRecommender {
 }
 
 impl AnyRecommender {
+    /// This model if it is a `kind` model (`"als"`, `"content"`, `"popular"`, `"hybrid"`),
+    /// otherwise [`Error::WrongModelKind`]: what a typed loader (`ALS.load` in the bindings)
+    /// checks after reading a `recommender` file.
+    pub fn expect_kind(self, kind: &'static str) -> Result<Self> {
+        if self.kind() == kind {
+            Ok(self)
+        } else {
+            Err(Error::WrongModelKind {
+                expected: kind,
+                found: self.kind().to_owned(),
+            })
+        }
+    }
+
     fn inner(&self) -> &dyn Recommender {
         match self {
             AnyRecommender::Als(m) => m,

@@ -35,6 +35,18 @@ pub enum Importance {
     Gain,
 }
 
+/// LightGBM's `importance_type` names: `"split"` or `"gain"`.
+impl std::str::FromStr for Importance {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "split" => Ok(Importance::Split),
+            "gain" => Ok(Importance::Gain),
+            other => Err(Error::param("importance", "'split' or 'gain'", other)),
+        }
+    }
+}
+
 /// A fitted boosted-tree ensemble.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Gbdt {
@@ -325,6 +337,19 @@ fn higher_is_better(metric: &str) -> bool {
 }
 
 impl Gbdt {
+    /// This model if its objective is of `expected`'s kind (a regressor, a classifier, a
+    /// ranker), otherwise [`Error::WrongModelKind`]: what a typed loader checks.
+    pub fn expect_objective(self, expected: &Objective) -> Result<Self> {
+        if self.params.objective.name() == expected.name() {
+            Ok(self)
+        } else {
+            Err(Error::WrongModelKind {
+                expected: expected.name(),
+                found: self.params.objective.name().to_owned(),
+            })
+        }
+    }
+
     /// A model from its trees (`init_score` is added to their sum).
     pub(crate) fn from_parts(
         params: GbdtParams,

@@ -43,6 +43,23 @@ impl Objective {
     }
 }
 
+/// LightGBM's names: `"regression"` (or `"l2"`), `"binary"`, `"lambdarank"` (its defaults).
+impl std::str::FromStr for Objective {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "regression" | "l2" => Ok(Objective::Regression),
+            "binary" => Ok(Objective::Binary),
+            "lambdarank" => Ok(Objective::lambdarank()),
+            other => Err(Error::param(
+                "objective",
+                "'regression', 'binary' or 'lambdarank'",
+                other,
+            )),
+        }
+    }
+}
+
 /// Settings of gradient-boosted trees; defaults equal LightGBM's.
 ///
 /// ```

@@ -15,6 +15,18 @@ pub enum Init {
     Random,
 }
 
+/// scikit-learn's names: `"k-means++"` or `"random"`.
+impl std::str::FromStr for Init {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "k-means++" => Ok(Init::KMeansPlusPlus),
+            "random" => Ok(Init::Random),
+            other => Err(Error::param("init", "'k-means++' or 'random'", other)),
+        }
+    }
+}
+
 /// Settings of [`KMeans`](super::KMeans).
 ///
 /// ```

@@ -62,6 +62,19 @@ pub enum Norm {
     None,
 }
 
+/// scikit-learn's names: `"l2"`, `"l1"`, or `"none"` for no scaling.
+impl std::str::FromStr for Norm {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "l2" => Ok(Norm::L2),
+            "l1" => Ok(Norm::L1),
+            "none" => Ok(Norm::None),
+            other => Err(Error::param("norm", "'l2', 'l1' or 'none'", other)),
+        }
+    }
+}
+
 /// Settings of [`TfidfModel`]; defaults are scikit-learn's.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

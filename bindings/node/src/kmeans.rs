@@ -1,0 +1,119 @@
+//! `KMeans`: scikit-learn's K-Means (greedy k-means++, Hamerly-accelerated Lloyd).
+
+use napi::bindgen_prelude::{AsyncTask, Buffer, Float32Array, Float64Array, Uint32Array};
+use napi_derive::napi;
+use recsys_core::Persist;
+use recsys_core::kmeans::{KMeans as CoreKMeans, KMeansParams};
+
+use crate::error::{IntoJs, Result};
+use crate::fitted::{Fitted, decode, read_file};
+use crate::options::KMeansOptions;
+use crate::task::{Job, spawn};
+
+#[napi]
+pub struct KMeans {
+    params: KMeansParams,
+    model: Fitted<CoreKMeans>,
+}
+
+#[napi]
+impl KMeans {
+    #[napi(constructor)]
+    pub fn new(options: Option<KMeansOptions>) -> Result<Self> {
+        Ok(KMeans {
+            params: options.unwrap_or_default().params()?,
+            model: Fitted::empty("KMeans"),
+        })
+    }
+
+    /// Clusters the row-major `data` (`nFeatures` values per sample), off the event loop.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn fit(&self, data: Float32Array, n_features: u32) -> AsyncTask<Job<(), ()>> {
+        let params = self.params.clone();
+        let data = data.to_vec();
+        let store = self.model.setter();
+        spawn(
+            move || {
+                store(params.fit(&data, n_features as usize).js()?);
+                Ok(())
+            },
+            Ok,
+        )
+    }
+
+    /// The nearest centroid of each row of `data`.
+    #[napi]
+    pub fn predict(&self, data: Float32Array) -> Result<Uint32Array> {
+        Ok(Uint32Array::new(self.model.get()?.predict(&data).js()?))
+    }
+
+    /// The squared distance of each row of `data` to its nearest centroid.
+    #[napi]
+    pub fn score_samples(&self, data: Float32Array) -> Result<Float64Array> {
+        Ok(Float64Array::new(
+            self.model.get()?.score_samples(&data).js()?,
+        ))
+    }
+
+    #[napi(getter)]
+    pub fn is_fitted(&self) -> bool {
+        self.model.is_fitted()
+    }
+
+    /// `nClusters x nFeatures`, row-major.
+    #[napi(getter)]
+    pub fn centroids(&self) -> Result<Float32Array> {
+        Ok(Float32Array::new(self.model.get()?.centroids().to_vec()))
+    }
+
+    /// The cluster of each training sample.
+    #[napi(getter)]
+    pub fn labels(&self) -> Result<Uint32Array> {
+        Ok(Uint32Array::new(self.model.get()?.labels().to_vec()))
+    }
+
+    /// Sum of squared distances of the training samples to their centroids.
+    #[napi(getter)]
+    pub fn inertia(&self) -> Result<f64> {
+        Ok(self.model.get()?.inertia())
+    }
+
+    #[napi(getter)]
+    pub fn n_iter(&self) -> Result<u32> {
+        Ok(self.model.get()?.n_iter() as u32)
+    }
+
+    #[napi(getter)]
+    pub fn n_features(&self) -> Result<u32> {
+        Ok(self.model.get()?.n_features() as u32)
+    }
+
+    #[napi]
+    pub fn to_buffer(&self) -> Result<Buffer> {
+        Ok(self.model.get()?.to_bytes().js()?.into())
+    }
+
+    #[napi(factory)]
+    pub fn from_buffer(bytes: Buffer) -> Result<Self> {
+        Ok(Self::of(decode(&bytes)?))
+    }
+
+    #[napi]
+    pub fn save(&self, path: String) -> Result<()> {
+        self.model.get()?.save(&path).js()
+    }
+
+    #[napi(factory)]
+    pub fn load(path: String) -> Result<Self> {
+        Ok(Self::of(decode(&read_file(&path)?)?))
+    }
+}
+
+impl KMeans {
+    fn of(model: CoreKMeans) -> Self {
+        KMeans {
+            params: model.params().clone(),
+            model: Fitted::of("KMeans", model),
+        }
+    }
+}

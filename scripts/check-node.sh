@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Builds and tests the Node binding (bindings/node): `npm ci` from its lock (skipped while
+# node_modules matches it), the addon in release mode (`napi build`, which writes native.cjs and
+# native.d.cts), the TypeScript layer (tsc into dist/), a type check of the tests, then the tests
+# with node's own runner: every class and error code, the event loop while fitting, the shared
+# test vectors against Rust (examples/shared_vectors.rs) and Python
+# (bindings/python/tests/shared_vectors.py), and examples/node-shop run as a user runs it.
+#
+#   scripts/check-node.sh            # scripts/test.sh calls it after the Python suite
+#   PYTHON=.venv-test/bin/python     # the interpreter with the recsys package (default python3)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+python="${PYTHON:-python3}"
+if [[ "$python" == */* ]]; then python="$(cd "$(dirname "$python")" && pwd)/$(basename "$python")"; fi
+node_dir="$root/bindings/node"
+cd "$node_dir"
+if ! command -v npm >/dev/null; then
+  echo "check-node: npm is not installed (Node >= 20 is needed for the Node binding)" >&2
+  exit 1
+fi
+stamp="node_modules/.recsys-lock.sha256"
+want="$(sha256sum package-lock.json | cut -d' ' -f1)"
+if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$want" >"$stamp"
+fi
+npm run --silent build
+npx tsc -p tsconfig.test.json
+(cd "$root/examples/node-shop" && npm ci --no-audit --no-fund --loglevel=error)
+
+# the Rust side of the shared vectors: a dev build beside what `cargo test` built
+cargo build --quiet --locked -p recsys-examples --bin shared_vectors
+RECSYS_SHARED_VECTORS_BIN="$root/target/debug/shared_vectors" \
+  RECSYS_PYTHON="$python" \
+  node --import tsx --test --test-reporter=spec test/*.test.ts
