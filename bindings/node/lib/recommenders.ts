@@ -120,10 +120,19 @@ export abstract class Recommender {
   }
 
   /** `recommend` for many users at once, scored off the event loop; one list per user. */
-  recommendBatch(users: Ids, options?: RecommendOptions): Promise<Ranked[]> {
-    return settle(() =>
+  async recommendBatch(users: Ids, options?: RecommendOptions): Promise<Ranked[]> {
+    const { ids, scores, offsets } = await settle(() =>
       this.native.recommendBatch(idsArg(users), nativeOptions(options), options?.userItems?.native),
     );
+    // one view per list over the batch's arrays (a plain copy loop: Array.from is slower)
+    const lists: Ranked[] = new Array(offsets.length - 1);
+    for (let k = 0; k < lists.length; k++) {
+      const [from, to] = [offsets[k], offsets[k + 1]];
+      const list: Id[] = new Array(to - from);
+      for (let i = from; i < to; i++) list[i - from] = ids[i];
+      lists[k] = { ids: list, scores: scores.subarray(from, to) };
+    }
+    return lists;
   }
 
   /** The items most similar to `item` (factor models include `item` itself, as implicit). */

@@ -12,8 +12,9 @@ pub type JsId = Either<f64, String>;
 /// An id for JavaScript: a number for integer ids, otherwise the string.
 pub type IdOut = Either<i64, String>;
 
-/// Largest integer a JavaScript number holds exactly.
-const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
+/// Largest integer a JavaScript number holds exactly (`Number.MAX_SAFE_INTEGER`).
+pub const MAX_SAFE_INT: u64 = (1 << 53) - 1;
+const MAX_SAFE: f64 = MAX_SAFE_INT as f64;
 
 /// A number is an id when it is an integer a JavaScript number holds exactly (1.5 or 2**60
 /// would silently become another id).

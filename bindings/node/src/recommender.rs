@@ -9,7 +9,7 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, RwLock};
 
-use napi::bindgen_prelude::{AsyncTask, Buffer, Float32Array, Float64Array, Unknown};
+use napi::bindgen_prelude::{AsyncTask, Buffer, Float32Array, Float64Array, Uint32Array, Unknown};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Either, Status};
 use napi_derive::napi;
@@ -20,7 +20,7 @@ use recsys_core::hybrid::Hybrid;
 use recsys_core::{FitControl, Id, IdMap, ItemFilter, Persist, Recommender as _, Scored};
 
 use crate::error::{IntoJs, Result, invalid};
-use crate::ids::{id, ids, ids_in, out};
+use crate::ids::{MAX_SAFE_INT, id, ids, ids_in, out};
 use crate::interactions::Interactions;
 use crate::options::{AlsOptions, ContentOptions};
 use crate::task::{Job, StopFlag, spawn};
@@ -37,6 +37,50 @@ fn ranked(list: Vec<Scored>) -> Ranked {
     Ranked {
         ids: list.into_iter().map(|s| out(s.id)).collect(),
         scores: Float32Array::new(scores),
+    }
+}
+
+/// Many ranked lists in one: list `k` is `ids[offsets[k]..offsets[k + 1]]` with its scores.
+/// One typed array per field for the whole batch: building JavaScript values one id at a time
+/// cost several times the scoring (integer ids travel as a `Float64Array`; a batch with any
+/// string id as an array).
+#[napi(object)]
+pub struct RankedLists {
+    pub ids: Either<Float64Array, Vec<Either<i64, String>>>,
+    pub scores: Float32Array,
+    pub offsets: Uint32Array,
+}
+
+fn ranked_lists(lists: Vec<Vec<Scored>>) -> RankedLists {
+    let total = lists.iter().map(Vec::len).sum();
+    let (mut ids, mut scores) = (Vec::with_capacity(total), Vec::with_capacity(total));
+    let mut offsets = Vec::with_capacity(lists.len() + 1);
+    offsets.push(0);
+    for list in lists {
+        for s in list {
+            ids.push(s.id);
+            scores.push(s.score);
+        }
+        offsets.push(ids.len() as u32);
+    }
+    let numeric = ids
+        .iter()
+        .all(|id| matches!(id, Id::Int(n) if n.unsigned_abs() <= MAX_SAFE_INT));
+    RankedLists {
+        ids: if numeric {
+            Either::A(Float64Array::new(
+                ids.iter()
+                    .map(|id| match id {
+                        Id::Int(n) => *n as f64,
+                        Id::Str(_) => unreachable!("checked: every id is an integer"),
+                    })
+                    .collect(),
+            ))
+        } else {
+            Either::B(ids.into_iter().map(out).collect())
+        },
+        scores: Float32Array::new(scores),
+        offsets: Uint32Array::new(offsets),
     }
 }
 
@@ -139,7 +183,7 @@ struct State {
 }
 
 /// `recommendBatch`'s work: the lists, made JavaScript values when done.
-type BatchTask = AsyncTask<Job<Vec<Vec<Scored>>, Vec<Ranked>>>;
+type BatchTask = AsyncTask<Job<Vec<Vec<Scored>>, RankedLists>>;
 
 /// A recommender of any kind.
 #[napi]
@@ -360,7 +404,7 @@ impl Recommender {
     }
 
     /// `recommend` for many users at once, scored off the event loop.
-    #[napi(ts_return_type = "Promise<Ranked[]>")]
+    #[napi(ts_return_type = "Promise<RankedLists>")]
     pub fn recommend_batch(
         &self,
         users: Either<Float64Array, Vec<Either<f64, String>>>,
@@ -373,7 +417,7 @@ impl Recommender {
         let model = self.model();
         Ok(spawn(
             move || model.recommend_batch(&users, &history, n, &options).js(),
-            |lists| Ok(lists.into_iter().map(ranked).collect()),
+            |lists| Ok(ranked_lists(lists)),
         ))
     }
 
