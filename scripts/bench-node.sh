@@ -11,8 +11,9 @@ cd "$root"
 reps="${1:-5}"
 scripts/fetch-data.sh ml-100k >/dev/null
 cargo build --quiet --locked --release -p recsys-benches --bin binding_bench
-(cd bindings/node && { [[ -d node_modules ]] || npm ci --no-audit --no-fund --loglevel=error; } &&
-  npm run --silent build)
+source scripts/lib/npm.sh
+npm_ci_once bindings/node
+(cd bindings/node && npm run --silent build)
 cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 echo "CPU: $cpu ($(nproc) cores); Node $(node --version)"
 node benches/node/bench.mjs data/ml-100k/ml-100k.inter target/release/binding_bench "$reps"

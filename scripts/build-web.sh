@@ -8,15 +8,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 web="$root/recsys-server/web"
+source "$root/scripts/lib/npm.sh"
+npm_ci_once "$web"
 cd "$web"
-if ! command -v npm >/dev/null; then
-  echo "build-web: npm is not installed (Node >= 20 is needed for the web pages)" >&2
-  exit 1
-fi
-stamp="node_modules/.recsys-lock.sha256"
-want="$(sha256sum package-lock.json | cut -d' ' -f1)"
-if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
-  npm ci --no-audit --no-fund --loglevel=error
-  echo "$want" >"$stamp"
-fi
 npm run --silent build

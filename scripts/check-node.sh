@@ -13,20 +13,12 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 python="${PYTHON:-python3}"
 if [[ "$python" == */* ]]; then python="$(cd "$(dirname "$python")" && pwd)/$(basename "$python")"; fi
 node_dir="$root/bindings/node"
+source "$root/scripts/lib/npm.sh"
+npm_ci_once "$node_dir"
 cd "$node_dir"
-if ! command -v npm >/dev/null; then
-  echo "check-node: npm is not installed (Node >= 20 is needed for the Node binding)" >&2
-  exit 1
-fi
-stamp="node_modules/.recsys-lock.sha256"
-want="$(sha256sum package-lock.json | cut -d' ' -f1)"
-if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
-  npm ci --no-audit --no-fund --loglevel=error
-  echo "$want" >"$stamp"
-fi
 npm run --silent build
 npx tsc -p tsconfig.test.json
-(cd "$root/examples/node-shop" && npm ci --no-audit --no-fund --loglevel=error)
+npm_ci_once "$root/examples/node-shop"
 
 # the Rust side of the shared vectors: a dev build beside what `cargo test` built
 cargo build --quiet --locked -p recsys-examples --bin shared_vectors

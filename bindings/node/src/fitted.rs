@@ -71,3 +71,46 @@ pub fn read_file(path: &str) -> Result<Vec<u8>> {
 pub fn decode<M: Persist>(bytes: &[u8]) -> Result<M> {
     M::from_bytes(bytes).js()
 }
+
+/// The model-file methods of a handle with a `model: Fitted<M>` field and an `of(M) -> Self`
+/// constructor: `toBuffer`, `save` and the factories `fromBuffer`, `load`, all in the core's
+/// format.
+macro_rules! model_file_methods {
+    ($class:ident) => {
+        #[napi_derive::napi]
+        impl $class {
+            /// The fitted model in the core's file format.
+            #[napi]
+            pub fn to_buffer(&self) -> $crate::error::Result<napi::bindgen_prelude::Buffer> {
+                use recsys_core::Persist;
+                use $crate::error::IntoJs;
+                Ok(self.model.get()?.to_bytes().js()?.into())
+            }
+
+            /// Reads `toBuffer`'s bytes.
+            #[napi(factory)]
+            pub fn from_buffer(
+                bytes: napi::bindgen_prelude::Buffer,
+            ) -> $crate::error::Result<Self> {
+                Ok(Self::of($crate::fitted::decode(&bytes)?))
+            }
+
+            /// Writes the model file (atomically).
+            #[napi]
+            pub fn save(&self, path: String) -> $crate::error::Result<()> {
+                use recsys_core::Persist;
+                use $crate::error::IntoJs;
+                self.model.get()?.save(&path).js()
+            }
+
+            /// Reads a model file.
+            #[napi(factory)]
+            pub fn load(path: String) -> $crate::error::Result<Self> {
+                Ok(Self::of($crate::fitted::decode(
+                    &$crate::fitted::read_file(&path)?,
+                )?))
+            }
+        }
+    };
+}
+pub(crate) use model_file_methods;

@@ -1,12 +1,11 @@
 //! `KMeans`: scikit-learn's K-Means (greedy k-means++, Hamerly-accelerated Lloyd).
 
-use napi::bindgen_prelude::{AsyncTask, Buffer, Float32Array, Float64Array, Uint32Array};
+use napi::bindgen_prelude::{AsyncTask, Float32Array, Float64Array, Uint32Array};
 use napi_derive::napi;
-use recsys_core::Persist;
 use recsys_core::kmeans::{KMeans as CoreKMeans, KMeansParams};
 
 use crate::error::{IntoJs, Result};
-use crate::fitted::{Fitted, decode, read_file};
+use crate::fitted::{Fitted, model_file_methods};
 use crate::options::KMeansOptions;
 use crate::task::{Job, spawn};
 
@@ -87,27 +86,9 @@ impl KMeans {
     pub fn n_features(&self) -> Result<u32> {
         Ok(self.model.get()?.n_features() as u32)
     }
-
-    #[napi]
-    pub fn to_buffer(&self) -> Result<Buffer> {
-        Ok(self.model.get()?.to_bytes().js()?.into())
-    }
-
-    #[napi(factory)]
-    pub fn from_buffer(bytes: Buffer) -> Result<Self> {
-        Ok(Self::of(decode(&bytes)?))
-    }
-
-    #[napi]
-    pub fn save(&self, path: String) -> Result<()> {
-        self.model.get()?.save(&path).js()
-    }
-
-    #[napi(factory)]
-    pub fn load(path: String) -> Result<Self> {
-        Ok(Self::of(decode(&read_file(&path)?)?))
-    }
 }
+
+model_file_methods!(KMeans);
 
 impl KMeans {
     fn of(model: CoreKMeans) -> Self {

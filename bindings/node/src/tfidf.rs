@@ -1,12 +1,11 @@
 //! `TfidfVectorizer`: scikit-learn's TF-IDF over the core's tokenizer.
 
-use napi::bindgen_prelude::{AsyncTask, Buffer, Float32Array, Float64Array, Uint32Array};
+use napi::bindgen_prelude::{AsyncTask, Float32Array, Float64Array, Uint32Array};
 use napi_derive::napi;
-use recsys_core::Persist;
 use recsys_core::content::{TfidfModel, TfidfParams};
 
 use crate::error::{IntoJs, Result};
-use crate::fitted::{Fitted, decode, read_file};
+use crate::fitted::{Fitted, model_file_methods};
 use crate::options::TfidfOptions;
 use crate::task::{Job, spawn};
 
@@ -80,27 +79,9 @@ impl TfidfVectorizer {
     pub fn idf(&self) -> Result<Float64Array> {
         Ok(Float64Array::new(self.model.get()?.idf().to_vec()))
     }
-
-    #[napi]
-    pub fn to_buffer(&self) -> Result<Buffer> {
-        Ok(self.model.get()?.to_bytes().js()?.into())
-    }
-
-    #[napi(factory)]
-    pub fn from_buffer(bytes: Buffer) -> Result<Self> {
-        Ok(Self::of(decode(&bytes)?))
-    }
-
-    #[napi]
-    pub fn save(&self, path: String) -> Result<()> {
-        self.model.get()?.save(&path).js()
-    }
-
-    #[napi(factory)]
-    pub fn load(path: String) -> Result<Self> {
-        Ok(Self::of(decode(&read_file(&path)?)?))
-    }
 }
+
+model_file_methods!(TfidfVectorizer);
 
 impl TfidfVectorizer {
     fn of(model: TfidfModel) -> Self {
