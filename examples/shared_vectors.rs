@@ -4,9 +4,13 @@
 //! and `bindings/python/tests/shared_vectors.py` and compares their answers with Node's.
 //!
 //! ```text
-//! cargo run -p recsys-examples --bin shared_vectors -- fit MODEL_OUT   # fit, save, answer
-//! cargo run -p recsys-examples --bin shared_vectors -- load MODEL_IN   # load, answer
+//! shared_vectors fit MODEL_OUT   # fit, save, answer
+//! shared_vectors load MODEL_IN   # load, answer
+//! shared_vectors                 # (as `cargo test` runs it) fit, save, load: the same answer
 //! ```
+//!
+//! It is an integration test of `recsys-examples` without the test harness, so that
+//! `cargo test --workspace` builds the program the Node suite runs.
 //!
 //! The data (the same formula in every language): users 0..97, each with the 12 items
 //! `(7u + 3k^2 + k) mod 61` for k in 0..12, value `1 + (u + 3k) mod 4`, repeated pairs summed,
@@ -64,20 +68,48 @@ fn answer(model: &ImplicitAls, data: &Interactions) -> recsys_core::Result<Strin
     ))
 }
 
+/// Fits, saves, loads, and checks that the loaded model answers the same.
+fn round_trip(data: &Interactions) -> Result<(), Box<dyn std::error::Error>> {
+    let model = fit(data)?;
+    let path = std::env::temp_dir().join(format!(
+        "recsys-shared-vectors-{}.model",
+        std::process::id()
+    ));
+    AnyRecommender::Als(model.clone()).save(&path)?;
+    let loaded = AnyRecommender::load(&path);
+    std::fs::remove_file(&path)?;
+    let AnyRecommender::Als(loaded) = loaded?.expect_kind("als")? else {
+        unreachable!("expect_kind checked it")
+    };
+    if answer(&model, data)? != answer(&loaded, data)? {
+        return Err("the loaded model answers differently".into());
+    }
+    println!("shared_vectors: the fitted and the loaded model answer the same");
+    Ok(())
+}
+
+fn fit(data: &Interactions) -> recsys_core::Result<ImplicitAls> {
+    let params = AlsParams::new()
+        .factors(16)
+        .regularization(0.05)
+        .confidence(Confidence::Scaled { alpha: 2.0 })
+        .iterations(8)
+        .solver(Solver::ConjugateGradient { steps: 3 })
+        .seed(42);
+    let mut model = ImplicitAls::new(params);
+    model.fit(data)?;
+    Ok(model)
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let data = data();
+    if args.is_empty() {
+        return round_trip(&data);
+    }
     let model = match args.as_slice() {
         [mode, path] if mode == "fit" => {
-            let params = AlsParams::new()
-                .factors(16)
-                .regularization(0.05)
-                .confidence(Confidence::Scaled { alpha: 2.0 })
-                .iterations(8)
-                .solver(Solver::ConjugateGradient { steps: 3 })
-                .seed(42);
-            let mut model = ImplicitAls::new(params);
-            model.fit(&data)?;
+            let model = fit(&data)?;
             // the file kind every binding reads and writes: any recommender
             AnyRecommender::Als(model.clone()).save(path)?;
             model

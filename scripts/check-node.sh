@@ -20,8 +20,11 @@ npm run --silent build
 npx tsc -p tsconfig.test.json
 npm_ci_once "$root/examples/node-shop"
 
-# the Rust side of the shared vectors: a dev build beside what `cargo test` built
-cargo build --quiet --locked -p recsys-examples --bin shared_vectors
-RECSYS_SHARED_VECTORS_BIN="$root/target/debug/shared_vectors" \
+# the Rust side of the shared vectors: the program `cargo test --workspace` built (it is an
+# integration test of recsys-examples), not a second build of the core in another profile
+source "$root/scripts/lib/cargo.sh"
+vectors="$(cd "$root" && PYTHON="$python" built_by_cargo_test shared_vectors test)"
+[[ -x "$vectors" ]] || { echo "check-node: no shared_vectors from cargo test" >&2; exit 1; }
+RECSYS_SHARED_VECTORS_BIN="$vectors" \
   RECSYS_PYTHON="$python" \
   node --import tsx --test --test-reporter=spec test/*.test.ts

@@ -1,7 +1,7 @@
 # Helpers for scripts that run the shop server against a temporary database (sourced, not run).
 #
 #   server_binary                  the recsys-server binary that `cargo test --workspace` built
-#                                  (no second build); PYTHON or python3 reads cargo's JSON
+#                                  (no second build: scripts/lib/cargo.sh)
 #   start_demo_server PORT DIR ... starts it on 127.0.0.1:PORT with the demo shop in DIR/shop.db
 #                                  (extra arguments go to the server), logs to DIR/server.log,
 #                                  and waits until /health/ready answers; sets $server (its pid)
@@ -9,18 +9,10 @@
 #   use_temp_workdir               sets $work to a new temporary folder; on exit the server is
 #                                  stopped and the folder removed
 
+source "$(dirname "${BASH_SOURCE[0]}")/cargo.sh"
+
 server_binary() {
-  local python="${PYTHON:-python3}"
-  cargo test --workspace --locked --no-run --message-format=json 2>/dev/null | "$python" -c '
-import json, sys
-found = ""
-for line in sys.stdin:  # read to the end: cargo fails on a closed pipe
-    m = json.loads(line)
-    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "recsys-server" \
-            and m["target"]["kind"] == ["bin"] and not m["profile"]["test"] and m.get("executable"):
-        found = m["executable"]
-print(found)
-'
+  built_by_cargo_test recsys-server bin
 }
 
 start_demo_server() {

@@ -93,7 +93,8 @@ export class KMeans {
 
   /** The nearest centroid of each row. */
   predict(X: Matrix): Uint32Array {
-    return call(() => this.native.predict(rowMajor(X).data));
+    const { data, nFeatures } = rowMajor(X);
+    return call(() => this.native.predict(data, nFeatures));
   }
 
   async fitPredict(X: Matrix): Promise<Uint32Array> {
@@ -103,7 +104,8 @@ export class KMeans {
 
   /** Squared distance of each row to its nearest centroid. */
   scoreSamples(X: Matrix): Float64Array {
-    return call(() => this.native.scoreSamples(rowMajor(X).data));
+    const { data, nFeatures } = rowMajor(X);
+    return call(() => this.native.scoreSamples(data, nFeatures));
   }
 
   get isFitted(): boolean {

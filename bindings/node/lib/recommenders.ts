@@ -1,6 +1,6 @@
 // The recommenders: ALS, content, popularity and their hybrid, over the core's one model
 // value (`native.Recommender`). Fits run on a worker thread; the event loop keeps serving.
-import { call, invalidArgument, recoded, settle } from './errors.js';
+import { type RecsysError, call, invalidArgument, recoded, settle } from './errors.js';
 import { type Id, type Ids, Interactions, idsArg } from './data.js';
 import { native, type Native } from './native.js';
 
@@ -50,6 +50,15 @@ function nativeOptions(o: RecommendOptions | undefined): Native.RecommendOptions
   return rest;
 }
 
+/** `e` as the abort of a fit: code `ABORTED`, name `AbortError` (as fetch's), the signal's reason. */
+function aborted(e: Error, signal?: AbortSignal): RecsysError {
+  const out = e as RecsysError;
+  out.code = 'ABORTED';
+  out.name = 'AbortError';
+  if (signal) out.cause = signal.reason;
+  return out;
+}
+
 /** What every recommender can do. */
 export abstract class Recommender {
   /** The kind this class loads (`undefined`: any). */
@@ -74,7 +83,7 @@ export abstract class Recommender {
   async fit(data: Interactions, options: FitOptions = {}): Promise<this> {
     const { onProgress, signal } = options;
     if (!(data instanceof Interactions)) throw invalidArgument('data must be an Interactions');
-    signal?.throwIfAborted();
+    if (signal?.aborted) throw aborted(new Error('training was cancelled'), signal);
     const stop = new native.StopFlag();
     const abort = () => stop.abort();
     signal?.addEventListener('abort', abort, { once: true });
@@ -101,7 +110,8 @@ export abstract class Recommender {
     try {
       queued = await settle(() => this.native.fit(data.native, progress, stop));
     } catch (e) {
-      throw thrown ? thrown.error : recoded(e);
+      if (thrown) throw thrown.error;
+      throw (e as RecsysError).code === 'ABORTED' ? aborted(e as Error, signal) : recoded(e);
     } finally {
       signal?.removeEventListener('abort', abort);
     }

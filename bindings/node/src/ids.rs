@@ -18,17 +18,19 @@ const MAX_SAFE: f64 = MAX_SAFE_INT as f64;
 
 /// A number is an id when it is an integer a JavaScript number holds exactly (1.5 or 2**60
 /// would silently become another id).
-fn number(value: f64, what: &str, at: usize) -> Result<Id> {
+/// `at` is the position in a list (`None` for a single id), for the message.
+fn number(value: f64, what: &str, at: Option<usize>) -> Result<Id> {
     if value.fract() == 0.0 && value.abs() <= MAX_SAFE {
         Ok(Id::Int(value as i64))
     } else {
+        let name = at.map_or_else(|| what.to_owned(), |at| format!("{what}[{at}]"));
         Err(invalid(format!(
-            "{what}[{at}] is {value}: ids are safe integers or strings"
+            "{name} is {value}: ids are safe integers or strings"
         )))
     }
 }
 
-fn element(value: &JsId, what: &str, at: usize) -> Result<Id> {
+fn element(value: &JsId, what: &str, at: Option<usize>) -> Result<Id> {
     match value {
         Either::A(n) => number(*n, what, at),
         Either::B(s) => Ok(Id::Str(s.as_str().into())),
@@ -37,7 +39,7 @@ fn element(value: &JsId, what: &str, at: usize) -> Result<Id> {
 
 /// One id (`what` names the argument in errors).
 pub fn id(value: &JsId, what: &str) -> Result<Id> {
-    element(value, what, 0)
+    element(value, what, None)
 }
 
 /// A list of ids.
@@ -45,7 +47,7 @@ pub fn ids(values: &[JsId], what: &str) -> Result<Vec<Id>> {
     values
         .iter()
         .enumerate()
-        .map(|(at, v)| element(v, what, at))
+        .map(|(at, v)| element(v, what, Some(at)))
         .collect()
 }
 
@@ -58,7 +60,7 @@ pub fn ids_in(values: &IdsIn, what: &str) -> Result<Vec<Id>> {
         Either::A(typed) => typed
             .iter()
             .enumerate()
-            .map(|(at, &n)| number(n, what, at))
+            .map(|(at, &n)| number(n, what, Some(at)))
             .collect(),
         Either::B(list) => ids(list, what),
     }

@@ -40,18 +40,19 @@ impl KMeans {
         )
     }
 
-    /// The nearest centroid of each row of `data`.
+    /// The nearest centroid of each row of the row-major `data` (`nFeatures` per row: the
+    /// training width).
     #[napi]
-    pub fn predict(&self, data: Float32Array) -> Result<Uint32Array> {
-        Ok(Uint32Array::new(self.model.get()?.predict(&data).js()?))
+    pub fn predict(&self, data: Float32Array, n_features: u32) -> Result<Uint32Array> {
+        let model = self.fitted_width(n_features)?;
+        Ok(Uint32Array::new(model.predict(&data).js()?))
     }
 
     /// The squared distance of each row of `data` to its nearest centroid.
     #[napi]
-    pub fn score_samples(&self, data: Float32Array) -> Result<Float64Array> {
-        Ok(Float64Array::new(
-            self.model.get()?.score_samples(&data).js()?,
-        ))
+    pub fn score_samples(&self, data: Float32Array, n_features: u32) -> Result<Float64Array> {
+        let model = self.fitted_width(n_features)?;
+        Ok(Float64Array::new(model.score_samples(&data).js()?))
     }
 
     #[napi(getter)]
@@ -91,6 +92,19 @@ impl KMeans {
 model_file_methods!(KMeans);
 
 impl KMeans {
+    /// The fitted model, if rows of `n_features` values are what it was fitted on (the core
+    /// takes the width from the model: 4 values would pass as two rows of 2).
+    fn fitted_width(&self, n_features: u32) -> Result<std::sync::Arc<CoreKMeans>> {
+        let model = self.model.get()?;
+        if n_features as usize != model.n_features() {
+            return Err(crate::error::invalid(format!(
+                "X has {n_features} features per row, the model was fitted on {}",
+                model.n_features()
+            )));
+        }
+        Ok(model)
+    }
+
     fn of(model: CoreKMeans) -> Self {
         KMeans {
             params: model.params().clone(),

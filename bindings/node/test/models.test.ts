@@ -168,6 +168,7 @@ describe('KMeans', () => {
     assert.ok(km.inertia > 0 && km.nIter >= 1);
     assert.deepEqual(KMeans.fromBuffer(km.toBuffer()).centroids, km.centroids);
     assert.equal(codeOf(() => km.predict([[1, 2, 3]])), 'INVALID_ARGUMENT');
+    assert.equal(codeOf(() => km.predict([[1, 2, 3, 4]])), 'INVALID_ARGUMENT', 'not two rows of 2');
     assert.equal(codeOf(() => km.predict([[1, 2], [3]])), 'INVALID_ARGUMENT');
     assert.equal(await rejectionCode(new KMeans({ nClusters: 9 }).fit(rows)), 'INVALID_ARGUMENT');
     assert.equal(codeOf(() => new KMeans({ init: 'best' })), 'INVALID_ARGUMENT');

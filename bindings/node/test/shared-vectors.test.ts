@@ -2,7 +2,7 @@
 // Rust, Python and Node must produce the same ALS factors bit for bit and the same top-10
 // lists, and each must load the others' model files and answer the same.
 //
-// Runs the Rust program (`RECSYS_SHARED_VECTORS_BIN`, else `cargo run`) and the Python script
+// Runs the Rust program (`RECSYS_SHARED_VECTORS_BIN`, else through `cargo test`) and the Python script
 // (with `RECSYS_PYTHON`, else `python3`, whichever has the recsys package installed).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -64,7 +64,7 @@ function rust(mode: 'fit' | 'load', path: string): Answer {
     ? execFileSync(bin, [mode, path], { encoding: 'utf8' })
     : execFileSync(
         'cargo',
-        ['run', '--quiet', '--locked', '-p', 'recsys-examples', '--bin', 'shared_vectors', '--', mode, path],
+        ['test', '--quiet', '--locked', '-p', 'recsys-examples', '--test', 'shared_vectors', '--', mode, path],
         { cwd: repo, encoding: 'utf8' },
       );
   return JSON.parse(out);

@@ -41,15 +41,7 @@ impl KMeans {
         tol: f64,
         seed: u64,
     ) -> PyResult<Self> {
-        let init = match init {
-            "k-means++" => Init::KMeansPlusPlus,
-            "random" => Init::Random,
-            other => {
-                return Err(PyValueError::new_err(format!(
-                    "init must be 'k-means++' or 'random', got '{other}'"
-                )));
-            }
-        };
+        let init: Init = init.parse().py_err()?;
         let params = KMeansParams::new(n_clusters)
             .init(init)
             .n_init(n_init)

@@ -76,15 +76,10 @@ impl Tfidf {
             }
             Some(StopWordsArg::List(list)) => StopWords::Custom(list),
         };
+        // scikit-learn spells "no scaling" None
         let norm = match norm.as_deref() {
-            Some("l2") => Norm::L2,
-            Some("l1") => Norm::L1,
             None => Norm::None,
-            Some(other) => {
-                return Err(pyo3::exceptions::PyValueError::new_err(format!(
-                    "norm must be 'l1', 'l2' or None, got '{other}'"
-                )));
-            }
+            Some(name) => name.parse().py_err()?,
         };
         let params = TfidfParams::new()
             .lowercase(lowercase)

@@ -99,20 +99,16 @@ impl Gbdt {
         label_gain: Option<Vec<f64>>,
         lambdarank_truncation_level: usize,
     ) -> PyResult<Self> {
-        let objective = match objective {
-            "regression" => Objective::Regression,
-            "binary" => Objective::Binary,
-            "lambdarank" => Objective::LambdaRank {
-                truncation_level: lambdarank_truncation_level,
-                label_gain,
-                norm: true,
-            },
-            other => {
-                return Err(PyValueError::new_err(format!(
-                    "objective must be 'regression', 'binary' or 'lambdarank', got '{other}'"
-                )));
-            }
-        };
+        let mut objective: Objective = objective.parse().py_err()?;
+        if let Objective::LambdaRank {
+            truncation_level,
+            label_gain: gains,
+            ..
+        } = &mut objective
+        {
+            *truncation_level = lambdarank_truncation_level;
+            *gains = label_gain;
+        }
         let params = GbdtParams::new(objective)
             .num_iterations(n_estimators)
             .learning_rate(learning_rate)
@@ -216,15 +212,7 @@ impl Gbdt {
         py: Python<'py>,
         kind: &str,
     ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        let kind = match kind {
-            "split" => Importance::Split,
-            "gain" => Importance::Gain,
-            other => {
-                return Err(PyValueError::new_err(format!(
-                    "importance_type must be 'split' or 'gain', got '{other}'"
-                )));
-            }
-        };
+        let kind: Importance = kind.parse().py_err()?;
         Ok(PyArray1::from_vec(
             py,
             self.fitted()?.feature_importance(kind),

@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use crate::auth::extract::CurrentUser;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, ApiPath};
+use crate::services::experiments;
 use crate::services::recorder::Record;
 use crate::state::AppState;
 
@@ -117,7 +118,7 @@ pub async fn set_item(
             // attribution is one more write per cart add or order: only while an experiment runs
             if state.experiments.any_running() {
                 state.recorder.record(Record::Attribution {
-                    subject: format!("u{}", user.id),
+                    subject: experiments::user_subject(user.id),
                     kind: ExperimentEventKind::AddToCart,
                     value_cents: 0,
                 });

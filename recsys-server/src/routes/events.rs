@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 use crate::auth::extract::CurrentUser;
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::extract::ApiJson;
+use crate::services::experiments;
 use crate::services::recommend::{parse_recommendation_id, record_click};
 use crate::state::AppState;
 
@@ -123,9 +124,9 @@ pub async fn record(
         });
     }
     let recorded = state.store.record_events(&events).await?;
-    let subject = format!("u{}", user.id);
+    let subject = experiments::user_subject(user.id);
     for origin in clicks {
-        record_click(&state.recorder, origin, &subject);
+        record_click(&state.recorder, origin, Some(&subject));
     }
     Ok((StatusCode::ACCEPTED, axum::Json(Recorded { recorded })))
 }

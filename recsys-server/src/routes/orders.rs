@@ -13,6 +13,7 @@ use crate::auth::extract::CurrentUser;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiPath, ApiQuery};
 use crate::routes::catalog::page;
+use crate::services::experiments;
 use crate::services::recorder::Record;
 use crate::state::AppState;
 
@@ -114,7 +115,7 @@ pub async fn checkout(
         // attribution is one more write per cart add or order: only while an experiment runs
         if state.experiments.any_running() {
             state.recorder.record(Record::Attribution {
-                subject: format!("u{}", user.id),
+                subject: experiments::user_subject(user.id),
                 kind: ExperimentEventKind::Purchase,
                 value_cents: order.total_cents,
             });

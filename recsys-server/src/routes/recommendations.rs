@@ -10,6 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::extract::MaybeUser;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::services::experiments;
 use crate::services::recommend::{
     ListRequest, Recommendations, check_session, parse_recommendation_id, record_click,
 };
@@ -152,22 +153,19 @@ pub async fn click(
             "is not the recommendation_id of a recommendations response",
         )
     })?;
-    let subject = match (user.0, &c.session) {
-        (Some(u), _) => format!("u{}", u.id),
-        (None, Some(s)) => {
-            check_session(s)?;
-            format!("s{s}")
-        }
-        (None, None) => String::new(),
-    };
+    let user_id = user.0.map(|u| u.id);
+    if let (None, Some(s)) = (user_id, &c.session) {
+        check_session(s)?;
+    }
+    let subject = experiments::subject(user_id, c.session.as_deref());
     match origin.experiment {
         // an experiment's click needs someone it can be counted for
-        Some(_) if subject.is_empty() => Err(ApiError::field(
+        Some(_) if subject.is_none() => Err(ApiError::field(
             "session",
             "a list an experiment served needs the session id it was fetched with",
         )),
         _ => {
-            record_click(&state.recorder, origin, &subject);
+            record_click(&state.recorder, origin, subject.as_deref());
             Ok(StatusCode::NO_CONTENT)
         }
     }

@@ -39,6 +39,20 @@ impl LiveExperiment {
     }
 }
 
+/// The subject an experiment counts a signed-in user as: `u<id>`.
+pub fn user_subject(user_id: i64) -> String {
+    format!("u{user_id}")
+}
+
+/// Who an experiment counts: the signed-in user, else the visitor's session (`s<session>`),
+/// else nobody. The one spelling of subjects, so that the arm a list was served from, its
+/// clicks, and the cart adds and orders attributed to it name the same subject.
+pub fn subject(user_id: Option<i64>, session: Option<&str>) -> Option<String> {
+    user_id
+        .map(user_subject)
+        .or_else(|| session.map(|s| format!("s{s}")))
+}
+
 /// The index of the arm `subject` gets among arms of these weights (all > 0).
 pub fn pick_arm(experiment: i64, weights: &[f64], subject: &str) -> usize {
     let total: f64 = weights.iter().sum();

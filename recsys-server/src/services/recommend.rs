@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 
 use crate::error::{ApiError, ApiResult};
 use crate::services::catalog::{ProductSummary, Snapshot};
+use crate::services::experiments;
 use crate::services::models::Serving;
 use crate::services::recorder::{Record, Recorder};
 use crate::state::AppState;
@@ -81,13 +82,14 @@ pub struct ListOrigin {
 }
 
 /// Counts a click on an item of the list `origin` names, for its model version and placement and,
-/// when an experiment served it, for the arm of `subject` (`u<user id>` or `s<session>`).
-pub fn record_click(recorder: &Recorder, origin: ListOrigin, subject: &str) {
-    if let Some((experiment_id, arm)) = origin.experiment {
+/// when an experiment served it, for the arm of `subject` ([`experiments::subject`]; a click
+/// nobody can be counted for counts for the version only).
+pub fn record_click(recorder: &Recorder, origin: ListOrigin, subject: Option<&str>) {
+    if let (Some((experiment_id, arm)), Some(subject)) = (origin.experiment, subject) {
         recorder.record(Record::Experiment(ExperimentEvent {
             experiment_id,
             arm,
-            subject: subject.to_string(),
+            subject: subject.to_owned(),
             kind: ExperimentEventKind::Click,
             value_cents: 0,
             at: recsys_store::now_ms(),
@@ -277,10 +279,7 @@ impl AppState {
         if let Some(s) = &req.session {
             check_session(s)?;
         }
-        let subject = req
-            .user_id
-            .map(|u| format!("u{u}"))
-            .or_else(|| req.session.as_ref().map(|s| format!("s{s}")));
+        let subject = experiments::subject(req.user_id, req.session.as_deref());
         let mut serving = self.models.current();
         let mut arm = None;
         if let (Some(x), Some(subject)) = (self.experiments.for_placement(&req.placement), &subject)
