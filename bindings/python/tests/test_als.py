@@ -4,6 +4,7 @@ import multiprocessing
 import os
 import threading
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -81,7 +82,7 @@ def test_same_seed_same_model_and_factors_are_float32(user_items):
         (dict(regularization=-1.0), "regularization"),
         (dict(alpha=0.0), "alpha"),
         (dict(alpha=float("nan")), "alpha"),
-        (dict(iterations=0), "iterations"),
+        (dict(iterations=-1), "iterations"),
         (dict(cg_steps=0), "steps"),
     ],
 )
@@ -225,7 +226,12 @@ def test_thread_count_from_the_environment(user_items):
 def test_inputs_in_other_formats_give_the_same_model(user_items):
     a = AlternatingLeastSquares(factors=8, iterations=3, random_state=2).fit(user_items, show_progress=False)
     for other in (user_items.tocoo(), user_items.tocsc(), user_items.astype(np.float64), sp.csr_array(user_items)):
-        b = AlternatingLeastSquares(factors=8, iterations=3, random_state=2).fit(other, show_progress=False)
+        converted = other.format != "csr"
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            b = AlternatingLeastSquares(factors=8, iterations=3, random_state=2).fit(other, show_progress=False)
+        # as implicit, a matrix that must be converted gets a ParameterWarning; CSR none
+        assert [w.category for w in caught] == ([recsys.ParameterWarning] if converted else [])
         np.testing.assert_array_equal(a.item_factors, b.item_factors)
     # duplicates are summed, unsorted indices are fine
     coo = user_items.tocoo()
@@ -233,5 +239,76 @@ def test_inputs_in_other_formats_give_the_same_model(user_items):
         (np.concatenate([coo.data, coo.data]) / 2, (np.concatenate([coo.row, coo.row]), np.concatenate([coo.col, coo.col]))),
         shape=coo.shape,
     )
-    c = AlternatingLeastSquares(factors=8, iterations=3, random_state=2).fit(doubled, show_progress=False)
+    with pytest.warns(recsys.ParameterWarning):
+        c = AlternatingLeastSquares(factors=8, iterations=3, random_state=2).fit(doubled, show_progress=False)
     np.testing.assert_allclose(a.item_factors, c.item_factors, rtol=1e-5, atol=1e-6)
+
+
+def test_implicit_evaluation_scores_a_recsys_model_as_recsys_evaluation_does(user_items):
+    # implicit's Cython metrics need int32 ids from recommend, the dtype implicit returns
+    train, test = evaluation.train_test_split(user_items, 0.8, random_state=1)
+    model = AlternatingLeastSquares(factors=8, iterations=5, random_state=3).fit(train, show_progress=False)
+    ids, _ = model.recommend(np.arange(5), train[np.arange(5)])
+    assert ids.dtype == np.int32
+    ours = evaluation.ranking_metrics_at_k(model, train, test, K=10)
+    theirs = implicit_eval.ranking_metrics_at_k(model, train, test, K=10, show_progress=False)
+    for name in ("precision", "map", "ndcg", "auc"):
+        assert ours[name] == pytest.approx(theirs[name], rel=1e-6), name
+
+
+def test_implicit_only_settings_are_accepted_and_checked(user_items):
+    with pytest.raises(ValueError, match="use_gpu"):
+        AlternatingLeastSquares(use_gpu=True)
+    with pytest.raises(ValueError, match="dtype"):
+        AlternatingLeastSquares(dtype=np.float16)
+    a = AlternatingLeastSquares(factors=4, iterations=2, random_state=1, dtype=np.float64, use_native=False)
+    a.fit(user_items, show_progress=False)
+    assert a.item_factors.dtype == np.float64 and a.user_factors.dtype == np.float64
+    b = AlternatingLeastSquares(factors=4, iterations=2, random_state=1).fit(user_items, show_progress=False)
+    np.testing.assert_array_equal(a.item_factors, b.item_factors.astype(np.float64))
+    import pickle
+
+    assert pickle.loads(pickle.dumps(a)).item_factors.dtype == np.float64
+
+
+def test_ranking_given_items_returns_all_of_them_liked_last_and_refuses_unknown_ids(user_items):
+    model = AlternatingLeastSquares(factors=8, iterations=3, random_state=1).fit(user_items, show_progress=False)
+    liked = user_items[0].indices[:2]
+    unliked = np.setdiff1d(np.arange(user_items.shape[1]), user_items[0].indices)[:3]
+    ids, scores = model.recommend(0, user_items[0], items=np.concatenate([liked, unliked]), N=10)
+    assert set(ids[:3]) == set(unliked) and set(ids[3:]) == set(liked)
+    assert np.isneginf(scores[3:]).all() and np.isfinite(scores[:3]).all()
+    with pytest.raises(IndexError, match="does not know"):
+        model.recommend(0, user_items[0], items=[0, user_items.shape[1] + 5])
+
+
+def test_explain_shares_sum_to_the_recalculated_score(user_items):
+    model = AlternatingLeastSquares(factors=6, iterations=5, use_cg=False, random_state=2).fit(user_items, show_progress=False)
+    ids, scores = model.recommend(3, user_items[3], N=1, recalculate_user=True)
+    total, contributions, weights = model.explain(3, user_items, ids[0], N=10_000)
+    assert total == pytest.approx(scores[0], abs=1e-4)
+    assert sorted(i for i, _ in contributions) == sorted(user_items[3].indices)
+    assert sum(s for _, s in contributions) == pytest.approx(total, abs=1e-4)
+    assert [s for _, s in contributions] == sorted((s for _, s in contributions), reverse=True)
+    again, top2, _ = model.explain(3, user_items[3], ids[0], user_weights=weights, N=2)
+    assert again == total and top2 == contributions[:2]
+    with pytest.raises(ValueError, match="user_weights"):
+        model.explain(4, user_items, ids[0], user_weights=weights)
+
+
+def test_save_and_load_through_open_files_fitted_or_not(tmp_path, user_items):
+    for model in (AlternatingLeastSquares(factors=4, random_state=5), AlternatingLeastSquares(factors=4, iterations=2, random_state=5).fit(user_items, show_progress=False)):
+        with open(tmp_path / "m.bin", "w+b") as f:
+            model.save(f)
+            f.seek(0)
+            back = AlternatingLeastSquares.load(f)
+        assert back.__dict__ == model.__dict__
+
+
+def test_ids_beyond_int32_are_not_narrowed():
+    from recsys._base import _unflatten
+
+    ids, _ = _unflatten(np.array([2**40, 1], dtype=np.int64), np.zeros(2, np.float32), np.array([0, 2]), True)
+    assert ids.dtype == np.int64 and ids[0] == 2**40
+    small, _ = _unflatten(np.array([3, 1], dtype=np.int64), np.zeros(2, np.float32), np.array([0, 2]), True)
+    assert small.dtype == np.int32

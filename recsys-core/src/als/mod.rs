@@ -10,5 +10,5 @@ mod params;
 mod solve;
 
 pub use crate::recommender::FitProgress;
-pub use model::ImplicitAls;
+pub use model::{Explanation, ImplicitAls};
 pub use params::{AlsParams, Solver};

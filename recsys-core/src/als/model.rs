@@ -84,6 +84,34 @@ fn inv_norms(f: &Factors) -> Vec<f32> {
         .collect()
 }
 
+/// A user's history in the model's item indices, sorted; values must be finite and >= 0, items
+/// unknown to the model are left out.
+fn history_indices(st: &Fitted, history: &[(Id, f32)]) -> Result<(Vec<u32>, Vec<f32>)> {
+    let mut pairs = Vec::with_capacity(history.len());
+    for (row, (id, v)) in history.iter().enumerate() {
+        if !(v.is_finite() && *v >= 0.0) {
+            return Err(Error::InvalidInput {
+                row: row + 1,
+                reason: format!("value {v} for item '{id}' must be a finite number >= 0"),
+            });
+        }
+        if let Some(i) = st.items.index(id) {
+            pairs.push((i, *v));
+        }
+    }
+    pairs.sort_unstable_by_key(|p| p.0);
+    Ok(pairs.into_iter().unzip())
+}
+
+/// What [`ImplicitAls::explain`] answers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Explanation {
+    /// The user's score for the item: the sum of every share.
+    pub score: f32,
+    /// The largest shares, best first: each history item and what it adds to the score.
+    pub contributions: Vec<Scored>,
+}
+
 /// Which side of the matrix an operation works on.
 #[derive(Clone, Copy)]
 enum Side {
@@ -194,21 +222,60 @@ impl ImplicitAls {
     /// normal equations against the trained item factors. No refit; the model is unchanged.
     pub fn fold_in_user(&self, history: &[(Id, f32)]) -> Result<Vec<f32>> {
         let st = self.fitted()?;
-        let mut pairs = Vec::with_capacity(history.len());
-        for (row, (id, v)) in history.iter().enumerate() {
-            if !(v.is_finite() && *v >= 0.0) {
-                return Err(Error::InvalidInput {
-                    row: row + 1,
-                    reason: format!("value {v} for item '{id}' must be a finite number >= 0"),
-                });
-            }
-            if let Some(i) = st.items.index(id) {
-                pairs.push((i, *v));
-            }
-        }
-        pairs.sort_unstable_by_key(|p| p.0);
-        let (cols, vals): (Vec<u32>, Vec<f32>) = pairs.into_iter().unzip();
+        let (cols, vals) = history_indices(st, history)?;
         self.fold_in_indices(st, Side::Users, &cols, &vals)
+    }
+
+    /// Why the model scores `item` as it does for a user with `history` (Hu, Koren & Volinsky
+    /// 2008, section 5). The user's exact factors solve `A x = b` with `b = sum_j c_j y_j`, so
+    /// their score `y_i . x` is `sum_j c_j (A^-1 y_i) . y_j`: one share per item of the history.
+    /// Returns that score (the fold-in score of `history`) and the `n` largest shares, best
+    /// first. Items of the history unknown to the model are ignored.
+    pub fn explain(&self, history: &[(Id, f32)], item: &Id, n: usize) -> Result<Explanation> {
+        let st = self.fitted()?;
+        let target = require_item(&st.items, item)? as usize;
+        let (cols, raw) = history_indices(st, history)?;
+        let conf: Vec<f32> = raw
+            .iter()
+            .map(|&r| self.params.confidence.apply(r))
+            .collect();
+        let gram = st.gram(Side::Items, self.params.regularization);
+        let mut weighted = st.item_factors.row(target).to_vec();
+        solve::solve_normal_dispatch(
+            &mut weighted,
+            &st.item_factors,
+            gram,
+            &RowData {
+                cols: &cols,
+                conf: &conf,
+            },
+            &mut solve::Scratch::default(),
+        )
+        .map_err(|p| Error::NotPositiveDefinite(format!("explain, pivot {p}")))?;
+        let mut shares: Vec<(u32, f32)> = cols
+            .iter()
+            .zip(&conf)
+            .map(|(&j, &c)| {
+                let y = st.item_factors.row(j as usize);
+                (
+                    j,
+                    c * y.iter().zip(&weighted).map(|(a, b)| a * b).sum::<f32>(),
+                )
+            })
+            .collect();
+        let score = shares.iter().map(|s| s.1).sum();
+        shares.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        shares.truncate(n);
+        Ok(Explanation {
+            score,
+            contributions: shares
+                .into_iter()
+                .map(|(j, score)| Scored {
+                    id: st.items.id(j),
+                    score,
+                })
+                .collect(),
+        })
     }
 
     /// Exact solve for one row against the `opposite` side's factors.

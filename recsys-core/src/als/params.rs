@@ -96,7 +96,7 @@ impl AlsParams {
         self.regularization = v;
         self
     }
-    /// Full sweeps (users then items); >= 1.
+    /// Full sweeps (users then items); 0 keeps the seeded random start (as implicit does).
     pub fn iterations(mut self, v: usize) -> Self {
         self.iterations = v;
         self
@@ -159,9 +159,6 @@ impl AlsParams {
                 self.regularization,
             ));
         }
-        if self.iterations == 0 {
-            return Err(Error::param("iterations", ">= 1", self.iterations));
-        }
         self.confidence.validate()?;
         if let Solver::ConjugateGradient { steps } = self.solver
             && steps == 0
@@ -203,10 +200,6 @@ mod tests {
             (
                 AlsParams::new().regularization(f32::NAN),
                 "regularization must be a finite number >= 0, got NaN",
-            ),
-            (
-                AlsParams::new().iterations(0),
-                "iterations must be >= 1, got 0",
             ),
             (
                 AlsParams::new().alpha(-1.0),

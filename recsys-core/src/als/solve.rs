@@ -111,6 +111,23 @@ fn exact_row<I: Isa>(
     row: &RowData<'_>,
     scratch: &mut Scratch,
 ) -> Result<(), usize> {
+    // b = sum_obs c y
+    x.fill(0.0);
+    linalg::gathered_weighted_sum(isa, other.as_slice(), row.cols, row.conf, x);
+    solve_normal(isa, x, other, gram, row, scratch)
+}
+
+/// Solves `A x = rhs` in place (`x` holds `rhs` on entry) for the row's normal-equation matrix
+/// `A = G + sum_obs (c - 1) y y^T`. Err(pivot) when `A` is not positive definite.
+#[inline(always)]
+fn solve_normal<I: Isa>(
+    isa: I,
+    x: &mut [f32],
+    other: &Factors,
+    gram: &[f32],
+    row: &RowData<'_>,
+    scratch: &mut Scratch,
+) -> Result<(), usize> {
     let dim = x.len();
     let data = other.as_slice();
     let n = row.cols.len();
@@ -118,10 +135,7 @@ fn exact_row<I: Isa>(
     scratch.per_entry.resize(n, 0.0);
     let a = &mut scratch.vecs[..dim * dim];
     let w = &mut scratch.per_entry[..n];
-    // b = sum_obs c y
-    x.fill(0.0);
-    linalg::gathered_weighted_sum(isa, data, row.cols, row.conf, x);
-    // A = G + sum_obs (c - 1) y y^T, one row of A at a time: A[r] += sum_k ((c_k - 1) y_k[r]) y_k
+    // one row of A at a time: A[r] += sum_k ((c_k - 1) y_k[r]) y_k
     a.copy_from_slice(gram);
     for (r, a_row) in a.chunks_exact_mut(dim).enumerate() {
         for ((wk, &i), &c) in w.iter_mut().zip(row.cols).zip(row.conf) {
@@ -131,6 +145,8 @@ fn exact_row<I: Isa>(
     }
     linalg::cholesky_solve(isa, a, x)
 }
+dispatch_fma!(pub(crate) fn solve_normal_dispatch(x: &mut [f32], other: &Factors, gram: &[f32], row: &RowData<'_>, scratch: &mut Scratch) -> Result<(), usize> => solve_normal);
+
 dispatch_fma!(pub(crate) fn exact_row_dispatch(x: &mut [f32], other: &Factors, gram: &[f32], row: &RowData<'_>, scratch: &mut Scratch) -> Result<(), usize> => exact_row);
 
 /// Recomputes every row of `target` from `other` (a half-sweep of ALS), in parallel.
@@ -152,6 +168,13 @@ pub(crate) fn solve_all(
         .enumerate()
         .try_for_each_init(Scratch::default, |scratch, (u, x)| {
             let (s, e) = (indptr[u], indptr[u + 1]);
+            if s == e {
+                // nothing observed: every p_ui is 0, so x = 0 minimizes the row's loss exactly
+                // (and uniquely for lambda > 0); iterating from the previous x would leave a
+                // row nobody interacted with near its random start, similar to everything
+                x.fill(0.0);
+                return Ok(());
+            }
             let row = RowData {
                 cols: &cols[s..e],
                 conf: &conf[s..e],

@@ -16,9 +16,10 @@ releases the GIL around the work and raises the exceptions the mirrored librarie
 
 from ._native import NotFittedError, __version__
 from ._base import RecommenderBase
+from ._convert import ParameterWarning
 from .popularity import Popularity
 from . import als, cluster, content, evaluation, gbdt, hybrid
 
 __all__ = [
-    "NotFittedError", "Popularity", "RecommenderBase", "als", "cluster", "content", "evaluation", "gbdt", "hybrid", "__version__",
+    "NotFittedError", "ParameterWarning", "Popularity", "RecommenderBase", "als", "cluster", "content", "evaluation", "gbdt", "hybrid", "__version__",
 ]

@@ -6,11 +6,15 @@ from __future__ import annotations
 import numpy as np
 
 from . import _native
-from ._convert import as_csr, as_ids, optional_ids, read_file, write_file
+from ._convert import Csr, as_csr, as_ids, optional_ids, read_file, write_file
 
 
 def _unflatten(ids, scores, offsets, single: bool):
-    """Native flat lists as implicit returns them: 1-D for one id, 2-D (padded) for a batch."""
+    """Native flat lists as implicit returns them: 1-D for one id, 2-D (padded) for a batch.
+    Ids are int32, the dtype implicit returns (and its Cython evaluation code requires), when
+    they fit, as row and column indices always do; catalog ids beyond int32 stay int64."""
+    if ids.size == 0 or (ids.min() >= np.iinfo(np.int32).min and ids.max() <= np.iinfo(np.int32).max):
+        ids = ids.astype(np.int32)
     if single:
         return ids[offsets[0] : offsets[1]], scores[offsets[0] : offsets[1]]
     lengths = np.diff(offsets)
@@ -18,13 +22,29 @@ def _unflatten(ids, scores, offsets, single: bool):
     width = int(lengths.max(initial=0))
     if rows and (lengths == width).all():
         return ids.reshape(rows, width), scores.reshape(rows, width)
-    out_ids = np.full((rows, width), -1, dtype=np.int64)
+    out_ids = np.full((rows, width), -1, dtype=ids.dtype)
     out_scores = np.full((rows, width), -np.inf, dtype=np.float32)
     for r in range(rows):
         start, end = offsets[r], offsets[r + 1]
         out_ids[r, : end - start] = ids[start:end]
         out_scores[r, : end - start] = scores[start:end]
     return out_ids, out_scores
+
+
+def _rank_liked_last(ids, scores, offsets, candidates, excluded, n: int):
+    """``recommend(items=...)`` ranks the given items as implicit does: every one comes back
+    (but those in ``excluded``), the user's already liked ones (filtered from the ranking)
+    after the others with score -inf, in id order, up to ``n`` per user."""
+    candidates = np.setdiff1d(candidates, excluded)
+    n = min(n, len(candidates))
+    out_ids, out_scores, out_offsets = [], [], [0]
+    for r in range(len(offsets) - 1):
+        ranked = ids[offsets[r] : offsets[r + 1]]
+        liked = np.setdiff1d(candidates, ranked)[: max(n - len(ranked), 0)]
+        out_ids += [ranked, liked]
+        out_scores += [scores[offsets[r] : offsets[r + 1]], np.full(len(liked), -np.inf, dtype=np.float32)]
+        out_offsets.append(out_offsets[-1] + len(ranked) + len(liked))
+    return np.concatenate(out_ids), np.concatenate(out_scores), np.array(out_offsets, dtype=np.int64)
 
 
 def _check_n(N, name: str = "N") -> int:
@@ -42,6 +62,11 @@ class RecommenderBase:
     """
 
     _model: _native.Recommender | None = None
+    # whether recommend scores from user_items (content, hybrid) rather than from what the model
+    # learnt about the user (a factor model, which reads user_items only to filter or recalculate)
+    _scores_from_history: bool = True
+    # settings that live in Python only (not in the model file): kept across pickling
+    _python_params: tuple[str, ...] = ()
 
     def _native_model(self) -> _native.Recommender:
         if self._model is None:
@@ -75,11 +100,16 @@ class RecommenderBase:
         """
         n = _check_n(N)
         users, single = as_ids(userid, "userid")
-        rows = as_csr(user_items)
-        if rows.shape[0] != len(users):
-            raise ValueError(
-                f"user_items must contain 1 row for every user in userid: {rows.shape[0]} rows for {len(users)} id(s)"
-            )
+        if self._scores_from_history or filter_already_liked_items or recalculate_user:
+            rows = as_csr(user_items)
+            if rows.shape[0] != len(users):
+                raise ValueError(
+                    f"user_items must contain 1 row for every user in userid: {rows.shape[0]} rows for {len(users)} id(s)"
+                )
+        else:
+            # as implicit's factor models: user_items is not read when nothing is filtered or
+            # recalculated
+            rows = Csr((len(users), 0), np.zeros(len(users) + 1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float32))
         unique, first, inverse = np.unique(users, return_index=True, return_inverse=True)
         if len(unique) != len(users):
             # the same user twice: answer once, from the user's first row
@@ -89,10 +119,19 @@ class RecommenderBase:
             rows = as_csr(m)
         else:
             unique, inverse = users, None
+        candidates = optional_ids(items, "items")
+        if candidates is not None:
+            unknown = candidates[~np.asarray(self._native_model().known_items(candidates), dtype=bool)]
+            if len(unknown):
+                # as implicit: ranking an item the model does not have is an IndexError
+                raise IndexError(f"items holds ids the model does not know: {unknown[:10].tolist()}")
+        excluded = optional_ids(filter_items, "filter_items")
         ids, scores, offsets = self._native_model().recommend(
-            unique, rows, n, bool(filter_already_liked_items), optional_ids(filter_items, "filter_items"),
-            bool(recalculate_user), optional_ids(items, "items"),
+            unique, rows, n, bool(filter_already_liked_items), excluded, bool(recalculate_user), candidates,
         )
+        if candidates is not None and filter_already_liked_items:
+            excluded = np.zeros(0, np.int64) if excluded is None else excluded
+            ids, scores, offsets = _rank_liked_last(ids, scores, offsets, candidates, excluded, n)
         out_ids, out_scores = _unflatten(ids, scores, offsets, single)
         if inverse is not None and not single:
             out_ids, out_scores = out_ids[inverse.ravel()], out_scores[inverse.ravel()]
@@ -116,12 +155,14 @@ class RecommenderBase:
     # ---- persistence ---------------------------------------------------------------------------
 
     def save(self, path) -> None:
-        """Writes the model in recsys's versioned, checksummed format (readable from Rust too)."""
+        """Writes the model in recsys's versioned, checksummed format (readable from Rust too)
+        to a path or an open binary file; an unfitted model saves its settings."""
         write_file(path, self._native_model().to_bytes())
 
     @classmethod
     def load(cls, path):
-        """Reads a model written by ``save``; corrupt or foreign files raise ValueError."""
+        """Reads a model written by ``save`` from a path or an open binary file; corrupt or
+        foreign files raise ValueError."""
         data = read_file(path)
         return cls._from_native(_native.Recommender.from_bytes(data))
 
@@ -146,6 +187,8 @@ class RecommenderBase:
             self.__init__(**state["params"])
             return
         self._model = _native.Recommender.from_bytes(state["model"])
+        for name in self._python_params:
+            setattr(self, name, state["params"][name])
         self._restore_params()
 
     def __repr__(self) -> str:

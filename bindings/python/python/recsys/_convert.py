@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import warnings
 from typing import NamedTuple
 
 import numpy as np
@@ -18,14 +20,39 @@ class Csr(NamedTuple):
     data: np.ndarray
 
 
-def as_csr(matrix, name: str = "user_items") -> Csr:
+def _parameter_warning_base() -> type[Warning]:
+    if importlib.util.find_spec("implicit") is None:
+        return UserWarning
+    try:
+        from implicit.utils import ParameterWarning as implicit_warning
+    except Exception:  # a broken implicit install must not break recsys
+        return UserWarning
+    return implicit_warning
+
+
+class ParameterWarning(_parameter_warning_base()):
+    """An input recsys accepts but converts at a cost (a training matrix that is not CSR).
+
+    When implicit is installed this subclasses ``implicit.utils.ParameterWarning``, so warning
+    filters and ``pytest.warns`` written for implicit catch it too.
+    """
+
+
+def as_csr(matrix, name: str = "user_items", warn_if_converted: bool = False) -> Csr:
     """Any scipy.sparse matrix or array (or a dense 2-D array) as canonical CSR arrays.
 
     CSR input in canonical form (sorted indices, no duplicates) with float32 data and int32
-    indices is passed through without copying its big arrays.
+    indices is passed through without copying its big arrays. With `warn_if_converted`, input
+    that is not CSR raises a ``ParameterWarning`` (as implicit's ``fit`` does).
     """
     if isinstance(matrix, Csr):
         return matrix
+    if warn_if_converted and not (sp.issparse(matrix) and matrix.format == "csr"):
+        warnings.warn(
+            f"{name} is a {type(matrix).__name__}, converted to CSR: pass a scipy.sparse CSR matrix to avoid the copy",
+            ParameterWarning,
+            stacklevel=3,
+        )
     if not sp.issparse(matrix):
         if isinstance(matrix, (np.ndarray, list)):
             dense = np.asarray(matrix)
@@ -140,7 +167,11 @@ def seed(random_state) -> int:
 
 
 def write_file(path, data: bytes) -> None:
-    """Writes through a temporary file and a rename, so a crash never leaves half a model."""
+    """Writes through a temporary file and a rename, so a crash never leaves half a model; an
+    open binary file object (anything with ``write``) is written to where it stands."""
+    if hasattr(path, "write"):
+        path.write(data)
+        return
     path = os.fspath(path)
     tmp = f"{path}.tmp-{os.getpid()}"
     with open(tmp, "wb") as f:
@@ -149,5 +180,11 @@ def write_file(path, data: bytes) -> None:
 
 
 def read_file(path) -> bytes:
+    """The bytes of the file at `path`, or the rest of an open binary file object."""
+    if hasattr(path, "read"):
+        data = path.read()
+        if not isinstance(data, bytes):
+            raise TypeError(f"the file object must be opened in binary mode, read gave {type(data).__name__}")
+        return data
     with open(os.fspath(path), "rb") as f:
         return f.read()

@@ -14,6 +14,13 @@ from ._progress import Progress
 __all__ = ["AlternatingLeastSquares"]
 
 
+class _UserWeights(int):
+    """What ``explain`` returns as ``user_weights``: the user it was computed for."""
+
+    def __repr__(self) -> str:
+        return f"user {int(self)}"
+
+
 class AlternatingLeastSquares(RecommenderBase):
     """Alternating least squares for implicit feedback (Hu, Koren & Volinsky 2008).
 
@@ -34,9 +41,19 @@ class AlternatingLeastSquares(RecommenderBase):
     random_state : int, numpy RandomState or Generator, or None
     num_threads : int, default 0
         0 uses every core (or ``RECSYS_NUM_THREADS`` when set).
+    dtype : numpy.float32 or numpy.float64, default float32
+        The dtype of ``user_factors`` / ``item_factors``. Training always runs in float32 (as
+        implicit's GPU models do); float64 factors are the float32 ones widened.
+    use_native : bool, default True
+        Accepted for implicit's signature: implicit chooses between its C++ and Python solvers,
+        recsys has one solver, so both values train the same model.
+    use_gpu : bool, default False
+        recsys runs on the CPU only; True raises ``ValueError``.
     """
 
     _kind = "als"
+    _python_params = ("dtype", "use_native")
+    _scores_from_history = False
 
     def __init__(
         self,
@@ -49,7 +66,17 @@ class AlternatingLeastSquares(RecommenderBase):
         calculate_training_loss: bool = False,
         random_state=None,
         num_threads: int = 0,
+        dtype=np.float32,
+        use_native: bool = True,
+        use_gpu: bool = False,
     ):
+        if use_gpu:
+            raise ValueError("use_gpu=True is not supported: recsys trains on the CPU")
+        if np.dtype(dtype) not in (np.float32, np.float64):
+            raise ValueError(f"dtype must be numpy.float32 or numpy.float64, got {np.dtype(dtype)}")
+        self.dtype = np.dtype(dtype)
+        self.use_native = bool(use_native)
+        self.use_gpu = False
         self.factors = integer("factors", factors)
         self.regularization = number("regularization", regularization)
         self.alpha = number("alpha", alpha)
@@ -75,6 +102,8 @@ class AlternatingLeastSquares(RecommenderBase):
             "calculate_training_loss": self.calculate_training_loss,
             "random_state": self.random_state,
             "num_threads": self.num_threads,
+            "dtype": self.dtype,
+            "use_native": self.use_native,
         }
 
     def _restore_params(self) -> None:
@@ -89,6 +118,9 @@ class AlternatingLeastSquares(RecommenderBase):
         self.calculate_training_loss = p["calculate_loss"]
         self.random_state = p["seed"]
         self.num_threads = p["num_threads"] or 0
+        self.__dict__.setdefault("dtype", np.dtype(np.float32))
+        self.__dict__.setdefault("use_native", True)
+        self.use_gpu = False
 
     def fit(self, user_items, show_progress: bool = True, callback=None):
         """Factorizes a users x items matrix (scipy.sparse; CSR is used without copying).
@@ -96,7 +128,7 @@ class AlternatingLeastSquares(RecommenderBase):
         ``callback(iteration, elapsed_seconds, loss)`` runs after every iteration (loss is NaN
         unless ``calculate_training_loss``).
         """
-        matrix = as_csr(user_items)
+        matrix = as_csr(user_items, warn_if_converted=True)
         progress = Progress(self.iterations, "ALS", show_progress)
 
         def on_iteration(iteration, elapsed, loss):
@@ -109,6 +141,33 @@ class AlternatingLeastSquares(RecommenderBase):
         finally:
             progress.close()
         return self
+
+    def explain(self, userid, user_items, itemid, user_weights=None, N: int = 10):
+        """Why ``itemid`` scores as it does for ``userid`` (Hu, Koren & Volinsky 2008, section 5),
+        as ``implicit``'s ``explain``: returns ``(total_score, top_contributions, user_weights)``
+        where ``top_contributions`` are the ``N`` largest ``(itemid, share)`` pairs of the
+        user's row of ``user_items`` (the shares sum to the score of the user's exact factors
+        for that row).
+
+        ``user_weights`` is accepted for implicit's signature: pass back what an earlier call
+        for the same user returned. recsys recomputes the user's system each call (one
+        ``factors x factors`` Cholesky solve), so it saves nothing.
+        """
+        if isinstance(userid, (bool, np.bool_)) or not isinstance(userid, (int, np.integer)):
+            raise TypeError(f"userid must be an integer, got {type(userid).__name__}")
+        rows = as_csr(user_items)
+        if rows.shape[0] == 1:
+            row = 0
+        elif 0 <= userid < rows.shape[0]:
+            row = int(userid)
+        else:
+            raise IndexError(f"user_items has {rows.shape[0]} rows: no row for userid {userid}")
+        if user_weights is not None and user_weights != _UserWeights(int(userid)):
+            raise ValueError(f"user_weights belong to user {user_weights!r}, not to user {userid}")
+        start, end = rows.indptr[row], rows.indptr[row + 1]
+        items = rows.indices[start:end].astype(np.int64)
+        score, ids, shares = self._model.explain(items, rows.data[start:end], int(itemid), _check_n(N))
+        return score, list(zip(ids, shares)), _UserWeights(int(userid))
 
     def similar_users(self, userid, N: int = 10, filter_users=None, users=None):
         """The ``N`` users most similar to ``userid`` by cosine of the user factors (the user
@@ -147,10 +206,10 @@ class AlternatingLeastSquares(RecommenderBase):
 
     @property
     def user_factors(self) -> np.ndarray:
-        """float32 array, one row per user."""
-        return self._model.user_factors
+        """Array of ``dtype``, one row per user."""
+        return self._model.user_factors.astype(self.dtype, copy=False)
 
     @property
     def item_factors(self) -> np.ndarray:
-        """float32 array, one row per item."""
-        return self._model.item_factors
+        """Array of ``dtype``, one row per item."""
+        return self._model.item_factors.astype(self.dtype, copy=False)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ._base import RecommenderBase
 from . import _native
 from ._convert import as_csr, seed, to_scipy
@@ -25,6 +27,11 @@ def train_test_split(ratings, train_percentage: float = 0.8, random_state=None):
 
 def leave_k_out_split(ratings, K: int = 1, train_only_size: float = 0.0, random_state=None):
     """For users with more than K + 1 interactions, K random ones go to test; (train, test) CSR."""
+    # the settings first, as implicit checks them (before looking at ratings)
+    if isinstance(K, (bool, np.bool_)) or not isinstance(K, (int, np.integer)) or K < 1:
+        raise ValueError(f"K must be an integer >= 1, got {K!r}")
+    if not 0.0 <= train_only_size < 1.0:
+        raise ValueError(f"train_only_size must be in [0, 1), got {train_only_size!r}")
     train, test = _native.leave_k_out_split(as_csr(ratings, "ratings"), int(K), float(train_only_size), seed(random_state))
     return to_scipy(train), to_scipy(test)
 
