@@ -304,3 +304,33 @@ fn letor_files_load_with_query_groups() {
             == 5
     );
 }
+
+#[test]
+fn ranking_settings_apply_to_lambdarank_only() {
+    let gains = vec![0.0, 1.0, 5.0];
+    match Objective::lambdarank().with_ranking(Some(10), Some(gains.clone())) {
+        Objective::LambdaRank {
+            truncation_level,
+            label_gain,
+            norm,
+        } => {
+            assert_eq!(truncation_level, 10);
+            assert_eq!(label_gain, Some(gains.clone()));
+            assert!(norm);
+        }
+        other => panic!("not lambdarank: {other:?}"),
+    }
+    // no truncation given: LightGBM's 30 stays
+    assert!(matches!(
+        Objective::lambdarank().with_ranking(None, None),
+        Objective::LambdaRank {
+            truncation_level: 30,
+            label_gain: None,
+            ..
+        }
+    ));
+    assert_eq!(
+        Objective::Binary.with_ranking(Some(3), Some(gains)),
+        Objective::Binary
+    );
+}

@@ -244,21 +244,14 @@ pub struct GbdtOptions {
 
 impl GbdtOptions {
     pub fn params(self) -> Result<GbdtParams> {
-        let mut objective: Objective = match &self.objective {
-            Some(name) => name.parse().js()?,
+        let objective = match &self.objective {
+            Some(name) => name.parse::<Objective>().js()?,
             None => Objective::Regression,
-        };
-        if let Objective::LambdaRank {
-            truncation_level,
-            label_gain,
-            ..
-        } = &mut objective
-        {
-            if let Some(v) = self.lambdarank_truncation_level {
-                *truncation_level = v as usize;
-            }
-            *label_gain = self.label_gain;
         }
+        .with_ranking(
+            self.lambdarank_truncation_level.map(|v| v as usize),
+            self.label_gain,
+        );
         let mut p = GbdtParams::new(objective);
         let us = |v: u32| v as usize;
         if let Some(v) = self.num_iterations {

@@ -99,16 +99,10 @@ impl Gbdt {
         label_gain: Option<Vec<f64>>,
         lambdarank_truncation_level: usize,
     ) -> PyResult<Self> {
-        let mut objective: Objective = objective.parse().py_err()?;
-        if let Objective::LambdaRank {
-            truncation_level,
-            label_gain: gains,
-            ..
-        } = &mut objective
-        {
-            *truncation_level = lambdarank_truncation_level;
-            *gains = label_gain;
-        }
+        let objective = objective
+            .parse::<Objective>()
+            .py_err()?
+            .with_ranking(Some(lambdarank_truncation_level), label_gain);
         let params = GbdtParams::new(objective)
             .num_iterations(n_estimators)
             .learning_rate(learning_rate)

@@ -33,6 +33,24 @@ impl Objective {
         }
     }
 
+    /// The ranking settings a binding takes beside the objective's name: for `LambdaRank`,
+    /// `truncation_level` (when given) and `label_gain` replace its own; other objectives have
+    /// neither and come back unchanged.
+    pub fn with_ranking(mut self, truncation: Option<usize>, gains: Option<Vec<f64>>) -> Self {
+        if let Objective::LambdaRank {
+            truncation_level,
+            label_gain,
+            ..
+        } = &mut self
+        {
+            if let Some(t) = truncation {
+                *truncation_level = t;
+            }
+            *label_gain = gains;
+        }
+        self
+    }
+
     /// LightGBM's name of the objective.
     pub fn name(&self) -> &'static str {
         match self {
