@@ -153,3 +153,90 @@ fn model_round_trips_through_bytes() {
     let back = KMeans::from_bytes(&m.to_bytes().unwrap()).unwrap();
     assert_eq!(back, m);
 }
+
+#[test]
+fn a_weight_of_two_is_the_sample_twice_and_zero_is_leaving_it_out() {
+    let (k, d) = (4, 3);
+    let (data, truth) = blobs(k, 60, d, 7);
+    let n = truth.len();
+    let weights: Vec<f32> = (0..n).map(|i| (i % 3) as f32).collect();
+    let weighted = KMeansParams::new(k)
+        .n_init(3)
+        .seed(2)
+        .fit_weighted(&data, d, Some(&weights))
+        .unwrap();
+    // the same data with every sample repeated `weight` times
+    let mut repeated = Vec::new();
+    for (row, &w) in data.chunks_exact(d).zip(&weights) {
+        for _ in 0..w as usize {
+            repeated.extend_from_slice(row);
+        }
+    }
+    let plain = KMeansParams::new(k)
+        .n_init(3)
+        .seed(2)
+        .fit(&repeated, d)
+        .unwrap();
+    assert!(same_partition(weighted.labels(), &truth));
+    // the same clusters, centroids and inertia (cluster numbering may differ)
+    let centre_of = |m: &KMeans, p: &[f32]| {
+        let l = m.predict(p).unwrap()[0] as usize;
+        m.centroids()[l * d..(l + 1) * d].to_vec()
+    };
+    for p in data.chunks_exact(d) {
+        let (a, b) = (centre_of(&weighted, p), centre_of(&plain, p));
+        assert!(
+            a.iter().zip(&b).all(|(x, y)| (x - y).abs() < 1e-4),
+            "{a:?} vs {b:?}"
+        );
+    }
+    assert!((weighted.inertia() - plain.inertia()).abs() < 1e-4 * plain.inertia());
+    // weighted inertia is the weighted sum of squared distances
+    let direct: f64 = data
+        .chunks_exact(d)
+        .zip(weighted.labels())
+        .zip(&weights)
+        .map(|((p, &l), &w)| {
+            let c = &weighted.centroids()[l as usize * d..(l as usize + 1) * d];
+            f64::from(w)
+                * p.iter()
+                    .zip(c)
+                    .map(|(a, b)| f64::from(a - b).powi(2))
+                    .sum::<f64>()
+        })
+        .sum();
+    assert!((weighted.inertia() - direct).abs() < 1e-6 * direct);
+    // random initialization draws only samples of positive weight
+    let random = KMeansParams::new(k)
+        .init(Init::Random)
+        .max_iter(1)
+        .seed(3)
+        .fit_weighted(&data, d, Some(&weights))
+        .unwrap();
+    assert_eq!(random.centroids().len(), k * d);
+}
+
+#[test]
+fn bad_sample_weights_are_named() {
+    let (data, _) = blobs(2, 10, 2, 1);
+    let params = KMeansParams::new(2);
+    let err = |w: &[f32]| {
+        params
+            .fit_weighted(&data, 2, Some(w))
+            .unwrap_err()
+            .to_string()
+    };
+    assert!(err(&[1.0; 3]).contains("sample_weight has 3 entries for 20 samples"));
+    let mut w = vec![1.0f32; 20];
+    w[4] = -1.0;
+    assert!(
+        err(&w).contains("row 5") && err(&w).contains("not a finite number >= 0"),
+        "{}",
+        err(&w)
+    );
+    w[4] = f32::NAN;
+    assert!(err(&w).contains("NaN"));
+    let mut one = vec![0.0f32; 20];
+    one[0] = 1.0;
+    assert!(err(&one).contains("positive weight"), "{}", err(&one));
+}

@@ -85,10 +85,18 @@ export class KMeans {
     this.native = from ?? call(() => new native.KMeans(options));
   }
 
-  async fit(X: Matrix): Promise<this> {
+  /** `sampleWeight`: one weight >= 0 per row (scikit-learn's `sample_weight`). */
+  async fit(X: Matrix, options: { sampleWeight?: Numbers } = {}): Promise<this> {
     const { data, nFeatures } = rowMajor(X);
-    await settle(() => this.native.fit(data, nFeatures));
+    const weights = options.sampleWeight && float32(options.sampleWeight, 'sampleWeight');
+    await settle(() => this.native.fit(data, nFeatures, weights));
     return this;
+  }
+
+  /** The distance of each row to every centroid, row-major `rows x nClusters`. */
+  transform(X: Matrix): Float32Array {
+    const { data, nFeatures } = rowMajor(X);
+    return call(() => this.native.transform(data, nFeatures));
   }
 
   /** The nearest centroid of each row. */
@@ -97,8 +105,8 @@ export class KMeans {
     return call(() => this.native.predict(data, nFeatures));
   }
 
-  async fitPredict(X: Matrix): Promise<Uint32Array> {
-    await this.fit(X);
+  async fitPredict(X: Matrix, options: { sampleWeight?: Numbers } = {}): Promise<Uint32Array> {
+    await this.fit(X, options);
     return this.labels;
   }
 

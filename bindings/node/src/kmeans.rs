@@ -25,19 +25,37 @@ impl KMeans {
         })
     }
 
-    /// Clusters the row-major `data` (`nFeatures` values per sample), off the event loop.
+    /// Clusters the row-major `data` (`nFeatures` values per sample), each sample weighing
+    /// its `sampleWeight` (1 without), off the event loop.
     #[napi(ts_return_type = "Promise<void>")]
-    pub fn fit(&self, data: Float32Array, n_features: u32) -> AsyncTask<Job<(), ()>> {
+    pub fn fit(
+        &self,
+        data: Float32Array,
+        n_features: u32,
+        sample_weight: Option<Float32Array>,
+    ) -> AsyncTask<Job<(), ()>> {
         let params = self.params.clone();
         let data = data.to_vec();
+        let weights = sample_weight.map(|w| w.to_vec());
         let store = self.model.setter();
         spawn(
             move || {
-                store(params.fit(&data, n_features as usize).js()?);
+                store(
+                    params
+                        .fit_weighted(&data, n_features as usize, weights.as_deref())
+                        .js()?,
+                );
                 Ok(())
             },
             Ok,
         )
+    }
+
+    /// The distance of each row of `data` to every centroid, row-major `rows x nClusters`.
+    #[napi]
+    pub fn transform(&self, data: Float32Array, n_features: u32) -> Result<Float32Array> {
+        let model = self.fitted_width(n_features)?;
+        Ok(Float32Array::new(model.transform(&data).js()?))
     }
 
     /// The nearest centroid of each row of the row-major `data` (`nFeatures` per row: the

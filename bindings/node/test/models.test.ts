@@ -173,6 +173,17 @@ describe('KMeans', () => {
     assert.equal(await rejectionCode(new KMeans({ nClusters: 9 }).fit(rows)), 'INVALID_ARGUMENT');
     assert.equal(codeOf(() => new KMeans({ init: 'best' })), 'INVALID_ARGUMENT');
   });
+
+  test('weighs samples and gives distances to every centroid', async () => {
+    const rows = [[0], [1], [10], [11]];
+    // one cluster: the weighted mean, and the inertia weighs every squared distance
+    const km = await new KMeans({ nClusters: 1, seed: 1 }).fit(rows, { sampleWeight: [3, 1, 0, 0] });
+    assert.deepEqual([...km.centroids], [0.25]);
+    assert.ok(Math.abs(km.inertia - (3 * 0.0625 + 0.5625)) < 1e-9);
+    assert.deepEqual([...km.transform([[2], [-1]])], [1.75, 1.25]);
+    const weights = [1, 1, 1];
+    assert.equal(await rejectionCode(new KMeans({ nClusters: 1 }).fit(rows, { sampleWeight: weights })), 'INVALID_ARGUMENT');
+  });
 });
 
 describe('GBDT', () => {

@@ -1,6 +1,6 @@
 //! `recsys._native.KMeans`: the core's K-Means (greedy k-means++, Hamerly-accelerated Lloyd).
 
-use numpy::{PyArray1, PyArray2, PyReadonlyArray2, PyUntypedArrayMethods};
+use numpy::{PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
@@ -55,14 +55,60 @@ impl KMeans {
         })
     }
 
-    fn fit(&mut self, py: Python<'_>, x: PyReadonlyArray2<'_, f32>) -> PyResult<()> {
+    #[pyo3(signature = (x, sample_weight=None))]
+    fn fit(
+        &mut self,
+        py: Python<'_>,
+        x: PyReadonlyArray2<'_, f32>,
+        sample_weight: Option<PyReadonlyArray1<'_, f32>>,
+    ) -> PyResult<()> {
         let (data, n_features) = contiguous(&x)?;
+        let weights = match &sample_weight {
+            Some(w) => Some(
+                w.as_slice()
+                    .map_err(|_| PyValueError::new_err("sample_weight must be contiguous"))?,
+            ),
+            None => None,
+        };
         let (params, pool) = (&self.params, threads::pool()?);
         self.model = Some(
-            py.detach(|| pool.install(|| params.fit(data, n_features)))
+            py.detach(|| pool.install(|| params.fit_weighted(data, n_features, weights)))
                 .py_err()?,
         );
         Ok(())
+    }
+
+    /// Distances of every row to every centroid.
+    fn transform<'py>(
+        &self,
+        py: Python<'py>,
+        x: PyReadonlyArray2<'_, f32>,
+    ) -> PyResult<Bound<'py, PyArray2<f32>>> {
+        let (data, _) = contiguous(&x)?;
+        let model = self.fitted()?;
+        let pool = threads::pool()?;
+        let distances = py
+            .detach(|| pool.install(|| model.transform(data)))
+            .py_err()?;
+        let rows = distances.len() / model.n_clusters();
+        let array = numpy::ndarray::Array2::from_shape_vec((rows, model.n_clusters()), distances)
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        Ok(PyArray2::from_owned_array(py, array))
+    }
+
+    /// Squared distance of every row to its nearest centroid.
+    fn score_samples<'py>(
+        &self,
+        py: Python<'py>,
+        x: PyReadonlyArray2<'_, f32>,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        let (data, _) = contiguous(&x)?;
+        let model = self.fitted()?;
+        let pool = threads::pool()?;
+        let d2 = py
+            .detach(|| pool.install(|| model.score_samples(data)))
+            .py_err()?;
+        Ok(PyArray1::from_vec(py, d2))
     }
 
     fn predict<'py>(

@@ -2,14 +2,12 @@
 //! has its mapping; the message is the core's, which names the problem.
 
 use pyo3::exceptions::{PyIndexError, PyOSError, PyRuntimeError, PyValueError};
-use pyo3::{PyErr, create_exception};
+use pyo3::{PyErr, import_exception};
 
-create_exception!(
-    _native,
-    NotFittedError,
-    PyValueError,
-    "The model is used before fit (a ValueError, as scikit-learn's NotFittedError is)."
-);
+// `recsys.NotFittedError` is defined in Python (`recsys/_errors.py`): when scikit-learn is
+// installed it subclasses scikit-learn's `NotFittedError`, which a compiled class cannot do
+// without importing scikit-learn here. The native module raises that one class.
+import_exception!(recsys._errors, NotFittedError);
 
 /// Translates a core error into the exception a user of the mirrored library expects.
 pub fn to_py(error: recsys_core::Error) -> PyErr {

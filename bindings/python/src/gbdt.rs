@@ -186,6 +186,25 @@ impl Gbdt {
         Ok(PyArray1::from_vec(py, scores))
     }
 
+    /// The model's validation metrics (`ndcg@k` for its `eval_at`, `auc`, `rmse`, ...) on one
+    /// labelled table, as `(metric, value)` pairs.
+    #[pyo3(signature = (x, y, group))]
+    fn evaluate(
+        &self,
+        py: Python<'_>,
+        x: PyReadonlyArray2<'_, f32>,
+        y: PyReadonlyArray1<'_, f32>,
+        group: Option<Vec<u32>>,
+    ) -> PyResult<Vec<(String, f64)>> {
+        let (model, _, _) = self.check_width(&x)?;
+        let ds = dataset(&x, &y, None, group)?;
+        let pool = threads::pool()?;
+        let evals = py
+            .detach(|| pool.install(|| model.evaluate(&ds)))
+            .py_err()?;
+        Ok(evals.into_iter().map(|e| (e.metric, e.value)).collect())
+    }
+
     /// Probability of the positive class (binary objective).
     fn predict_proba<'py>(
         &self,

@@ -16,7 +16,6 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    m.add("NotFittedError", m.py().get_type::<error::NotFittedError>())?;
     m.add_class::<recommender::Recommender>()?;
     m.add_class::<content::Tfidf>()?;
     m.add_class::<cluster::KMeans>()?;

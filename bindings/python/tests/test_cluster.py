@@ -44,13 +44,14 @@ def test_errors_name_the_problem():
     X = blobs(100)
     with pytest.raises(recsys.NotFittedError):
         KMeans(3).predict(X)
+    # settings are checked by fit, as scikit-learn's contract has it (construction never fails)
     with pytest.raises(ValueError, match="n_clusters"):
-        KMeans(0)
+        KMeans(0).fit(X)
     with pytest.raises(ValueError, match="init"):
-        KMeans(3, init="nearest")
-    with pytest.raises(ValueError, match="features"):
+        KMeans(3, init="nearest").fit(X)
+    with pytest.raises(ValueError, match="X has 2 features, but KMeans is expecting 5 features as input"):
         KMeans(3, random_state=0).fit(X).predict(X[:, :2])
-    with pytest.raises(ValueError, match="2-D"):
+    with pytest.raises(ValueError, match="Expected 2D array, got 1D array instead"):
         KMeans(3).fit(X[0])
     bad = X.copy()
     bad[3, 1] = np.nan

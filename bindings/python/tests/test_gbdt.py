@@ -72,7 +72,7 @@ def test_string_classes_and_probabilities():
     proba = clf.predict_proba(X[:50])
     np.testing.assert_allclose(proba.sum(1), 1.0)
     assert (clf.predict(X[:200]) == y[:200]).mean() > 0.9
-    with pytest.raises(ValueError, match="two classes"):
+    with pytest.raises(ValueError, match="Only binary classification is supported"):
         GBDTClassifier().fit(X, np.arange(len(X)) % 3)
 
 
@@ -105,11 +105,12 @@ def test_bad_input_is_named():
         GBDTRanker().fit(X, y)
     with pytest.raises(ValueError, match="sum to"):
         GBDTRanker().fit(X, y, group=g[:-1])
+    # settings are checked by fit, as scikit-learn's contract has it (construction never fails)
     with pytest.raises(ValueError, match="num_leaves"):
-        GBDTRegressor(num_leaves=1)
+        GBDTRegressor(num_leaves=1).fit(X, y)
     with pytest.raises(ValueError, match="learning_rate"):
-        GBDTRegressor(learning_rate=0.0)
-    with pytest.raises(ValueError, match="entries"):
+        GBDTRegressor(learning_rate=0.0).fit(X, y)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         GBDTRegressor().fit(X, y[:-1])
     with pytest.raises(recsys.NotFittedError):
         GBDTRegressor().predict(X)
@@ -118,7 +119,7 @@ def test_bad_input_is_named():
     with pytest.raises(ValueError, match="early_stopping_rounds needs an eval_set"):
         GBDTRegressor().fit(X, y, early_stopping_rounds=3)
     with pytest.raises(TypeError, match="n_estimators"):
-        GBDTRegressor(n_estimators=1.5)
+        GBDTRegressor(n_estimators=1.5).fit(X, y)
 
 
 def test_persistence_gives_identical_predictions(tmp_path):

@@ -29,6 +29,22 @@ impl<'a> Samples<'a> {
     }
 }
 
+/// Sample weights: every sample weighs 1 without them (the unweighted sums are kept as they
+/// were, so unweighted models do not change).
+#[derive(Clone, Copy)]
+pub(crate) struct Weights<'a>(pub Option<&'a [f32]>);
+
+impl Weights<'_> {
+    #[inline(always)]
+    pub fn of(&self, i: usize) -> f64 {
+        self.0.map_or(1.0, |w| f64::from(w[i]))
+    }
+    /// The weights of the rows of a chunk starting at row `start`.
+    fn chunk(&self, start: usize, len: usize) -> Weights<'_> {
+        Weights(self.0.map(|w| &w[start..start + len]))
+    }
+}
+
 /// What one run of Lloyd's algorithm produced.
 pub(crate) struct Run {
     pub centers: Vec<f32>,
@@ -149,31 +165,43 @@ pub(crate) fn ordered_sum(values: &[f64]) -> f64 {
     partial.iter().sum()
 }
 
-/// Per-cluster sums (f64) and counts of the points by label.
-fn cluster_sums(x: Samples<'_>, labels: &[u32], k: usize) -> (Vec<f64>, Vec<u64>) {
+/// Per-cluster weighted sums (f64) and weights of the points by label. A cluster is empty
+/// when its weight is 0 (as scikit-learn: points of weight 0 do not hold a cluster).
+fn cluster_sums(x: Samples<'_>, w: Weights<'_>, labels: &[u32], k: usize) -> (Vec<f64>, Vec<f64>) {
     let d = x.d;
-    let partial: Vec<(Vec<f64>, Vec<u64>)> = x
+    let partial: Vec<(Vec<f64>, Vec<f64>)> = x
         .data
         .par_chunks(CHUNK * d)
         .zip(labels.par_chunks(CHUNK))
-        .map(|(xc, lc)| {
-            let (mut sums, mut counts) = (vec![0f64; k * d], vec![0u64; k]);
-            for (p, &l) in xc.chunks_exact(d).zip(lc) {
+        .enumerate()
+        .map(|(c, (xc, lc))| {
+            let w = w.chunk(c * CHUNK, lc.len());
+            let (mut sums, mut weights) = (vec![0f64; k * d], vec![0f64; k]);
+            for (i, (p, &l)) in xc.chunks_exact(d).zip(lc).enumerate() {
                 let s = &mut sums[l as usize * d..(l as usize + 1) * d];
-                for (acc, &v) in s.iter_mut().zip(p) {
-                    *acc += f64::from(v);
+                match w.0 {
+                    None => s
+                        .iter_mut()
+                        .zip(p)
+                        .for_each(|(acc, &v)| *acc += f64::from(v)),
+                    Some(ws) => {
+                        let wi = f64::from(ws[i]);
+                        s.iter_mut()
+                            .zip(p)
+                            .for_each(|(acc, &v)| *acc += wi * f64::from(v));
+                    }
                 }
-                counts[l as usize] += 1;
+                weights[l as usize] += w.of(i);
             }
-            (sums, counts)
+            (sums, weights)
         })
         .collect();
-    let (mut sums, mut counts) = (vec![0f64; k * d], vec![0u64; k]);
+    let (mut sums, mut weights) = (vec![0f64; k * d], vec![0f64; k]);
     for (s, c) in partial {
         sums.iter_mut().zip(s).for_each(|(a, b)| *a += b);
-        counts.iter_mut().zip(c).for_each(|(a, b)| *a += b);
+        weights.iter_mut().zip(c).for_each(|(a, b)| *a += b);
     }
-    (sums, counts)
+    (sums, weights)
 }
 
 /// Half the distance from each centroid to its nearest other centroid.
@@ -206,8 +234,29 @@ fn distances_to_own(x: Samples<'_>, centers: &[f32], labels: &[u32]) -> Vec<f64>
         .collect()
 }
 
+/// Sum of `w_i * values_i` in fixed chunks added in order.
+pub(crate) fn weighted_sum(values: &[f64], w: Weights<'_>) -> f64 {
+    match w.0 {
+        None => ordered_sum(values),
+        Some(ws) => {
+            let partial: Vec<f64> = values
+                .par_chunks(CHUNK)
+                .zip(ws.par_chunks(CHUNK))
+                .map(|(v, w)| v.iter().zip(w).map(|(v, &w)| v * f64::from(w)).sum::<f64>())
+                .collect();
+            partial.iter().sum()
+        }
+    }
+}
+
 /// One run from the given initial centroids.
-pub(crate) fn run(x: Samples<'_>, mut centers: Vec<f32>, max_iter: usize, tol: f64) -> Run {
+pub(crate) fn run(
+    x: Samples<'_>,
+    w: Weights<'_>,
+    mut centers: Vec<f32>,
+    max_iter: usize,
+    tol: f64,
+) -> Run {
     let (n, d) = (x.n(), x.d);
     let k = centers.len() / d;
     let mut labels = vec![UNASSIGNED; n];
@@ -227,9 +276,10 @@ pub(crate) fn run(x: Samples<'_>, mut centers: Vec<f32>, max_iter: usize, tol: f
             .map(|(((xc, lc), uc), wc)| assign_chunk_dispatch(xc, d, &centers, &gaps, lc, uc, wc))
             .reduce(|| false, |a, b| a || b);
 
-        let (mut sums, mut counts) = cluster_sums(x, &labels, k);
+        let (mut sums, mut counts) = cluster_sums(x, w, &labels, k);
         relocate_empty(
             x,
+            w,
             &centers,
             &mut labels,
             &mut upper,
@@ -240,10 +290,10 @@ pub(crate) fn run(x: Samples<'_>, mut centers: Vec<f32>, max_iter: usize, tol: f
         let mut shifts = vec![0f64; k];
         let old = centers.clone();
         for j in 0..k {
-            if counts[j] > 0 {
+            if counts[j] > 0.0 {
                 let c = &mut centers[j * d..(j + 1) * d];
                 for (cv, s) in c.iter_mut().zip(&sums[j * d..(j + 1) * d]) {
-                    *cv = (s / counts[j] as f64) as f32;
+                    *cv = (s / counts[j]) as f32;
                 }
             }
             shifts[j] = f64::from(squared_distance_dispatch(
@@ -291,7 +341,7 @@ pub(crate) fn run(x: Samples<'_>, mut centers: Vec<f32>, max_iter: usize, tol: f
     }
     let dist2 = distances_to_own(x, &centers, &labels);
     Run {
-        inertia: ordered_sum(&dist2),
+        inertia: weighted_sum(&dist2, w),
         centers,
         labels,
         n_iter,
@@ -299,18 +349,21 @@ pub(crate) fn run(x: Samples<'_>, mut centers: Vec<f32>, max_iter: usize, tol: f
 }
 
 /// Gives every empty cluster the point farthest from its own centroid (as scikit-learn does),
-/// moving that point's contribution between the sums.
+/// moving that point's weighted contribution between the sums.
+// the run's working arrays, as `run` holds them
+#[allow(clippy::too_many_arguments)]
 fn relocate_empty(
     x: Samples<'_>,
+    w: Weights<'_>,
     centers: &[f32],
     labels: &mut [u32],
     upper: &mut [f64],
     lower: &mut [f64],
     sums: &mut [f64],
-    counts: &mut [u64],
+    counts: &mut [f64],
 ) {
     let d = x.d;
-    let empty: Vec<usize> = (0..counts.len()).filter(|&j| counts[j] == 0).collect();
+    let empty: Vec<usize> = (0..counts.len()).filter(|&j| counts[j] == 0.0).collect();
     if empty.is_empty() {
         return;
     }
@@ -320,19 +373,20 @@ fn relocate_empty(
     let mut candidates = order.into_iter();
     for j in empty {
         // the farthest point whose cluster keeps at least one other point
+        // (of positive weight, so the emptied cluster is not empty any more)
         let Some(i) = candidates
             .by_ref()
-            .find(|&i| counts[labels[i] as usize] > 1)
+            .find(|&i| w.of(i) > 0.0 && counts[labels[i] as usize] > w.of(i))
         else {
             break;
         };
-        let from = labels[i] as usize;
+        let (from, wi) = (labels[i] as usize, w.of(i));
         for (t, &v) in x.row(i).iter().enumerate() {
-            sums[from * d + t] -= f64::from(v);
-            sums[j * d + t] = f64::from(v);
+            sums[from * d + t] -= wi * f64::from(v);
+            sums[j * d + t] = wi * f64::from(v);
         }
-        counts[from] -= 1;
-        counts[j] = 1;
+        counts[from] -= wi;
+        counts[j] = wi;
         labels[i] = j as u32;
         upper[i] = f64::INFINITY;
         lower[i] = 0.0;

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::init;
-use super::lloyd::{self, Samples, ordered_sum};
+use super::lloyd::{self, Samples, Weights, ordered_sum};
 use super::model::KMeans;
 use super::params::{Init, KMeansParams, check_samples};
 use crate::error::{Error, Result};
@@ -76,8 +76,8 @@ impl MiniBatchParams {
             .collect();
         let sub = Samples { data: &subset, d };
         let mut centers = match self.kmeans.init {
-            Init::KMeansPlusPlus => init::kmeans_plus_plus(sub, k, &mut rng),
-            Init::Random => init::random(sub, k, &mut rng),
+            Init::KMeansPlusPlus => init::kmeans_plus_plus(sub, Weights(None), k, &mut rng),
+            Init::Random => init::random(sub, Weights(None), k, &mut rng),
         };
 
         let mut seen = vec![0f64; k];

@@ -4,7 +4,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::init;
-use super::lloyd::{self, Samples};
+use super::lloyd::{self, Samples, Weights};
 use super::params::{Init, KMeansParams, check_samples};
 use crate::error::{Error, Result};
 use crate::persist::Persist;
@@ -44,11 +44,54 @@ fn absolute_tolerance(x: Samples<'_>, tol: f64) -> f64 {
     var.iter().map(|v| v / n).sum::<f64>() / d as f64 * tol
 }
 
+/// Sample weights: one per sample, finite, >= 0, at least `k` of them positive.
+fn check_weights(w: &[f32], n: usize, k: usize) -> Result<()> {
+    if w.len() != n {
+        return Err(Error::Shape(format!(
+            "sample_weight has {} entries for {n} samples",
+            w.len()
+        )));
+    }
+    if let Some(at) = w.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
+        return Err(Error::InvalidInput {
+            row: at + 1,
+            reason: format!("sample weight {} is not a finite number >= 0", w[at]),
+        });
+    }
+    let positive = w.iter().filter(|&&v| v > 0.0).count();
+    if positive < k {
+        return Err(Error::param(
+            "n_clusters",
+            "<= the number of samples of positive weight",
+            format!("{k} for {positive} such samples"),
+        ));
+    }
+    Ok(())
+}
+
 impl KMeansParams {
     /// Clusters the row-major `data` (`n_features` values per sample).
     pub fn fit(&self, data: &[f32], n_features: usize) -> Result<KMeans> {
+        self.fit_weighted(data, n_features, None)
+    }
+
+    /// Clusters the row-major `data` with a weight per sample (scikit-learn's
+    /// `sample_weight`): centroids are weighted means, the inertia a weighted sum, and
+    /// k-means++ draws in proportion to weight times squared distance. A weight of 2 is the
+    /// same as the sample twice; a weight of 0 as leaving it out of the centroids (it still gets
+    /// a label). Weights are finite and >= 0, and at least `n_clusters` are positive.
+    pub fn fit_weighted(
+        &self,
+        data: &[f32],
+        n_features: usize,
+        weights: Option<&[f32]>,
+    ) -> Result<KMeans> {
         self.validate()?;
-        check_samples(data, n_features, self.n_clusters)?;
+        let n = check_samples(data, n_features, self.n_clusters)?;
+        if let Some(w) = weights {
+            check_weights(w, n, self.n_clusters)?;
+        }
+        let w = Weights(weights);
         let x = Samples {
             data,
             d: n_features,
@@ -58,10 +101,10 @@ impl KMeansParams {
         for run in 0..self.n_init {
             let mut rng = SplitMix64::new(self.seed.wrapping_add(run as u64));
             let start = match self.init {
-                Init::KMeansPlusPlus => init::kmeans_plus_plus(x, self.n_clusters, &mut rng),
-                Init::Random => init::random(x, self.n_clusters, &mut rng),
+                Init::KMeansPlusPlus => init::kmeans_plus_plus(x, w, self.n_clusters, &mut rng),
+                Init::Random => init::random(x, w, self.n_clusters, &mut rng),
             };
-            let result = lloyd::run(x, start, self.max_iter, tol);
+            let result = lloyd::run(x, w, start, self.max_iter, tol);
             if best.as_ref().is_none_or(|b| result.inertia < b.inertia) {
                 best = Some(result);
             }
@@ -151,6 +194,23 @@ impl KMeans {
             &self.centroids,
         )
         .1)
+    }
+
+    /// Euclidean distance of every row of `data` to every centroid, row-major
+    /// `rows x n_clusters` (scikit-learn's `KMeans.transform`).
+    pub fn transform(&self, data: &[f32]) -> Result<Vec<f32>> {
+        self.check_features(data)?;
+        let d = self.n_features;
+        let k = self.n_clusters();
+        let mut out = vec![0f32; data.len() / d * k];
+        out.par_chunks_mut(k)
+            .zip(data.par_chunks_exact(d))
+            .for_each(|(o, row)| {
+                for (v, c) in o.iter_mut().zip(self.centroids.chunks_exact(d)) {
+                    *v = lloyd::squared_distance_dispatch(row, c).sqrt();
+                }
+            });
+        Ok(out)
     }
 
     fn check_features(&self, data: &[f32]) -> Result<()> {

@@ -14,7 +14,8 @@ Every model is one value of the Rust core (``recsys-core``); this package conver
 releases the GIL around the work and raises the exceptions the mirrored libraries raise.
 """
 
-from ._native import NotFittedError, __version__
+from ._native import __version__
+from ._errors import NotFittedError
 from ._base import RecommenderBase
 from ._convert import ParameterWarning
 from .popularity import Popularity

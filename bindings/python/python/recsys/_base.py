@@ -7,6 +7,7 @@ import numpy as np
 
 from . import _native
 from ._convert import Csr, as_csr, as_ids, optional_ids, read_file, write_file
+from ._errors import NotFittedError
 
 
 def _unflatten(ids, scores, offsets, single: bool):
@@ -70,7 +71,7 @@ class RecommenderBase:
 
     def _native_model(self) -> _native.Recommender:
         if self._model is None:
-            raise _native.NotFittedError(f"this {type(self).__name__} is not fitted yet: call fit first")
+            raise NotFittedError(f"this {type(self).__name__} is not fitted yet: call fit first")
         return self._model
 
     # ---- training ------------------------------------------------------------------------------

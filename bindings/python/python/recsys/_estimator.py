@@ -1,54 +1,44 @@
-"""What the scikit-learn-style estimators share: get_params / set_params, save / load, pickling."""
+"""What the scikit-learn-style estimators share: scikit-learn's estimator contract (a
+``BaseEstimator`` when scikit-learn is installed), save / load, pickling.
+
+The contract, as scikit-learn states it: ``__init__`` only stores its arguments; ``fit``
+checks them (the core's builders do) and the data, builds the native model and sets the
+fitted attributes (names ending in ``_``); an estimator is fitted when its native model is.
+"""
 
 from __future__ import annotations
 
-import inspect
-
 from ._convert import read_file, write_file
+from ._errors import NotFittedError
+from ._sklearn import BaseEstimator
 
 
-class Estimator:
-    """Subclasses keep their constructor arguments as attributes of the same names, hold the
-    native model in ``self._native`` and name its class in ``_native_class``."""
+class Estimator(BaseEstimator):
+    """Subclasses hold the native model in ``self._native`` and name its class in
+    ``_native_class``; ``_after_load`` sets the fitted attributes from a native model."""
 
     _native = None
     _native_class = None
 
-    @classmethod
-    def _param_names(cls) -> list[str]:
-        return [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
-
-    def get_params(self, deep: bool = True) -> dict:
-        return {name: getattr(self, name) for name in self._param_names()}
-
-    def set_params(self, **params):
-        valid = set(self._param_names())
-        for key in params:
-            if key not in valid:
-                raise ValueError(f"invalid parameter {key!r} for {type(self).__name__}; valid are {sorted(valid)}")
-        state = {**self.get_params(), **params}
-        type(self).__init__(self, **state)
-        return self
-
-    def __repr__(self) -> str:
-        changed = {k: v for k, v in self.get_params().items() if v != inspect.signature(type(self).__init__).parameters[k].default}
-        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
+    def __sklearn_is_fitted__(self) -> bool:
+        return self._native is not None and self._native.is_fitted
 
     def _fitted_native(self):
-        from ._native import NotFittedError
-
-        if self._native is None or not self._native.is_fitted:
-            raise NotFittedError(f"this {type(self).__name__} is not fitted yet: call fit first")
+        if not self.__sklearn_is_fitted__():
+            raise NotFittedError(
+                f"This {type(self).__name__} instance is not fitted yet. Call 'fit' with appropriate arguments before using this estimator."
+            )
         return self._native
 
     def save(self, path) -> None:
-        """Writes the fitted model in recsys's versioned, checksummed format."""
+        """Writes the fitted model in recsys's versioned, checksummed format (a path or an
+        open binary file). The settings and the model travel; ``feature_names_in_`` does not
+        (pickle keeps everything)."""
         write_file(path, self._fitted_native().to_bytes())
 
     @classmethod
     def load(cls, path):
-        data = read_file(path)
-        return cls._from_bytes(data, params=None)
+        return cls._from_bytes(read_file(path), params=None)
 
     @classmethod
     def _from_bytes(cls, data: bytes, params: dict | None):
@@ -63,21 +53,17 @@ class Estimator:
         return self
 
     def _after_load(self) -> None:
-        """Restores fitted attributes (``labels_``, ...) from the native model."""
+        """Restores fitted attributes (``labels_``, ``n_features_in_``, ...) from the native model."""
 
     def __getstate__(self):
-        fitted = self._native is not None and self._native.is_fitted
-        return {"params": self.get_params(), "model": self._native.to_bytes() if fitted else None, "extra": self._extra_state()}
+        # every attribute as it is (parameters and fitted attributes), the native model as bytes
+        state = dict(self.__dict__)
+        native = state.pop("_native", None)
+        state["_native_bytes"] = native.to_bytes() if native is not None and native.is_fitted else None
+        return state
 
     def __setstate__(self, state):
-        type(self).__init__(self, **state["params"])
-        if state["model"] is not None:
-            self._native = self._native_class.from_bytes(state["model"])
-            self._restore_extra(state.get("extra") or {})
-            self._after_load()
-
-    def _extra_state(self) -> dict:
-        return {}
-
-    def _restore_extra(self, extra: dict) -> None:
-        pass
+        state = dict(state)
+        data = state.pop("_native_bytes", None)
+        self.__dict__.update(state)
+        self._native = None if data is None else self._native_class.from_bytes(data)

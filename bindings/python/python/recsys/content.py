@@ -8,6 +8,7 @@ from . import _native
 from ._convert import as_csr, to_scipy
 from ._base import RecommenderBase
 from ._estimator import Estimator
+from ._sklearn import TransformerMixin
 
 __all__ = ["TfidfVectorizer", "ContentRecommender", "cosine_neighbours"]
 
@@ -24,7 +25,7 @@ def _documents(raw_documents, name: str = "raw_documents") -> list[str]:
     return docs
 
 
-class TfidfVectorizer(Estimator):
+class TfidfVectorizer(TransformerMixin, Estimator):
     """TF-IDF features of text, with scikit-learn's semantics and defaults.
 
     Same vocabulary (order and terms), idf and weights as ``sklearn.feature_extraction.text.
@@ -49,13 +50,6 @@ class TfidfVectorizer(Estimator):
         sublinear_tf: bool = False,
         dtype=np.float64,
     ):
-        if token_pattern != _DEFAULT_TOKEN_PATTERN:
-            raise ValueError(f"token_pattern must be scikit-learn's default {_DEFAULT_TOKEN_PATTERN!r}; other patterns are not supported")
-        for name, df in (("max_df", max_df), ("min_df", min_df)):
-            if isinstance(df, (bool, np.bool_)) or not isinstance(df, (int, float, np.integer, np.floating)):
-                raise TypeError(f"{name} must be an int (a count) or a float (a fraction), got {type(df).__name__}")
-        if max_features is not None and (not isinstance(max_features, (int, np.integer)) or max_features < 1):
-            raise ValueError(f"max_features must be None or an int >= 1, got {max_features!r}")
         self.lowercase = lowercase
         self.stop_words = stop_words
         self.token_pattern = token_pattern
@@ -68,26 +62,46 @@ class TfidfVectorizer(Estimator):
         self.smooth_idf = smooth_idf
         self.sublinear_tf = sublinear_tf
         self.dtype = dtype
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True  # documents, not a 2-D array (as scikit-learn's)
+        tags.input_tags.two_d_array = False
+        return tags
+
+    def _make_native(self):
+        """The native vectorizer of these settings; the core's builder checks them."""
+        if self.token_pattern != _DEFAULT_TOKEN_PATTERN:
+            raise ValueError(f"token_pattern must be scikit-learn's default {_DEFAULT_TOKEN_PATTERN!r}; other patterns are not supported")
+        for name in ("max_df", "min_df"):
+            df = getattr(self, name)
+            if isinstance(df, (bool, np.bool_)) or not isinstance(df, (int, float, np.integer, np.floating)):
+                raise TypeError(f"{name} must be an int (a count) or a float (a fraction), got {type(df).__name__}")
+        if self.max_features is not None and (not isinstance(self.max_features, (int, np.integer)) or self.max_features < 1):
+            raise ValueError(f"max_features must be None or an int >= 1, got {self.max_features!r}")
         df = lambda v: int(v) if isinstance(v, (int, np.integer)) else float(v)  # noqa: E731
-        stop = list(stop_words) if stop_words is not None and not isinstance(stop_words, str) else stop_words
-        self._native = _native.Tfidf(
-            bool(lowercase), stop, tuple(int(n) for n in ngram_range), df(min_df), df(max_df),
-            None if max_features is None else int(max_features), norm, bool(use_idf), bool(smooth_idf), bool(sublinear_tf),
+        stop = self.stop_words
+        stop = list(stop) if stop is not None and not isinstance(stop, str) else stop
+        return _native.Tfidf(
+            bool(self.lowercase), stop, tuple(int(n) for n in self.ngram_range), df(self.min_df), df(self.max_df),
+            None if self.max_features is None else int(self.max_features), self.norm, bool(self.use_idf),
+            bool(self.smooth_idf), bool(self.sublinear_tf),
         )
-        self._vocabulary = None
 
     def _matrix(self, parts):
         m = to_scipy(parts)
         return m.astype(self.dtype, copy=False) if m.dtype != self.dtype else m
 
     def fit(self, raw_documents, y=None):
-        self._native.fit(_documents(raw_documents))
-        self._vocabulary = None
+        native = self._make_native()
+        native.fit(_documents(raw_documents))
+        self._native, self._vocabulary = native, None
         return self
 
     def fit_transform(self, raw_documents, y=None):
-        parts = self._native.fit_transform(_documents(raw_documents))
-        self._vocabulary = None
+        native = self._make_native()
+        parts = native.fit_transform(_documents(raw_documents))
+        self._native, self._vocabulary = native, None
         return self._matrix(parts)
 
     def transform(self, raw_documents):
@@ -95,7 +109,7 @@ class TfidfVectorizer(Estimator):
 
     @property
     def vocabulary_(self) -> dict[str, int]:
-        if self._vocabulary is None:
+        if self.__dict__.get("_vocabulary") is None:
             self._vocabulary = {term: i for i, term in enumerate(self._fitted_native().vocabulary)}
         return self._vocabulary
 
@@ -139,7 +153,8 @@ class ContentRecommender(RecommenderBase):
     def __init__(self, field_weights=None, **tfidf_options):
         self.field_weights = {str(k): float(v) for k, v in (field_weights or {}).items()}
         self.tfidf_options = dict(tfidf_options)
-        self._vectorizer = TfidfVectorizer(**tfidf_options)  # checks the options now
+        self._vectorizer = TfidfVectorizer(**tfidf_options)
+        self._vectorizer._make_native()  # checks the options now
         self.fields = None
         self._model = None
 
@@ -151,7 +166,7 @@ class ContentRecommender(RecommenderBase):
         a list of texts or a list of ``{field: text}`` dicts (ids 0..n-1)."""
         ids, fields, texts = self._catalog(items)
         self._model = _native.Recommender.content(
-            self._vectorizer._native, fields, self.field_weights, ids, texts
+            self._vectorizer._make_native(), fields, self.field_weights, ids, texts
         )
         self.fields = fields
         return self

@@ -7,23 +7,37 @@ from __future__ import annotations
 import numpy as np
 
 from . import _native
-from ._convert import as_matrix, as_vector, integer, read_file, seed, write_file
+from ._convert import integer, number, read_file, seed, write_file
 from ._estimator import Estimator
+from ._sklearn import ClassifierMixin, RegressorMixin, check_classification_targets, check_sample_weight, check_X, check_X_y, check_y
 
 __all__ = ["GBDTRanker", "GBDTClassifier", "GBDTRegressor", "from_lightgbm"]
 
 
 def _groups(group, n_rows: int, name: str):
+    """Query group sizes as the native model takes them (the core checks that they are >= 1
+    and cover every row)."""
     if group is None:
         return None
     sizes = np.asarray(group)
     if sizes.ndim != 1 or sizes.dtype.kind not in "iu":
         raise TypeError(f"{name} must be a 1-D array of integer group sizes")
-    if (sizes <= 0).any():
+    if (sizes < 0).any():
         raise ValueError(f"{name} sizes must be >= 1")
-    if int(sizes.sum()) != n_rows:
-        raise ValueError(f"{name} sizes sum to {int(sizes.sum())}, but there are {n_rows} rows")
     return [int(s) for s in sizes]
+
+
+def _groups_of_qid(qid, n_rows: int, name: str = "qid"):
+    """Group sizes from per-row query ids, whose rows must be contiguous (as XGBoost's ``qid``)."""
+    ids = np.asarray(qid)
+    if ids.ndim != 1 or len(ids) != n_rows:
+        raise ValueError(f"{name} must be 1-D with one query id per row ({n_rows}), got shape {ids.shape}")
+    if n_rows == 0:
+        return []
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+    if len(np.unique(ids)) != len(starts):
+        raise ValueError(f"the rows of each query must be contiguous in {name} (sort the rows by query id)")
+    return [int(s) for s in np.diff(np.r_[starts, n_rows])]
 
 
 class _GBDT(Estimator):
@@ -50,11 +64,6 @@ class _GBDT(Estimator):
         label_gain=None,
         lambdarank_truncation_level: int = 30,
     ):
-        for name in ("n_estimators", "num_leaves", "min_child_samples", "subsample_freq", "max_bin", "lambdarank_truncation_level"):
-            integer(name, locals()[name])
-        integer("max_depth", max_depth, minimum=None)
-        if importance_type not in ("split", "gain"):
-            raise ValueError(f"importance_type must be 'split' or 'gain', got {importance_type!r}")
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves
@@ -71,44 +80,55 @@ class _GBDT(Estimator):
         self.importance_type = importance_type
         self.label_gain = label_gain
         self.lambdarank_truncation_level = lambdarank_truncation_level
-        self._seed = seed(random_state) if random_state is not None else 0
-        # built here so that bad settings fail at construction, rebuilt by fit with its arguments
-        self._native = self._make_native((1, 2, 3, 4, 5), None)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # NaN is a missing value, as in LightGBM
+        tags.input_tags.sparse = True  # densified (the core trains on dense rows)
+        return tags
 
     def _make_native(self, eval_at, early_stopping_rounds):
+        """The native model of these settings; the core's builder checks every one."""
+        ints = {
+            name: integer(name, getattr(self, name))
+            for name in ("n_estimators", "num_leaves", "min_child_samples", "subsample_freq", "max_bin", "lambdarank_truncation_level")
+        }
+        floats = {
+            name: number(name, getattr(self, name))
+            for name in ("learning_rate", "min_child_weight", "min_split_gain", "reg_lambda", "subsample", "colsample_bytree")
+        }
+        if self.importance_type not in ("split", "gain"):
+            raise ValueError(f"importance_type must be 'split' or 'gain', got {self.importance_type!r}")
         return _native.Gbdt(
-            self._objective, int(self.n_estimators), float(self.learning_rate), int(self.num_leaves), int(self.max_depth),
-            int(self.min_child_samples), float(self.min_child_weight), float(self.min_split_gain), float(self.reg_lambda),
-            float(self.subsample), int(self.subsample_freq), float(self.colsample_bytree), int(self.max_bin), self._seed,
-            [int(k) for k in eval_at], None if early_stopping_rounds is None else int(early_stopping_rounds),
-            None if self.label_gain is None else [float(g) for g in self.label_gain], int(self.lambdarank_truncation_level),
+            self._objective, ints["n_estimators"], floats["learning_rate"], ints["num_leaves"],
+            integer("max_depth", self.max_depth, minimum=None), ints["min_child_samples"], floats["min_child_weight"],
+            floats["min_split_gain"], floats["reg_lambda"], floats["subsample"], ints["subsample_freq"],
+            floats["colsample_bytree"], ints["max_bin"], seed(self.random_state) if self.random_state is not None else 0,
+            [integer("eval_at", k) for k in eval_at], None if early_stopping_rounds is None else integer("early_stopping_rounds", early_stopping_rounds),
+            None if self.label_gain is None else [number("label_gain", g) for g in self.label_gain], ints["lambdarank_truncation_level"],
         )
 
-    def _labels(self, y, n):
-        return as_vector(y, n, "y")
+    def _labels(self, y, fitting: bool = False):
+        """Targets as the native model takes them (float32); `fitting` for the training set's."""
+        return np.ascontiguousarray(y, dtype=np.float32)
 
-    def _fit(self, X, y, sample_weight, group, eval_set, eval_group, eval_at, early_stopping_rounds):
-        X = as_matrix(X)
-        n = X.shape[0]
-        y = self._labels(y, n)
-        weight = None if sample_weight is None else as_vector(sample_weight, n, "sample_weight")
-        groups = _groups(group, n, "group")
+    def _fit(self, X, y, sample_weight, groups, eval_set, eval_groups, eval_at, early_stopping_rounds):
+        """`groups` is the training rows' group sizes (or None); `eval_groups(vx)` those of the
+        eval set's rows."""
+        native = self._make_native(eval_at, early_stopping_rounds)
+        X, y = check_X_y(self, X, y, numeric=self._objective != "binary", finite="allow-nan", min_samples=2)
+        y = self._labels(y, fitting=True)
+        weight = check_sample_weight(sample_weight, X)
         valid = None
         if eval_set is not None:
             if len(eval_set) != 1:
                 raise ValueError("eval_set must hold exactly one (X, y) pair")
             vx, vy = eval_set[0]
-            vx = as_matrix(vx, "eval_set X")
-            vgroup = None
-            if eval_group is not None:
-                if len(eval_group) != 1:
-                    raise ValueError("eval_group must hold exactly one array of group sizes")
-                vgroup = _groups(eval_group[0], vx.shape[0], "eval_group")
-            valid = (vx, self._labels(vy, vx.shape[0]), vgroup)
+            vx = check_X(self, vx, reset=False, finite="allow-nan")
+            valid = (vx, self._labels(check_y(vy, vx.shape[0], numeric=self._objective != "binary", name="eval_set y")), eval_groups(vx))
         elif early_stopping_rounds is not None:
             raise ValueError("early_stopping_rounds needs an eval_set")
-        native = self._make_native(eval_at, early_stopping_rounds)
-        native.fit(X, y, weight, groups, valid)
+        native.fit(X, y, weight, groups(X) if callable(groups) else groups, valid)
         self._native = native
         self._after_load()
         return self
@@ -123,14 +143,23 @@ class _GBDT(Estimator):
 
     @property
     def feature_importances_(self) -> np.ndarray:
-        return self._fitted_native().feature_importance(self.importance_type)
+        native = self._fitted_native()
+        if self.importance_type not in ("split", "gain"):
+            raise ValueError(f"importance_type must be 'split' or 'gain', got {self.importance_type!r}")
+        return native.feature_importance(self.importance_type)
 
     @property
     def n_estimators_(self) -> int:
         return self._fitted_native().n_trees
 
+    def _checked(self, X):
+        native = self._fitted_native()
+        # as LightGBM: NaN is missing, infinities compare with the thresholds
+        return native, check_X(self, X, reset=False, finite=False)
+
     def predict(self, X) -> np.ndarray:
-        return self._fitted_native().predict(as_matrix(X))
+        native, X = self._checked(X)
+        return native.predict(X)
 
     def to_lightgbm(self, path=None) -> str:
         """The model in LightGBM's text format (written to ``path`` too, if given):
@@ -143,66 +172,113 @@ class _GBDT(Estimator):
         return text
 
 
-class GBDTRegressor(_GBDT):
+class GBDTRegressor(RegressorMixin, _GBDT):
     """L2 regression (``LGBMRegressor``)."""
 
     _objective = "regression"
 
     def fit(self, X, y, sample_weight=None, eval_set=None, early_stopping_rounds=None):
-        return self._fit(X, y, sample_weight, None, eval_set, None, (1,), early_stopping_rounds)
+        return self._fit(X, y, sample_weight, None, eval_set, lambda vx: None, (1,), early_stopping_rounds)
 
 
-class GBDTClassifier(_GBDT):
-    """Binary classification with log loss (``LGBMClassifier`` for two classes)."""
+class GBDTClassifier(ClassifierMixin, _GBDT):
+    """Binary classification with log loss (``LGBMClassifier`` for two classes): any two
+    labels (numbers or strings), ``classes_`` sorted as scikit-learn sorts them."""
 
     _objective = "binary"
 
-    def _labels(self, y, n):
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        return tags
+
+    def _labels(self, y, fitting: bool = False):
         y = np.asarray(y)
-        if y.ndim != 1 or len(y) != n:
-            raise ValueError(f"y must be 1-D with {n} entries")
+        if fitting:
+            check_classification_targets(y)
+            classes = np.unique(y)
+            if len(classes) > 2:
+                raise ValueError(
+                    f"Only binary classification is supported. The type of the target is multiclass ({len(classes)} classes): "
+                    "GBDTClassifier is LightGBM's binary objective"
+                )
+            if len(classes) < 2:
+                raise ValueError(f"y holds one class only ({classes[0]!r}): a binary classifier needs two")
+            self.classes_ = classes
         unseen = ~np.isin(y, self.classes_)
         if unseen.any():
             raise ValueError(f"y holds classes {np.unique(y[unseen])} not seen in training")
         return (y == self.classes_[-1]).astype(np.float32)
 
     def fit(self, X, y, sample_weight=None, eval_set=None, early_stopping_rounds=None):
-        classes = np.unique(np.asarray(y))
-        if len(classes) != 2:
-            raise ValueError(f"GBDTClassifier needs exactly two classes in y, got {len(classes)}")
-        self.classes_ = classes
-        return self._fit(X, y, sample_weight, None, eval_set, None, (1,), early_stopping_rounds)
-
-    def _extra_state(self) -> dict:
-        return {"classes_": self.__dict__.get("classes_")}
-
-    def _restore_extra(self, extra: dict) -> None:
-        self.classes_ = extra.get("classes_")
+        return self._fit(X, y, sample_weight, None, eval_set, lambda vx: None, (1,), early_stopping_rounds)
 
     def predict_proba(self, X) -> np.ndarray:
-        p = self._fitted_native().predict_proba(as_matrix(X))
+        native, X = self._checked(X)
+        p = native.predict_proba(X)
         return np.column_stack([1.0 - p, p])
 
+    def decision_function(self, X) -> np.ndarray:
+        """The raw score (log-odds of the second class)."""
+        native, X = self._checked(X)
+        return native.predict(X)
+
     def predict(self, X) -> np.ndarray:
-        p = self._fitted_native().predict_proba(as_matrix(X))
+        native, X = self._checked(X)
+        p = native.predict_proba(X)
         classes = self.__dict__.get("classes_")
-        if classes is None:
+        if classes is None:  # a model read from LightGBM or a recsys file: labels 0 and 1
             classes = np.array([0, 1])
         return np.where(p > 0.5, classes[-1], classes[0])
 
 
 class GBDTRanker(_GBDT):
     """LambdaMART (``LGBMRanker``): NDCG-driven pairwise lambdas, label gains ``2^l - 1``,
-    truncation level 30, normalization as LightGBM."""
+    truncation level 30, normalization as LightGBM.
+
+    Queries are given as ``group`` (the sizes of the query groups, in row order, as LightGBM)
+    or as ``qid`` (a query id per row, rows of one query contiguous, as XGBoost): ``qid`` is
+    what scikit-learn's splitters and metadata routing can cut along with the rows, so
+    ``GridSearchCV(..., cv=GroupKFold()).fit(X, y, qid=qid, groups=qid)`` works once the
+    ranker requests it (``set_fit_request(qid=True).set_score_request(qid=True)``)."""
 
     _objective = "lambdarank"
 
-    def fit(self, X, y, group=None, eval_set=None, eval_group=None, eval_at=(10,), early_stopping_rounds=None, sample_weight=None):
-        if group is None:
-            raise ValueError("GBDTRanker.fit needs group (the sizes of the query groups, in row order)")
+    def fit(self, X, y, group=None, eval_set=None, eval_group=None, eval_at=(10,), early_stopping_rounds=None, sample_weight=None, qid=None):
+        if (group is None) == (qid is None):
+            raise ValueError("GBDTRanker.fit needs the query groups: give group (their sizes, in row order) or qid (a query id per row)")
         if eval_set is not None and eval_group is None:
             raise ValueError("eval_set needs eval_group for ranking")
-        return self._fit(X, y, sample_weight, group, eval_set, eval_group, eval_at, early_stopping_rounds)
+
+        def groups(X):
+            return _groups(group, X.shape[0], "group") if qid is None else _groups_of_qid(qid, X.shape[0])
+
+        def eval_groups(vx):
+            if eval_group is None:
+                return None
+            if len(eval_group) != 1:
+                raise ValueError("eval_group must hold exactly one array of group sizes")
+            return _groups(eval_group[0], vx.shape[0], "eval_group")
+
+        return self._fit(X, y, sample_weight, groups, eval_set, eval_groups, eval_at, early_stopping_rounds)
+
+    def score(self, X, y, group=None, qid=None, sample_weight=None) -> float:
+        """NDCG at the first of the ``eval_at`` cut-offs ``fit`` was given (10 by default),
+        averaged over the queries of ``X`` (``group`` sizes or per-row ``qid``; without either
+        the rows are one query), with the model's label gains; higher is better.
+        ``sample_weight`` must be None (it is there because scikit-learn's ``Pipeline.score``
+        passes it): queries are not weighted."""
+        if sample_weight is not None:
+            raise ValueError("GBDTRanker.score does not weigh queries: sample_weight must be None")
+        native, X = self._checked(X)
+        y = check_y(y, X.shape[0], numeric=True)
+        if group is not None and qid is not None:
+            raise ValueError("give group or qid, not both")
+        sizes = _groups(group, X.shape[0], "group") if qid is None else _groups_of_qid(qid, X.shape[0])
+        if sizes is None:
+            sizes = [X.shape[0]]
+        metrics = native.evaluate(X, np.ascontiguousarray(y, dtype=np.float32), sizes)
+        return next(value for metric, value in metrics if metric.startswith("ndcg@"))
 
 
 def from_lightgbm(model_file=None, *, model_str: str | None = None, booster=None):
