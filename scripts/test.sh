@@ -112,7 +112,7 @@ if [[ ! -x "$venv/bin/python" ]]; then
 fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check \
   "maturin>=1.9,<2" numpy scipy pytest tqdm threadpoolctl \
-  implicit==0.7.3 scikit-learn==1.9.1 lightgbm==4.7.0 schemathesis==4.32.5 h5py==3.16.0
+  implicit==0.7.3 scikit-learn==1.9.1 lightgbm==4.7.0 pandas==3.1.1 schemathesis==4.32.5 h5py==3.16.0
 # no build isolation: the build backend (maturin) comes from the venv, found on PATH
 PATH="$venv/bin:$PATH" "$venv/bin/pip" install --quiet --disable-pip-version-check \
   --no-build-isolation --force-reinstall --no-deps ./bindings/python

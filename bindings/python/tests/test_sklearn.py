@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 sklearn = pytest.importorskip("sklearn")
-pd = pytest.importorskip("pandas")
 
 from sklearn.base import clone  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
@@ -137,6 +136,7 @@ def test_cross_val_score_and_clone():
 
 
 def test_pandas_frames_and_series():
+    pd = pytest.importorskip("pandas")
     X, y = regression_data(n=300, d=4)
     frame = pd.DataFrame(X, columns=["price", "age", "views", "stock"])
     model = GBDTRegressor(n_estimators=20, min_child_samples=5, random_state=0).fit(frame, pd.Series(y), sample_weight=pd.Series(np.ones(300)))
