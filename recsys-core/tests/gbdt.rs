@@ -334,3 +334,127 @@ fn ranking_settings_apply_to_lambdarank_only() {
         Objective::Binary
     );
 }
+
+/// Rows whose target is an arbitrary effect of a category (feature 0, 40 categories, codes in
+/// no useful order) plus a numerical feature 1; some categories missing (NaN).
+fn categorical_data(n: usize, seed: u64) -> (Vec<f32>, Vec<f32>) {
+    let mut rng = SplitMix64::new(seed);
+    let effect: Vec<f32> = (0..40).map(|c| ((c * 7919) % 13) as f32 - 6.0).collect();
+    let (mut x, mut y) = (Vec::new(), Vec::new());
+    for _ in 0..n {
+        let c = rng.below(40);
+        let v = rng.next_f32() * 4.0;
+        let missing = rng.next_f32() < 0.05;
+        x.extend([if missing { f32::NAN } else { c as f32 }, v]);
+        y.push(if missing { 0.0 } else { effect[c] } + v + 0.1 * rng.next_f32());
+    }
+    (x, y)
+}
+
+fn rmse_of(pred: &[f64], y: &[f32]) -> f64 {
+    (pred
+        .iter()
+        .zip(y)
+        .map(|(p, &t)| (p - f64::from(t)).powi(2))
+        .sum::<f64>()
+        / y.len() as f64)
+        .sqrt()
+}
+
+#[test]
+fn categorical_features_split_by_category_sets() {
+    let (x, y) = categorical_data(6000, 1);
+    let (xt, yt) = categorical_data(2000, 2);
+    let (train, test) = (
+        Dataset::new(x, 2, y).unwrap(),
+        Dataset::new(xt, 2, yt.clone()).unwrap(),
+    );
+    let params = regression().num_iterations(20).num_leaves(8);
+    let numerical = params.clone().fit(&train).unwrap();
+    let categorical = params
+        .clone()
+        .categorical_features(vec![0])
+        .fit(&train)
+        .unwrap();
+    let (num_err, cat_err) = (
+        rmse_of(&numerical.predict(&test).unwrap(), &yt),
+        rmse_of(&categorical.predict(&test).unwrap(), &yt),
+    );
+    // category sets find the effects in few splits; thresholds over arbitrary codes cannot
+    assert!(
+        cat_err < 0.35 * num_err,
+        "categorical {cat_err} vs numerical {num_err}"
+    );
+    // the same model through bagging (trees applied to the binned rows), a file and LightGBM's text
+    let bagged = params
+        .clone()
+        .categorical_features(vec![0])
+        .bagging_fraction(0.7)
+        .bagging_freq(1)
+        .seed(3)
+        .fit(&train)
+        .unwrap();
+    assert!(rmse_of(&bagged.predict(&test).unwrap(), &yt) < 0.35 * num_err);
+    let again = recsys_core::gbdt::Gbdt::from_bytes(&categorical.to_bytes().unwrap()).unwrap();
+    assert_eq!(
+        again.predict(&test).unwrap(),
+        categorical.predict(&test).unwrap()
+    );
+    let text =
+        recsys_core::gbdt::Gbdt::from_lightgbm_text(&categorical.to_lightgbm_text()).unwrap();
+    // (to the rounding of the initial score, which LightGBM's text keeps in the first tree)
+    let (a, b) = (
+        text.predict(&test).unwrap(),
+        categorical.predict(&test).unwrap(),
+    );
+    assert!(a.iter().zip(&b).all(|(x, y)| (x - y).abs() < 1e-12));
+    // unseen, negative and fractional categories are rows like any other: no panic, a finite score
+    let odd = Dataset::new(
+        vec![77.0, 1.0, -3.0, 1.0, 5.5, 1.0, f32::NAN, 1.0],
+        2,
+        vec![0.0; 4],
+    )
+    .unwrap();
+    let p = categorical.predict(&odd).unwrap();
+    assert!(p.iter().all(|v| v.is_finite()));
+    assert_eq!(
+        p[2],
+        categorical
+            .predict(&Dataset::new(vec![5.0, 1.0], 2, vec![0.0]).unwrap())
+            .unwrap()[0]
+    );
+    // few categories: one against the rest
+    let (x2, y2): (Vec<f32>, Vec<f32>) = (0..600)
+        .map(|i| ((i % 3) as f32, [0.0f32, 5.0, 1.0][i % 3]))
+        .unzip();
+    let ds = Dataset::new(x2, 1, y2.clone()).unwrap();
+    let m = regression()
+        .num_iterations(1)
+        .learning_rate(1.0)
+        .num_leaves(3)
+        .categorical_features(vec![0])
+        .fit(&ds)
+        .unwrap();
+    assert!(rmse_of(&m.predict(&ds).unwrap(), &y2) < 1e-9);
+}
+
+#[test]
+fn bad_categorical_settings_are_named() {
+    let (x, y) = categorical_data(200, 1);
+    let ds = Dataset::new(x, 2, y).unwrap();
+    let err = |p: GbdtParams| p.fit(&ds).unwrap_err().to_string();
+    assert!(err(regression().categorical_features(vec![2])).contains("categorical_features"));
+    assert!(err(regression().categorical_features(vec![0, 0])).contains("distinct"));
+    assert!(err(regression().cat_smooth(-1.0)).contains("cat_smooth"));
+    assert!(err(regression().max_cat_threshold(0)).contains("max_cat_threshold"));
+    let big = Dataset::new(vec![1e7, 1.0, 2.0, 1.0], 2, vec![0.0, 1.0]).unwrap();
+    let e = regression()
+        .categorical_features(vec![0])
+        .fit(&big)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("row 1") && e.contains("is not a category"),
+        "{e}"
+    );
+}

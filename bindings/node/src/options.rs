@@ -240,6 +240,19 @@ pub struct GbdtOptions {
     pub label_gain: Option<Vec<f64>>,
     /// Ranking: pairs count only with a document in the first this many places (default 30).
     pub lambdarank_truncation_level: Option<u32>,
+    /// Columns holding categories (LightGBM's `categorical_feature`): integers 0..=1048575, NaN
+    /// or negative for missing; split by sets of categories.
+    pub categorical_features: Option<Vec<u32>>,
+    /// At most this many categories: one against the rest (default 4).
+    pub max_cat_to_onehot: Option<u32>,
+    /// Most categories on a split's left side (default 32).
+    pub max_cat_threshold: Option<u32>,
+    /// Smoothing of the ordering of categories, and the fewest rows a category needs (default 10).
+    pub cat_smooth: Option<f64>,
+    /// Extra L2 penalty of many-category splits (default 10).
+    pub cat_l2: Option<f64>,
+    /// Fewest rows per group of categories added to a split (default 100).
+    pub min_data_per_group: Option<u32>,
 }
 
 impl GbdtOptions {
@@ -298,6 +311,24 @@ impl GbdtOptions {
         p = p.early_stopping_rounds(self.early_stopping_rounds.map(us));
         if let Some(v) = self.eval_at {
             p = p.eval_at(v.into_iter().map(us).collect());
+        }
+        if let Some(v) = self.categorical_features {
+            p = p.categorical_features(v.into_iter().map(us).collect());
+        }
+        if let Some(v) = self.max_cat_to_onehot {
+            p = p.max_cat_to_onehot(us(v));
+        }
+        if let Some(v) = self.max_cat_threshold {
+            p = p.max_cat_threshold(us(v));
+        }
+        if let Some(v) = self.cat_smooth {
+            p = p.cat_smooth(v);
+        }
+        if let Some(v) = self.cat_l2 {
+            p = p.cat_l2(v);
+        }
+        if let Some(v) = self.min_data_per_group {
+            p = p.min_data_per_group(us(v));
         }
         p.validate().js()?;
         Ok(p)

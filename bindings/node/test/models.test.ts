@@ -216,6 +216,29 @@ describe('GBDT', () => {
     assert.equal(codeOf(() => GbdtRegressor.fromLightGBM('tree\nnonsense')), 'CORRUPT_MODEL');
   });
 
+  test('categorical features split by sets of categories', async () => {
+    // the target is an effect per category (40 of them) in no order of the codes
+    const rows = Array.from({ length: 2000 }, (_, i) => [i % 40, (i % 5) / 5]);
+    const target = rows.map(([c, v]) => ((c * 7919) % 13) - 6 + v);
+    const fit = (categoricalFeatures?: number[]) =>
+      new GbdtRegressor({
+        numIterations: 10,
+        numLeaves: 4,
+        learningRate: 0.5,
+        minDataInLeaf: 5,
+        minDataPerGroup: 5,
+        categoricalFeatures,
+      }).fit(rows, target);
+    const rmse = (m: GbdtRegressor) => {
+      const p = m.predict(rows);
+      return Math.sqrt(p.reduce((s, v, i) => s + (v - target[i]) ** 2, 0) / p.length);
+    };
+    const [categorical, numerical] = [await fit([0]), await fit()];
+    assert.ok(rmse(categorical) < 0.5 * rmse(numerical), `${rmse(categorical)} vs ${rmse(numerical)}`);
+    assert.equal(codeOf(() => new GbdtRegressor({ catSmooth: -1 })), 'INVALID_ARGUMENT');
+    assert.equal(await rejectionCode(fit([2])), 'INVALID_ARGUMENT');
+  });
+
   test('a classifier gives probabilities; a ranker needs its groups', async () => {
     const labels = y.map((v) => (v > 2 ? 1 : 0));
     const clf = await new GbdtClassifier({ numIterations: 20, minDataInLeaf: 5 }).fit(X, labels);

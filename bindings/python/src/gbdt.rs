@@ -77,7 +77,7 @@ impl Gbdt {
 impl Gbdt {
     /// LightGBM's scikit-learn names; `max_depth < 0` means no limit.
     #[new]
-    #[pyo3(signature = (objective, n_estimators, learning_rate, num_leaves, max_depth, min_child_samples, min_child_weight, min_split_gain, reg_lambda, subsample, subsample_freq, colsample_bytree, max_bin, seed, eval_at, early_stopping_rounds, label_gain, lambdarank_truncation_level))]
+    #[pyo3(signature = (objective, n_estimators, learning_rate, num_leaves, max_depth, min_child_samples, min_child_weight, min_split_gain, reg_lambda, subsample, subsample_freq, colsample_bytree, max_bin, seed, eval_at, early_stopping_rounds, label_gain, lambdarank_truncation_level, categorical_features=Vec::new(), max_cat_to_onehot=4, max_cat_threshold=32, cat_smooth=10.0, cat_l2=10.0, min_data_per_group=100))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         objective: &str,
@@ -98,6 +98,12 @@ impl Gbdt {
         early_stopping_rounds: Option<usize>,
         label_gain: Option<Vec<f64>>,
         lambdarank_truncation_level: usize,
+        categorical_features: Vec<usize>,
+        max_cat_to_onehot: usize,
+        max_cat_threshold: usize,
+        cat_smooth: f64,
+        cat_l2: f64,
+        min_data_per_group: usize,
     ) -> PyResult<Self> {
         let objective = objective
             .parse::<Objective>()
@@ -118,7 +124,13 @@ impl Gbdt {
             .max_bin(max_bin)
             .seed(seed)
             .eval_at(eval_at)
-            .early_stopping_rounds(early_stopping_rounds);
+            .early_stopping_rounds(early_stopping_rounds)
+            .categorical_features(categorical_features)
+            .max_cat_to_onehot(max_cat_to_onehot)
+            .max_cat_threshold(max_cat_threshold)
+            .cat_smooth(cat_smooth)
+            .cat_l2(cat_l2)
+            .min_data_per_group(min_data_per_group);
         if max_depth == 0 {
             return Err(PyValueError::new_err(
                 "max_depth must be >= 1, or < 0 for no limit, got 0",

@@ -1,6 +1,8 @@
 //! Feature binning as LightGBM does it: each feature's values are cut into at most `max_bin`
 //! bins holding roughly equal numbers of (sampled) rows, one bin per distinct value when there
-//! are few; NaN gets a bin of its own when the feature has missing values.
+//! are few; NaN gets a bin of its own when the feature has missing values. A categorical
+//! feature gets a bin per category (the most frequent `max_bin - 1`) and one bin for every
+//! other value.
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -15,11 +17,27 @@ pub(crate) struct FeatureBins {
     uppers: Vec<f32>,
     /// Whether the training data had NaN in this feature (NaN then has bin `n_value_bins()`).
     has_missing: bool,
+    /// A categorical feature's category of each bin but the last, most frequent first; the last
+    /// bin holds every other value (NaN, negative, a category not kept). Empty for a numerical
+    /// feature.
+    categories: Vec<u32>,
+    /// `(category, bin)` sorted by category: what `bin` looks up.
+    lookup: Vec<(u32, u8)>,
 }
 
 impl FeatureBins {
     pub fn n_value_bins(&self) -> usize {
+        if self.is_categorical() {
+            return self.categories.len() + 1;
+        }
         self.uppers.len() + 1
+    }
+    pub fn is_categorical(&self) -> bool {
+        !self.categories.is_empty()
+    }
+    /// The category of bin `b` of a categorical feature (`None` for its other-values bin).
+    pub fn category_of(&self, b: u8) -> Option<u32> {
+        self.categories.get(b as usize).copied()
     }
     /// Bins including the missing bin.
     pub fn n_bins(&self) -> usize {
@@ -40,6 +58,17 @@ impl FeatureBins {
     }
     /// The bin of a value. Without a missing bin NaN is treated as 0, as LightGBM does.
     pub fn bin(&self, v: f32) -> u8 {
+        if self.is_categorical() {
+            let other = self.categories.len() as u8;
+            if v.is_nan() || v < 0.0 {
+                return other;
+            }
+            let c = v as u32;
+            return match self.lookup.binary_search_by_key(&c, |&(cat, _)| cat) {
+                Ok(i) => self.lookup[i].1,
+                Err(_) => other,
+            };
+        }
         if v.is_nan() {
             if self.has_missing {
                 return self.missing_bin();
@@ -59,9 +88,15 @@ pub(crate) const BIN_SAMPLE: usize = 200_000;
 /// Rows per parallel block of the passes over the row-major feature matrix.
 const ROW_BLOCK: usize = 8192;
 
-/// Bin boundaries of every feature from the rows `sample`. Every pass reads the row-major
-/// matrix row by row (a column walk would touch a cache line per value).
-pub(crate) fn fit_bins(ds: &Dataset, max_bin: usize, sample: &[usize]) -> Vec<FeatureBins> {
+/// Bin boundaries of every feature from the rows `sample` (`categorical[f]`: feature `f` holds
+/// categories). Every pass reads the row-major matrix row by row (a column walk would touch a
+/// cache line per value).
+pub(crate) fn fit_bins(
+    ds: &Dataset,
+    max_bin: usize,
+    sample: &[usize],
+    categorical: &[bool],
+) -> Vec<FeatureBins> {
     let d = ds.n_features();
     let has_missing: Vec<bool> = ds
         .features()
@@ -91,15 +126,49 @@ pub(crate) fn fit_bins(ds: &Dataset, max_bin: usize, sample: &[usize]) -> Vec<Fe
     columns
         .into_par_iter()
         .zip(has_missing)
-        .map(|(mut values, has_missing)| {
+        .zip(categorical)
+        .map(|((mut values, has_missing), &categorical)| {
             values.sort_unstable_by(f32::total_cmp);
+            if categorical {
+                return category_bins(&values, max_bin);
+            }
             let budget = max_bin - usize::from(has_missing);
             FeatureBins {
                 uppers: cut_points(&values, budget),
                 has_missing,
+                categories: Vec::new(),
+                lookup: Vec::new(),
             }
         })
         .collect()
+}
+
+/// The bins of a categorical feature from its sorted sampled values (NaN left out): the most
+/// frequent `max_bin - 1` categories (ties to the lower category), a bin each.
+fn category_bins(sorted: &[f32], max_bin: usize) -> FeatureBins {
+    let mut counts: Vec<(u32, usize)> = Vec::new();
+    for &v in sorted.iter().filter(|&&v| v >= 0.0) {
+        let c = v as u32;
+        match counts.last_mut() {
+            Some((last, n)) if *last == c => *n += 1,
+            _ => counts.push((c, 1)),
+        }
+    }
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    counts.truncate(max_bin - 1);
+    let categories: Vec<u32> = counts.iter().map(|&(c, _)| c).collect();
+    let mut lookup: Vec<(u32, u8)> = categories
+        .iter()
+        .enumerate()
+        .map(|(b, &c)| (c, b as u8))
+        .collect();
+    lookup.sort_unstable();
+    FeatureBins {
+        uppers: Vec::new(),
+        has_missing: false,
+        categories,
+        lookup,
+    }
 }
 
 /// A value strictly between `a < b` (their midpoint when representable), else `a`.
@@ -251,6 +320,8 @@ mod tests {
         let fb = FeatureBins {
             uppers: cut_points(&[1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 3.0, 3.0, 3.0], 255),
             has_missing: true,
+            categories: Vec::new(),
+            lookup: Vec::new(),
         };
         assert_eq!(
             (
@@ -273,6 +344,8 @@ mod tests {
         let fb = FeatureBins {
             uppers: cuts,
             has_missing: false,
+            categories: Vec::new(),
+            lookup: Vec::new(),
         };
         assert_eq!(fb.n_value_bins(), 11);
         let mut counts = [0usize; 11];
@@ -291,8 +364,25 @@ mod tests {
         let fb = FeatureBins {
             uppers: cut_points(&skewed, 20),
             has_missing: false,
+            categories: Vec::new(),
+            lookup: Vec::new(),
         };
         let b = fb.bin(500.5);
         assert!(fb.bin(500.0) < b && fb.bin(501.0) > b);
+    }
+
+    #[test]
+    fn categories_get_a_bin_each_by_frequency_and_the_rest_one_bin() {
+        let mut values = vec![7.0f32, 7.0, 7.0, 2.0, 2.0, 5.9, 5.0, 9.0, -1.0];
+        values.sort_by(f32::total_cmp);
+        let fb = category_bins(&values, 4);
+        // 7 (3 rows), 2 and 5 (2 rows each: 5.9 is category 5) kept; 9 is one too many
+        assert_eq!(fb.categories, vec![7, 2, 5]);
+        assert_eq!(fb.n_value_bins(), 4);
+        assert_eq!(
+            [7.5, 2.0, 5.0, 9.0, -1.0, f32::NAN, 1e6].map(|v| fb.bin(v)),
+            [0, 1, 2, 3, 3, 3, 3]
+        );
+        assert_eq!((fb.category_of(1), fb.category_of(3)), (Some(2), None));
     }
 }

@@ -9,7 +9,7 @@ use super::forest::Forest;
 use super::grow::Learner;
 use super::metrics;
 use super::objective::{Targets, default_label_gain, gradients, initial_score};
-use super::params::{GbdtParams, Objective};
+use super::params::{GbdtParams, MAX_CATEGORY, Objective};
 use super::tree::Tree;
 use crate::error::{Error, Result};
 use crate::persist::Persist;
@@ -143,6 +143,26 @@ fn check_data(p: &GbdtParams, ds: &Dataset, gains: &[f64], what: &str) -> Result
         }
         Objective::Regression => {}
     }
+    let d = ds.n_features();
+    if let Some(&f) = p.categorical_features.iter().find(|&&f| f >= d) {
+        return Err(Error::param(
+            "categorical_features",
+            "indices of features of the data",
+            format!("{f} for {d} features"),
+        ));
+    }
+    for &f in &p.categorical_features {
+        let too_large = |v: f32| v >= (MAX_CATEGORY + 1) as f32;
+        if let Some(r) = (0..ds.n_rows()).find(|&r| too_large(ds.row(r)[f])) {
+            return Err(Error::InvalidInput {
+                row: r + 1,
+                reason: format!(
+                    "{what}: feature {f} is categorical and {} is not a category (integers 0..={MAX_CATEGORY}; NaN or a negative value for missing)",
+                    ds.row(r)[f]
+                ),
+            });
+        }
+    }
     Ok(())
 }
 
@@ -183,12 +203,12 @@ impl GbdtParams {
             all.sort_unstable();
             all
         };
-        let bins = fit_bins(train, self.max_bin, &sample);
-        let binned = BinnedMatrix::new(train, &bins);
-        let missing_bins: Vec<Option<u8>> = bins
+        let mut categorical = vec![false; train.n_features()];
+        self.categorical_features
             .iter()
-            .map(|b| b.has_missing().then(|| b.missing_bin()))
-            .collect();
+            .for_each(|&f| categorical[f] = true);
+        let bins = fit_bins(train, self.max_bin, &sample, &categorical);
+        let binned = BinnedMatrix::new(train, &bins);
         let learner = Learner::new(self, &bins, &binned);
 
         let init = initial_score(&self.objective, train.labels(), train.weights());
@@ -245,9 +265,10 @@ impl GbdtParams {
                     }
                 }
             } else {
-                scores.par_iter_mut().enumerate().for_each(|(r, s)| {
-                    *s += tree.predict_binned(&binned.columns, &missing_bins, r)
-                });
+                scores
+                    .par_iter_mut()
+                    .enumerate()
+                    .for_each(|(r, s)| *s += tree.predict_binned(&binned.columns, &bins, r));
             }
             if let (Some(v), Some(vs)) = (valid, valid_scores.as_mut()) {
                 vs.par_iter_mut()

@@ -108,7 +108,17 @@ pub struct GbdtParams {
     pub(crate) seed: u64,
     pub(crate) early_stopping_rounds: Option<usize>,
     pub(crate) eval_at: Vec<usize>,
+    pub(crate) categorical_features: Vec<usize>,
+    pub(crate) max_cat_to_onehot: usize,
+    pub(crate) max_cat_threshold: usize,
+    pub(crate) cat_smooth: f64,
+    pub(crate) cat_l2: f64,
+    pub(crate) min_data_per_group: usize,
 }
+
+/// The largest category a categorical feature may hold (values are truncated to integers; a
+/// split stores its categories as a bitset, so the bound keeps a node's set small).
+pub const MAX_CATEGORY: u32 = (1 << 20) - 1;
 
 impl Default for GbdtParams {
     fn default() -> Self {
@@ -129,6 +139,12 @@ impl Default for GbdtParams {
             seed: 0,
             early_stopping_rounds: None,
             eval_at: vec![1, 2, 3, 4, 5],
+            categorical_features: Vec::new(),
+            max_cat_to_onehot: 4,
+            max_cat_threshold: 32,
+            cat_smooth: 10.0,
+            cat_l2: 10.0,
+            min_data_per_group: 100,
         }
     }
 }
@@ -187,6 +203,23 @@ impl GbdtParams {
         early_stopping_rounds: Option<usize>,
         /// Cut-offs of NDCG@k / MAP@k for ranking (default 1..=5, as LightGBM).
         eval_at: Vec<usize>,
+        /// Features whose values are categories (LightGBM's `categorical_feature`): the integer
+        /// part of a value, 0..=[`MAX_CATEGORY`], is its category; NaN and negative values are
+        /// missing. A split sends a set of categories left, everything else (missing values and
+        /// categories unseen in training included) right.
+        categorical_features: Vec<usize>,
+        /// A categorical feature with at most this many categories is split one category
+        /// against the rest; >= 1 (default 4).
+        max_cat_to_onehot: usize,
+        /// Most categories on the left of a split of a feature with more; >= 1 (default 32).
+        max_cat_threshold: usize,
+        /// Smoothing of the gradient-to-hessian ratio categories are ordered by, and the fewest
+        /// rows a category needs to be tried; >= 0 (default 10).
+        cat_smooth: f64,
+        /// Extra L2 penalty in the gain of many-category splits; >= 0 (default 10).
+        cat_l2: f64,
+        /// Fewest rows per group of categories added to a split's left side; >= 1 (default 100).
+        min_data_per_group: usize,
     }
 
     /// The objective.
@@ -254,6 +287,28 @@ impl GbdtParams {
         }
         if self.early_stopping_rounds == Some(0) {
             return Err(Error::param("early_stopping_rounds", ">= 1 (or None)", 0));
+        }
+        if self.max_cat_to_onehot == 0 {
+            return Err(Error::param("max_cat_to_onehot", ">= 1", 0));
+        }
+        if self.max_cat_threshold == 0 {
+            return Err(Error::param("max_cat_threshold", ">= 1", 0));
+        }
+        if self.min_data_per_group == 0 {
+            return Err(Error::param("min_data_per_group", ">= 1", 0));
+        }
+        for (name, v) in [("cat_smooth", self.cat_smooth), ("cat_l2", self.cat_l2)] {
+            if !non_negative(v) {
+                return Err(Error::param(name, "a finite number >= 0", v));
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        if let Some(&dup) = self.categorical_features.iter().find(|&&f| !seen.insert(f)) {
+            return Err(Error::param(
+                "categorical_features",
+                "distinct feature indices",
+                format!("{dup} twice"),
+            ));
         }
         if self.eval_at.is_empty() || self.eval_at.contains(&0) {
             return Err(Error::param(

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::binning::FeatureBins;
+
 /// How a node sends a row left. The numerical rules compare the value with the node's
 /// threshold (`value <= threshold` goes left) and differ in where missing values go; the
 /// categorical rule ignores the threshold. Variants are only ever appended (the persisted
@@ -20,9 +22,9 @@ pub(crate) enum Rule {
     ZeroOrNanLeft,
     /// NaN and zero both go right.
     ZeroOrNanRight,
-    /// A categorical split (only in models read from LightGBM): the value's integer part is a
-    /// category, and the categories in this bitset (bit `c % 32` of word `c / 32`) go left;
-    /// NaN, negative values and every other category go right.
+    /// A categorical split: the value's integer part is a category, and the categories in this
+    /// bitset (bit `c % 32` of word `c / 32`, LightGBM's layout) go left; NaN, negative values
+    /// and every other category go right.
     Categories(Vec<u32>),
 }
 
@@ -48,6 +50,19 @@ impl Rule {
             Rule::ZeroOrNanRight => Kind::ZeroOrNanRight,
             Rule::Categories(_) => Kind::Categories,
         }
+    }
+
+    /// The categorical rule sending `categories` left.
+    pub fn of_categories(categories: impl Iterator<Item = u32>) -> Rule {
+        let mut bits: Vec<u32> = Vec::new();
+        for c in categories {
+            let word = c as usize / 32;
+            if bits.len() <= word {
+                bits.resize(word + 1, 0);
+            }
+            bits[word] |= 1 << (c % 32);
+        }
+        Rule::Categories(bits)
     }
 
     /// The category bitset of a categorical rule (empty for the others).
@@ -142,14 +157,9 @@ impl Tree {
         self.leaves[self.leaf(row)]
     }
 
-    /// The value for row `r` of binned columns (`missing_bins[f]` is the NaN bin, if any). Only
-    /// for trees recsys grew: they have no zero-as-missing nodes.
-    pub fn predict_binned(
-        &self,
-        columns: &[Vec<u8>],
-        missing_bins: &[Option<u8>],
-        r: usize,
-    ) -> f64 {
+    /// The value for row `r` of binned columns (binned by `bins`). Only for trees recsys grew:
+    /// they have no zero-as-missing nodes.
+    pub fn predict_binned(&self, columns: &[Vec<u8>], bins: &[FeatureBins], r: usize) -> f64 {
         if self.nodes.is_empty() {
             return self.leaves[0];
         }
@@ -157,10 +167,14 @@ impl Tree {
         while at >= 0 {
             let n = &self.nodes[at as usize];
             let f = n.feature as usize;
-            let b = columns[f][r];
-            let left = match missing_bins[f] {
-                Some(m) if b == m => n.rule == Rule::NanLeft,
-                _ => b <= n.bin_threshold,
+            let (b, fb) = (columns[f][r], &bins[f]);
+            let left = if let Rule::Categories(_) = n.rule {
+                fb.category_of(b)
+                    .is_some_and(|c| route(Kind::Categories, 0.0, || n.rule.categories(), c as f32))
+            } else if fb.has_missing() && b == fb.missing_bin() {
+                n.rule == Rule::NanLeft
+            } else {
+                b <= n.bin_threshold
             };
             at = if left { n.left } else { n.right };
         }

@@ -146,6 +146,12 @@ class Gbdt:
         early_stopping_rounds: int | None,
         label_gain: list[float] | None,
         lambdarank_truncation_level: int,
+        categorical_features: list[int] = ...,
+        max_cat_to_onehot: int = 4,
+        max_cat_threshold: int = 32,
+        cat_smooth: float = 10.0,
+        cat_l2: float = 10.0,
+        min_data_per_group: int = 100,
     ) -> None: ...
     @property
     def is_fitted(self) -> bool: ...

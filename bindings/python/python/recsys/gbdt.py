@@ -40,6 +40,52 @@ def _groups_of_qid(qid, n_rows: int, name: str = "qid"):
     return [int(s) for s in np.diff(np.r_[starts, n_rows])]
 
 
+def _category_codes(X, categories=None):
+    """LightGBM's handling of a DataFrame's ``category`` columns: each becomes its category
+    codes as numbers (NaN where missing), with the categories of training (`categories`, a
+    list per column) set again at prediction, so that a code means the category it meant in
+    training. Returns the frame (a copy if anything changed), the category columns' names and
+    their categories."""
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is None or not hasattr(X, "columns") or not hasattr(dtypes, "items"):
+        return X, [], []
+    import pandas as pd
+
+    columns = [c for c, t in dtypes.items() if isinstance(t, pd.CategoricalDtype)]
+    if categories is None:
+        categories = [list(X[c].cat.categories) for c in columns]
+    if not columns:
+        return X, [], categories
+    if len(columns) != len(categories):
+        raise ValueError(f"X has {len(columns)} category column(s) {columns}; the model was trained with {len(categories)}")
+    X = X.copy()
+    for c, cats in zip(columns, categories):
+        codes = X[c].cat.set_categories(cats).cat.codes.to_numpy()
+        X[c] = np.where(codes < 0, np.nan, codes.astype(np.float64))
+    return X, columns, categories
+
+
+def _categorical_indices(categorical_feature, X, category_columns) -> list[int]:
+    """Feature indices of LightGBM's ``categorical_feature``: ``"auto"`` (a DataFrame's
+    ``category`` columns), or a list of column indices or of column names."""
+    if isinstance(categorical_feature, str):
+        if categorical_feature != "auto":
+            raise ValueError(f"categorical_feature must be 'auto' or a list of column indices or names, got {categorical_feature!r}")
+        names = category_columns
+    else:
+        names = list(categorical_feature)
+    columns = list(getattr(X, "columns", []))
+    indices = []
+    for f in names:
+        if isinstance(f, str):
+            if f not in columns:
+                raise ValueError(f"categorical_feature names {f!r}, which is not a column of X")
+            indices.append(columns.index(f))
+        else:
+            indices.append(integer("categorical_feature", f))
+    return indices
+
+
 class _GBDT(Estimator):
     _native_class = _native.Gbdt
     _objective = "regression"
@@ -63,6 +109,11 @@ class _GBDT(Estimator):
         importance_type: str = "split",
         label_gain=None,
         lambdarank_truncation_level: int = 30,
+        cat_smooth: float = 10.0,
+        cat_l2: float = 10.0,
+        max_cat_threshold: int = 32,
+        max_cat_to_onehot: int = 4,
+        min_data_per_group: int = 100,
     ):
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
@@ -80,6 +131,11 @@ class _GBDT(Estimator):
         self.importance_type = importance_type
         self.label_gain = label_gain
         self.lambdarank_truncation_level = lambdarank_truncation_level
+        self.cat_smooth = cat_smooth
+        self.cat_l2 = cat_l2
+        self.max_cat_threshold = max_cat_threshold
+        self.max_cat_to_onehot = max_cat_to_onehot
+        self.min_data_per_group = min_data_per_group
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -87,15 +143,18 @@ class _GBDT(Estimator):
         tags.input_tags.sparse = True  # densified (the core trains on dense rows)
         return tags
 
-    def _make_native(self, eval_at, early_stopping_rounds):
+    def _make_native(self, eval_at, early_stopping_rounds, categorical=()):
         """The native model of these settings; the core's builder checks every one."""
         ints = {
             name: integer(name, getattr(self, name))
-            for name in ("n_estimators", "num_leaves", "min_child_samples", "subsample_freq", "max_bin", "lambdarank_truncation_level")
+            for name in (
+                "n_estimators", "num_leaves", "min_child_samples", "subsample_freq", "max_bin", "lambdarank_truncation_level",
+                "max_cat_threshold", "max_cat_to_onehot", "min_data_per_group",
+            )
         }
         floats = {
             name: number(name, getattr(self, name))
-            for name in ("learning_rate", "min_child_weight", "min_split_gain", "reg_lambda", "subsample", "colsample_bytree")
+            for name in ("learning_rate", "min_child_weight", "min_split_gain", "reg_lambda", "subsample", "colsample_bytree", "cat_smooth", "cat_l2")
         }
         if self.importance_type not in ("split", "gain"):
             raise ValueError(f"importance_type must be 'split' or 'gain', got {self.importance_type!r}")
@@ -106,16 +165,21 @@ class _GBDT(Estimator):
             floats["colsample_bytree"], ints["max_bin"], seed(self.random_state) if self.random_state is not None else 0,
             [integer("eval_at", k) for k in eval_at], None if early_stopping_rounds is None else integer("early_stopping_rounds", early_stopping_rounds),
             None if self.label_gain is None else [number("label_gain", g) for g in self.label_gain], ints["lambdarank_truncation_level"],
+            categorical_features=list(categorical), max_cat_to_onehot=ints["max_cat_to_onehot"],
+            max_cat_threshold=ints["max_cat_threshold"], cat_smooth=floats["cat_smooth"], cat_l2=floats["cat_l2"],
+            min_data_per_group=ints["min_data_per_group"],
         )
 
     def _labels(self, y, fitting: bool = False):
         """Targets as the native model takes them (float32); `fitting` for the training set's."""
         return np.ascontiguousarray(y, dtype=np.float32)
 
-    def _fit(self, X, y, sample_weight, groups, eval_set, eval_groups, eval_at, early_stopping_rounds):
+    def _fit(self, X, y, sample_weight, groups, eval_set, eval_groups, eval_at, early_stopping_rounds, categorical_feature):
         """`groups` is the training rows' group sizes (or None); `eval_groups(vx)` those of the
         eval set's rows."""
-        native = self._make_native(eval_at, early_stopping_rounds)
+        X, category_columns, categories = _category_codes(X)
+        native = self._make_native(eval_at, early_stopping_rounds, _categorical_indices(categorical_feature, X, category_columns))
+        self._pandas_categorical = categories
         X, y = check_X_y(self, X, y, numeric=self._objective != "binary", finite="allow-nan", min_samples=2)
         y = self._labels(y, fitting=True)
         weight = check_sample_weight(sample_weight, X)
@@ -124,7 +188,7 @@ class _GBDT(Estimator):
             if len(eval_set) != 1:
                 raise ValueError("eval_set must hold exactly one (X, y) pair")
             vx, vy = eval_set[0]
-            vx = check_X(self, vx, reset=False, finite="allow-nan")
+            vx = check_X(self, _category_codes(vx, categories)[0], reset=False, finite="allow-nan")
             valid = (vx, self._labels(check_y(vy, vx.shape[0], numeric=self._objective != "binary", name="eval_set y")), eval_groups(vx))
         elif early_stopping_rounds is not None:
             raise ValueError("early_stopping_rounds needs an eval_set")
@@ -154,6 +218,7 @@ class _GBDT(Estimator):
 
     def _checked(self, X):
         native = self._fitted_native()
+        X = _category_codes(X, self.__dict__.get("_pandas_categorical") or None)[0]
         # as LightGBM: NaN is missing, infinities compare with the thresholds
         return native, check_X(self, X, reset=False, finite=False)
 
@@ -177,8 +242,8 @@ class GBDTRegressor(RegressorMixin, _GBDT):
 
     _objective = "regression"
 
-    def fit(self, X, y, sample_weight=None, eval_set=None, early_stopping_rounds=None):
-        return self._fit(X, y, sample_weight, None, eval_set, lambda vx: None, (1,), early_stopping_rounds)
+    def fit(self, X, y, sample_weight=None, eval_set=None, early_stopping_rounds=None, categorical_feature="auto"):
+        return self._fit(X, y, sample_weight, None, eval_set, lambda vx: None, (1,), early_stopping_rounds, categorical_feature)
 
 
 class GBDTClassifier(ClassifierMixin, _GBDT):
@@ -210,8 +275,8 @@ class GBDTClassifier(ClassifierMixin, _GBDT):
             raise ValueError(f"y holds classes {np.unique(y[unseen])} not seen in training")
         return (y == self.classes_[-1]).astype(np.float32)
 
-    def fit(self, X, y, sample_weight=None, eval_set=None, early_stopping_rounds=None):
-        return self._fit(X, y, sample_weight, None, eval_set, lambda vx: None, (1,), early_stopping_rounds)
+    def fit(self, X, y, sample_weight=None, eval_set=None, early_stopping_rounds=None, categorical_feature="auto"):
+        return self._fit(X, y, sample_weight, None, eval_set, lambda vx: None, (1,), early_stopping_rounds, categorical_feature)
 
     def predict_proba(self, X) -> np.ndarray:
         native, X = self._checked(X)
@@ -244,7 +309,10 @@ class GBDTRanker(_GBDT):
 
     _objective = "lambdarank"
 
-    def fit(self, X, y, group=None, eval_set=None, eval_group=None, eval_at=(10,), early_stopping_rounds=None, sample_weight=None, qid=None):
+    def fit(
+        self, X, y, group=None, eval_set=None, eval_group=None, eval_at=(10,), early_stopping_rounds=None, sample_weight=None, qid=None,
+        categorical_feature="auto",
+    ):
         if (group is None) == (qid is None):
             raise ValueError("GBDTRanker.fit needs the query groups: give group (their sizes, in row order) or qid (a query id per row)")
         if eval_set is not None and eval_group is None:
@@ -260,7 +328,7 @@ class GBDTRanker(_GBDT):
                 raise ValueError("eval_group must hold exactly one array of group sizes")
             return _groups(eval_group[0], vx.shape[0], "eval_group")
 
-        return self._fit(X, y, sample_weight, groups, eval_set, eval_groups, eval_at, early_stopping_rounds)
+        return self._fit(X, y, sample_weight, groups, eval_set, eval_groups, eval_at, early_stopping_rounds, categorical_feature)
 
     def score(self, X, y, group=None, qid=None, sample_weight=None) -> float:
         """NDCG at the first of the ``eval_at`` cut-offs ``fit`` was given (10 by default),

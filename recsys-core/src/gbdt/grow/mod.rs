@@ -180,24 +180,32 @@ impl<'a> Learner<'a> {
             } else {
                 u16::MAX
             };
-            let goes_left = |r: u32| {
-                let b = col[r as usize];
-                let missing = u16::from(b) == missing_bin;
-                (missing & split.default_left) | (!missing & (b <= split.bin))
-            };
             let (start, end) = (leaves[li].start, leaves[li].end);
             let rows = &mut order[start..end];
             let spill = &mut scratch[..end - start];
-            let nl = stable_partition(rows, spill, goes_left);
+            let nl = match split.left_bins {
+                Some(set) => stable_partition(rows, spill, |r: u32| set.contains(col[r as usize])),
+                None => stable_partition(rows, spill, |r: u32| {
+                    let b = col[r as usize];
+                    let missing = u16::from(b) == missing_bin;
+                    (missing & split.default_left) | (!missing & (b <= split.bin))
+                }),
+            };
             let nr = end - start - nl;
             let mid = start + nl;
 
             let node = nodes.len();
             nodes.push(Node {
                 feature: split.feature as u32,
-                threshold: fb.threshold(split.bin),
+                threshold: if split.left_bins.is_some() {
+                    0.0
+                } else {
+                    fb.threshold(split.bin)
+                },
                 bin_threshold: split.bin,
-                rule: if !fb.has_missing() {
+                rule: if let Some(set) = split.left_bins {
+                    Rule::of_categories(set.bins().filter_map(|b| fb.category_of(b)))
+                } else if !fb.has_missing() {
                     Rule::NanAsZero
                 } else if split.default_left {
                     Rule::NanLeft

@@ -1,7 +1,26 @@
 //! The best split of a leaf from its histograms: LightGBM's threshold scans in both directions
-//! (missing values left, then right), its row-count estimates and its tie-breaking.
+//! (missing values left, then right), its row-count estimates and its tie-breaking; for a
+//! categorical feature, LightGBM's search over category sets (one category against the rest
+//! when there are few, else prefixes of the categories ordered by gradient over hessian).
 
 use super::{Learner, Stats};
+
+/// A set of bins (of one feature: bins are `u8`).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(super) struct BinSet([u64; 4]);
+
+impl BinSet {
+    fn insert(&mut self, b: usize) {
+        self.0[b / 64] |= 1 << (b % 64);
+    }
+    #[inline(always)]
+    pub(super) fn contains(&self, b: u8) -> bool {
+        (self.0[b as usize / 64] >> (b % 64)) & 1 == 1
+    }
+    pub(super) fn bins(&self) -> impl Iterator<Item = u8> + '_ {
+        (0..=255u8).filter(|&b| self.contains(b))
+    }
+}
 
 /// The best split found for a leaf.
 #[derive(Clone, Copy, Debug)]
@@ -9,6 +28,8 @@ pub(super) struct Split {
     pub(super) feature: usize,
     pub(super) bin: u8,
     pub(super) default_left: bool,
+    /// A categorical split's left bins (`bin` and `default_left` are then unused).
+    pub(super) left_bins: Option<BinSet>,
     pub(super) gain: f64,
     pub(super) left: Stats,
     pub(super) right: Stats,
@@ -115,10 +136,14 @@ impl Learner<'_> {
         // wins; then, for features with missing values, scan up with missing values on the
         // right.
         let down = (0..nvb - 1).rev().map(|t| (t, hist[t + 1]));
+        if fb.is_categorical() {
+            return self.scan_categories(f, &hist[..nvb], scan);
+        }
         let mut best = scan.best(down, scan.shift).map(|(t, gain, right)| Split {
             feature: f,
             bin: t as u8,
             default_left: true,
+            left_bins: None,
             gain,
             left: total.minus(right),
             right,
@@ -131,6 +156,7 @@ impl Learner<'_> {
                     feature: f,
                     bin: t as u8,
                     default_left: false,
+                    left_bins: None,
                     gain,
                     left,
                     right: total.minus(left),
@@ -140,6 +166,90 @@ impl Learner<'_> {
         best.map(|b| Split {
             gain: b.gain - scan.shift,
             ..b
+        })
+    }
+
+    /// The best category set of categorical feature `f` (histogram `hist`: a bin per category,
+    /// then the other-values bin, which always goes right), LightGBM's way. With at most
+    /// `max_cat_to_onehot` categories each is tried alone against the rest; otherwise the
+    /// categories with at least `cat_smooth` rows are ordered by `g / (h + cat_smooth)` and
+    /// prefixes of that order (from either end, at most `max_cat_threshold` categories, grown
+    /// in groups of `min_data_per_group` rows) are tried, with `cat_l2` added to the penalty.
+    fn scan_categories(&self, f: usize, hist: &[Stats], scan: &Scan) -> Option<Split> {
+        let p = self.params;
+        let n_cats = hist.len() - 1;
+        let rows = |s: Stats| (s.h * scan.rows_per_hessian + 0.5) as i64;
+        let fits = |left: Stats, left_rows: i64| {
+            left_rows >= scan.min_rows
+                && left.h >= scan.min_hessian
+                && scan.count - left_rows >= scan.min_rows
+                && scan.total.h - left.h >= scan.min_hessian
+        };
+        let gain = |left: Stats, l2: f64| {
+            let right = scan.total.minus(left);
+            right.g * right.g / (right.h + l2) + left.g * left.g / (left.h + l2)
+        };
+        // (gain, left bins, left stats)
+        let mut best: Option<(f64, BinSet, Stats)> = None;
+        let mut consider = |g: f64, set: BinSet, left: Stats| {
+            if g > best.map_or(scan.shift, |b| b.0) {
+                best = Some((g, set, left));
+            }
+        };
+        if n_cats <= p.max_cat_to_onehot {
+            for (b, &s) in hist[..n_cats].iter().enumerate() {
+                if fits(s, rows(s)) {
+                    let mut set = BinSet::default();
+                    set.insert(b);
+                    consider(gain(s, p.lambda_l2), set, s);
+                }
+            }
+        } else {
+            let l2 = p.lambda_l2 + p.cat_l2;
+            let ratio = |s: Stats| s.g / (s.h + p.cat_smooth);
+            let mut order: Vec<usize> = (0..n_cats)
+                .filter(|&b| rows(hist[b]) as f64 >= p.cat_smooth)
+                .collect();
+            order.sort_by(|&a, &b| ratio(hist[a]).total_cmp(&ratio(hist[b])).then(a.cmp(&b)));
+            let most = p.max_cat_threshold.min(order.len().div_ceil(2).max(1));
+            for reversed in [false, true] {
+                let (mut left, mut left_rows, mut group_rows) = (Stats::default(), 0i64, 0i64);
+                let mut set = BinSet::default();
+                for i in 0..order.len().min(most) {
+                    let b = if reversed {
+                        order[order.len() - 1 - i]
+                    } else {
+                        order[i]
+                    };
+                    let s = hist[b];
+                    left.add(s);
+                    set.insert(b);
+                    left_rows += rows(s);
+                    group_rows += rows(s);
+                    if left_rows < scan.min_rows || left.h < scan.min_hessian {
+                        continue;
+                    }
+                    if scan.count - left_rows < scan.min_rows
+                        || scan.total.h - left.h < scan.min_hessian
+                    {
+                        break;
+                    }
+                    if group_rows < p.min_data_per_group as i64 {
+                        continue;
+                    }
+                    group_rows = 0;
+                    consider(gain(left, l2), set, left);
+                }
+            }
+        }
+        best.map(|(g, set, left)| Split {
+            feature: f,
+            bin: 0,
+            default_left: false,
+            left_bins: Some(set),
+            gain: g - scan.shift,
+            left,
+            right: scan.total.minus(left),
         })
     }
 
