@@ -36,12 +36,42 @@ use crate::rng::SplitMix64;
 /// ```
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ImplicitAls {
+    /// Persisted without `num_threads`, a run-time setting: its slot in the file is always
+    /// empty (and ignored when a file written before holds a count), so a model file does not
+    /// depend on the machine that trained it, and a loaded model runs in the caller's pool
+    /// unless [`set_num_threads`](Self::set_num_threads) says otherwise.
+    #[serde(
+        serialize_with = "persisted_params::write",
+        deserialize_with = "persisted_params::read"
+    )]
     params: AlsParams,
     state: Option<Fitted>,
     /// The thread pool of `params.num_threads`, built on first use and kept: a server that
     /// recommends per request never pays for a pool. Clones share it; never persisted.
     #[serde(skip)]
     pool: Pool,
+}
+
+/// The settings as a model file holds them: without the run-time thread count.
+mod persisted_params {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use crate::als::AlsParams;
+
+    pub fn write<S: Serializer>(params: &AlsParams, s: S) -> Result<S::Ok, S::Error> {
+        AlsParams {
+            num_threads: None,
+            ..params.clone()
+        }
+        .serialize(s)
+    }
+
+    pub fn read<'de, D: Deserializer<'de>>(d: D) -> Result<AlsParams, D::Error> {
+        Ok(AlsParams {
+            num_threads: None,
+            ..AlsParams::deserialize(d)?
+        })
+    }
 }
 
 /// A lazily built rayon pool, shared by clones of one model.
@@ -147,6 +177,23 @@ impl ImplicitAls {
     /// The settings.
     pub fn params(&self) -> &AlsParams {
         &self.params
+    }
+
+    /// Threads for fitting and batch calls from now on (`None`: the caller's rayon pool), the
+    /// run-time setting a model file does not keep; 0 is an error.
+    pub fn set_num_threads(&mut self, n: Option<usize>) -> Result<()> {
+        if n == Some(0) {
+            return Err(Error::param(
+                "num_threads",
+                ">= 1 (or None for all cores)",
+                0,
+            ));
+        }
+        if n != self.params.num_threads {
+            self.params.num_threads = n;
+            self.pool = Pool::default();
+        }
+        Ok(())
     }
 
     fn fitted(&self) -> Result<&Fitted> {
@@ -630,6 +677,32 @@ impl Persist for ImplicitAls {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_thread_count_is_not_persisted() {
+        let data =
+            crate::Interactions::from_triples([("a", "x", 1.0), ("b", "y", 1.0), ("a", "y", 2.0)])
+                .unwrap();
+        let mut with = ImplicitAls::new(
+            AlsParams::new()
+                .factors(2)
+                .iterations(2)
+                .num_threads(Some(2)),
+        );
+        let mut without = ImplicitAls::new(AlsParams::new().factors(2).iterations(2));
+        crate::Recommender::fit(&mut with, &data).unwrap();
+        crate::Recommender::fit(&mut without, &data).unwrap();
+        // the same file whatever the machine's thread count; a loaded model uses the caller's pool
+        assert_eq!(with.to_bytes().unwrap(), without.to_bytes().unwrap());
+        let mut loaded = ImplicitAls::from_bytes(&with.to_bytes().unwrap()).unwrap();
+        assert_eq!(loaded.params().num_threads, None);
+        loaded.set_num_threads(Some(1)).unwrap();
+        assert_eq!(loaded.in_pool(rayon::current_num_threads).unwrap(), 1);
+        assert!(loaded.set_num_threads(Some(0)).is_err());
+        // a configuration (JSON) still carries it
+        let json = serde_json::to_string(with.params()).unwrap();
+        assert!(json.contains("\"num_threads\":2"), "{json}");
+    }
 
     #[test]
     fn a_thread_count_builds_one_pool_per_model_shared_by_its_clones() {
