@@ -55,7 +55,7 @@ impl Default for StoreOptions {
 /// The backend is chosen by the URL: `postgres://...` (PostgreSQL + pgvector) or
 /// `sqlite://path/to/file.db` (created on first use; `sqlite::memory:` for a private in-memory
 /// database). Migrations are applied on connect. Every method behaves the same on both backends;
-/// the shared conformance suite (`tests/conformance.rs`) checks it.
+/// the shared conformance suite (`tests/conformance/`) checks it.
 ///
 /// ```no_run
 /// # async fn demo() -> recsys_store::Result<()> {
