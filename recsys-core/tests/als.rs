@@ -308,13 +308,42 @@ fn similar_items_and_users_use_cosine() {
         .filter(|s| s.id.to_string()[1..].parse::<usize>().unwrap() % 4 == 0)
         .count();
     assert!(same_group >= 4, "{sim:?}");
-    let users = m.similar_users(&Id::from("u8"), 4).unwrap();
+    let users = m
+        .similar_users(&Id::from("u8"), 4, &ItemFilter::default())
+        .unwrap();
     assert_eq!(users[0].id, Id::from("u8"));
     assert!(users.iter().all(|s| s.score <= 1.0 + 1e-4));
     assert!(matches!(
-        m.similar_users(&Id::from("nobody"), 3),
+        m.similar_users(&Id::from("nobody"), 3, &ItemFilter::default()),
         Err(Error::UnknownUser(_))
     ));
+    // a filter over users: the excluded never come back, candidates are the only ones that can
+    let excluded: Vec<Id> = users[1..3].iter().map(|s| s.id.clone()).collect();
+    let without = m
+        .similar_users(
+            &Id::from("u8"),
+            4,
+            &ItemFilter {
+                exclude: excluded.clone(),
+                candidates: None,
+            },
+        )
+        .unwrap();
+    assert_eq!(without.len(), 4);
+    assert!(without.iter().all(|s| !excluded.contains(&s.id)));
+    let among = vec![Id::from("u1"), Id::from("u2"), Id::from("nobody")];
+    let only = m
+        .similar_users(
+            &Id::from("u8"),
+            4,
+            &ItemFilter {
+                exclude: Vec::new(),
+                candidates: Some(among.clone()),
+            },
+        )
+        .unwrap();
+    assert_eq!(only.len(), 2);
+    assert!(only.iter().all(|s| among.contains(&s.id)));
 }
 
 #[test]

@@ -208,9 +208,12 @@ export class ALS extends Recommender {
     super(call(() => native.Recommender.als(options)));
   }
 
-  /** The users most similar to `user` by cosine of their factors (including `user`). */
-  similarUsers(user: Id, options: { n?: number } = {}): Ranked {
-    return call(() => this.native.similarUsers(user, options.n));
+  /**
+   * The users most similar to `user` by cosine of their factors (including `user`); `exclude`
+   * leaves users out, `users` chooses among those only.
+   */
+  similarUsers(user: Id, options: Native.SimilarUsersOptions = {}): Ranked {
+    return call(() => this.native.similarUsers(user, options));
   }
 
   /**

@@ -115,12 +115,7 @@ impl TfidfOptions {
         }
         if let Some(v) = self.stop_words {
             p = p.stop_words(match v {
-                Either::A(name) if name == "english" => StopWords::English,
-                Either::A(name) => {
-                    return Err(invalid(format!(
-                        "stopWords must be 'english' or a list of words, got '{name}'"
-                    )));
-                }
+                Either::A(name) => name.parse().js()?,
                 Either::B(list) => StopWords::Custom(list),
             });
         }

@@ -100,13 +100,22 @@ pub struct RecommendOptions {
     pub items: Option<Vec<Either<f64, String>>>,
 }
 
-/// What `similarItems` / `similarUsers` take besides the id.
+/// What `similarItems` takes besides the id.
 #[napi(object)]
 #[derive(Default)]
 pub struct SimilarOptions {
     pub n: Option<u32>,
     pub exclude: Option<Vec<Either<f64, String>>>,
     pub items: Option<Vec<Either<f64, String>>>,
+}
+
+/// Options of `similarUsers`: how many, users to leave out, users to choose from.
+#[napi(object)]
+#[derive(Default)]
+pub struct SimilarUsersOptions {
+    pub n: Option<u32>,
+    pub exclude: Option<Vec<Either<f64, String>>>,
+    pub users: Option<Vec<Either<f64, String>>>,
 }
 
 fn item_filter(
@@ -435,13 +444,22 @@ impl Recommender {
         Ok(ranked(self.model().similar_items(&item, n, &filter).js()?))
     }
 
-    /// The users most similar to `user` by their factors (ALS; includes `user`).
+    /// The users most similar to `user` by their factors (ALS; includes `user`); `exclude` /
+    /// `users` name users to leave out / to choose from.
     #[napi]
-    pub fn similar_users(&self, user: Either<f64, String>, n: Option<u32>) -> Result<Ranked> {
+    pub fn similar_users(
+        &self,
+        user: Either<f64, String>,
+        options: Option<SimilarUsersOptions>,
+    ) -> Result<Ranked> {
+        let o = options.unwrap_or_default();
+        let filter = item_filter(o.exclude, o.users)?;
         let model = self.factor_model()?;
         let user = id(&user, "user")?;
-        let n = n.map_or(10, |n| n as usize);
-        Ok(ranked(as_als(&model).similar_users(&user, n).js()?))
+        let n = o.n.map_or(10, |n| n as usize);
+        Ok(ranked(
+            as_als(&model).similar_users(&user, n, &filter).js()?,
+        ))
     }
 
     /// The factor vector of a user the model has never seen, from their items and strengths

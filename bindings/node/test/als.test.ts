@@ -57,6 +57,10 @@ describe('ALS', () => {
     assert.ok(Math.abs(items.scores[0] - 1) < 1e-5);
     const users = model.similarUsers(2, { n: 3 });
     assert.equal(users.ids[0], 2);
+    const others = model.similarUsers(2, { n: 3, exclude: [2] });
+    assert.ok(!others.ids.includes(2) && others.ids.length === 3);
+    const among = model.similarUsers(2, { n: 3, users: [1, 3] });
+    assert.deepEqual([...among.ids].sort(), [1, 3]);
     assert.deepEqual(
       [model.userFactors.rows, model.userFactors.dim, model.userFactors.data.length],
       [train.nUsers, 8, train.nUsers * 8],

@@ -1,13 +1,12 @@
 //! `recsys._native.KMeans`: the core's K-Means (greedy k-means++, Hamerly-accelerated Lloyd).
 
 use numpy::{PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use recsys_core::Persist;
 use recsys_core::kmeans::{Init, KMeans as CoreKMeans, KMeansParams};
 
-use crate::error::{IntoPy, fitted};
+use crate::error::{IntoPy, bad_argument, fitted, shape};
 use crate::threads;
 
 #[pyclass(module = "recsys._native", name = "KMeans")]
@@ -20,7 +19,7 @@ fn contiguous<'a>(x: &'a PyReadonlyArray2<'_, f32>) -> PyResult<(&'a [f32], usiz
     let n_features = x.shape()[1];
     let data = x
         .as_slice()
-        .map_err(|_| PyValueError::new_err("X must be C-contiguous"))?;
+        .map_err(|_| bad_argument("X must be C-contiguous"))?;
     Ok((data, n_features))
 }
 
@@ -66,7 +65,7 @@ impl KMeans {
         let weights = match &sample_weight {
             Some(w) => Some(
                 w.as_slice()
-                    .map_err(|_| PyValueError::new_err("sample_weight must be contiguous"))?,
+                    .map_err(|_| bad_argument("sample_weight must be contiguous"))?,
             ),
             None => None,
         };
@@ -92,7 +91,7 @@ impl KMeans {
             .py_err()?;
         let rows = distances.len() / model.n_clusters();
         let array = numpy::ndarray::Array2::from_shape_vec((rows, model.n_clusters()), distances)
-            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+            .map_err(shape)?;
         Ok(PyArray2::from_owned_array(py, array))
     }
 
@@ -119,7 +118,7 @@ impl KMeans {
         let (data, n_features) = contiguous(&x)?;
         let model = self.fitted()?;
         if n_features != model.n_features() {
-            return Err(PyValueError::new_err(format!(
+            return Err(shape(format!(
                 "X has {n_features} features, but KMeans was fitted with {}",
                 model.n_features()
             )));
@@ -141,7 +140,7 @@ impl KMeans {
             (m.n_clusters(), m.n_features()),
             m.centroids().to_vec(),
         )
-        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        .map_err(shape)?;
         Ok(PyArray2::from_owned_array(py, centers))
     }
 

@@ -68,12 +68,7 @@ impl Tfidf {
     ) -> PyResult<Self> {
         let stop_words = match stop_words {
             None => StopWords::None,
-            Some(StopWordsArg::Named(name)) if name == "english" => StopWords::English,
-            Some(StopWordsArg::Named(other)) => {
-                return Err(pyo3::exceptions::PyValueError::new_err(format!(
-                    "stop_words must be 'english', a list of words or None, got '{other}'"
-                )));
-            }
+            Some(StopWordsArg::Named(name)) => name.parse().py_err()?,
             Some(StopWordsArg::List(list)) => StopWords::Custom(list),
         };
         // scikit-learn spells "no scaling" None
@@ -159,11 +154,6 @@ pub fn cosine_neighbours<'py>(
     matrix: CsrArrays<'_>,
     k: usize,
 ) -> PyResult<Lists<'py>> {
-    if k == 0 {
-        return Err(pyo3::exceptions::PyValueError::new_err(
-            "k must be >= 1, got 0",
-        ));
-    }
     let rows = matrix.interactions()?;
     let pool = threads::pool()?;
     let lists =

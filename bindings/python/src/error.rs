@@ -32,6 +32,24 @@ pub fn to_py(error: recsys_core::Error) -> PyErr {
     }
 }
 
+/// An argument only the binding can see to be malformed (an array's memory layout, a negative
+/// offset, an id of the wrong type, JSON that does not parse, an environment setting): a
+/// `ValueError` naming it, as the core's `InvalidInput` is.
+pub fn bad_argument(message: impl Into<String>) -> PyErr {
+    PyValueError::new_err(message.into())
+}
+
+/// Shapes that disagree, as the core's `Shape` error says it.
+pub fn shape(message: impl std::fmt::Display) -> PyErr {
+    to_py(recsys_core::Error::Shape(message.to_string()))
+}
+
+/// A method the model's kind does not have (text search on an ALS model): a `TypeError`, as
+/// calling a method an object lacks is in Python.
+pub fn wrong_kind(kind: &str, cannot: &str, needs: &str) -> PyErr {
+    pyo3::exceptions::PyTypeError::new_err(format!("a '{kind}' model {cannot}; this needs {needs}"))
+}
+
 /// The fitted model in `model`, or `NotFittedError` naming the estimator.
 pub fn fitted<'a, M>(model: &'a Option<M>, estimator: &'static str) -> PyResult<&'a M> {
     model

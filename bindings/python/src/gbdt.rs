@@ -1,13 +1,12 @@
 //! `recsys._native.Gbdt`: the core's gradient-boosted trees (LambdaMART, binary, regression).
 
 use numpy::{PyArray1, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use recsys_core::Persist;
 use recsys_core::gbdt::{Dataset, Gbdt as CoreGbdt, GbdtParams, Importance, Objective};
 
-use crate::error::{IntoPy, fitted};
+use crate::error::{IntoPy, bad_argument, fitted, shape};
 use crate::threads;
 
 #[pyclass(module = "recsys._native", name = "Gbdt")]
@@ -29,7 +28,7 @@ fn dataset<'a>(
     let n_features = x.shape()[1];
     let features = x
         .as_slice()
-        .map_err(|_| PyValueError::new_err("X must be C-contiguous"))?;
+        .map_err(|_| bad_argument("X must be C-contiguous"))?;
     let mut ds = Dataset::borrowed(features, n_features, y.as_slice()?.to_vec()).py_err()?;
     if let Some(w) = weight {
         ds = ds.with_weights(w.as_slice()?.to_vec()).py_err()?;
@@ -52,14 +51,14 @@ impl Gbdt {
         let model = self.fitted()?;
         let n_features = x.shape()[1];
         if n_features != model.n_features() {
-            return Err(PyValueError::new_err(format!(
+            return Err(shape(format!(
                 "X has {n_features} features, but the model was trained with {}",
                 model.n_features()
             )));
         }
         let data = x
             .as_slice()
-            .map_err(|_| PyValueError::new_err("X must be C-contiguous"))?;
+            .map_err(|_| bad_argument("X must be C-contiguous"))?;
         Ok((model, data, n_features))
     }
 
@@ -75,7 +74,7 @@ impl Gbdt {
 
 #[pymethods]
 impl Gbdt {
-    /// LightGBM's scikit-learn names; `max_depth < 0` means no limit.
+    /// LightGBM's scikit-learn names; `max_depth <= 0` means no limit, as in LightGBM.
     #[new]
     #[pyo3(signature = (objective, n_estimators, learning_rate, num_leaves, max_depth, min_child_samples, min_child_weight, min_split_gain, reg_lambda, subsample, subsample_freq, colsample_bytree, max_bin, seed, eval_at, early_stopping_rounds, label_gain, lambdarank_truncation_level, categorical_features=Vec::new(), max_cat_to_onehot=4, max_cat_threshold=32, cat_smooth=10.0, cat_l2=10.0, min_data_per_group=100))]
     #[allow(clippy::too_many_arguments)]
@@ -131,11 +130,6 @@ impl Gbdt {
             .cat_smooth(cat_smooth)
             .cat_l2(cat_l2)
             .min_data_per_group(min_data_per_group);
-        if max_depth == 0 {
-            return Err(PyValueError::new_err(
-                "max_depth must be >= 1, or < 0 for no limit, got 0",
-            ));
-        }
         params.validate().py_err()?;
         Ok(Gbdt {
             params,

@@ -3,18 +3,15 @@
 //! only a factor model has (factors, similar users, partial fits) check the kind first.
 
 use numpy::{PyArray2, PyReadonlyArray1};
-use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use recsys_core::als::{AlsParams, ImplicitAls, Solver};
 use recsys_core::content::{Catalog, ContentParams, ContentRecommender};
 use recsys_core::factory::{AnyRecommender, RecommenderConfig};
 use recsys_core::hybrid::Hybrid;
-use recsys_core::{
-    Confidence, Id, Interactions, ItemFilter, Persist, RecommendOptions, Recommender as _,
-};
+use recsys_core::{Confidence, Id, ItemFilter, Persist, RecommendOptions, Recommender as _};
 
-use crate::error::IntoPy;
+use crate::error::{IntoPy, bad_argument, shape, wrong_kind};
 use crate::sparse::{CsrArrays, Lists, flatten, ids, int_id};
 use crate::threads;
 
@@ -28,7 +25,7 @@ fn factors_array<'py>(
     f: &recsys_core::Factors,
 ) -> PyResult<Bound<'py, PyArray2<f32>>> {
     let array = numpy::ndarray::Array2::from_shape_vec((f.rows(), f.dim()), f.as_slice().to_vec())
-        .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+        .map_err(shape)?;
     Ok(PyArray2::from_owned_array(py, array))
 }
 
@@ -53,7 +50,7 @@ type CatalogArgs = (Vec<String>, Vec<i64>, Vec<Vec<String>>);
 
 fn catalog_of((fields, ids, texts): CatalogArgs) -> PyResult<Catalog> {
     if ids.len() != texts.len() {
-        return Err(pyo3::exceptions::PyValueError::new_err(format!(
+        return Err(shape(format!(
             "{} ids for {} items",
             ids.len(),
             texts.len()
@@ -70,20 +67,18 @@ impl Recommender {
     fn as_als(&self) -> PyResult<&ImplicitAls> {
         match &self.model {
             AnyRecommender::Als(m) => Ok(m),
-            other => Err(PyTypeError::new_err(format!(
-                "a '{}' model has no factors; this needs an ALS model",
-                other.kind()
-            ))),
+            other => Err(wrong_kind(other.kind(), "has no factors", "an ALS model")),
         }
     }
 
     fn as_als_mut(&mut self) -> PyResult<&mut ImplicitAls> {
         match &mut self.model {
             AnyRecommender::Als(m) => Ok(m),
-            other => Err(PyTypeError::new_err(format!(
-                "a '{}' model cannot be partially fitted; this needs an ALS model",
-                other.kind()
-            ))),
+            other => Err(wrong_kind(
+                other.kind(),
+                "cannot be partially fitted",
+                "an ALS model",
+            )),
         }
     }
 }
@@ -152,10 +147,11 @@ impl Recommender {
     /// Items whose text best matches `query` (content models), best first.
     fn search<'py>(&self, py: Python<'py>, query: &str, n: usize) -> PyResult<Lists<'py>> {
         let AnyRecommender::Content(model) = &self.model else {
-            return Err(PyTypeError::new_err(format!(
-                "a '{}' model cannot search text; this needs a content model",
-                self.model.kind()
-            )));
+            return Err(wrong_kind(
+                self.model.kind(),
+                "cannot search text",
+                "a content model",
+            ));
         };
         let found = py.detach(|| model.search(query, n)).py_err()?;
         flatten(py, vec![found])
@@ -175,9 +171,8 @@ impl Recommender {
     #[staticmethod]
     #[pyo3(signature = (config_json, catalog=None))]
     fn from_config(config_json: &str, catalog: Option<CatalogArgs>) -> PyResult<Self> {
-        let config: RecommenderConfig = serde_json::from_str(config_json).map_err(|e| {
-            pyo3::exceptions::PyValueError::new_err(format!("invalid recommender config: {e}"))
-        })?;
+        let config: RecommenderConfig = serde_json::from_str(config_json)
+            .map_err(|e| bad_argument(format!("invalid recommender config: {e}")))?;
         let catalog = catalog
             .map(catalog_of)
             .transpose()?
@@ -212,7 +207,7 @@ impl Recommender {
             })),
             _ => Ok("{}".into()),
         }
-        .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))
+        .map_err(|e| bad_argument(e.to_string()))
     }
 
     #[getter]
@@ -311,12 +306,17 @@ impl Recommender {
         flatten(py, lists)
     }
 
+    /// `filter_users` / `users` name users to leave out / to choose from.
+    #[pyo3(signature = (userids, n, filter_users, users))]
     fn similar_users<'py>(
         &self,
         py: Python<'py>,
         userids: PyReadonlyArray1<'_, i64>,
         n: usize,
+        filter_users: Option<PyReadonlyArray1<'_, i64>>,
+        users: Option<PyReadonlyArray1<'_, i64>>,
     ) -> PyResult<Lists<'py>> {
+        let filter = item_filter(filter_users, users)?;
         let model = self.as_als()?;
         let userids = ids(userids.as_slice()?);
         let pool = threads::pool()?;
@@ -325,7 +325,7 @@ impl Recommender {
                 pool.install(|| {
                     userids
                         .iter()
-                        .map(|u| model.similar_users(u, n))
+                        .map(|u| model.similar_users(u, n, &filter))
                         .collect::<recsys_core::Result<Vec<_>>>()
                 })
             })
@@ -356,17 +356,8 @@ impl Recommender {
         item_users: CsrArrays<'_>,
     ) -> PyResult<()> {
         let items = itemids.as_slice()?;
-        let by_item = item_users.interactions_of(items)?;
-        // the core takes users x items: re-key the given item rows as (user, item) triples
-        let data = Interactions::from_triples((0..by_item.n_users()).flat_map(|r| {
-            let item = by_item.users().id(r as u32);
-            let (cols, vals) = by_item.by_user().row(r);
-            cols.iter()
-                .zip(vals)
-                .map(move |(&c, &v)| (Id::Int(i64::from(c)), item.clone(), v))
-                .collect::<Vec<_>>()
-        }))
-        .py_err()?;
+        // rows are the items: read as users x items
+        let data = item_users.interactions_of(items)?.transposed();
         let items = ids(items);
         let pool = threads::pool()?;
         let model = self.as_als_mut()?;

@@ -2,11 +2,10 @@
 //! id arrays. Only conversions live here; the core checks values and shapes.
 
 use numpy::{PyArray1, PyReadonlyArray1};
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use recsys_core::{Id, IdMap, Interactions};
 
-use crate::error::IntoPy;
+use crate::error::{IntoPy, bad_argument};
 
 /// A `scipy.sparse.csr_matrix` as its arrays: `indptr` int64, `indices` int32, `data` float32.
 #[derive(FromPyObject)]
@@ -25,14 +24,14 @@ impl CsrArrays<'_> {
             .iter()
             .map(|&p| usize::try_from(p))
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|_| PyValueError::new_err("indptr holds a negative offset"))?;
+            .map_err(|_| bad_argument("indptr holds a negative offset"))?;
         let indices = self
             .indices
             .as_slice()?
             .iter()
             .map(|&i| u32::try_from(i))
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|_| PyValueError::new_err("indices holds a negative column index"))?;
+            .map_err(|_| bad_argument("indices holds a negative column index"))?;
         Ok((indptr, indices, self.data.as_slice()?.to_vec()))
     }
 
@@ -45,7 +44,7 @@ impl CsrArrays<'_> {
     /// Row `r` belongs to user `users[r]`; columns are items `0..n_cols`.
     pub fn interactions_of(&self, users: &[i64]) -> PyResult<Interactions> {
         if users.len() != self.shape.0 {
-            return Err(PyValueError::new_err(format!(
+            return Err(bad_argument(format!(
                 "user_items has {} rows for {} user ids: pass one row per user id",
                 self.shape.0,
                 users.len()
@@ -56,7 +55,7 @@ impl CsrArrays<'_> {
             map.insert(Id::Int(u));
         }
         if map.len() != users.len() {
-            return Err(PyValueError::new_err("user ids must be unique"));
+            return Err(bad_argument("user ids must be unique"));
         }
         let (indptr, indices, data) = self.parts()?;
         Interactions::from_csr_arrays_with_users(map, self.shape.1, indptr, indices, data).py_err()
@@ -72,7 +71,7 @@ pub fn ids(values: &[i64]) -> Vec<Id> {
 pub fn int_id(id: &Id) -> PyResult<i64> {
     match id {
         Id::Int(v) => Ok(*v),
-        Id::Str(s) => Err(PyValueError::new_err(format!(
+        Id::Str(s) => Err(bad_argument(format!(
             "id '{s}' is a string; this model was built from arrays"
         ))),
     }

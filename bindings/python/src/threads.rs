@@ -8,7 +8,8 @@
 use std::sync::{Arc, Mutex};
 
 use pyo3::PyErr;
-use pyo3::exceptions::PyValueError;
+
+use crate::error::bad_argument;
 
 static POOL: Mutex<Option<(u32, Arc<rayon::ThreadPool>)>> = Mutex::new(None);
 
@@ -17,7 +18,7 @@ fn threads_from_env() -> Result<Option<usize>, PyErr> {
         Ok(v) if !v.trim().is_empty() => match v.trim().parse::<usize>() {
             Ok(0) => Ok(None),
             Ok(n) => Ok(Some(n)),
-            Err(_) => Err(PyValueError::new_err(format!(
+            Err(_) => Err(bad_argument(format!(
                 "RECSYS_NUM_THREADS must be a whole number >= 0, got '{v}'"
             ))),
         },
@@ -41,7 +42,7 @@ pub fn pool() -> Result<Arc<rayon::ThreadPool>, PyErr> {
     let pool = Arc::new(
         builder
             .build()
-            .map_err(|e| PyValueError::new_err(format!("cannot start worker threads: {e}")))?,
+            .map_err(|e| bad_argument(format!("cannot start worker threads: {e}")))?,
     );
     *guard = Some((pid, Arc::clone(&pool)));
     Ok(pool)

@@ -424,8 +424,9 @@ impl ImplicitAls {
         Ok(())
     }
 
-    /// The `n` users most similar to `user` by cosine of their factors (including `user`).
-    pub fn similar_users(&self, user: &Id, n: usize) -> Result<Vec<Scored>> {
+    /// The `n` users most similar to `user` by cosine of their factors (including `user`),
+    /// among the users `filter` allows (its `exclude` and `candidates` name users here).
+    pub fn similar_users(&self, user: &Id, n: usize, filter: &ItemFilter) -> Result<Vec<Scored>> {
         let st = self.fitted()?;
         let u = st
             .users
@@ -440,7 +441,7 @@ impl ImplicitAls {
             inv,
             u,
             n,
-            &ResolvedFilter::new(&ItemFilter::default(), &st.users),
+            &ResolvedFilter::new(filter, &st.users),
         );
         Ok(to_scored(pairs, &st.users))
     }

@@ -200,6 +200,18 @@ impl Interactions {
         self.by_item.get_or_init(|| self.by_user.transpose())
     }
 
+    /// The same data with the roles swapped: items x users (rows are the items). What an
+    /// item-major input (one row per item, columns are users) becomes to be read as users x
+    /// items; both orientations are kept, so this copies without transposing.
+    pub fn transposed(&self) -> Self {
+        Interactions {
+            users: self.items.clone(),
+            items: self.users.clone(),
+            by_user: self.by_item().clone(),
+            by_item: OnceLock::from(self.by_user.clone()),
+        }
+    }
+
     /// The items (dense indices) and values of one user, by the caller's id.
     pub fn user_row(&self, user: &Id) -> Option<(&[u32], &[f32])> {
         self.users.index(user).map(|u| self.by_user.row(u as usize))

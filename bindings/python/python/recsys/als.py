@@ -8,7 +8,7 @@ import numpy as np
 
 from . import _native
 from ._base import RecommenderBase, _check_n, _unflatten
-from ._convert import as_csr, as_ids, integer, number, seed
+from ._convert import as_csr, as_ids, integer, number, optional_ids, seed
 from ._progress import Progress
 
 __all__ = ["AlternatingLeastSquares"]
@@ -172,24 +172,10 @@ class AlternatingLeastSquares(RecommenderBase):
     def similar_users(self, userid, N: int = 10, filter_users=None, users=None):
         """The ``N`` users most similar to ``userid`` by cosine of the user factors (the user
         itself first), optionally leaving out ``filter_users`` or keeping only ``users``."""
-        n = _check_n(N)
         ids_in, single = as_ids(userid, "userid")
-        drop = set(as_ids(filter_users, "filter_users")[0].tolist()) if filter_users is not None else set()
-        keep = set(as_ids(users, "users")[0].tolist()) if users is not None else None
-        fetch = n + len(drop) if keep is None else len(self.user_factors)
-        ids, scores, offsets = self._model.similar_users(ids_in, min(fetch, max(len(self.user_factors), 1)))
-        if drop or keep is not None:
-            rows = []
-            for r in range(len(offsets) - 1):
-                pairs = [
-                    (i, s)
-                    for i, s in zip(ids[offsets[r] : offsets[r + 1]], scores[offsets[r] : offsets[r + 1]])
-                    if i not in drop and (keep is None or i in keep)
-                ][:n]
-                rows.append(pairs)
-            ids = np.array([i for row in rows for i, _ in row], dtype=np.int64)
-            scores = np.array([s for row in rows for _, s in row], dtype=np.float32)
-            offsets = np.cumsum([0] + [len(row) for row in rows])
+        ids, scores, offsets = self._model.similar_users(
+            ids_in, _check_n(N), optional_ids(filter_users, "filter_users"), optional_ids(users, "users")
+        )
         return _unflatten(ids, scores, offsets, single)
 
     def partial_fit_users(self, userids, user_items):

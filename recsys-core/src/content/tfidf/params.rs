@@ -50,6 +50,23 @@ pub enum StopWords {
     Custom(Vec<String>),
 }
 
+/// A named list: `"english"` (scikit-learn's) or `"none"`. A list of your own is
+/// [`StopWords::Custom`].
+impl std::str::FromStr for StopWords {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "english" => Ok(StopWords::English),
+            "none" => Ok(StopWords::None),
+            other => Err(Error::param(
+                "stop_words",
+                "'english', a list of words or None",
+                format!("'{other}'"),
+            )),
+        }
+    }
+}
+
 /// Row normalization.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Norm {
