@@ -12,9 +12,8 @@ use std::time::Instant;
 
 use recsys_core::als::{AlsParams, ImplicitAls};
 use recsys_core::eval::{RankingMetrics, ranking_metrics_at_k, train_test_split};
-use recsys_core::{
-    CsvOptions, Id, Interactions, ItemFilter, Popularity, RecommendOptions, Recommender,
-};
+use recsys_core::popularity::Popularity;
+use recsys_core::{CsvOptions, Id, Interactions, ItemFilter, RecommendOptions, Recommender};
 
 const K: usize = 10;
 
@@ -138,10 +137,7 @@ fn run(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
     }
     let toy_story = Id::Int(1);
     println!("\nmovies like {}:", name(&toy_story));
-    let others = ItemFilter {
-        exclude: vec![toy_story.clone()],
-        candidates: None,
-    };
+    let others = ItemFilter::new().exclude([toy_story.clone()]);
     for rec in als.similar_items(&toy_story, 5, &others)? {
         println!("  {:<55} cosine {:.3}", name(&rec.id), rec.score);
     }

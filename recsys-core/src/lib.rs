@@ -6,7 +6,8 @@
 //! - [`als`]: implicit-feedback alternating least squares (conjugate gradient or Cholesky);
 //! - [`content`]: TF-IDF vectors, content similarity, search (also as you type) and user
 //!   profiles over a catalog of item texts;
-//! - [`Popularity`], and [`hybrid`]: a weighted blend of any of them with cold-start fallback;
+//! - [`popularity`]: the non-personalized baseline, and [`hybrid`]: a weighted blend of any of
+//!   them with cold-start fallback;
 //! - [`factory`]: one serializable [`factory::AnyRecommender`] built from a config;
 //! - [`kmeans`] (Lloyd with Hamerly's bounds, and mini-batch) and [`segments`]: RFM customer
 //!   segments;
@@ -18,9 +19,12 @@
 //! The hot loops pick AVX2 + FMA or AVX-512 at run time ([`simd_level`], capped by
 //! `RECSYS_SIMD`).
 //!
+//! Every algorithm lives in its module (`als::ImplicitAls`, `popularity::Popularity`,
+//! `content::ContentRecommender`, `kmeans::KMeansParams`, ...); the data types and traits they
+//! share are at the root, and [`prelude`] brings the common names in with one `use`.
+//!
 //! ```
-//! use recsys_core::als::{AlsParams, ImplicitAls};
-//! use recsys_core::{Interactions, Recommender, RecommendOptions, Id};
+//! use recsys_core::prelude::*;
 //!
 //! let data = Interactions::from_triples([(1, "a", 1.0), (1, "b", 3.0), (2, "b", 1.0), (2, "c", 1.0)])?;
 //! let mut als = ImplicitAls::new(AlsParams::new().factors(8).seed(42));
@@ -44,7 +48,8 @@ mod interactions;
 pub mod kmeans;
 mod linalg;
 mod persist;
-mod popularity;
+pub mod popularity;
+pub mod prelude;
 mod recommender;
 mod rng;
 pub mod segments;
@@ -57,6 +62,5 @@ pub use ids::{Id, IdMap};
 pub use interactions::{Csr, CsvOptions, Header, Interactions, InteractionsBuilder};
 pub use linalg::{SimdLevel, simd_level};
 pub use persist::Persist;
-pub use popularity::Popularity;
 pub use recommender::{FitControl, FitProgress, ItemFilter, RecommendOptions, Recommender, Scored};
 pub use rng::SplitMix64;

@@ -90,8 +90,15 @@ pub struct Scored {
     pub score: f32,
 }
 
-/// Restricts which items a request may return.
+/// Restricts which items a request may return (or which users, for `similar_users`).
+///
+/// ```
+/// use recsys_core::{Id, ItemFilter};
+/// let filter = ItemFilter::new().exclude([Id::from("sold-out")]).only([Id::from("tea"), Id::from("cake")]);
+/// assert_eq!(filter.candidates.as_ref().map(Vec::len), Some(2));
+/// ```
 #[derive(Clone, Debug, Default)]
+#[non_exhaustive]
 pub struct ItemFilter {
     /// Never return these items (ids unknown to the model are ignored: it cannot return them).
     pub exclude: Vec<Id>,
@@ -101,7 +108,14 @@ pub struct ItemFilter {
 }
 
 /// Options of [`Recommender::recommend`].
+///
+/// ```
+/// use recsys_core::{ItemFilter, RecommendOptions};
+/// let options = RecommendOptions::new().filter_seen(false).items(ItemFilter::new());
+/// assert!(!options.filter_seen && !options.recalculate_user);
+/// ```
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct RecommendOptions {
     /// Leave out items the user already interacted with in `user_items` (default true).
     pub filter_seen: bool,
@@ -119,6 +133,50 @@ impl Default for RecommendOptions {
             recalculate_user: false,
             items: ItemFilter::default(),
         }
+    }
+}
+
+impl RecommendOptions {
+    /// The defaults: seen items filtered, the trained user vector, no item restriction.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Whether to leave out the items the user interacted with in `user_items`.
+    pub fn filter_seen(mut self, v: bool) -> Self {
+        self.filter_seen = v;
+        self
+    }
+    /// Whether to compute the user's vector from `user_items` (fold-in).
+    pub fn recalculate_user(mut self, v: bool) -> Self {
+        self.recalculate_user = v;
+        self
+    }
+    /// Which items to leave out or to choose from.
+    pub fn items(mut self, v: ItemFilter) -> Self {
+        self.items = v;
+        self
+    }
+}
+
+impl ItemFilter {
+    /// No restriction.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Never return these (added to any already excluded).
+    pub fn exclude(mut self, ids: impl IntoIterator<Item = Id>) -> Self {
+        self.exclude.extend(ids);
+        self
+    }
+    /// Return only these (replacing any earlier list).
+    pub fn only(mut self, ids: impl IntoIterator<Item = Id>) -> Self {
+        self.candidates = Some(ids.into_iter().collect());
+        self
+    }
+    /// [`only`](Self::only) when `ids` is given, no restriction when it is `None`.
+    pub fn only_if(mut self, ids: Option<Vec<Id>>) -> Self {
+        self.candidates = ids;
+        self
     }
 }
 

@@ -5,9 +5,9 @@ mod common;
 
 use recsys_core::als::{AlsParams, ImplicitAls, Solver};
 use recsys_core::eval::{ranking_metrics_at_k, train_test_split};
+use recsys_core::popularity::Popularity;
 use recsys_core::{
-    Confidence, Error, Id, Interactions, ItemFilter, Persist, Popularity, RecommendOptions,
-    Recommender,
+    Confidence, Error, Id, Interactions, ItemFilter, Persist, RecommendOptions, Recommender,
 };
 
 /// A user's row of `data` as `(item id, value)` pairs.
@@ -223,10 +223,7 @@ fn fold_in_solves_the_normal_equations_and_matches_trained_factors() {
     let newcomer =
         Interactions::from_triples(history.iter().map(|(i, v)| ("newcomer", i.clone(), *v)))
             .unwrap();
-    let opts = RecommendOptions {
-        recalculate_user: true,
-        ..RecommendOptions::default()
-    };
+    let opts = RecommendOptions::new().recalculate_user(true);
     let recs = model
         .recommend(&Id::from("newcomer"), &newcomer, 5, &opts)
         .unwrap();
@@ -323,24 +320,14 @@ fn similar_items_and_users_use_cosine() {
         .similar_users(
             &Id::from("u8"),
             4,
-            &ItemFilter {
-                exclude: excluded.clone(),
-                candidates: None,
-            },
+            &ItemFilter::new().exclude(excluded.clone()),
         )
         .unwrap();
     assert_eq!(without.len(), 4);
     assert!(without.iter().all(|s| !excluded.contains(&s.id)));
     let among = vec![Id::from("u1"), Id::from("u2"), Id::from("nobody")];
     let only = m
-        .similar_users(
-            &Id::from("u8"),
-            4,
-            &ItemFilter {
-                exclude: Vec::new(),
-                candidates: Some(among.clone()),
-            },
-        )
+        .similar_users(&Id::from("u8"), 4, &ItemFilter::new().only(among.clone()))
         .unwrap();
     assert_eq!(only.len(), 2);
     assert!(only.iter().all(|s| among.contains(&s.id)));

@@ -7,9 +7,8 @@ use std::collections::HashSet;
 use recsys_core::als::{AlsParams, ImplicitAls};
 use recsys_core::content::{ContentParams, ContentRecommender};
 use recsys_core::factory::RecommenderConfig;
-use recsys_core::{
-    Error, Id, Interactions, ItemFilter, Persist, Popularity, RecommendOptions, Recommender,
-};
+use recsys_core::popularity::Popularity;
+use recsys_core::{Error, Id, Interactions, ItemFilter, Persist, RecommendOptions, Recommender};
 
 fn assert_send_sync<T: Send + Sync>() {}
 
@@ -81,13 +80,7 @@ fn conformance<R: Recommender + Persist>(make: impl Fn() -> R) {
 
     // exclusions and candidates
     let excluded: Vec<Id> = recs[..3].iter().map(|s| s.id.clone()).collect();
-    let o = RecommendOptions {
-        items: ItemFilter {
-            exclude: excluded.clone(),
-            candidates: None,
-        },
-        ..RecommendOptions::default()
-    };
+    let o = RecommendOptions::new().items(ItemFilter::new().exclude(excluded.clone()));
     let r = m.recommend(&user, &data, 10, &o).unwrap();
     assert!(r.iter().all(|s| !excluded.contains(&s.id)));
     assert_eq!(r.len(), 10);
@@ -97,23 +90,15 @@ fn conformance<R: Recommender + Persist>(make: impl Fn() -> R) {
         Id::from("i3"),
         Id::from("not-an-item"),
     ];
-    let o = RecommendOptions {
-        filter_seen: false,
-        items: ItemFilter {
-            exclude: vec![],
-            candidates: Some(cands.clone()),
-        },
-        ..RecommendOptions::default()
-    };
+    let o = RecommendOptions::new()
+        .filter_seen(false)
+        .items(ItemFilter::new().only(cands.clone()));
     let r = m.recommend(&user, &data, 10, &o).unwrap();
     assert_eq!(r.len(), 3);
     assert!(r.iter().all(|s| cands.contains(&s.id)));
 
     // without the seen filter, seen items may come back and the list is full
-    let o = RecommendOptions {
-        filter_seen: false,
-        ..RecommendOptions::default()
-    };
+    let o = RecommendOptions::new().filter_seen(false);
     assert_eq!(
         m.recommend(&user, &data, data.n_items(), &o).unwrap().len(),
         data.n_items()

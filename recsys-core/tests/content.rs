@@ -4,9 +4,8 @@ mod common;
 
 use recsys_core::content::{Catalog, ContentParams, ContentRecommender, top_k_cosine};
 use recsys_core::eval::{ranking_metrics_at_k, train_test_split};
-use recsys_core::{
-    Error, Id, Interactions, ItemFilter, Persist, Popularity, RecommendOptions, Recommender,
-};
+use recsys_core::popularity::Popularity;
+use recsys_core::{Error, Id, Interactions, ItemFilter, Persist, RecommendOptions, Recommender};
 
 fn group(id: &Id) -> usize {
     id.to_string()[1..].parse::<usize>().unwrap() % 4

@@ -10,9 +10,9 @@ use recsys_core::eval::{ranking_metrics_at_k, train_test_split};
 use recsys_core::factory::{AnyRecommender, RecommenderConfig};
 use recsys_core::gbdt::{Dataset, GbdtParams, Objective};
 use recsys_core::kmeans::KMeansParams;
+use recsys_core::popularity::Popularity;
 use recsys_core::{
-    Error, Id, Interactions, ItemFilter, Persist, Popularity, RecommendOptions, Recommender,
-    SplitMix64,
+    Error, Id, Interactions, ItemFilter, Persist, RecommendOptions, Recommender, SplitMix64,
 };
 
 const HUGE: usize = 1 << 40;

@@ -6,9 +6,8 @@
 
 use recsys_core::content::TfidfParams;
 use recsys_core::gbdt::{Dataset, Gbdt, GbdtParams, Objective};
-use recsys_core::{
-    CsvOptions, Interactions, Popularity, RecommendOptions, Recommender, SplitMix64,
-};
+use recsys_core::popularity::Popularity;
+use recsys_core::{CsvOptions, Interactions, RecommendOptions, Recommender, SplitMix64};
 
 const ROUNDS: usize = 2000;
 

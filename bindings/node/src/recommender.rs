@@ -122,13 +122,14 @@ fn item_filter(
     exclude: Option<Vec<Either<f64, String>>>,
     items: Option<Vec<Either<f64, String>>>,
 ) -> Result<ItemFilter> {
-    Ok(ItemFilter {
-        exclude: exclude
-            .map(|v| ids(&v, "exclude"))
-            .transpose()?
-            .unwrap_or_default(),
-        candidates: items.map(|v| ids(&v, "items")).transpose()?,
-    })
+    Ok(ItemFilter::new()
+        .exclude(
+            exclude
+                .map(|v| ids(&v, "exclude"))
+                .transpose()?
+                .unwrap_or_default(),
+        )
+        .only_if(items.map(|v| ids(&v, "items")).transpose()?))
 }
 
 impl RecommendOptions {
@@ -136,11 +137,10 @@ impl RecommendOptions {
         let defaults = recsys_core::RecommendOptions::default();
         Ok((
             self.n.map_or(10, |n| n as usize),
-            recsys_core::RecommendOptions {
-                filter_seen: self.filter_seen.unwrap_or(defaults.filter_seen),
-                recalculate_user: self.recalculate_user.unwrap_or(defaults.recalculate_user),
-                items: item_filter(self.exclude, self.items)?,
-            },
+            recsys_core::RecommendOptions::new()
+                .filter_seen(self.filter_seen.unwrap_or(defaults.filter_seen))
+                .recalculate_user(self.recalculate_user.unwrap_or(defaults.recalculate_user))
+                .items(item_filter(self.exclude, self.items)?),
         ))
     }
 }
@@ -294,7 +294,9 @@ impl Recommender {
     /// Items ranked by how many users interacted with them.
     #[napi(factory)]
     pub fn popularity() -> Self {
-        Self::of(AnyRecommender::Popular(recsys_core::Popularity::new()))
+        Self::of(AnyRecommender::Popular(
+            recsys_core::popularity::Popularity::new(),
+        ))
     }
 
     /// TF-IDF content similarity over a catalog of item texts (indexed by `fit`).

@@ -33,16 +33,15 @@ fn item_filter(
     filter_items: Option<PyReadonlyArray1<'_, i64>>,
     items: Option<PyReadonlyArray1<'_, i64>>,
 ) -> PyResult<ItemFilter> {
-    Ok(ItemFilter {
-        exclude: match filter_items {
-            Some(a) => ids(a.as_slice()?),
-            None => Vec::new(),
-        },
-        candidates: match items {
-            Some(a) => Some(ids(a.as_slice()?)),
-            None => None,
-        },
-    })
+    let exclude = match filter_items {
+        Some(a) => ids(a.as_slice()?),
+        None => Vec::new(),
+    };
+    let only = match items {
+        Some(a) => Some(ids(a.as_slice()?)),
+        None => None,
+    };
+    Ok(ItemFilter::new().exclude(exclude).only_if(only))
 }
 
 /// A catalog as Python passes it: field names, item ids, and each item's texts per field.
@@ -186,7 +185,7 @@ impl Recommender {
     #[staticmethod]
     fn popular() -> Self {
         Recommender {
-            model: AnyRecommender::Popular(recsys_core::Popularity::new()),
+            model: AnyRecommender::Popular(recsys_core::popularity::Popularity::new()),
         }
     }
 
@@ -266,11 +265,10 @@ impl Recommender {
     ) -> PyResult<Lists<'py>> {
         let users = userids.as_slice()?;
         let history = user_items.interactions_of(users)?;
-        let options = RecommendOptions {
-            filter_seen: filter_already_liked_items,
-            recalculate_user,
-            items: item_filter(filter_items, items)?,
-        };
+        let options = RecommendOptions::new()
+            .filter_seen(filter_already_liked_items)
+            .recalculate_user(recalculate_user)
+            .items(item_filter(filter_items, items)?);
         let users = ids(users);
         let pool = threads::pool()?;
         let model = &self.model;

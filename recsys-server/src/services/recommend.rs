@@ -298,15 +298,10 @@ impl AppState {
         };
         let mut exclude: Vec<Id> = catalog.unavailable.clone();
         exclude.extend(skip.iter().map(|&p| Id::Int(p)));
-        let filter = ItemFilter {
-            exclude,
-            candidates: req.category.map(|c| catalog.products_in(c)),
-        };
-        let options = RecommendOptions {
-            filter_seen: true,
-            recalculate_user: false,
-            items: filter.clone(),
-        };
+        let filter = ItemFilter::new()
+            .exclude(exclude)
+            .only_if(req.category.map(|c| catalog.products_in(c)));
+        let options = RecommendOptions::new().items(filter.clone());
         let model = &serving.model;
         let list = if req.user_id.is_none() && !req.context.is_empty() {
             // a visitor's session: what is similar to what they looked at, then popularity
@@ -364,10 +359,7 @@ impl AppState {
         };
         let mut exclude = catalog.unavailable.clone();
         exclude.extend(skip.iter().map(|&p| Id::Int(p)));
-        let filter = ItemFilter {
-            exclude,
-            candidates: None,
-        };
+        let filter = ItemFilter::new().exclude(exclude);
         let list = match explained_similar(&serving.model, &Id::Int(product), n, &filter) {
             Ok(list) => list,
             // a product added after the model was trained: nothing to compare it with yet
