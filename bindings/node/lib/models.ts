@@ -4,19 +4,6 @@ import { call, settle } from './errors.js';
 import { type Matrix, type Numbers, float32, rowMajor } from './data.js';
 import { native, type Native } from './native.js';
 
-/** Model-file methods every estimator shares. */
-interface Persistent {
-  toBuffer(): Buffer;
-  save(path: string): void;
-}
-
-function persisted<N extends Persistent>(model: N) {
-  return {
-    toBuffer: (): Buffer => call(() => model.toBuffer()),
-    save: (path: string): void => call(() => model.save(path)),
-  };
-}
-
 export type TfidfOptions = Native.TfidfOptions;
 export type SparseMatrix = Native.SparseMatrix;
 
@@ -58,11 +45,11 @@ export class TfidfVectorizer {
   }
 
   toBuffer(): Buffer {
-    return persisted(this.native).toBuffer();
+    return call(() => this.native.toBuffer());
   }
 
   save(path: string): void {
-    persisted(this.native).save(path);
+    call(() => this.native.save(path));
   }
 
   static fromBuffer(bytes: Buffer): TfidfVectorizer {
@@ -138,11 +125,11 @@ export class KMeans {
   }
 
   toBuffer(): Buffer {
-    return persisted(this.native).toBuffer();
+    return call(() => this.native.toBuffer());
   }
 
   save(path: string): void {
-    persisted(this.native).save(path);
+    call(() => this.native.save(path));
   }
 
   static fromBuffer(bytes: Buffer): KMeans {
@@ -218,34 +205,46 @@ abstract class Gbdt {
     return call(() => this.native.bestIteration);
   }
 
+  /** A model LightGBM wrote (`Booster.save_model` / `model_to_string`), of this class's objective. */
+  static fromLightGBM<T extends Gbdt>(this: GbdtClass<T>, text: string): T {
+    return loaded(this, (objective) => native.Gbdt.fromLightGBM(text, objective));
+  }
+
+  static fromBuffer<T extends Gbdt>(this: GbdtClass<T>, bytes: Buffer): T {
+    return loaded(this, (objective) => native.Gbdt.fromBuffer(bytes, objective));
+  }
+
+  static load<T extends Gbdt>(this: GbdtClass<T>, path: string): T {
+    return loaded(this, (objective) => native.Gbdt.load(path, objective));
+  }
+
   /** The model in LightGBM's text format, which LightGBM's `Booster(model_str=...)` loads. */
   toLightGBM(): string {
     return call(() => this.native.toLightGBM());
   }
 
   toBuffer(): Buffer {
-    return persisted(this.native).toBuffer();
+    return call(() => this.native.toBuffer());
   }
 
   save(path: string): void {
-    persisted(this.native).save(path);
+    call(() => this.native.save(path));
   }
 }
 
-/** The statics of the class of one objective: the loaded model must have it. */
-function gbdtStatics<T extends Gbdt>(cls: { objective: string; prototype: T }) {
-  const wrap = (model: Native.Gbdt): T => {
-    const out = Object.create(cls.prototype) as T;
-    Object.defineProperty(out, 'native', { value: model, enumerable: true });
-    out.evaluations = [];
-    return out;
-  };
-  return {
-    fromLightGBM: (text: string): T =>
-      wrap(call(() => native.Gbdt.fromLightGBM(text, cls.objective))),
-    fromBuffer: (bytes: Buffer): T => wrap(call(() => native.Gbdt.fromBuffer(bytes, cls.objective))),
-    load: (path: string): T => wrap(call(() => native.Gbdt.load(path, cls.objective))),
-  };
+/** A class of one objective: what the loading statics build. */
+interface GbdtClass<T extends Gbdt> {
+  readonly objective: string;
+  readonly prototype: T;
+}
+
+/** A loaded model as an instance of `cls`; `load` gets the objective the file must have. */
+function loaded<T extends Gbdt>(cls: GbdtClass<T>, load: (objective: string) => Native.Gbdt): T {
+  const model = call(() => load(cls.objective));
+  const out = Object.create(cls.prototype) as T;
+  Object.defineProperty(out, 'native', { value: model, enumerable: true });
+  out.evaluations = [];
+  return out;
 }
 
 /** LightGBM's `LGBMRegressor` (squared error). */
@@ -257,9 +256,6 @@ export class GbdtRegressor extends Gbdt {
   fit(X: Matrix, y: Numbers, options: GbdtFitOptions = {}): Promise<this> {
     return this.fitData(trainingData(X, y, undefined, options.weights), options);
   }
-  static fromLightGBM = gbdtStatics(GbdtRegressor).fromLightGBM;
-  static fromBuffer = gbdtStatics(GbdtRegressor).fromBuffer;
-  static load = gbdtStatics(GbdtRegressor).load;
 }
 
 /** LightGBM's `LGBMClassifier` (binary log loss; labels 0 and 1). */
@@ -276,9 +272,6 @@ export class GbdtClassifier extends Gbdt {
     const { data, nFeatures } = rowMajor(X);
     return call(() => this.native.predictProba(data, nFeatures));
   }
-  static fromLightGBM = gbdtStatics(GbdtClassifier).fromLightGBM;
-  static fromBuffer = gbdtStatics(GbdtClassifier).fromBuffer;
-  static load = gbdtStatics(GbdtClassifier).load;
 }
 
 /** LightGBM's `LGBMRanker` (LambdaMART); `groups` are the queries' sizes in row order. */
@@ -290,7 +283,4 @@ export class GbdtRanker extends Gbdt {
   fit(X: Matrix, y: Numbers, groups: readonly number[], options: GbdtFitOptions = {}): Promise<this> {
     return this.fitData(trainingData(X, y, groups, options.weights), options);
   }
-  static fromLightGBM = gbdtStatics(GbdtRanker).fromLightGBM;
-  static fromBuffer = gbdtStatics(GbdtRanker).fromBuffer;
-  static load = gbdtStatics(GbdtRanker).load;
 }

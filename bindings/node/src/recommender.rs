@@ -234,22 +234,17 @@ impl Recommender {
         }
     }
 
-    fn factor_model(&self) -> Result<Arc<AnyRecommender>> {
+    /// `f` of the ALS model (held for the call, whatever swaps the handle's model meanwhile), or
+    /// `INVALID_ARGUMENT` for a model without factors.
+    fn with_als<T>(&self, f: impl FnOnce(&ImplicitAls) -> Result<T>) -> Result<T> {
         let model = self.model();
         match model.as_ref() {
-            AnyRecommender::Als(_) => Ok(model),
+            AnyRecommender::Als(als) => f(als),
             other => Err(invalid(format!(
                 "a '{}' model has no factors; this needs an ALS model",
                 other.kind()
             ))),
         }
-    }
-}
-
-fn as_als(model: &AnyRecommender) -> &ImplicitAls {
-    match model {
-        AnyRecommender::Als(m) => m,
-        _ => unreachable!("checked by Recommender::factor_model"),
     }
 }
 
@@ -456,12 +451,9 @@ impl Recommender {
     ) -> Result<Ranked> {
         let o = options.unwrap_or_default();
         let filter = item_filter(o.exclude, o.users)?;
-        let model = self.factor_model()?;
         let user = id(&user, "user")?;
         let n = o.n.map_or(10, |n| n as usize);
-        Ok(ranked(
-            as_als(&model).similar_users(&user, n, &filter).js()?,
-        ))
+        self.with_als(|als| Ok(ranked(als.similar_users(&user, n, &filter).js()?)))
     }
 
     /// The factor vector of a user the model has never seen, from their items and strengths
@@ -472,7 +464,6 @@ impl Recommender {
         items: Either<Float64Array, Vec<Either<f64, String>>>,
         values: Option<Vec<f64>>,
     ) -> Result<Float32Array> {
-        let model = self.factor_model()?;
         let items = ids_in(&items, "items")?;
         if values.as_ref().is_some_and(|v| v.len() != items.len()) {
             return Err(invalid("items and values must have the same length"));
@@ -482,9 +473,7 @@ impl Recommender {
             .enumerate()
             .map(|(k, item)| (item, values.as_ref().map_or(1.0, |v| v[k] as f32)))
             .collect();
-        Ok(Float32Array::new(
-            as_als(&model).fold_in_user(&history).js()?,
-        ))
+        self.with_als(|als| Ok(Float32Array::new(als.fold_in_user(&history).js()?)))
     }
 
     /// Items whose text best matches `query` (content models), best first.
@@ -510,15 +499,13 @@ impl Recommender {
     /// ALS user factors, one row per user of the training data.
     #[napi(getter)]
     pub fn user_factors(&self) -> Result<FactorMatrix> {
-        let model = self.factor_model()?;
-        factor_matrix(as_als(&model).user_factors().js()?)
+        self.with_als(|als| factor_matrix(als.user_factors().js()?))
     }
 
     /// ALS item factors, one row per item.
     #[napi(getter)]
     pub fn item_factors(&self) -> Result<FactorMatrix> {
-        let model = self.factor_model()?;
-        factor_matrix(as_als(&model).item_factors().js()?)
+        self.with_als(|als| factor_matrix(als.item_factors().js()?))
     }
 
     /// The model in the core's file format (the bytes Rust's and Python's `save` write).

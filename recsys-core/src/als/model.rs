@@ -288,28 +288,21 @@ impl ImplicitAls {
             .collect();
         let gram = st.gram(Side::Items, self.params.regularization);
         let mut weighted = st.item_factors.row(target).to_vec();
+        let row = RowData {
+            cols: &cols,
+            conf: &conf,
+        };
         solve::solve_normal_dispatch(
             &mut weighted,
             &st.item_factors,
             gram,
-            &RowData {
-                cols: &cols,
-                conf: &conf,
-            },
+            &row,
             &mut solve::Scratch::default(),
         )
         .map_err(|p| Error::NotPositiveDefinite(format!("explain, pivot {p}")))?;
-        let mut shares: Vec<(u32, f32)> = cols
-            .iter()
-            .zip(&conf)
-            .map(|(&j, &c)| {
-                let y = st.item_factors.row(j as usize);
-                (
-                    j,
-                    c * y.iter().zip(&weighted).map(|(a, b)| a * b).sum::<f32>(),
-                )
-            })
-            .collect();
+        let mut dots = vec![0f32; cols.len()];
+        solve::weighted_dots_dispatch(&st.item_factors, &row, &weighted, &mut dots);
+        let mut shares: Vec<(u32, f32)> = cols.iter().copied().zip(dots).collect();
         let score = shares.iter().map(|s| s.1).sum();
         shares.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         shares.truncate(n);

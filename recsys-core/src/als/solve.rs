@@ -147,6 +147,17 @@ fn solve_normal<I: Isa>(
 }
 dispatch_fma!(pub(crate) fn solve_normal_dispatch(x: &mut [f32], other: &Factors, gram: &[f32], row: &RowData<'_>, scratch: &mut Scratch) -> Result<(), usize> => solve_normal);
 
+/// `conf_k * (y_k . x)` for every observed entry `k` of `row`: how much each entry contributes
+/// to a score `y . x` of a row solved from them (explain's shares).
+#[inline(always)]
+fn weighted_dots<I: Isa>(isa: I, other: &Factors, row: &RowData<'_>, x: &[f32], out: &mut [f32]) {
+    linalg::gathered_dots(isa, other.as_slice(), row.cols, x, out);
+    for (o, &c) in out.iter_mut().zip(row.conf) {
+        *o *= c;
+    }
+}
+dispatch_fma!(pub(crate) fn weighted_dots_dispatch(other: &Factors, row: &RowData<'_>, x: &[f32], out: &mut [f32]) -> () => weighted_dots);
+
 dispatch_fma!(pub(crate) fn exact_row_dispatch(x: &mut [f32], other: &Factors, gram: &[f32], row: &RowData<'_>, scratch: &mut Scratch) -> Result<(), usize> => exact_row);
 
 /// Recomputes every row of `target` from `other` (a half-sweep of ALS), in parallel.

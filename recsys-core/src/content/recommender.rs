@@ -364,7 +364,8 @@ impl ContentRecommender {
     /// items sharing a word with the query are returned.
     pub fn search(&self, query: &str, n: usize) -> Result<Vec<Scored>> {
         let idx = self.index()?;
-        self.search_texts(idx, &vec![query; idx.fields.len()], n)
+        let (c, v) = idx.vectorize(&vec![query; idx.fields.len()]);
+        Ok(self.search_vector(idx, &c, &v, n))
     }
 
     /// Search as you type: like [`search`](Self::search), but the query's last word may be
@@ -373,16 +374,6 @@ impl ContentRecommender {
     pub fn search_prefix(&self, query: &str, n: usize) -> Result<Vec<Scored>> {
         let idx = self.index()?;
         let (c, v) = idx.vectorize_prefix(query);
-        Ok(self.search_vector(idx, &c, &v, n))
-    }
-
-    fn search_texts<S: AsRef<str> + Sync>(
-        &self,
-        idx: &ContentIndex,
-        texts: &[S],
-        n: usize,
-    ) -> Result<Vec<Scored>> {
-        let (c, v) = idx.vectorize(texts);
         Ok(self.search_vector(idx, &c, &v, n))
     }
 

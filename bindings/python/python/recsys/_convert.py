@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import warnings
 from typing import NamedTuple
@@ -21,11 +20,9 @@ class Csr(NamedTuple):
 
 
 def _parameter_warning_base() -> type[Warning]:
-    if importlib.util.find_spec("implicit") is None:
-        return UserWarning
     try:
         from implicit.utils import ParameterWarning as implicit_warning
-    except Exception:  # a broken implicit install must not break recsys
+    except Exception:  # not installed, or a broken install: that must not break recsys
         return UserWarning
     return implicit_warning
 
