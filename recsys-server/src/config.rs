@@ -147,6 +147,16 @@ pub struct Config {
     )]
     pub user_cache_ttl_s: u64,
 
+    /// Recommendation lists kept in memory, by everything that decides them (model version,
+    /// catalog state, user, length, category, products left out), so a customer's next page
+    /// does not score the catalog again; an entry is never stale. 0 turns it off.
+    #[arg(
+        long = "list-cache-entries",
+        env = "RECSYS_LIST_CACHE_ENTRIES",
+        default_value_t = 50_000
+    )]
+    pub list_cache_entries: usize,
+
     /// ISO 4217 code of the shop's prices.
     #[arg(long, env = "RECSYS_CURRENCY", default_value = "USD")]
     pub currency: String,
@@ -214,6 +224,7 @@ pub struct Settings {
     pub db_pool: Option<u32>,
     pub model_poll: Duration,
     pub user_cache_ttl: Duration,
+    pub list_cache_entries: usize,
     pub currency: String,
     pub train_worker: bool,
     pub auto_activate_margin: Option<f64>,
@@ -371,6 +382,7 @@ impl Config {
             db_pool: self.db_pool,
             model_poll: Duration::from_secs_f64(self.model_poll_s),
             user_cache_ttl: Duration::from_secs(self.user_cache_ttl_s),
+            list_cache_entries: self.list_cache_entries,
             currency: self.currency,
             train_worker: self.train_worker,
             auto_activate_margin: self.auto_activate_margin,

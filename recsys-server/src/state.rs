@@ -14,6 +14,7 @@ use crate::auth::throttle::RateLimiter;
 use crate::config::Settings;
 use crate::services::catalog::CatalogCache;
 use crate::services::experiments::Experiments;
+use crate::services::list_cache::ListCache;
 use crate::services::models::Models;
 use crate::services::recorder::{Recorder, RecorderTask};
 use crate::services::worker::TrainingWorker;
@@ -36,6 +37,8 @@ pub struct Shared {
     pub worker: TrainingWorker,
     /// Each user's bought products (what their lists leave out).
     pub purchases: TtlCache<Arc<HashSet<i64>>>,
+    /// The model's lists by what decides them.
+    pub lists: ListCache,
     pub started: Instant,
 }
 
@@ -145,6 +148,7 @@ impl AppState {
         let rate_limit = (settings.rate_limit_per_s > 0)
             .then(|| RateLimiter::new(settings.rate_limit_per_s, settings.rate_burst));
         let purchases = TtlCache::new(settings.user_cache_ttl);
+        let lists = ListCache::new(settings.list_cache_entries);
         let state = AppState(Arc::new(Shared {
             store,
             settings,
@@ -156,6 +160,7 @@ impl AppState {
             metrics: prometheus(),
             rate_limit,
             purchases,
+            lists,
             worker: TrainingWorker::default(),
             started: Instant::now(),
         }));

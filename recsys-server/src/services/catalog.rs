@@ -65,6 +65,15 @@ pub struct Snapshot {
     subtree: HashMap<i64, Vec<i64>>,
     /// Products that may not be recommended (inactive or out of stock), as model ids.
     pub unavailable: Vec<Id>,
+    /// A number no other snapshot of this process has: what was unavailable is part of a
+    /// cached recommendation list's key through it.
+    pub generation: u64,
+}
+
+/// The next snapshot generation.
+fn next_generation() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 impl Snapshot {
@@ -99,6 +108,7 @@ impl Snapshot {
             products,
             categories,
             subtree,
+            generation: next_generation(),
         }
     }
 
@@ -190,6 +200,7 @@ impl CatalogCache {
             products,
             categories: current.categories.clone(),
             subtree: current.subtree.clone(),
+            generation: next_generation(),
         };
         self.snapshot.store(Arc::new(next));
         Ok(())

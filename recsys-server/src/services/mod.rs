@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod demo;
 pub mod experiments;
+pub mod list_cache;
 pub mod models;
 pub mod recommend;
 pub mod recorder;

@@ -14,6 +14,7 @@ use utoipa::ToSchema;
 use crate::error::{ApiError, ApiResult};
 use crate::services::catalog::{ProductSummary, Snapshot};
 use crate::services::experiments;
+use crate::services::list_cache::ListKey;
 use crate::services::models::Serving;
 use crate::services::recorder::{Record, Recorder};
 use crate::state::AppState;
@@ -324,14 +325,27 @@ impl AppState {
             );
             scored
         } else {
-            let user = req.user_id.map_or_else(anonymous, Id::Int);
-            match explained_recommend(model, &user, &serving, n, &options) {
-                Ok(list) => list,
-                Err(CoreError::UnknownUser(_)) => {
-                    explained_recommend(model, &anonymous(), &serving, n, &options)?
+            let mut skipped: Vec<i64> = skip.iter().copied().collect();
+            skipped.sort_unstable();
+            let key = ListKey {
+                version: serving.version.id,
+                loaded_at: serving.loaded_at,
+                catalog: catalog.generation,
+                user: req.user_id,
+                n,
+                category: req.category,
+                skip: skipped,
+            };
+            let list = self.lists.get_or_compute(key, || {
+                let user = req.user_id.map_or_else(anonymous, Id::Int);
+                match explained_recommend(model, &user, &serving, n, &options) {
+                    Err(CoreError::UnknownUser(_)) => {
+                        explained_recommend(model, &anonymous(), &serving, n, &options)
+                    }
+                    other => other,
                 }
-                Err(e) => return Err(e.into()),
-            }
+            })?;
+            list.as_ref().clone()
         };
         let items = to_items(list, &catalog, &skip, n);
         Ok(self.answer(Some(&serving), &req.placement, items, arm))

@@ -1,0 +1,152 @@
+//! The model's recommendation lists kept by everything that decides them, so a customer's next
+//! visit (another page, a reload) does not score the catalog again.
+//!
+//! A list is a pure function of its key: the serving model (its version, and when it was loaded
+//! with the history it filters seen items from), the catalog snapshot (what is unavailable), the
+//! user, the length, the category and the products left out (bought, in the request). So an
+//! entry is never stale: a purchase, a stock change, a catalog write or a new model makes a new
+//! key. The cache only bounds its memory (`Settings::list_cache_entries`; 0 turns it off), by
+//! starting over when full.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use recsys_core::hybrid::Blended;
+
+/// What decides a list.
+#[derive(Clone, Debug, Hash, PartialEq, Eq)]
+pub struct ListKey {
+    pub version: i64,
+    pub loaded_at: Instant,
+    pub catalog: u64,
+    pub user: Option<i64>,
+    pub n: usize,
+    pub category: Option<i64>,
+    /// Sorted.
+    pub skip: Vec<i64>,
+}
+
+#[derive(Debug)]
+pub struct ListCache {
+    capacity: usize,
+    entries: Mutex<HashMap<ListKey, Arc<Vec<Blended>>>>,
+}
+
+impl ListCache {
+    pub fn new(capacity: usize) -> ListCache {
+        ListCache {
+            capacity,
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The list of `key`: the kept one, or `compute`'s (kept for next time when it succeeds).
+    pub fn get_or_compute<E>(
+        &self,
+        key: ListKey,
+        compute: impl FnOnce() -> Result<Vec<Blended>, E>,
+    ) -> Result<Arc<Vec<Blended>>, E> {
+        if self.capacity == 0 {
+            return compute().map(Arc::new);
+        }
+        if let Some(list) = self.lock().get(&key) {
+            metrics::counter!("recsys_list_cache_total", "result" => "hit").increment(1);
+            return Ok(Arc::clone(list));
+        }
+        metrics::counter!("recsys_list_cache_total", "result" => "miss").increment(1);
+        // computed outside the lock: two requests for one new key both compute, the same list
+        let list = Arc::new(compute()?);
+        let mut entries = self.lock();
+        if entries.len() >= self.capacity {
+            entries.clear();
+        }
+        entries.insert(key, Arc::clone(&list));
+        Ok(list)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ListKey, Arc<Vec<Blended>>>> {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use recsys_core::{Id, Scored};
+
+    fn key(user: i64, skip: Vec<i64>) -> ListKey {
+        static LOADED: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+        ListKey {
+            version: 1,
+            loaded_at: *LOADED.get_or_init(Instant::now),
+            catalog: 1,
+            user: Some(user),
+            n: 10,
+            category: None,
+            skip,
+        }
+    }
+
+    fn list(id: i64) -> Vec<Blended> {
+        vec![Blended {
+            item: Scored {
+                id: Id::Int(id),
+                score: 1.0,
+            },
+            source: "als",
+        }]
+    }
+
+    #[test]
+    fn a_key_computes_once_and_another_key_computes_again() {
+        let cache = ListCache::new(10);
+        let k = key(1, vec![3, 4]);
+        let mut computed = 0;
+        for _ in 0..3 {
+            let got = cache
+                .get_or_compute(k.clone(), || {
+                    computed += 1;
+                    Ok::<_, ()>(list(7))
+                })
+                .unwrap();
+            assert_eq!(got.as_slice(), list(7).as_slice());
+        }
+        assert_eq!(computed, 1);
+        // one more product left out (a purchase) is another list
+        let other = cache
+            .get_or_compute(key(1, vec![3, 4, 7]), || Ok::<_, ()>(list(8)))
+            .unwrap();
+        assert_eq!(other.as_slice(), list(8).as_slice());
+        // an error is not kept
+        assert!(cache.get_or_compute(key(2, vec![]), || Err(())).is_err());
+        assert_eq!(
+            cache
+                .get_or_compute(key(2, vec![]), || Ok::<_, ()>(list(9)))
+                .unwrap()
+                .as_slice(),
+            list(9).as_slice()
+        );
+    }
+
+    #[test]
+    fn a_full_cache_starts_over_and_zero_keeps_nothing() {
+        let cache = ListCache::new(2);
+        for u in 0..5 {
+            cache
+                .get_or_compute(key(u, vec![]), || Ok::<_, ()>(list(u)))
+                .unwrap();
+        }
+        assert!(cache.lock().len() <= 2);
+        let off = ListCache::new(0);
+        let mut computed = 0;
+        for _ in 0..2 {
+            off.get_or_compute(key(1, vec![]), || {
+                computed += 1;
+                Ok::<_, ()>(list(1))
+            })
+            .unwrap();
+        }
+        assert_eq!(computed, 2);
+    }
+}
