@@ -91,34 +91,6 @@ def number(name: str, value) -> float:
     return float(value)
 
 
-def as_matrix(X, name: str = "X") -> np.ndarray:
-    """A 2-D float32 C-contiguous array (no copy when X already is one); sparse input is densified."""
-    if sp.issparse(X):
-        X = X.toarray()
-    if isinstance(X, (str, bytes)) or not hasattr(X, "__len__") and not hasattr(X, "__array__"):
-        raise TypeError(f"{name} must be a 2-D array, got {type(X).__name__}")
-    try:
-        array = np.asarray(X)
-    except Exception as exc:  # ragged lists and the like
-        raise ValueError(f"{name} is not a rectangular array: {exc}") from exc
-    if array.ndim != 2:
-        raise ValueError(f"{name} must be 2-D, got {array.ndim} dimension(s)")
-    if array.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must hold numbers, got dtype {array.dtype}")
-    return np.ascontiguousarray(array, dtype=np.float32)
-
-
-def as_vector(y, n: int, name: str, dtype=np.float32) -> np.ndarray:
-    array = np.asarray(y)
-    if array.ndim != 1:
-        raise ValueError(f"{name} must be 1-D, got {array.ndim} dimension(s)")
-    if len(array) != n:
-        raise ValueError(f"{name} has {len(array)} entries for {n} rows")
-    if array.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must hold numbers, got dtype {array.dtype}")
-    return np.ascontiguousarray(array, dtype=dtype)
-
-
 def to_scipy(parts) -> sp.csr_matrix:
     shape, indptr, indices, data = parts
     return sp.csr_matrix((data, indices, indptr), shape=shape)
