@@ -174,9 +174,12 @@ class _GBDT(Estimator):
         """Targets as the native model takes them (float32); `fitting` for the training set's."""
         return np.ascontiguousarray(y, dtype=np.float32)
 
+    def fit(self, X, y, sample_weight=None, eval_set=None, early_stopping_rounds=None, categorical_feature="auto"):
+        return self._fit(X, y, sample_weight, None, eval_set, None, (1,), early_stopping_rounds, categorical_feature)
+
     def _fit(self, X, y, sample_weight, groups, eval_set, eval_groups, eval_at, early_stopping_rounds, categorical_feature):
-        """`groups` is the training rows' group sizes (or None); `eval_groups(vx)` those of the
-        eval set's rows."""
+        """`groups(X)` gives the checked training rows' query group sizes and `eval_groups(vx)`
+        those of the eval set's rows; both None without queries."""
         X, category_columns, categories = _category_codes(X)
         native = self._make_native(eval_at, early_stopping_rounds, _categorical_indices(categorical_feature, X, category_columns))
         self._pandas_categorical = categories
@@ -189,10 +192,10 @@ class _GBDT(Estimator):
                 raise ValueError("eval_set must hold exactly one (X, y) pair")
             vx, vy = eval_set[0]
             vx = check_X(self, _category_codes(vx, categories)[0], reset=False, finite="allow-nan")
-            valid = (vx, self._labels(check_y(vy, vx.shape[0], numeric=self._objective != "binary", name="eval_set y")), eval_groups(vx))
+            valid = (vx, self._labels(check_y(vy, vx.shape[0], numeric=self._objective != "binary", name="eval_set y")), eval_groups and eval_groups(vx))
         elif early_stopping_rounds is not None:
             raise ValueError("early_stopping_rounds needs an eval_set")
-        native.fit(X, y, weight, groups(X) if callable(groups) else groups, valid)
+        native.fit(X, y, weight, groups and groups(X), valid)
         self._native = native
         self._after_load()
         return self
@@ -242,9 +245,6 @@ class GBDTRegressor(RegressorMixin, _GBDT):
 
     _objective = "regression"
 
-    def fit(self, X, y, sample_weight=None, eval_set=None, early_stopping_rounds=None, categorical_feature="auto"):
-        return self._fit(X, y, sample_weight, None, eval_set, lambda vx: None, (1,), early_stopping_rounds, categorical_feature)
-
 
 class GBDTClassifier(ClassifierMixin, _GBDT):
     """Binary classification with log loss (``LGBMClassifier`` for two classes): any two
@@ -274,9 +274,6 @@ class GBDTClassifier(ClassifierMixin, _GBDT):
         if unseen.any():
             raise ValueError(f"y holds classes {np.unique(y[unseen])} not seen in training")
         return (y == self.classes_[-1]).astype(np.float32)
-
-    def fit(self, X, y, sample_weight=None, eval_set=None, early_stopping_rounds=None, categorical_feature="auto"):
-        return self._fit(X, y, sample_weight, None, eval_set, lambda vx: None, (1,), early_stopping_rounds, categorical_feature)
 
     def predict_proba(self, X) -> np.ndarray:
         native, X = self._checked(X)
