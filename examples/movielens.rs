@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use recsys_core::als::{AlsParams, ImplicitAls};
+use recsys_core::als::AlsParams;
 use recsys_core::eval::{RankingMetrics, ranking_metrics_at_k, train_test_split};
 use recsys_core::popularity::Popularity;
 use recsys_core::{CsvOptions, Id, Interactions, ItemFilter, RecommendOptions, Recommender};
@@ -88,15 +88,13 @@ fn run(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
         .alpha(2.0)
         .iterations(15)
         .seed(42);
-    let mut als = ImplicitAls::new(params);
     let start = Instant::now();
-    als.fit(&train)?;
+    let als = params.fit(&train)?;
     println!(
         "ALS (64 factors, regularization 20, alpha 2, 15 iterations) fitted in {:.2?}",
         start.elapsed()
     );
-    let mut popular = Popularity::new();
-    popular.fit(&train)?;
+    let popular = Popularity::fit(&train)?;
 
     let als_metrics = ranking_metrics_at_k(&als, &train, &test, K)?;
     let popular_metrics = ranking_metrics_at_k(&popular, &train, &test, K)?;
@@ -112,7 +110,7 @@ fn run(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
     row("popularity", &popular_metrics);
 
     // Final model on all the data for the examples below.
-    als.fit(&data)?;
+    let als = als.params().fit(&data)?;
     for user in [Id::Int(1), Id::Int(200), Id::Int(900)] {
         let Some((liked, _)) = data.user_row(&user) else {
             continue;

@@ -16,14 +16,12 @@ fn main() -> Result<(), recsys_core::Error> {
         ("cat", "tea", 4.0),
     ])?;
 
-    let mut model = ImplicitAls::new(
-        AlsParams::new()
-            .factors(8)
-            .regularization(0.1)
-            .alpha(2.0)
-            .seed(7),
-    );
-    model.fit(&data)?;
+    let model = AlsParams::new()
+        .factors(8)
+        .regularization(0.1)
+        .alpha(2.0)
+        .seed(7)
+        .fit(&data)?;
 
     // seen items are filtered by default; `data` supplies each user's history
     for rec in model.recommend(&Id::from("ann"), &data, 2, &RecommendOptions::default())? {
@@ -37,8 +35,7 @@ fn main() -> Result<(), recsys_core::Error> {
 
     // offline evaluation with implicit's metric definitions
     let (train, test) = train_test_split(&data, 0.8, 1)?;
-    let mut held_out = ImplicitAls::new(model.params().clone());
-    held_out.fit(&train)?;
+    let held_out = model.params().fit(&train)?;
     let metrics = ranking_metrics_at_k(&held_out, &train, &test, 10)?;
     println!("ndcg@10 {:.3} on {} users", metrics.ndcg, metrics.users);
 
@@ -46,6 +43,6 @@ fn main() -> Result<(), recsys_core::Error> {
     let path = std::env::temp_dir().join("quickstart.recsys");
     model.save(&path)?;
     let loaded = ImplicitAls::load(&path)?;
-    assert_eq!(loaded.item_factors()?, model.item_factors()?);
+    assert_eq!(loaded.item_factors(), model.item_factors());
     Ok(())
 }

@@ -62,8 +62,8 @@ fn answer(model: &ImplicitAls, data: &Interactions) -> recsys_core::Result<Strin
     }
     Ok(format!(
         "{{\"user_factors\":{},\"item_factors\":{},\"top10\":[{}]}}",
-        bits(model.user_factors()?.as_slice()),
-        bits(model.item_factors()?.as_slice()),
+        bits(model.user_factors().as_slice()),
+        bits(model.item_factors().as_slice()),
         top.join(",")
     ))
 }
@@ -96,9 +96,7 @@ fn fit(data: &Interactions) -> recsys_core::Result<ImplicitAls> {
         .iterations(8)
         .solver(Solver::ConjugateGradient { steps: 3 })
         .seed(42);
-    let mut model = ImplicitAls::new(params);
-    model.fit(data)?;
-    Ok(model)
+    params.fit(data)
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

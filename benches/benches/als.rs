@@ -2,7 +2,7 @@
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use recsys_benches::power_law;
-use recsys_core::als::{AlsParams, ImplicitAls, Solver};
+use recsys_core::als::{AlsParams, Solver};
 use recsys_core::{Id, RecommendOptions, Recommender};
 
 fn bench_als(c: &mut Criterion) {
@@ -16,22 +16,24 @@ fn bench_als(c: &mut Criterion) {
     ] {
         group.bench_with_input(BenchmarkId::new(name, 64), &solver, |b, &solver| {
             b.iter(|| {
-                let mut m = ImplicitAls::new(
-                    AlsParams::new()
-                        .factors(64)
-                        .iterations(1)
-                        .solver(solver)
-                        .seed(1),
-                );
-                m.fit(&data).unwrap();
-                m
+                AlsParams::new()
+                    .factors(64)
+                    .iterations(1)
+                    .solver(solver)
+                    .seed(1)
+                    .fit(&data)
+                    .unwrap()
             })
         });
     }
     group.finish();
 
-    let mut model = ImplicitAls::new(AlsParams::new().factors(64).iterations(3).seed(1));
-    model.fit(&data).unwrap();
+    let model = AlsParams::new()
+        .factors(64)
+        .iterations(3)
+        .seed(1)
+        .fit(&data)
+        .unwrap();
     let users: Vec<Id> = (0..1000).map(Id::Int).collect();
     let mut group = c.benchmark_group("recommend");
     group.sample_size(20);

@@ -49,6 +49,15 @@ impl Confidence {
         }
     }
 
+    /// The weight of the observed strength, whichever the form.
+    pub fn alpha(&self) -> f32 {
+        match *self {
+            Confidence::Linear { alpha }
+            | Confidence::Log { alpha, .. }
+            | Confidence::Scaled { alpha } => alpha,
+        }
+    }
+
     /// Checks the parameters.
     pub fn validate(&self) -> Result<()> {
         let (alpha, eps) = match *self {

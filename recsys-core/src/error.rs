@@ -39,7 +39,7 @@ pub enum Error {
     /// Text gave no terms to build a vocabulary from.
     #[error("empty vocabulary: {0}")]
     EmptyVocabulary(&'static str),
-    /// The model has not been fitted yet.
+    /// A binding's handle was used before its fit (a core model value is always fitted).
     #[error("this {0} model is not fitted yet: call fit first")]
     NotFitted(&'static str),
     /// The linear system of a user or item has no unique solution.

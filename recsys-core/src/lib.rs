@@ -23,12 +23,18 @@
 //! `content::ContentRecommender`, `kmeans::KMeansParams`, ...); the data types and traits they
 //! share are at the root, and [`prelude`] brings the common names in with one `use`.
 //!
+//! Every algorithm has one shape: its settings train it and return the model
+//! (`AlsParams::fit(&data) -> ImplicitAls`, `GbdtParams::fit(&train) -> Gbdt`,
+//! `KMeansParams::fit`, `TfidfParams::fit`, `ContentParams::fit(catalog)`, `Popularity::fit`, and
+//! `RecommenderConfig::fit` for any recommender by name). A model value is always fitted, so
+//! there is no "not fitted" error at run time, and invalid settings are refused by `fit` before
+//! any work.
+//!
 //! ```
 //! use recsys_core::prelude::*;
 //!
 //! let data = Interactions::from_triples([(1, "a", 1.0), (1, "b", 3.0), (2, "b", 1.0), (2, "c", 1.0)])?;
-//! let mut als = ImplicitAls::new(AlsParams::new().factors(8).seed(42));
-//! als.fit(&data)?;
+//! let als = AlsParams::new().factors(8).seed(42).fit(&data)?;
 //! let recs = als.recommend(&Id::Int(1), &data, 5, &RecommendOptions::default())?;
 //! assert_eq!(recs.len(), 1); // "c", the only item user 1 has not seen
 //! # Ok::<(), recsys_core::Error>(())

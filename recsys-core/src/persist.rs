@@ -52,16 +52,7 @@ pub trait Persist: Serialize + DeserializeOwned {
     /// Writes the model to `path` (through a temporary file renamed into place, so a crash
     /// never leaves a half-written model under the final name).
     fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        let path = path.as_ref();
-        let bytes = self.to_bytes()?;
-        let io = |source| Error::Io {
-            path: path.display().to_string(),
-            source,
-        };
-        let mut tmp = path.as_os_str().to_owned();
-        tmp.push(".tmp");
-        std::fs::write(&tmp, &bytes).map_err(io)?;
-        std::fs::rename(&tmp, path).map_err(io)
+        write_atomically(path.as_ref(), &self.to_bytes()?)
     }
 
     /// Reads a model written by [`save`](Self::save).
@@ -73,6 +64,39 @@ pub trait Persist: Serialize + DeserializeOwned {
         })?;
         Self::from_bytes(&bytes)
     }
+}
+
+/// The fitted part of a model as files have always held it, an optional value: written as
+/// present, and a file where it is absent (written by a release that could save unfitted
+/// models) is refused, since every model value is fitted. Use with
+/// `#[serde(with = "crate::persist::fitted")]`.
+pub(crate) mod fitted {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<T: Serialize, S: Serializer>(value: &T, s: S) -> Result<S::Ok, S::Error> {
+        Some(value).serialize(s)
+    }
+
+    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<T, D::Error> {
+        Option::<T>::deserialize(d)?.ok_or_else(|| {
+            serde::de::Error::custom("the file holds an unfitted model (nothing to load)")
+        })
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file renamed into place, so a crash never
+/// leaves a half-written file under the final name.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let io = |source| Error::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    std::fs::write(&tmp, bytes).map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(io)
 }
 
 fn to_bytes<M: Persist>(model: &M) -> Result<Vec<u8>> {
@@ -207,6 +231,39 @@ mod tests {
             xs: vec![1.5, f32::MIN_POSITIVE, -0.0, 3.25e-9],
             name: "t".into(),
         }
+    }
+
+    #[test]
+    fn a_file_without_the_fitted_part_is_refused() {
+        #[derive(Serialize, Deserialize, Debug)]
+        struct Model {
+            #[serde(with = "super::fitted")]
+            state: Vec<f32>,
+        }
+        impl Persist for Model {
+            const KIND: &'static str = "model";
+            const VERSION: u32 = 1;
+        }
+        // the layout of a model that an earlier release saved unfitted
+        #[derive(Serialize, Deserialize)]
+        struct Unfitted {
+            state: Option<Vec<f32>>,
+        }
+        impl Persist for Unfitted {
+            const KIND: &'static str = "model";
+            const VERSION: u32 = 1;
+        }
+        let fitted = Unfitted {
+            state: Some(vec![1.0, 2.0]),
+        };
+        let back = Model::from_bytes(&fitted.to_bytes().unwrap()).unwrap();
+        assert_eq!(back.state, [1.0, 2.0]);
+        // and the layout is unchanged: what Model writes, the optional form reads
+        let again = Unfitted::from_bytes(&back.to_bytes().unwrap()).unwrap();
+        assert_eq!(again.state.as_deref(), Some(&[1.0, 2.0][..]));
+        // (postcard keeps no custom message: the error says the payload does not decode)
+        let err = Model::from_bytes(&Unfitted { state: None }.to_bytes().unwrap()).unwrap_err();
+        assert!(matches!(err, Error::CorruptModel(_)), "{err}");
     }
 
     #[test]

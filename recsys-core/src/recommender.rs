@@ -180,7 +180,10 @@ impl ItemFilter {
     }
 }
 
-/// A model that ranks items for users.
+/// A trained model that ranks items for users. Every value of it is fitted: settings train a
+/// model (`AlsParams::fit`, `Popularity::fit`, `ContentParams::fit`, `RecommenderConfig::fit`
+/// for any of them), as they do for GBDT, K-Means and TF-IDF, so no call can meet an unfitted
+/// model.
 ///
 /// `user_items` plays the role it has in `implicit`: the users' current interactions, used to
 /// filter already-seen items and for fold-in. It may be the training data or a newer matrix; ids
@@ -189,21 +192,8 @@ pub trait Recommender: Send + Sync {
     /// Short name of the model kind (`"als"`, `"popular"`).
     fn kind(&self) -> &'static str;
 
-    /// Trains on `data`, replacing any previous fit.
-    fn fit(&mut self, data: &Interactions) -> Result<()>;
-
-    /// [`fit`](Self::fit) watched and stoppable through `control`. Models without steps check
-    /// the stop flag once before fitting.
-    fn fit_controlled(&mut self, data: &Interactions, control: &FitControl<'_>) -> Result<()> {
-        control.check()?;
-        self.fit(data)
-    }
-
-    /// Whether [`fit`](Self::fit) has succeeded.
-    fn is_fitted(&self) -> bool;
-
-    /// The items the model can recommend, or `NotFitted`.
-    fn item_ids(&self) -> Result<&IdMap>;
+    /// The items the model can recommend.
+    fn item_ids(&self) -> &IdMap;
 
     /// The best `n` items for each user, in order, best first.
     fn recommend_batch(

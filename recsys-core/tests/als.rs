@@ -20,9 +20,7 @@ fn history_of(data: &Interactions, user: &Id) -> Vec<(Id, f32)> {
 }
 
 fn fitted(params: AlsParams, data: &Interactions) -> ImplicitAls {
-    let mut m = ImplicitAls::new(params);
-    m.fit(data).unwrap();
-    m
+    params.fit(data).unwrap()
 }
 
 #[test]
@@ -37,8 +35,7 @@ fn planted_structure_is_recovered_well_above_popularity() {
             .seed(1),
         &train,
     );
-    let mut pop = Popularity::new();
-    pop.fit(&train).unwrap();
+    let pop = Popularity::fit(&train).unwrap();
     let a = ranking_metrics_at_k(&als, &train, &test, 10).unwrap();
     let p = ranking_metrics_at_k(&pop, &train, &test, 10).unwrap();
     assert!(
@@ -55,16 +52,15 @@ fn planted_structure_is_recovered_well_above_popularity() {
 
 fn final_loss(solver: Solver, data: &Interactions) -> f64 {
     let mut loss = None;
-    let mut m = ImplicitAls::new(
-        AlsParams::new()
-            .factors(12)
-            .regularization(0.05)
-            .iterations(25)
-            .solver(solver)
-            .seed(5)
-            .calculate_loss(true),
-    );
-    m.fit_with_progress(data, |p| loss = p.loss).unwrap();
+    let _model = AlsParams::new()
+        .factors(12)
+        .regularization(0.05)
+        .iterations(25)
+        .solver(solver)
+        .seed(5)
+        .calculate_loss(true)
+        .fit_with_progress(data, |p| loss = p.loss)
+        .unwrap();
     loss.unwrap()
 }
 
@@ -90,13 +86,11 @@ fn conjugate_gradient_reaches_the_exact_solvers_loss() {
 fn loss_decreases_and_progress_is_reported_every_iteration() {
     let data = common::planted(200, 100, 4, 10, 9);
     let mut seen = Vec::new();
-    let mut m = ImplicitAls::new(
-        AlsParams::new()
-            .factors(8)
-            .iterations(6)
-            .calculate_loss(true),
-    );
-    m.fit_with_progress(&data, |p| seen.push((p.iteration, p.loss.unwrap())))
+    let _model = AlsParams::new()
+        .factors(8)
+        .iterations(6)
+        .calculate_loss(true)
+        .fit_with_progress(&data, |p| seen.push((p.iteration, p.loss.unwrap())))
         .unwrap();
     assert_eq!(
         seen.iter().map(|s| s.0).collect::<Vec<_>>(),
@@ -109,14 +103,12 @@ fn loss_decreases_and_progress_is_reported_every_iteration() {
 fn early_stop_ends_training_when_loss_stalls() {
     let data = common::planted(200, 100, 4, 10, 9);
     let mut iterations = 0;
-    let mut m = ImplicitAls::new(
-        AlsParams::new()
-            .factors(8)
-            .iterations(200)
-            .early_stop(1e-3)
-            .solver(Solver::Cholesky),
-    );
-    m.fit_with_progress(&data, |p| iterations = p.iteration + 1)
+    let _model = AlsParams::new()
+        .factors(8)
+        .iterations(200)
+        .early_stop(1e-3)
+        .solver(Solver::Cholesky)
+        .fit_with_progress(&data, |p| iterations = p.iteration + 1)
         .unwrap();
     assert!(
         iterations > 1 && iterations < 200,
@@ -126,8 +118,8 @@ fn early_stop_ends_training_when_loss_stalls() {
 
 /// Solves the user's normal equations densely in f64 from the model's item factors.
 fn dense_solution(model: &ImplicitAls, history: &[(Id, f32)], lambda: f64, alpha: f64) -> Vec<f64> {
-    let y = model.item_factors().unwrap();
-    let items = model.item_ids().unwrap();
+    let y = model.item_factors();
+    let items = model.item_ids();
     let f = y.dim();
     let mut a = vec![0f64; f * f];
     for i in 0..y.rows() {
@@ -208,8 +200,8 @@ fn fold_in_solves_the_normal_equations_and_matches_trained_factors() {
         err / norm
     );
 
-    let u = model.user_ids().unwrap().index(&user).unwrap() as usize;
-    let trained = model.user_factors().unwrap().row(u);
+    let u = model.user_ids().index(&user).unwrap() as usize;
+    let trained = model.user_factors().row(u);
     let dot: f32 = trained.iter().zip(&x).map(|(a, b)| a * b).sum();
     let cos = dot
         / (trained.iter().map(|v| v * v).sum::<f32>().sqrt()
@@ -258,7 +250,7 @@ fn partial_fit_adds_new_users_and_items() {
     ])
     .unwrap();
     model.partial_fit_users(&fresh, &[Id::from("zed")]).unwrap();
-    assert_eq!(model.user_ids().unwrap().len(), 201);
+    assert_eq!(model.user_ids().len(), 201);
     let recs = model
         .recommend(&Id::from("zed"), &fresh, 3, &RecommendOptions::default())
         .unwrap();
@@ -266,7 +258,7 @@ fn partial_fit_adds_new_users_and_items() {
     model
         .partial_fit_items(&fresh, &[Id::from("brand-new")])
         .unwrap();
-    assert_eq!(model.item_ids().unwrap().len(), 81);
+    assert_eq!(model.item_ids().len(), 81);
     assert!(
         model
             .similar_items(&Id::from("brand-new"), 3, &ItemFilter::default())
@@ -284,10 +276,10 @@ fn same_seed_gives_identical_factors_whatever_the_thread_count() {
     let p = AlsParams::new().factors(8).iterations(4).seed(77);
     let a = fitted(p.clone().num_threads(Some(1)), &data);
     let b = fitted(p.clone().num_threads(Some(2)), &data);
-    assert_eq!(a.user_factors().unwrap(), b.user_factors().unwrap());
-    assert_eq!(a.item_factors().unwrap(), b.item_factors().unwrap());
+    assert_eq!(a.user_factors(), b.user_factors());
+    assert_eq!(a.item_factors(), b.item_factors());
     let c = fitted(p.seed(78), &data);
-    assert_ne!(a.item_factors().unwrap(), c.item_factors().unwrap());
+    assert_ne!(a.item_factors(), c.item_factors());
 }
 
 #[test]
@@ -336,28 +328,35 @@ fn similar_items_and_users_use_cosine() {
 #[test]
 fn invalid_params_and_inputs_are_clear_errors() {
     let data = common::planted(50, 30, 3, 5, 1);
-    let mut m = ImplicitAls::new(AlsParams::new().factors(0));
     assert_eq!(
-        m.fit(&data).unwrap_err().to_string(),
+        AlsParams::new()
+            .factors(0)
+            .fit(&data)
+            .unwrap_err()
+            .to_string(),
         "factors must be >= 1, got 0"
     );
-    let mut m = ImplicitAls::new(AlsParams::new().confidence(Confidence::Log {
-        alpha: 1.0,
-        eps: 0.0,
-    }));
     assert_eq!(
-        m.fit(&data).unwrap_err().to_string(),
+        AlsParams::new()
+            .confidence(Confidence::Log {
+                alpha: 1.0,
+                eps: 0.0,
+            })
+            .fit(&data)
+            .unwrap_err()
+            .to_string(),
         "eps must be a finite number > 0, got 0"
     );
     // zero regularization with fewer interactions than factors has no unique exact solution
     let tiny = Interactions::from_triples([("a", "x", 1.0)]).unwrap();
-    let mut m = ImplicitAls::new(
-        AlsParams::new()
-            .factors(4)
-            .regularization(0.0)
-            .solver(Solver::Cholesky),
-    );
-    assert!(matches!(m.fit(&tiny), Err(Error::NotPositiveDefinite(_))));
+    let params = AlsParams::new()
+        .factors(4)
+        .regularization(0.0)
+        .solver(Solver::Cholesky);
+    assert!(matches!(
+        params.fit(&tiny),
+        Err(Error::NotPositiveDefinite(_))
+    ));
 }
 
 #[test]
@@ -369,14 +368,8 @@ fn save_load_round_trip_is_bit_exact_and_damage_is_rejected() {
     let back = ImplicitAls::load(&path).unwrap();
     let bits =
         |f: &recsys_core::Factors| f.as_slice().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
-    assert_eq!(
-        bits(back.user_factors().unwrap()),
-        bits(m.user_factors().unwrap())
-    );
-    assert_eq!(
-        bits(back.item_factors().unwrap()),
-        bits(m.item_factors().unwrap())
-    );
+    assert_eq!(bits(back.user_factors()), bits(m.user_factors()));
+    assert_eq!(bits(back.item_factors()), bits(m.item_factors()));
     assert_eq!(back.params(), m.params());
     let opts = RecommendOptions::default();
     assert_eq!(
@@ -414,9 +407,9 @@ fn explain_splits_the_fold_in_score_into_one_share_per_history_item() {
     );
     let history = history_of(&data, &Id::from("u3"));
     let x = model.fold_in_user(&history).unwrap();
-    let items = model.item_ids().unwrap();
+    let items = model.item_ids();
     let item = items.id(5);
-    let y = model.item_factors().unwrap().row(5);
+    let y = model.item_factors().row(5);
     let folded: f32 = x.iter().zip(y).map(|(a, b)| a * b).sum();
 
     let all = model.explain(&history, &item, usize::MAX).unwrap();
@@ -450,21 +443,13 @@ fn a_row_nobody_interacted_with_gets_zero_factors() {
     )
     .unwrap();
     let model = fitted(AlsParams::new().factors(4).iterations(3).seed(1), &data);
-    let items = model.item_ids().unwrap();
+    let items = model.item_ids();
     let empty = items.index(&Id::Int(2)).unwrap() as usize;
-    assert!(
-        model
-            .item_factors()
-            .unwrap()
-            .row(empty)
-            .iter()
-            .all(|&v| v == 0.0)
-    );
+    assert!(model.item_factors().row(empty).iter().all(|&v| v == 0.0));
     let zero_iterations = fitted(AlsParams::new().factors(4).iterations(0).seed(1), &data);
     assert!(
         zero_iterations
             .item_factors()
-            .unwrap()
             .row(empty)
             .iter()
             .any(|&v| v != 0.0)

@@ -22,9 +22,12 @@ fn data() -> Interactions {
 }
 
 fn als(data: &Interactions) -> ImplicitAls {
-    let mut m = ImplicitAls::new(AlsParams::new().factors(4).iterations(3).seed(1));
-    m.fit(data).unwrap();
-    m
+    AlsParams::new()
+        .factors(4)
+        .iterations(3)
+        .seed(1)
+        .fit(data)
+        .unwrap()
 }
 
 #[test]
@@ -32,8 +35,7 @@ fn a_list_length_beyond_the_catalog_returns_the_catalog() {
     let data = data();
     let opts = RecommendOptions::default();
     let user = Id::from("u1");
-    let mut pop = Popularity::new();
-    pop.fit(&data).unwrap();
+    let pop = Popularity::fit(&data).unwrap();
     let models: Vec<Box<dyn Recommender>> = vec![Box::new(als(&data)), Box::new(pop)];
     for m in &models {
         let list = m.recommend(&user, &data, HUGE, &opts).unwrap();
@@ -151,10 +153,9 @@ fn damaged_recommender_files_are_errors_or_working_models() {
     let data = data();
     let catalog = common::planted_catalog(40, 4, 2);
     let hybrid = RecommenderConfig::named("hybrid").unwrap();
-    let mut m = hybrid
-        .build(Some(&std::sync::Arc::new(catalog.clone())))
+    let m = hybrid
+        .fit(&data, Some(&std::sync::Arc::new(catalog.clone())))
         .unwrap();
-    m.fit(&data).unwrap();
     let file = m.to_bytes().unwrap();
     mutations(&file, "recommender", ROUNDS, 11, |b| {
         survive::<AnyRecommender>(b, |m| serve(m, &data))
@@ -165,15 +166,13 @@ fn damaged_recommender_files_are_errors_or_working_models() {
         survive::<ImplicitAls>(b, |m| serve(m, &data))
     });
 
-    let mut pop = Popularity::new();
-    pop.fit(&data).unwrap();
+    let pop = Popularity::fit(&data).unwrap();
     let file = pop.to_bytes().unwrap();
     mutations(&file, "popularity", ROUNDS, 13, |b| {
         survive::<Popularity>(b, |m| serve(m, &data))
     });
 
-    let mut content = ContentRecommender::new(ContentParams::new(), catalog);
-    content.build().unwrap();
+    let content = ContentParams::new().fit(catalog).unwrap();
     let file = content.to_bytes().unwrap();
     mutations(&file, "content", ROUNDS, 14, |b| {
         survive::<ContentRecommender>(b, |m| {
@@ -230,8 +229,7 @@ fn damaged_tfidf_kmeans_and_gbdt_files_are_errors_or_working_models() {
 #[test]
 fn a_file_nesting_hybrids_is_refused_before_it_exhausts_the_stack() {
     let data = data();
-    let mut pop = AnyRecommender::Popular(Popularity::new());
-    pop.fit(&data).unwrap();
+    let pop = AnyRecommender::Popular(Popularity::fit(&data).unwrap());
     let file = pop.to_bytes().unwrap();
     // AnyRecommender::Hybrid (variant 3) holding one member, a hybrid again, 200,000 deep
     let nested: Vec<u8> = std::iter::repeat_n([3u8, 1u8], 200_000).flatten().collect();

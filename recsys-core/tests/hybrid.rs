@@ -16,8 +16,7 @@ fn fitted_hybrid() -> (AnyRecommender, Interactions) {
         members[0].model =
             RecommenderConfig::Als(AlsParams::new().factors(8).iterations(8).seed(1));
     }
-    let mut model = config.build(Some(&catalog)).unwrap();
-    model.fit(&data).unwrap();
+    let model = config.fit(&data, Some(&catalog)).unwrap();
     (model, data)
 }
 
@@ -69,16 +68,16 @@ fn known_users_get_a_blend_without_seen_items() {
 #[test]
 fn the_factory_builds_every_name_and_rejects_bad_configs() {
     let catalog = Arc::new(common::planted_catalog(40, 2, 1));
+    let data = common::planted(50, 40, 2, 5, 1);
     for name in RECOMMENDER_NAMES {
         let config = RecommenderConfig::named(name).unwrap();
         assert_eq!(config.name(), name);
         let json = serde_json::to_string(&config).unwrap();
         let back: RecommenderConfig = serde_json::from_str(&json).unwrap();
         assert_eq!(back, config, "{json}");
-        let model = config.build(Some(&catalog)).unwrap();
+        let model = config.fit(&data, Some(&catalog)).unwrap();
         assert_eq!(model.kind(), name);
-        let boxed = config.build_boxed(Some(&catalog)).unwrap();
-        assert!(!boxed.is_fitted());
+        assert_eq!(model.item_ids().len(), 40);
     }
     let e = RecommenderConfig::named("svd").unwrap_err();
     assert_eq!(
@@ -92,12 +91,12 @@ fn the_factory_builds_every_name_and_rejects_bad_configs() {
     let config: RecommenderConfig =
         serde_json::from_str(r#"{"kind": "als", "factors": 0}"#).unwrap();
     assert_eq!(
-        config.build(None).unwrap_err().to_string(),
+        config.fit(&data, None).unwrap_err().to_string(),
         "factors must be >= 1, got 0"
     );
     let e = RecommenderConfig::named("content")
         .unwrap()
-        .build(None)
+        .fit(&data, None)
         .unwrap_err();
     assert!(e.to_string().starts_with("catalog must be"), "{e}");
     let bad_weight: RecommenderConfig = serde_json::from_str(
@@ -105,7 +104,7 @@ fn the_factory_builds_every_name_and_rejects_bad_configs() {
     )
     .unwrap();
     assert!(matches!(
-        bad_weight.build(None),
+        bad_weight.fit(&data, None),
         Err(Error::InvalidParam {
             param: "weight",
             ..
@@ -199,9 +198,8 @@ fn a_stopped_fit_is_cancelled_and_leaves_no_half_trained_model() {
     // watched to the end: one report per ALS iteration, named by the member
     let seen = Mutex::new(Vec::new());
     let report = |p: &FitProgress| seen.lock().unwrap().push((p.model, p.iteration));
-    let mut model = config.build(None).unwrap();
-    model
-        .fit_controlled(&data, &FitControl::default().with_progress(&report))
+    config
+        .fit_controlled(&data, None, &FitControl::default().with_progress(&report))
         .unwrap();
     let seen = seen.into_inner().unwrap();
     assert_eq!(seen.len(), 10);
@@ -214,31 +212,24 @@ fn a_stopped_fit_is_cancelled_and_leaves_no_half_trained_model() {
             stop.store(true, Ordering::Relaxed);
         }
     };
-    let mut model = config.build(None).unwrap();
     let control = FitControl::default()
         .with_progress(&stop_at_three)
         .with_stop(&stop);
     assert!(matches!(
-        model.fit_controlled(&data, &control),
+        config.fit_controlled(&data, None, &control),
         Err(Error::Cancelled)
     ));
-    assert!(!model.is_fitted());
 
-    // a plain ALS keeps its previous fit when a refit is stopped before it starts
-    let mut als = recsys_core::als::ImplicitAls::new(
-        recsys_core::als::AlsParams::new()
-            .factors(4)
-            .iterations(3)
-            .seed(3),
-    );
-    als.fit(&data).unwrap();
-    let before = als.item_factors().unwrap().clone();
+    // a refit stopped before it starts is an error; the model it started from is untouched
+    let als = config.fit(&data, None).unwrap();
     let stopped = AtomicBool::new(true);
     assert!(matches!(
-        als.fit_controlled(&data, &FitControl::default().with_stop(&stopped)),
+        als.refit(&data, &FitControl::default().with_stop(&stopped)),
         Err(Error::Cancelled)
     ));
-    assert_eq!(als.item_factors().unwrap(), &before);
+    // a refit on the same data with the same seed is the same model
+    let again = als.refit(&data, &FitControl::none()).unwrap();
+    assert_eq!(again.to_bytes().unwrap(), als.to_bytes().unwrap());
 }
 
 #[test]
@@ -270,4 +261,77 @@ fn a_trained_user_with_no_history_now_is_served_as_a_new_one() {
         "{:?}",
         explained[0]
     );
+}
+
+#[test]
+fn a_spec_blends_settings_and_trained_models_and_refuses_bad_blends_before_training() {
+    use recsys_core::factory::Spec;
+    use recsys_core::{FitControl, popularity::Popularity};
+    let data = common::planted(120, 60, 3, 10, 2);
+    let als = RecommenderConfig::Als(AlsParams::new().factors(4).iterations(3).seed(1));
+    let trained = Arc::new(AnyRecommender::Popular(Popularity::fit(&data).unwrap()));
+    let spec = Spec::hybrid(vec![
+        (Spec::config(als.clone(), None).unwrap(), 0.7),
+        (Spec::Trained(Arc::clone(&trained)), 0.3),
+    ])
+    .unwrap();
+    assert_eq!(spec.kind(), "hybrid");
+    assert!(spec.trained().is_none());
+    let model = spec.fit(&data, &FitControl::none()).unwrap();
+    // the same as the factory's hybrid of the same settings
+    let config: RecommenderConfig = serde_json::from_value(serde_json::json!({
+        "kind": "hybrid",
+        "members": [{"weight": 0.7, "model": als}, {"weight": 0.3, "model": {"kind": "popular"}}],
+    }))
+    .unwrap();
+    let same = config.fit(&data, None).unwrap();
+    assert_eq!(model.to_bytes().unwrap(), same.to_bytes().unwrap());
+
+    let nested = Spec::Trained(Arc::new(same));
+    assert!(Spec::hybrid(vec![(nested, 1.0)]).is_err());
+    let err = Spec::hybrid(vec![(Spec::Trained(Arc::clone(&trained)), f32::NAN)]).unwrap_err();
+    assert!(err.to_string().starts_with("weight must be"), "{err}");
+    assert!(Spec::hybrid(vec![]).is_err());
+    let bad = RecommenderConfig::Als(AlsParams::new().factors(0));
+    assert!(Spec::config(bad, None).is_err());
+    let content = RecommenderConfig::named("hybrid").unwrap();
+    let err = Spec::config(content, None).unwrap_err();
+    assert!(err.to_string().starts_with("catalog must be"), "{err}");
+}
+
+#[test]
+fn a_spec_round_trips_through_bytes_and_damaged_ones_are_errors() {
+    use recsys_core::factory::Spec;
+    use recsys_core::{FitControl, popularity::Popularity};
+    let data = common::planted(80, 40, 2, 8, 4);
+    let als = RecommenderConfig::Als(AlsParams::new().factors(4).iterations(2).seed(9));
+    let trained = Arc::new(AnyRecommender::Popular(Popularity::fit(&data).unwrap()));
+    let spec = Spec::hybrid(vec![
+        (Spec::config(als.clone(), None).unwrap(), 0.6),
+        (Spec::Trained(trained), 0.4),
+    ])
+    .unwrap();
+    for spec in [spec, Spec::config(als, None).unwrap()] {
+        let bytes = spec.to_bytes().unwrap();
+        let back = Spec::from_bytes(&bytes).unwrap();
+        assert_eq!(back.kind(), spec.kind());
+        let (a, b) = (
+            spec.fit(&data, &FitControl::none()).unwrap(),
+            back.fit(&data, &FitControl::none()).unwrap(),
+        );
+        assert_eq!(a.to_bytes().unwrap(), b.to_bytes().unwrap());
+        for at in (0..bytes.len()).step_by(3) {
+            let mut damaged = bytes.clone();
+            damaged[at] ^= 0x5a;
+            assert!(Spec::from_bytes(&damaged).is_err(), "byte {at}");
+        }
+        // a trained spec is its model's own file, read back as a trained spec
+        let trained = Spec::Trained(Arc::new(a.clone()));
+        assert_eq!(trained.to_bytes().unwrap(), a.to_bytes().unwrap());
+        let back = Spec::from_bytes(&a.to_bytes().unwrap()).unwrap();
+        assert_eq!(
+            back.trained().unwrap().to_bytes().unwrap(),
+            a.to_bytes().unwrap()
+        );
+    }
 }

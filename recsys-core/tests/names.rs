@@ -56,7 +56,8 @@ fn a_typed_loader_refuses_another_kind_of_model() {
         hybrid,
     ] {
         let name = &config.name();
-        let model = config.build(None).unwrap();
+        let data = recsys_core::Interactions::from_triples([(1, "a", 1.0), (2, "b", 1.0)]).unwrap();
+        let model = config.fit(&data, None).unwrap();
         assert!(model.clone().expect_kind(name).is_ok());
         let other = if *name == "als" { "popular" } else { "als" };
         match model.expect_kind(other) {

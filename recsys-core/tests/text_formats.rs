@@ -98,8 +98,7 @@ fn damaged_csv_interactions_are_errors_or_working_data() {
             match Interactions::from_csv(bytes, &options) {
                 Ok(data) => {
                     ok += 1;
-                    let mut m = Popularity::new();
-                    if m.fit(&data).is_ok() {
+                    if let Ok(m) = Popularity::fit(&data) {
                         let users: Vec<_> = (0..data.n_users().min(3) as u32)
                             .map(|u| data.users().id(u))
                             .collect();

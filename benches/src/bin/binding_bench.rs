@@ -8,7 +8,7 @@
 
 use std::time::Instant;
 
-use recsys_core::als::{AlsParams, ImplicitAls, Solver};
+use recsys_core::als::{AlsParams, Solver};
 use recsys_core::{Confidence, CsvOptions, Interactions, RecommendOptions, Recommender};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -27,9 +27,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .seed(42);
     let (mut fit_ms, mut batch_ms) = (Vec::new(), Vec::new());
     for _ in 0..reps {
-        let mut model = ImplicitAls::new(params.clone());
         let t = Instant::now();
-        model.fit(&data)?;
+        let model = params.fit(&data)?;
         fit_ms.push(t.elapsed().as_secs_f64() * 1e3);
         for _ in 0..10 {
             let t = Instant::now();

@@ -12,8 +12,8 @@
 use std::collections::HashSet;
 use std::time::Instant;
 
-use recsys_core::als::{AlsParams, ImplicitAls};
-use recsys_core::{Recommender, SplitMix64};
+use recsys_core::SplitMix64;
+use recsys_core::als::AlsParams;
 use recsys_store::{
     EventKind, Metric, NewEvent, NewProduct, NewUser, PasswordHash, Role, Store, StoreOptions,
 };
@@ -38,15 +38,13 @@ fn normal(rng: &mut SplitMix64) -> f32 {
 /// iterations) fitted on a synthetic power-law set with taste clusters, one item per product.
 fn als_item_vectors(n_items: usize, dims: usize) -> Fallible<Vec<Vec<f32>>> {
     let data = recsys_benches::power_law(n_items * 2, n_items, n_items * 20, 3);
-    let mut als = ImplicitAls::new(
-        AlsParams::new()
-            .factors(dims)
-            .iterations(5)
-            .regularization(0.05)
-            .seed(5),
-    );
-    als.fit(&data)?;
-    let factors = als.item_factors()?;
+    let als = AlsParams::new()
+        .factors(dims)
+        .iterations(5)
+        .regularization(0.05)
+        .seed(5)
+        .fit(&data)?;
+    let factors = als.item_factors();
     // the fitted model's item ids are the generated ones, 0..n_items in index order; items the
     // generator never drew have no row, so fill those with their own seeded vectors
     let mut rng = SplitMix64::new(17);

@@ -304,7 +304,7 @@ export interface HybridMember {
 export class Hybrid extends Recommender {
   static override readonly kind = 'hybrid';
 
-  /** Members are copied as they are: fitted members need no refit, unfitted ones fit here. */
+  /** Members are copied as they are (fitted or not); `fit` trains every member on its data. */
   constructor(members: readonly HybridMember[]) {
     if (!Array.isArray(members)) throw invalidArgument('members must be an array');
     super(

@@ -70,7 +70,7 @@ pub fn ranking_metrics_at_k(
     let (train, test) = (train.inner.clone(), test.inner.clone());
     let k = k.map_or(10, |k| k as usize);
     spawn(
-        move || eval::ranking_metrics_at_k(model.as_ref(), &train, &test, k).js(),
+        move || eval::ranking_metrics_at_k(model?.as_ref(), &train, &test, k).js(),
         |m| {
             Ok(RankingMetrics {
                 precision: m.precision,

@@ -1,9 +1,10 @@
-//! `Recommender`: one handle over the core's `AnyRecommender` (ALS, content, popularity,
-//! hybrid), as the Python binding has; the TypeScript layer gives each kind its class.
+//! `Recommender`: one handle over the core's `Spec` (settings until the first fit, then the
+//! trained `AnyRecommender`: ALS, content, popularity, hybrid), as the Python binding has; the
+//! TypeScript layer gives each kind its class.
 //!
-//! The handle keeps the fitted model behind an `Arc` that a fit replaces in one step: a fit
-//! trains a copy off the event loop while `recommend` keeps answering from the previous model,
-//! and a stopped or failed fit leaves it untouched. It also keeps the interactions of the last
+//! The handle keeps the trained model behind an `Arc` that a fit replaces in one step: a fit
+//! trains a new model off the event loop while `recommend` keeps answering from the previous
+//! one, and a stopped or failed fit leaves it untouched. It also keeps the interactions of the last
 //! fit, which `recommend` filters seen items with unless the caller passes newer ones.
 
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -14,10 +15,9 @@ use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Either, Status};
 use napi_derive::napi;
 use recsys_core::als::ImplicitAls;
-use recsys_core::content::{Catalog, ContentRecommender};
-use recsys_core::factory::{AnyRecommender, RECOMMENDER_NAMES, RecommenderConfig};
-use recsys_core::hybrid::Hybrid;
-use recsys_core::{FitControl, Id, IdMap, ItemFilter, Persist, Recommender as _, Scored};
+use recsys_core::content::Catalog;
+use recsys_core::factory::{AnyRecommender, RECOMMENDER_NAMES, RecommenderConfig, Spec};
+use recsys_core::{FitControl, Id, IdMap, ItemFilter, Recommender as _, Scored};
 
 use crate::error::{IntoJs, Result, invalid};
 use crate::ids::{MAX_SAFE_INT, id, ids, ids_in, out};
@@ -186,7 +186,8 @@ fn catalog(input: CatalogIn) -> Result<Catalog> {
 }
 
 struct State {
-    model: Arc<AnyRecommender>,
+    /// Settings until the first fit, then the trained model.
+    spec: Spec,
     /// The interactions of the last fit.
     history: Option<Arc<recsys_core::Interactions>>,
 }
@@ -201,18 +202,22 @@ pub struct Recommender {
 }
 
 impl Recommender {
-    fn of(model: AnyRecommender) -> Self {
+    fn of(spec: Spec) -> Self {
         Recommender {
             state: Arc::new(RwLock::new(State {
-                model: Arc::new(model),
+                spec,
                 history: None,
             })),
         }
     }
 
-    /// The model as it is now (a fit in progress does not change it).
-    pub(crate) fn model(&self) -> Arc<AnyRecommender> {
-        Arc::clone(&self.read().model)
+    /// The trained model as it is now (a fit in progress does not change it), or `NOT_FITTED`.
+    pub(crate) fn model(&self) -> Result<Arc<AnyRecommender>> {
+        let state = self.read();
+        match state.spec.trained() {
+            Some(m) => Ok(Arc::clone(m)),
+            None => Err(recsys_core::Error::NotFitted(state.spec.kind())).js(),
+        }
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
@@ -237,7 +242,7 @@ impl Recommender {
     /// `f` of the ALS model (held for the call, whatever swaps the handle's model meanwhile), or
     /// `INVALID_ARGUMENT` for a model without factors.
     fn with_als<T>(&self, f: impl FnOnce(&ImplicitAls) -> Result<T>) -> Result<T> {
-        let model = self.model();
+        let model = self.model()?;
         match model.as_ref() {
             AnyRecommender::Als(als) => f(als),
             other => Err(invalid(format!(
@@ -261,12 +266,20 @@ fn kind_name(kind: &str) -> Result<&'static str> {
         })
 }
 
+/// A model file, or the settings of a handle saved before its fit; with `kind`, of that kind.
 fn decode(bytes: &[u8], kind: Option<String>) -> Result<Recommender> {
-    let mut model = AnyRecommender::from_bytes(bytes).js()?;
+    let spec = Spec::from_bytes(bytes).js()?;
     if let Some(kind) = kind {
-        model = model.expect_kind(kind_name(&kind)?).js()?;
+        let expected = kind_name(&kind)?;
+        if spec.kind() != expected {
+            return Err(recsys_core::Error::WrongModelKind {
+                expected,
+                found: spec.kind().to_owned(),
+            })
+            .js();
+        }
     }
-    Ok(Recommender::of(model))
+    Ok(Recommender::of(spec))
 }
 
 /// The factors of an ALS model: `rows x dim`, row-major.
@@ -283,28 +296,31 @@ impl Recommender {
     #[napi(factory)]
     pub fn als(options: Option<AlsOptions>) -> Result<Self> {
         let params = options.unwrap_or_default().params()?;
-        Ok(Self::of(AnyRecommender::Als(ImplicitAls::new(params))))
+        Ok(Self::of(
+            Spec::config(RecommenderConfig::Als(params), None).js()?,
+        ))
     }
 
     /// Items ranked by how many users interacted with them.
     #[napi(factory)]
     pub fn popularity() -> Self {
-        Self::of(AnyRecommender::Popular(
-            recsys_core::popularity::Popularity::new(),
-        ))
+        Self::of(Spec::Config {
+            config: RecommenderConfig::Popular,
+            catalog: None,
+        })
     }
 
     /// TF-IDF content similarity over a catalog of item texts (indexed by `fit`).
     #[napi(factory)]
     pub fn content(catalog_in: CatalogIn, options: Option<ContentOptions>) -> Result<Self> {
         let params = options.unwrap_or_default().params()?;
-        Ok(Self::of(AnyRecommender::Content(ContentRecommender::new(
-            params,
-            catalog(catalog_in)?,
-        ))))
+        let config = RecommenderConfig::Content(params);
+        let catalog = Arc::new(catalog(catalog_in)?);
+        Ok(Self::of(Spec::config(config, Some(catalog)).js()?))
     }
 
-    /// A weighted blend of `models` (copied as they are, fitted or not), in fallback order.
+    /// A weighted blend of `models` (copied as they are, fitted or not), in fallback order;
+    /// its `fit` trains every member.
     #[napi(factory)]
     pub fn hybrid(models: Vec<&Recommender>, weights: Vec<f64>) -> Result<Self> {
         if models.len() != weights.len() {
@@ -317,11 +333,9 @@ impl Recommender {
         let members = models
             .iter()
             .zip(&weights)
-            .map(|(m, &w)| (m.model().as_ref().clone(), w as f32))
+            .map(|(m, &w)| (m.read().spec.clone(), w as f32))
             .collect();
-        Ok(Self::of(AnyRecommender::Hybrid(Box::new(
-            Hybrid::new(members).js()?,
-        ))))
+        Ok(Self::of(Spec::hybrid(members).js()?))
     }
 
     /// Any recommender from the core factory's JSON settings (`{"kind": "als", ...}`); content
@@ -331,18 +345,18 @@ impl Recommender {
         let config: RecommenderConfig = serde_json::from_str(&config)
             .map_err(|e| invalid(format!("invalid recommender config: {e}")))?;
         let catalog = catalog_in.map(catalog).transpose()?.map(Arc::new);
-        Ok(Self::of(config.build(catalog.as_ref()).js()?))
+        Ok(Self::of(Spec::config(config, catalog).js()?))
     }
 
     /// `"als"`, `"content"`, `"popular"` or `"hybrid"`.
     #[napi(getter)]
     pub fn kind(&self) -> &'static str {
-        self.model().kind()
+        self.read().spec.kind()
     }
 
     #[napi(getter)]
     pub fn is_fitted(&self) -> bool {
-        self.model().is_fitted()
+        self.read().spec.trained().is_some()
     }
 
     /// Trains a copy of the model on `data` off the event loop and swaps it in when done.
@@ -363,9 +377,9 @@ impl Recommender {
         let stop = stop.map_or_else(Default::default, |s| Arc::clone(&s.flag));
         spawn(
             move || {
-                let mut model = {
+                let spec = {
                     let s = state.read().unwrap_or_else(|p| p.into_inner());
-                    s.model.as_ref().clone()
+                    s.spec.clone()
                 };
                 let queued = AtomicU32::new(0);
                 let report = |p: &recsys_core::FitProgress| {
@@ -382,10 +396,10 @@ impl Recommender {
                     }
                 };
                 let control = FitControl::none().with_progress(&report).with_stop(&stop);
-                model.fit_controlled(&data, &control).js()?;
+                let model = spec.fit(&data, &control).js()?;
                 let mut s = state.write().unwrap_or_else(|p| p.into_inner());
                 *s = State {
-                    model: Arc::new(model),
+                    spec: Spec::Trained(Arc::new(model)),
                     history: Some(data),
                 };
                 Ok(queued.into_inner())
@@ -405,7 +419,7 @@ impl Recommender {
         let (n, options) = options.unwrap_or_default().core()?;
         let user = id(&user, "user")?;
         let history = self.history(user_items);
-        let list = self.model().recommend(&user, &history, n, &options).js()?;
+        let list = self.model()?.recommend(&user, &history, n, &options).js()?;
         Ok(ranked(list))
     }
 
@@ -420,7 +434,7 @@ impl Recommender {
         let (n, options) = options.unwrap_or_default().core()?;
         let users = ids_in(&users, "users")?;
         let history = self.history(user_items);
-        let model = self.model();
+        let model = self.model()?;
         Ok(spawn(
             move || model.recommend_batch(&users, &history, n, &options).js(),
             |lists| Ok(ranked_lists(lists)),
@@ -438,7 +452,7 @@ impl Recommender {
         let filter = item_filter(o.exclude, o.items)?;
         let item = id(&item, "item")?;
         let n = o.n.map_or(10, |n| n as usize);
-        Ok(ranked(self.model().similar_items(&item, n, &filter).js()?))
+        Ok(ranked(self.model()?.similar_items(&item, n, &filter).js()?))
     }
 
     /// The users most similar to `user` by their factors (ALS; includes `user`); `exclude` /
@@ -479,7 +493,7 @@ impl Recommender {
     /// Items whose text best matches `query` (content models), best first.
     #[napi]
     pub fn search(&self, query: String, n: Option<u32>) -> Result<Ranked> {
-        let model = self.model();
+        let model = self.model()?;
         let AnyRecommender::Content(content) = model.as_ref() else {
             return Err(invalid(format!(
                 "a '{}' model cannot search text; this needs a content model",
@@ -487,31 +501,32 @@ impl Recommender {
             )));
         };
         let n = n.map_or(10, |n| n as usize);
-        Ok(ranked(content.search(&query, n).js()?))
+        Ok(ranked(content.search(&query, n)))
     }
 
     /// The ids of the items the model can recommend.
     #[napi]
     pub fn item_ids(&self) -> Result<Vec<Either<i64, String>>> {
-        Ok(self.model().item_ids().js()?.iter().map(out).collect())
+        Ok(self.model()?.item_ids().iter().map(out).collect())
     }
 
     /// ALS user factors, one row per user of the training data.
     #[napi(getter)]
     pub fn user_factors(&self) -> Result<FactorMatrix> {
-        self.with_als(|als| factor_matrix(als.user_factors().js()?))
+        self.with_als(|als| factor_matrix(als.user_factors()))
     }
 
     /// ALS item factors, one row per item.
     #[napi(getter)]
     pub fn item_factors(&self) -> Result<FactorMatrix> {
-        self.with_als(|als| factor_matrix(als.item_factors().js()?))
+        self.with_als(|als| factor_matrix(als.item_factors()))
     }
 
-    /// The model in the core's file format (the bytes Rust's and Python's `save` write).
+    /// The model in the core's file format (the bytes Rust's and Python's `save` write); before
+    /// a fit, its settings.
     #[napi]
     pub fn to_buffer(&self) -> Result<Buffer> {
-        Ok(self.model().to_bytes().js()?.into())
+        Ok(self.read().spec.to_bytes().js()?.into())
     }
 
     /// Reads `toBuffer`'s bytes; with `kind`, the model must be of that kind.
@@ -523,7 +538,7 @@ impl Recommender {
     /// Writes the model to `path` (atomically: a crash never leaves half a file).
     #[napi]
     pub fn save(&self, path: String) -> Result<()> {
-        self.model().save(&path).js()
+        self.read().spec.save(&path).js()
     }
 
     /// Reads a model file; with `kind`, the model must be of that kind.

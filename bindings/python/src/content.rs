@@ -2,7 +2,7 @@
 
 use numpy::PyArray1;
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
+use pyo3::types::{PyBytes, PyDict};
 use recsys_core::Persist;
 use recsys_core::content::{DocumentFrequency, Norm, StopWords, TfidfModel, TfidfParams};
 
@@ -37,6 +37,40 @@ pub enum StopWordsArg {
 pub struct Tfidf {
     params: TfidfParams,
     model: Option<TfidfModel>,
+}
+
+/// `TfidfVectorizer`'s keyword arguments for `params`, in scikit-learn's spelling (what
+/// `Tfidf(...)` takes back).
+pub(crate) fn tfidf_options<'py>(
+    py: Python<'py>,
+    params: &TfidfParams,
+) -> PyResult<Bound<'py, PyDict>> {
+    let df = |d: &DocumentFrequency| -> PyResult<Bound<'py, PyAny>> {
+        Ok(match *d {
+            DocumentFrequency::Count(c) => c.into_pyobject(py)?.into_any(),
+            DocumentFrequency::Fraction(f) => f.into_pyobject(py)?.into_any(),
+        })
+    };
+    let o = PyDict::new(py);
+    o.set_item("lowercase", params.lowercase)?;
+    match &params.stop_words {
+        StopWords::None => o.set_item("stop_words", py.None())?,
+        StopWords::English => o.set_item("stop_words", "english")?,
+        StopWords::Custom(words) => o.set_item("stop_words", words.clone())?,
+    }
+    o.set_item("ngram_range", params.ngram_range)?;
+    o.set_item("min_df", df(&params.min_df)?)?;
+    o.set_item("max_df", df(&params.max_df)?)?;
+    o.set_item("max_features", params.max_features)?;
+    // scikit-learn spells "no scaling" None
+    match params.norm {
+        Norm::None => o.set_item("norm", py.None())?,
+        norm => o.set_item("norm", norm.name())?,
+    }
+    o.set_item("use_idf", params.use_idf)?;
+    o.set_item("smooth_idf", params.smooth_idf)?;
+    o.set_item("sublinear_tf", params.sublinear_tf)?;
+    Ok(o)
 }
 
 impl Tfidf {

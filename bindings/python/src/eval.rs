@@ -49,7 +49,7 @@ pub fn ranking_metrics_at_k(
     let train = train_user_items.interactions()?;
     let test = test_user_items.interactions()?;
     let pool = threads::pool()?;
-    let model = &model.model;
+    let model = model.model()?;
     let metrics = py
         .detach(|| pool.install(|| eval::ranking_metrics_at_k(model, &train, &test, k)))
         .py_err()?;

@@ -1,15 +1,17 @@
-//! `recsys._native.Recommender`: one handle over the core's `AnyRecommender` (ALS, popularity,
-//! ...), as tokenizers wraps one serde-tagged enum of models. Every call is forwarded; calls that
-//! only a factor model has (factors, similar users, partial fits) check the kind first.
+//! `recsys._native.Recommender`: one handle over the core's `Spec` (settings until the first fit,
+//! then the trained `AnyRecommender`: ALS, popularity, ...), as tokenizers wraps one serde-tagged
+//! enum of models. Every call is forwarded; calls that only a factor model has (factors, similar
+//! users, partial fits) check the kind first.
 
 use numpy::{PyArray2, PyReadonlyArray1};
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
+use pyo3::types::{PyBytes, PyDict};
+use std::sync::{Arc, Mutex};
+
 use recsys_core::als::{AlsParams, ImplicitAls, Solver};
-use recsys_core::content::{Catalog, ContentParams, ContentRecommender};
-use recsys_core::factory::{AnyRecommender, RecommenderConfig};
-use recsys_core::hybrid::Hybrid;
-use recsys_core::{Confidence, Id, ItemFilter, Persist, RecommendOptions, Recommender as _};
+use recsys_core::content::{Catalog, ContentParams};
+use recsys_core::factory::{AnyRecommender, RecommenderConfig, Spec};
+use recsys_core::{Confidence, FitControl, Id, ItemFilter, RecommendOptions, Recommender as _};
 
 use crate::error::{IntoPy, bad_argument, shape, wrong_kind};
 use crate::sparse::{CsrArrays, Lists, flatten, ids, int_id};
@@ -17,7 +19,7 @@ use crate::threads;
 
 #[pyclass(module = "recsys._native", name = "Recommender")]
 pub struct Recommender {
-    pub(crate) model: AnyRecommender,
+    spec: Spec,
 }
 
 fn factors_array<'py>(
@@ -62,16 +64,46 @@ fn catalog_of((fields, ids, texts): CatalogArgs) -> PyResult<Catalog> {
     Ok(catalog)
 }
 
+/// An `f32` setting as the decimal the user wrote (`0.01`, not `0.009999999776482582`): its
+/// shortest round-trip digits, read as a Python float.
+fn decimal(x: f32) -> f64 {
+    x.to_string().parse().unwrap_or(f64::from(x))
+}
+
 impl Recommender {
+    fn of(spec: Spec) -> Self {
+        Recommender { spec }
+    }
+
+    /// The trained model, or `NotFittedError`.
+    pub(crate) fn model(&self) -> PyResult<&AnyRecommender> {
+        match self.spec.trained() {
+            Some(m) => Ok(m),
+            None => Err(recsys_core::Error::NotFitted(self.spec.kind())).py_err(),
+        }
+    }
+
     fn as_als(&self) -> PyResult<&ImplicitAls> {
-        match &self.model {
+        if self.spec.kind() != "als" {
+            return Err(wrong_kind(
+                self.spec.kind(),
+                "has no factors",
+                "an ALS model",
+            ));
+        }
+        match self.model()? {
             AnyRecommender::Als(m) => Ok(m),
             other => Err(wrong_kind(other.kind(), "has no factors", "an ALS model")),
         }
     }
 
+    /// The ALS model to change in place (copied first if a hybrid made of it shares it).
     fn as_als_mut(&mut self) -> PyResult<&mut ImplicitAls> {
-        match &mut self.model {
+        self.as_als()?;
+        let Spec::Trained(model) = &mut self.spec else {
+            unreachable!("as_als found a trained model")
+        };
+        match Arc::make_mut(model) {
             AnyRecommender::Als(m) => Ok(m),
             other => Err(wrong_kind(
                 other.kind(),
@@ -112,10 +144,9 @@ impl Recommender {
             .calculate_loss(calculate_training_loss)
             .seed(random_state)
             .num_threads(threads::num_threads(num_threads));
-        params.validate().py_err()?;
-        Ok(Recommender {
-            model: AnyRecommender::Als(ImplicitAls::new(params)),
-        })
+        Ok(Self::of(
+            Spec::config(RecommenderConfig::Als(params), None).py_err()?,
+        ))
     }
 
     /// TF-IDF content similarity over a catalog: `texts[i]` holds one text per field of item
@@ -136,33 +167,33 @@ impl Recommender {
             field_weights,
         };
         let pool = threads::pool()?;
-        let mut model = ContentRecommender::new(params, catalog);
-        py.detach(|| pool.install(|| model.build())).py_err()?;
-        Ok(Recommender {
-            model: AnyRecommender::Content(model),
-        })
+        let model = py
+            .detach(|| pool.install(|| params.fit(catalog)))
+            .py_err()?;
+        Ok(Self::of(Spec::Trained(Arc::new(AnyRecommender::Content(
+            model,
+        )))))
     }
 
     /// Items whose text best matches `query` (content models), best first.
     fn search<'py>(&self, py: Python<'py>, query: &str, n: usize) -> PyResult<Lists<'py>> {
-        let AnyRecommender::Content(model) = &self.model else {
+        let AnyRecommender::Content(model) = self.model()? else {
             return Err(wrong_kind(
-                self.model.kind(),
+                self.spec.kind(),
                 "cannot search text",
                 "a content model",
             ));
         };
-        let found = py.detach(|| model.search(query, n)).py_err()?;
+        let found = py.detach(|| model.search(query, n));
         flatten(py, vec![found])
     }
 
-    /// A blend of the given models (copied, fitted or not) with their weights, in fallback order.
+    /// A blend of the given models (copied, fitted or not) with their weights, in fallback
+    /// order; its `fit` trains every member.
     #[staticmethod]
     fn hybrid(members: Vec<(PyRef<'_, Recommender>, f32)>) -> PyResult<Self> {
-        let members = members.iter().map(|(m, w)| (m.model.clone(), *w)).collect();
-        Ok(Recommender {
-            model: AnyRecommender::Hybrid(Box::new(Hybrid::new(members).py_err()?)),
-        })
+        let members = members.iter().map(|(m, w)| (m.spec.clone(), *w)).collect();
+        Ok(Self::of(Spec::hybrid(members).py_err()?))
     }
 
     /// Any recommender from the core factory's JSON settings (`{"kind": "als", ...}`); content
@@ -176,42 +207,82 @@ impl Recommender {
             .map(catalog_of)
             .transpose()?
             .map(std::sync::Arc::new);
-        Ok(Recommender {
-            model: config.build(catalog.as_ref()).py_err()?,
-        })
+        Ok(Self::of(Spec::config(config, catalog).py_err()?))
     }
 
     /// Items ranked by how many users interacted with them.
     #[staticmethod]
     fn popular() -> Self {
-        Recommender {
-            model: AnyRecommender::Popular(recsys_core::popularity::Popularity::new()),
-        }
+        Self::of(Spec::Config {
+            config: RecommenderConfig::Popular,
+            catalog: None,
+        })
     }
 
     #[getter]
     fn kind(&self) -> &'static str {
-        self.model.kind()
+        self.spec.kind()
     }
 
-    /// The model's settings as JSON (the core's serde form; `{}` for models without any).
+    /// The model's settings as the Python classes take them: ALS in implicit's names
+    /// (`factors`, `regularization`, `alpha`, `use_cg`, `cg_steps`, ...), content as `fields`,
+    /// `field_weights` and `tfidf` (TfidfVectorizer's keyword arguments); `{}` for models
+    /// without settings.
     #[getter]
-    fn params_json(&self) -> PyResult<String> {
-        match &self.model {
-            AnyRecommender::Als(m) => serde_json::to_string(m.params()),
-            AnyRecommender::Content(m) => serde_json::to_string(&serde_json::json!({
-                "fields": m.catalog().map(|c| c.fields().to_vec()).unwrap_or_default(),
-                "field_weights": m.params().field_weights,
-                "tfidf": m.params().tfidf,
-            })),
-            _ => Ok("{}".into()),
+    fn params<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let out = PyDict::new(py);
+        let trained = self.spec.trained().map(Arc::as_ref);
+        let (als, content) = match (&self.spec, trained) {
+            (_, Some(AnyRecommender::Als(m))) => (Some(m.params()), None),
+            (_, Some(AnyRecommender::Content(m))) => (
+                None,
+                Some((m.params(), m.catalog().map(|c| c.fields().to_vec()))),
+            ),
+            (
+                Spec::Config {
+                    config: RecommenderConfig::Als(p),
+                    ..
+                },
+                None,
+            ) => (Some(p), None),
+            (
+                Spec::Config {
+                    config: RecommenderConfig::Content(p),
+                    catalog,
+                },
+                None,
+            ) => (
+                None,
+                Some((p, catalog.as_ref().map(|c| c.fields().to_vec()))),
+            ),
+            _ => (None, None),
+        };
+        if let Some(p) = als {
+            let cg_steps = match p.solver {
+                Solver::ConjugateGradient { steps } => Some(steps),
+                Solver::Cholesky => None,
+            };
+            out.set_item("factors", p.factors)?;
+            out.set_item("regularization", decimal(p.regularization))?;
+            out.set_item("alpha", decimal(p.confidence.alpha()))?;
+            out.set_item("iterations", p.iterations)?;
+            out.set_item("use_cg", cg_steps.is_some())?;
+            out.set_item("cg_steps", cg_steps.unwrap_or(3))?;
+            out.set_item("calculate_training_loss", p.calculate_loss)?;
+            out.set_item("random_state", p.seed)?;
+            out.set_item("num_threads", p.num_threads.unwrap_or(0))?;
         }
-        .map_err(|e| bad_argument(e.to_string()))
+        if let Some((p, fields)) = content {
+            out.set_item("fields", fields.unwrap_or_default())?;
+            out.set_item("field_weights", p.field_weights.clone())?;
+            out.set_item("tfidf", crate::content::tfidf_options(py, &p.tfidf)?)?;
+        }
+        Ok(out)
     }
 
     #[getter]
     fn is_fitted(&self) -> bool {
-        self.model.is_fitted()
+        self.spec.trained().is_some()
     }
 
     /// Fits on a users x items CSR matrix. ALS calls `callback(iteration, seconds, loss)` after
@@ -225,28 +296,33 @@ impl Recommender {
     ) -> PyResult<()> {
         let data = user_items.interactions()?;
         let pool = threads::pool()?;
-        let mut callback_error: Option<PyErr> = None;
-        let result = match &mut self.model {
-            AnyRecommender::Als(model) => py.detach(|| {
-                pool.install(|| {
-                    model.fit_with_progress(&data, |p| {
-                        if let (Some(cb), None) = (&callback, &callback_error) {
-                            let loss = p.loss.unwrap_or(f64::NAN);
-                            let called = Python::attach(|py| {
-                                cb.call1(py, (p.iteration, p.elapsed.as_secs_f64(), loss))
-                                    .map(|_| ())
-                            });
-                            callback_error = called.err();
-                        }
-                    })
-                })
-            }),
-            model => py.detach(|| pool.install(|| model.fit(&data))),
+        // the first error the callback raises stops the fit and is raised in its place
+        let callback_error: Mutex<Option<PyErr>> = Mutex::new(None);
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        let report = |p: &recsys_core::FitProgress| {
+            let Some(cb) = &callback else { return };
+            let loss = p.loss.unwrap_or(f64::NAN);
+            let called = Python::attach(|py| {
+                cb.call1(py, (p.iteration, p.elapsed.as_secs_f64(), loss))
+                    .map(|_| ())
+            });
+            if let Err(e) = called {
+                let mut first = callback_error.lock().unwrap_or_else(|p| p.into_inner());
+                first.get_or_insert(e);
+                stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
         };
-        if let Some(e) = callback_error {
+        let control = FitControl::none().with_progress(&report).with_stop(&stop);
+        let spec = &self.spec;
+        let result = py.detach(|| pool.install(|| spec.fit(&data, &control)));
+        if let Some(e) = callback_error
+            .into_inner()
+            .unwrap_or_else(|p| p.into_inner())
+        {
             return Err(e);
         }
-        result.py_err()
+        self.spec = Spec::Trained(Arc::new(result.py_err()?));
+        Ok(())
     }
 
     /// Top-N for each user in `userids`, whose current rows are `user_items` (one row each).
@@ -271,7 +347,7 @@ impl Recommender {
             .items(item_filter(filter_items, items)?);
         let users = ids(users);
         let pool = threads::pool()?;
-        let model = &self.model;
+        let model = self.model()?;
         let lists = py
             .detach(|| pool.install(|| model.recommend_batch(&users, &history, n, &options)))
             .py_err()?;
@@ -290,7 +366,7 @@ impl Recommender {
         let filter = item_filter(filter_items, items)?;
         let itemids = ids(itemids.as_slice()?);
         let pool = threads::pool()?;
-        let model = &self.model;
+        let model = self.model()?;
         let lists = py
             .detach(|| {
                 pool.install(|| {
@@ -391,7 +467,7 @@ impl Recommender {
 
     /// Which of `itemids` the fitted model knows.
     fn known_items(&self, itemids: PyReadonlyArray1<'_, i64>) -> PyResult<Vec<bool>> {
-        let known = self.model.item_ids().py_err()?;
+        let known = self.model()?.item_ids();
         Ok(itemids
             .as_slice()?
             .iter()
@@ -399,29 +475,28 @@ impl Recommender {
             .collect())
     }
 
-    /// Two handles are equal when they hold the same model: the same file bytes.
+    /// Two handles are equal when they hold the same model, or the same settings before a fit:
+    /// the same file bytes.
     fn __eq__(&self, other: PyRef<'_, Self>) -> PyResult<bool> {
-        Ok(self.model.to_bytes().py_err()? == other.model.to_bytes().py_err()?)
+        Ok(self.spec.to_bytes().py_err()? == other.spec.to_bytes().py_err()?)
     }
 
     #[getter]
     fn user_factors<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f32>>> {
-        factors_array(py, self.as_als()?.user_factors().py_err()?)
+        factors_array(py, self.as_als()?.user_factors())
     }
 
     #[getter]
     fn item_factors<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f32>>> {
-        factors_array(py, self.as_als()?.item_factors().py_err()?)
+        factors_array(py, self.as_als()?.item_factors())
     }
 
     fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        Ok(PyBytes::new(py, &self.model.to_bytes().py_err()?))
+        Ok(PyBytes::new(py, &self.spec.to_bytes().py_err()?))
     }
 
     #[staticmethod]
     fn from_bytes(data: &[u8]) -> PyResult<Recommender> {
-        Ok(Recommender {
-            model: AnyRecommender::from_bytes(data).py_err()?,
-        })
+        Ok(Self::of(Spec::from_bytes(data).py_err()?))
     }
 }

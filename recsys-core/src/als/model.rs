@@ -23,14 +23,13 @@ use crate::rng::SplitMix64;
 /// 2008), with the conjugate-gradient solver of Takacs et al. 2011.
 ///
 /// ```
-/// use recsys_core::als::{AlsParams, ImplicitAls};
+/// use recsys_core::als::AlsParams;
 /// use recsys_core::{Id, Interactions, RecommendOptions, Recommender};
 ///
 /// let data = Interactions::from_triples([
 ///     ("ann", "tea", 1.0), ("ann", "cake", 1.0), ("bob", "tea", 1.0), ("bob", "scone", 2.0),
 /// ]).unwrap();
-/// let mut model = ImplicitAls::new(AlsParams::new().factors(4).iterations(5).seed(1));
-/// model.fit(&data).unwrap();
+/// let model = AlsParams::new().factors(4).iterations(5).seed(1).fit(&data).unwrap();
 /// let recs = model.recommend(&Id::from("ann"), &data, 2, &RecommendOptions::default()).unwrap();
 /// assert_eq!(recs[0].id, Id::from("scone")); // the only item ann has not seen
 /// ```
@@ -45,7 +44,8 @@ pub struct ImplicitAls {
         deserialize_with = "persisted_params::read"
     )]
     params: AlsParams,
-    state: Option<Fitted>,
+    #[serde(with = "crate::persist::fitted")]
+    state: Fitted,
     /// The thread pool of `params.num_threads`, built on first use and kept: a server that
     /// recommends per request never pays for a pool. Clones share it; never persisted.
     #[serde(skip)]
@@ -77,6 +77,31 @@ mod persisted_params {
 /// A lazily built rayon pool, shared by clones of one model.
 #[derive(Clone, Default)]
 struct Pool(Arc<OnceLock<rayon::ThreadPool>>);
+
+impl Pool {
+    /// Runs `f` in this pool of `threads` threads (built on first use), or in the caller's
+    /// pool when `threads` is `None`.
+    fn install<T: Send>(&self, threads: Option<usize>, f: impl FnOnce() -> T + Send) -> Result<T> {
+        let Some(n) = threads else {
+            return Ok(f());
+        };
+        let pool = match self.0.get() {
+            Some(pool) => pool,
+            None => {
+                let built = rayon::ThreadPoolBuilder::new()
+                    .num_threads(n)
+                    .build()
+                    .map_err(|e| {
+                        Error::param("num_threads", "a thread count the OS can start", e)
+                    })?;
+                // two threads racing here build two pools; one is kept, the other dropped
+                let _ = self.0.set(built);
+                self.0.get().expect("the pool was just set")
+            }
+        };
+        Ok(pool.install(f))
+    }
+}
 
 impl std::fmt::Debug for Pool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -164,23 +189,57 @@ impl Fitted {
     }
 }
 
-impl ImplicitAls {
-    /// An unfitted model with these settings (validated when fitting).
-    pub fn new(params: AlsParams) -> Self {
-        ImplicitAls {
-            params,
-            state: None,
-            pool: Pool::default(),
-        }
+impl AlsParams {
+    /// Trains a model with these settings on `data` (checked first: invalid settings or data
+    /// without entries are errors).
+    pub fn fit(&self, data: &Interactions) -> Result<ImplicitAls> {
+        self.fit_controlled(data, &FitControl::none())
     }
 
-    /// The settings.
+    /// [`fit`](Self::fit), calling `progress` after every iteration.
+    pub fn fit_with_progress(
+        &self,
+        data: &Interactions,
+        progress: impl FnMut(&FitProgress) + Send,
+    ) -> Result<ImplicitAls> {
+        // the fit reports from one thread at a time; the lock makes the FnMut shareable
+        let progress = std::sync::Mutex::new(progress);
+        let report = |p: &FitProgress| (progress.lock().unwrap_or_else(|e| e.into_inner()))(p);
+        self.fit_controlled(data, &FitControl::none().with_progress(&report))
+    }
+
+    /// [`fit`](Self::fit), reporting each iteration to `control` and stopping (with
+    /// [`Error::Cancelled`]) once it asks to.
+    pub fn fit_controlled(
+        &self,
+        data: &Interactions,
+        control: &FitControl<'_>,
+    ) -> Result<ImplicitAls> {
+        self.validate()?;
+        if data.nnz() == 0 {
+            return Err(Error::Shape(
+                "cannot fit on interactions with no entries".into(),
+            ));
+        }
+        control.check()?;
+        let pool = Pool::default();
+        let state = pool.install(self.num_threads, || fit(self, data, control))??;
+        Ok(ImplicitAls {
+            params: self.clone(),
+            state,
+            pool,
+        })
+    }
+}
+
+impl ImplicitAls {
+    /// The settings it was trained with.
     pub fn params(&self) -> &AlsParams {
         &self.params
     }
 
-    /// Threads for fitting and batch calls from now on (`None`: the caller's rayon pool), the
-    /// run-time setting a model file does not keep; 0 is an error.
+    /// Threads for batch calls and partial fits from now on (`None`: the caller's rayon pool),
+    /// the run-time setting a model file does not keep; 0 is an error.
     pub fn set_num_threads(&mut self, n: Option<usize>) -> Result<()> {
         if n == Some(0) {
             return Err(Error::param(
@@ -196,79 +255,28 @@ impl ImplicitAls {
         Ok(())
     }
 
-    fn fitted(&self) -> Result<&Fitted> {
-        self.state.as_ref().ok_or(Error::NotFitted("als"))
-    }
-
     fn in_pool<T: Send>(&self, f: impl FnOnce() -> T + Send) -> Result<T> {
-        match self.params.num_threads {
-            None => Ok(f()),
-            Some(n) => {
-                let pool = match self.pool.0.get() {
-                    Some(pool) => pool,
-                    None => {
-                        let built = rayon::ThreadPoolBuilder::new()
-                            .num_threads(n)
-                            .build()
-                            .map_err(|e| {
-                                Error::param("num_threads", "a thread count the OS can start", e)
-                            })?;
-                        // two threads racing here build two pools; one is kept, the other dropped
-                        let _ = self.pool.0.set(built);
-                        self.pool.0.get().expect("the pool was just set")
-                    }
-                };
-                Ok(pool.install(f))
-            }
-        }
-    }
-
-    /// Trains on `data`, calling `progress` after every iteration.
-    pub fn fit_with_progress(
-        &mut self,
-        data: &Interactions,
-        mut progress: impl FnMut(&FitProgress) + Send,
-    ) -> Result<()> {
-        self.fit_inner(data, &mut progress, &FitControl::none())
-    }
-
-    fn fit_inner(
-        &mut self,
-        data: &Interactions,
-        progress: &mut (impl FnMut(&FitProgress) + Send),
-        control: &FitControl<'_>,
-    ) -> Result<()> {
-        self.params.validate()?;
-        if data.nnz() == 0 {
-            return Err(Error::Shape(
-                "cannot fit on interactions with no entries".into(),
-            ));
-        }
-        control.check()?;
-        let params = self.params.clone();
-        let fitted = self.in_pool(move || fit(&params, data, progress, control))??;
-        self.state = Some(fitted);
-        Ok(())
+        self.pool.install(self.params.num_threads, f)
     }
 
     /// User factors, one row per user in [`user_ids`](Self::user_ids) order.
-    pub fn user_factors(&self) -> Result<&Factors> {
-        Ok(&self.fitted()?.user_factors)
+    pub fn user_factors(&self) -> &Factors {
+        &self.state.user_factors
     }
     /// Item factors, one row per item in [`item_ids`](Recommender::item_ids) order.
-    pub fn item_factors(&self) -> Result<&Factors> {
-        Ok(&self.fitted()?.item_factors)
+    pub fn item_factors(&self) -> &Factors {
+        &self.state.item_factors
     }
     /// The users the model knows.
-    pub fn user_ids(&self) -> Result<&IdMap> {
-        Ok(&self.fitted()?.users)
+    pub fn user_ids(&self) -> &IdMap {
+        &self.state.users
     }
 
     /// The factor vector of a user the model has never seen, from their interactions
     /// (`(item, strength)`; items unknown to the model are ignored), by an exact solve of their
     /// normal equations against the trained item factors. No refit; the model is unchanged.
     pub fn fold_in_user(&self, history: &[(Id, f32)]) -> Result<Vec<f32>> {
-        let st = self.fitted()?;
+        let st = &self.state;
         let (cols, vals) = history_indices(st, history)?;
         self.fold_in_indices(st, Side::Users, &cols, &vals)
     }
@@ -279,7 +287,7 @@ impl ImplicitAls {
     /// Returns that score (the fold-in score of `history`) and the `n` largest shares, best
     /// first. Items of the history unknown to the model are ignored.
     pub fn explain(&self, history: &[(Id, f32)], item: &Id, n: usize) -> Result<Explanation> {
-        let st = self.fitted()?;
+        let st = &self.state;
         let target = require_item(&st.items, item)? as usize;
         let (cols, raw) = history_indices(st, history)?;
         let conf: Vec<f32> = raw
@@ -368,7 +376,7 @@ impl ImplicitAls {
     }
 
     fn partial_fit(&mut self, data: &Interactions, ids: &[Id], side: Side) -> Result<()> {
-        let st = self.fitted()?;
+        let st = &self.state;
         let (data_rows, data_cols, csr, model_cols): (&IdMap, &IdMap, &Csr, &IdMap) = match side {
             Side::Users => (data.users(), data.items(), data.by_user(), &st.items),
             Side::Items => (data.items(), data.users(), data.by_item(), &st.users),
@@ -401,7 +409,7 @@ impl ImplicitAls {
                 })
                 .collect::<Result<Vec<_>>>()
         })??;
-        let st = self.state.as_mut().expect("fitted checked above");
+        let st = &mut self.state;
         let (map, factors) = match side {
             Side::Users => (Arc::make_mut(&mut st.users), &mut st.user_factors),
             Side::Items => (Arc::make_mut(&mut st.items), &mut st.item_factors),
@@ -420,7 +428,7 @@ impl ImplicitAls {
     /// The `n` users most similar to `user` by cosine of their factors (including `user`),
     /// among the users `filter` allows (its `exclude` and `candidates` name users here).
     pub fn similar_users(&self, user: &Id, n: usize, filter: &ItemFilter) -> Result<Vec<Scored>> {
-        let st = self.fitted()?;
+        let st = &self.state;
         let u = st
             .users
             .index(user)
@@ -441,22 +449,21 @@ impl ImplicitAls {
 
     /// Heap bytes held by the fitted model: factors, id maps and any derived caches.
     pub fn heap_bytes(&self) -> usize {
-        self.state.as_ref().map_or(0, |st| {
-            let cache = [
-                &st.cache.item_gram,
-                &st.cache.user_gram,
-                &st.cache.item_inv_norms,
-                &st.cache.user_inv_norms,
-            ]
-            .iter()
-            .map(|c| c.get().map_or(0, |v| v.capacity() * 4))
-            .sum::<usize>();
-            st.user_factors.heap_bytes()
-                + st.item_factors.heap_bytes()
-                + st.users.heap_bytes()
-                + st.items.heap_bytes()
-                + cache
-        })
+        let st = &self.state;
+        let cache = [
+            &st.cache.item_gram,
+            &st.cache.user_gram,
+            &st.cache.item_inv_norms,
+            &st.cache.user_inv_norms,
+        ]
+        .iter()
+        .map(|c| c.get().map_or(0, |v| v.capacity() * 4))
+        .sum::<usize>();
+        st.user_factors.heap_bytes()
+            + st.item_factors.heap_bytes()
+            + st.users.heap_bytes()
+            + st.items.heap_bytes()
+            + cache
     }
 }
 
@@ -482,12 +489,7 @@ fn similar(
     top_k_by_dot(&query, f, n, &sel).pop().unwrap_or_default()
 }
 
-fn fit(
-    params: &AlsParams,
-    data: &Interactions,
-    progress: &mut (impl FnMut(&FitProgress) + Send),
-    control: &FitControl<'_>,
-) -> Result<Fitted> {
+fn fit(params: &AlsParams, data: &Interactions, control: &FitControl<'_>) -> Result<Fitted> {
     let conf = |m: &Csr| -> Vec<f32> {
         m.values()
             .par_iter()
@@ -537,7 +539,6 @@ fn fit(
             elapsed,
             loss,
         };
-        progress(&step);
         control.report(&step);
         control.check()?;
         if let (Some(tol), Some(prev), Some(cur)) = (params.early_stop_tolerance, last_loss, loss)
@@ -566,20 +567,8 @@ impl Recommender for ImplicitAls {
         "als"
     }
 
-    fn fit(&mut self, data: &Interactions) -> Result<()> {
-        self.fit_with_progress(data, |_| {})
-    }
-
-    fn fit_controlled(&mut self, data: &Interactions, control: &FitControl<'_>) -> Result<()> {
-        self.fit_inner(data, &mut |_: &FitProgress| {}, control)
-    }
-
-    fn is_fitted(&self) -> bool {
-        self.state.is_some()
-    }
-
-    fn item_ids(&self) -> Result<&IdMap> {
-        Ok(&self.fitted()?.items)
+    fn item_ids(&self) -> &IdMap {
+        &self.state.items
     }
 
     fn recommend_batch(
@@ -589,7 +578,7 @@ impl Recommender for ImplicitAls {
         n: usize,
         options: &RecommendOptions,
     ) -> Result<Vec<Vec<Scored>>> {
-        let st = self.fitted()?;
+        let st = &self.state;
         let filter = ResolvedFilter::new(&options.items, &st.items);
         let dim = st.item_factors.dim();
         let mut queries = vec![0f32; users.len() * dim];
@@ -622,7 +611,7 @@ impl Recommender for ImplicitAls {
     }
 
     fn similar_items(&self, item: &Id, n: usize, filter: &ItemFilter) -> Result<Vec<Scored>> {
-        let st = self.fitted()?;
+        let st = &self.state;
         let i = require_item(&st.items, item)?;
         let inv = st
             .cache
@@ -645,7 +634,8 @@ impl Persist for ImplicitAls {
 
     fn check_loaded(&self) -> Result<()> {
         self.params.validate()?;
-        if let Some(st) = &self.state {
+        {
+            let st = &self.state;
             let dim = self.params.factors;
             let ok = st.user_factors.is_consistent()
                 && st.item_factors.is_consistent()
@@ -677,15 +667,17 @@ mod tests {
         let data =
             crate::Interactions::from_triples([("a", "x", 1.0), ("b", "y", 1.0), ("a", "y", 2.0)])
                 .unwrap();
-        let mut with = ImplicitAls::new(
-            AlsParams::new()
-                .factors(2)
-                .iterations(2)
-                .num_threads(Some(2)),
-        );
-        let mut without = ImplicitAls::new(AlsParams::new().factors(2).iterations(2));
-        crate::Recommender::fit(&mut with, &data).unwrap();
-        crate::Recommender::fit(&mut without, &data).unwrap();
+        let with = AlsParams::new()
+            .factors(2)
+            .iterations(2)
+            .num_threads(Some(2))
+            .fit(&data)
+            .unwrap();
+        let without = AlsParams::new()
+            .factors(2)
+            .iterations(2)
+            .fit(&data)
+            .unwrap();
         // the same file whatever the machine's thread count; a loaded model uses the caller's pool
         assert_eq!(with.to_bytes().unwrap(), without.to_bytes().unwrap());
         let mut loaded = ImplicitAls::from_bytes(&with.to_bytes().unwrap()).unwrap();
@@ -700,7 +692,13 @@ mod tests {
 
     #[test]
     fn a_thread_count_builds_one_pool_per_model_shared_by_its_clones() {
-        let m = ImplicitAls::new(AlsParams::new().num_threads(Some(2)));
+        let data = crate::Interactions::from_triples([("a", "x", 1.0), ("b", "y", 1.0)]).unwrap();
+        let m = AlsParams::new()
+            .factors(2)
+            .iterations(1)
+            .num_threads(Some(2))
+            .fit(&data)
+            .unwrap();
         let first = m.in_pool(rayon::current_num_threads).unwrap();
         assert_eq!(first, 2);
         let pool: *const rayon::ThreadPool = m.pool.0.get().expect("built on first use");
@@ -713,7 +711,11 @@ mod tests {
             "the clone uses the same pool"
         );
         // no thread count: the caller's pool, none built
-        let all = ImplicitAls::new(AlsParams::new());
+        let all = AlsParams::new()
+            .factors(2)
+            .iterations(1)
+            .fit(&data)
+            .unwrap();
         all.in_pool(|| ()).unwrap();
         assert!(all.pool.0.get().is_none());
     }

@@ -49,16 +49,26 @@ impl std::str::FromStr for Solver {
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct AlsParams {
-    pub(crate) factors: usize,
-    pub(crate) regularization: f32,
-    pub(crate) iterations: usize,
-    pub(crate) confidence: Confidence,
-    pub(crate) solver: Solver,
-    pub(crate) seed: u64,
-    pub(crate) calculate_loss: bool,
-    pub(crate) early_stop_tolerance: Option<f64>,
-    pub(crate) num_threads: Option<usize>,
+    /// Latent factors per user and item (>= 1).
+    pub factors: usize,
+    /// L2 regularization (>= 0).
+    pub regularization: f32,
+    /// Alternating sweeps (>= 1).
+    pub iterations: usize,
+    /// How a strength becomes a confidence.
+    pub confidence: Confidence,
+    /// How each row's least-squares problem is solved.
+    pub solver: Solver,
+    /// Seed of the starting factors.
+    pub seed: u64,
+    /// Whether to compute the training loss after each sweep.
+    pub calculate_loss: bool,
+    /// Stop when the loss improves by less than this fraction in a sweep.
+    pub early_stop_tolerance: Option<f64>,
+    /// Threads for fitting and batch calls (`None`: the caller's rayon pool).
+    pub num_threads: Option<usize>,
 }
 
 impl Default for AlsParams {

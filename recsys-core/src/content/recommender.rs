@@ -143,20 +143,18 @@ impl ContentParams {
     }
 }
 
-/// Recommends by text similarity. [`fit`](Recommender::fit) indexes the catalog (the
-/// interactions are not needed: each request brings the user's history).
+/// Recommends by text similarity. [`ContentParams::fit`] indexes the catalog (interactions are
+/// not needed: each request brings the user's history).
 ///
 /// ```
-/// use recsys_core::content::{Catalog, ContentParams, ContentRecommender};
-/// use recsys_core::{Id, Interactions, ItemFilter, Recommender};
+/// use recsys_core::content::{Catalog, ContentParams};
 ///
 /// let mut catalog = Catalog::new(&["title", "tags"]);
 /// catalog.push("b1", &["Rust in Action", "programming systems"]).unwrap();
 /// catalog.push("b2", &["Programming Rust", "programming"]).unwrap();
 /// catalog.push("b3", &["Bread Baking", "cooking"]).unwrap();
-/// let mut model = ContentRecommender::new(ContentParams::new().field_weight("title", 2.0), catalog);
-/// model.fit(&Interactions::from_triples(Vec::<(i64, i64, f32)>::new()).unwrap()).unwrap();
-/// let hits = model.search("rust programming", 5).unwrap();
+/// let model = ContentParams::new().field_weight("title", 2.0).fit(catalog).unwrap();
+/// let hits = model.search("rust programming", 5);
 /// assert_eq!(hits.len(), 2);
 /// ```
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -164,7 +162,8 @@ pub struct ContentRecommender {
     params: ContentParams,
     #[serde(skip)]
     catalog: Option<Arc<Catalog>>,
-    state: Option<ContentIndex>,
+    #[serde(with = "crate::persist::fitted")]
+    state: ContentIndex,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -290,44 +289,15 @@ impl ContentIndex {
     }
 }
 
-impl ContentRecommender {
-    /// An unfitted recommender over `catalog` (a [`Catalog`] or a shared `Arc<Catalog>`).
-    pub fn new(params: ContentParams, catalog: impl Into<Arc<Catalog>>) -> Self {
-        ContentRecommender {
-            params,
-            catalog: Some(catalog.into()),
-            state: None,
-        }
-    }
-
-    /// The settings it was built with.
-    pub fn params(&self) -> &ContentParams {
-        &self.params
-    }
-
-    /// The item ids and their texts, field by field.
-    pub fn catalog(&self) -> Option<&Catalog> {
-        self.catalog.as_deref()
-    }
-
-    /// Replaces the catalog (refit to use it).
-    pub fn set_catalog(&mut self, catalog: Catalog) {
-        self.catalog = Some(Arc::new(catalog));
-    }
-
-    fn index(&self) -> Result<&ContentIndex> {
-        self.state.as_ref().ok_or(Error::NotFitted("content"))
-    }
-
-    /// Indexes the catalog.
-    pub fn build(&mut self) -> Result<()> {
-        let catalog = self.catalog.clone().ok_or_else(|| {
-            Error::Shape("the content recommender has no catalog: set one before fitting".into())
-        })?;
+impl ContentParams {
+    /// Indexes `catalog` (a [`Catalog`] or a shared `Arc<Catalog>`, which needs items and some
+    /// words) with these settings.
+    pub fn fit(&self, catalog: impl Into<Arc<Catalog>>) -> Result<ContentRecommender> {
+        let catalog: Arc<Catalog> = catalog.into();
         if catalog.is_empty() {
             return Err(Error::Shape("cannot fit on an empty catalog".into()));
         }
-        let weights = self.params.weights(&catalog.fields)?;
+        let weights = self.weights(&catalog.fields)?;
         let mut fields = Vec::new();
         let mut blocks = Vec::new();
         for (f, &w) in weights.iter().enumerate() {
@@ -336,7 +306,7 @@ impl ContentRecommender {
             }
             let texts: Vec<&str> = catalog.texts.iter().map(|t| t[f].as_str()).collect();
             // a field with no usable words in any item contributes nothing
-            match self.params.tfidf.fit_transform(&texts) {
+            match self.tfidf.fit_transform(&texts) {
                 Ok((model, m)) => {
                     blocks.push((m, w));
                     fields.push((model, w));
@@ -351,30 +321,46 @@ impl ContentRecommender {
             ));
         }
         let matrix = l2_normalized(&hstack(&blocks, catalog.len()));
-        self.state = Some(ContentIndex {
-            items: Arc::new(catalog.ids.clone()),
-            fields,
-            matrix,
-            by_term: std::sync::OnceLock::new(),
-        });
-        Ok(())
+        Ok(ContentRecommender {
+            params: self.clone(),
+            state: ContentIndex {
+                items: Arc::new(catalog.ids.clone()),
+                fields,
+                matrix,
+                by_term: std::sync::OnceLock::new(),
+            },
+            catalog: Some(catalog),
+        })
+    }
+}
+
+impl ContentRecommender {
+    /// The settings it was built with.
+    pub fn params(&self) -> &ContentParams {
+        &self.params
+    }
+
+    /// The item ids and their texts, field by field (`None` for a model read from a file,
+    /// which keeps the index but not the texts).
+    pub fn catalog(&self) -> Option<&Catalog> {
+        self.catalog.as_deref()
     }
 
     /// Items whose text best matches `query` (cosine over every indexed field), best first; only
     /// items sharing a word with the query are returned.
-    pub fn search(&self, query: &str, n: usize) -> Result<Vec<Scored>> {
-        let idx = self.index()?;
+    pub fn search(&self, query: &str, n: usize) -> Vec<Scored> {
+        let idx = &self.state;
         let (c, v) = idx.vectorize(&vec![query; idx.fields.len()]);
-        Ok(self.search_vector(idx, &c, &v, n))
+        self.search_vector(idx, &c, &v, n)
     }
 
     /// Search as you type: like [`search`](Self::search), but the query's last word may be
     /// unfinished, so it also matches the indexed words it begins ("star wa" finds "Star
     /// Wars"; up to [`COMPLETIONS`] of them per field).
-    pub fn search_prefix(&self, query: &str, n: usize) -> Result<Vec<Scored>> {
-        let idx = self.index()?;
+    pub fn search_prefix(&self, query: &str, n: usize) -> Vec<Scored> {
+        let idx = &self.state;
         let (c, v) = idx.vectorize_prefix(query);
-        Ok(self.search_vector(idx, &c, &v, n))
+        self.search_vector(idx, &c, &v, n)
     }
 
     /// The `n` items with the highest cosine to a unit query vector, among those sharing a term.
@@ -389,8 +375,8 @@ impl ContentRecommender {
     }
 
     /// The item x term matrix the similarities are computed on (rows L2-normalized).
-    pub fn matrix(&self) -> Result<&Csr> {
-        Ok(&self.index()?.matrix)
+    pub fn matrix(&self) -> &Csr {
+        &self.state.matrix
     }
 }
 
@@ -421,16 +407,8 @@ impl Recommender for ContentRecommender {
         "content"
     }
 
-    fn fit(&mut self, _data: &Interactions) -> Result<()> {
-        self.build()
-    }
-
-    fn is_fitted(&self) -> bool {
-        self.state.is_some()
-    }
-
-    fn item_ids(&self) -> Result<&IdMap> {
-        Ok(&self.index()?.items)
+    fn item_ids(&self) -> &IdMap {
+        &self.state.items
     }
 
     /// Users are described by the items they interacted with in `user_items`; a user with no
@@ -442,7 +420,7 @@ impl Recommender for ContentRecommender {
         n: usize,
         options: &RecommendOptions,
     ) -> Result<Vec<Vec<Scored>>> {
-        let idx = self.index()?;
+        let idx = &self.state;
         let filter = ResolvedFilter::new(&options.items, &idx.items);
         users
             .par_iter()
@@ -469,7 +447,7 @@ impl Recommender for ContentRecommender {
     }
 
     fn similar_items(&self, item: &Id, n: usize, filter: &ItemFilter) -> Result<Vec<Scored>> {
-        let idx = self.index()?;
+        let idx = &self.state;
         let i = require_item(&idx.items, item)?;
         let filter = ResolvedFilter::new(filter, &idx.items);
         let (c, v) = idx.matrix.row(i as usize);
@@ -489,7 +467,8 @@ impl Persist for ContentRecommender {
 
     fn check_loaded(&self) -> Result<()> {
         self.params.tfidf.validate()?;
-        if let Some(idx) = &self.state {
+        {
+            let idx = &self.state;
             let terms: usize = idx.fields.iter().map(|f| f.0.vocabulary().len()).sum();
             if idx.matrix.nrows() != idx.items.len() || idx.matrix.ncols() != terms {
                 return Err(Error::CorruptModel(

@@ -50,13 +50,26 @@ impl AnyRecommender {
         }
     }
 
-    fn inner_mut(&mut self) -> &mut dyn Recommender {
-        match self {
-            AnyRecommender::Als(m) => m,
-            AnyRecommender::Content(m) => m,
-            AnyRecommender::Popular(m) => m,
-            AnyRecommender::Hybrid(m) => m.as_mut(),
-        }
+    /// A model of the same settings trained on `data`: ALS and popularity learn again, a
+    /// content model keeps its index (it is built from the catalog, not from interactions) and
+    /// a hybrid retrains each member. What a binding's `fit` on a fitted model does.
+    pub fn refit(&self, data: &Interactions, control: &FitControl<'_>) -> Result<AnyRecommender> {
+        control.check()?;
+        Ok(match self {
+            AnyRecommender::Als(m) => {
+                AnyRecommender::Als(m.params().fit_controlled(data, control)?)
+            }
+            AnyRecommender::Content(m) => AnyRecommender::Content(m.clone()),
+            AnyRecommender::Popular(_) => AnyRecommender::Popular(Popularity::fit(data)?),
+            AnyRecommender::Hybrid(h) => {
+                let members = h
+                    .members()
+                    .iter()
+                    .map(|(m, w)| Ok((m.refit(data, control)?, *w)))
+                    .collect::<Result<Vec<_>>>()?;
+                AnyRecommender::Hybrid(Box::new(Hybrid::new(members)?))
+            }
+        })
     }
 }
 
@@ -64,16 +77,7 @@ impl Recommender for AnyRecommender {
     fn kind(&self) -> &'static str {
         self.inner().kind()
     }
-    fn fit(&mut self, data: &Interactions) -> Result<()> {
-        self.inner_mut().fit(data)
-    }
-    fn fit_controlled(&mut self, data: &Interactions, control: &FitControl<'_>) -> Result<()> {
-        self.inner_mut().fit_controlled(data, control)
-    }
-    fn is_fitted(&self) -> bool {
-        self.inner().is_fitted()
-    }
-    fn item_ids(&self) -> Result<&IdMap> {
+    fn item_ids(&self) -> &IdMap {
         self.inner().item_ids()
     }
     fn recommend_batch(

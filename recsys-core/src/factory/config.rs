@@ -5,12 +5,13 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::AnyRecommender;
-use crate::als::{AlsParams, ImplicitAls};
-use crate::content::{Catalog, ContentParams, ContentRecommender};
+use crate::als::AlsParams;
+use crate::content::{Catalog, ContentParams};
 use crate::error::{Error, Result};
 use crate::hybrid::Hybrid;
+use crate::interactions::Interactions;
 use crate::popularity::Popularity;
-use crate::recommender::Recommender;
+use crate::recommender::FitControl;
 
 /// The settings of one recommender, tagged by its name.
 ///
@@ -89,6 +90,17 @@ impl RecommenderConfig {
         }
     }
 
+    /// Whether fitting needs a catalog: content settings, or a hybrid with a content member.
+    pub fn needs_catalog(&self) -> bool {
+        match self {
+            RecommenderConfig::Content(_) => true,
+            RecommenderConfig::Hybrid { members } => {
+                members.iter().any(|m| m.model.needs_catalog())
+            }
+            _ => false,
+        }
+    }
+
     /// Checks the settings (of each member for a hybrid, whose members are single models).
     pub fn validate(&self) -> Result<()> {
         match self {
@@ -106,16 +118,36 @@ impl RecommenderConfig {
                         "a hybrid",
                     ));
                 }
+                crate::hybrid::check_weights(
+                    &members.iter().map(|m| m.weight).collect::<Vec<_>>(),
+                )?;
                 members.iter().try_for_each(|m| m.model.validate())
             }
         }
     }
 
-    /// An unfitted recommender with these settings. `catalog` is required by content members.
-    pub fn build(&self, catalog: Option<&Arc<Catalog>>) -> Result<AnyRecommender> {
+    /// Trains a recommender with these settings on `data`; content members index `catalog`
+    /// (required when there are any). The settings are checked first.
+    pub fn fit(
+        &self,
+        data: &Interactions,
+        catalog: Option<&Arc<Catalog>>,
+    ) -> Result<AnyRecommender> {
+        self.fit_controlled(data, catalog, &FitControl::none())
+    }
+
+    /// [`fit`](Self::fit) watched and stoppable through `control`, which is checked before each
+    /// model (each member of a hybrid) and between ALS iterations.
+    pub fn fit_controlled(
+        &self,
+        data: &Interactions,
+        catalog: Option<&Arc<Catalog>>,
+        control: &FitControl<'_>,
+    ) -> Result<AnyRecommender> {
         self.validate()?;
+        control.check()?;
         Ok(match self {
-            RecommenderConfig::Als(p) => AnyRecommender::Als(ImplicitAls::new(p.clone())),
+            RecommenderConfig::Als(p) => AnyRecommender::Als(p.fit_controlled(data, control)?),
             RecommenderConfig::Content(p) => {
                 let catalog = catalog.ok_or_else(|| {
                     Error::param(
@@ -124,21 +156,16 @@ impl RecommenderConfig {
                         "none",
                     )
                 })?;
-                AnyRecommender::Content(ContentRecommender::new(p.clone(), Arc::clone(catalog)))
+                AnyRecommender::Content(p.fit(Arc::clone(catalog))?)
             }
-            RecommenderConfig::Popular => AnyRecommender::Popular(Popularity::new()),
+            RecommenderConfig::Popular => AnyRecommender::Popular(Popularity::fit(data)?),
             RecommenderConfig::Hybrid { members } => {
-                let built = members
+                let fitted = members
                     .iter()
-                    .map(|m| Ok((m.model.build(catalog)?, m.weight)))
+                    .map(|m| Ok((m.model.fit_controlled(data, catalog, control)?, m.weight)))
                     .collect::<Result<Vec<_>>>()?;
-                AnyRecommender::Hybrid(Box::new(Hybrid::new(built)?))
+                AnyRecommender::Hybrid(Box::new(Hybrid::new(fitted)?))
             }
         })
-    }
-
-    /// [`build`](Self::build) as a trait object.
-    pub fn build_boxed(&self, catalog: Option<&Arc<Catalog>>) -> Result<Box<dyn Recommender>> {
-        Ok(Box::new(self.build(catalog)?))
     }
 }

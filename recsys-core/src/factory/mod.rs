@@ -3,11 +3,15 @@
 //! - [`RecommenderConfig`]: typed, validated settings of a recommender by name (`"als"`,
 //!   `"content"`, `"popular"`, `"hybrid"`); serde-tagged by `kind`, unknown fields rejected, so a
 //!   JSON config with a typo is an error, not a silently ignored setting.
-//! - [`AnyRecommender`]: a fitted (or unfitted) model of any kind in one serializable value; the
+//! - [`AnyRecommender`]: a trained model of any kind in one serializable value; the
 //!   bindings and the server hold this, never a re-implementation.
+//! - [`Spec`]: what a binding's object holds before and between fits (settings, a trained
+//!   model, or a blend of them), trained through the same `fit`.
 
 mod any;
 mod config;
+mod spec;
 
 pub use any::AnyRecommender;
 pub use config::{HybridMember, RECOMMENDER_NAMES, RecommenderConfig};
+pub use spec::Spec;

@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::factory::AnyRecommender;
 use crate::ids::{Id, IdMap};
 use crate::interactions::Interactions;
-use crate::recommender::{FitControl, ItemFilter, RecommendOptions, Recommender, Scored};
+use crate::recommender::{ItemFilter, RecommendOptions, Recommender, Scored};
 
 /// How many candidates each member contributes per requested item.
 const OVERSAMPLE: usize = 3;
@@ -20,14 +20,17 @@ const OVERSAMPLE: usize = 3;
 #[derive(Clone, Debug, Serialize)]
 pub struct Hybrid {
     members: Vec<(AnyRecommender, f32)>,
-    items: Option<Arc<IdMap>>,
+    /// Every member's items.
+    #[serde(with = "crate::persist::fitted")]
+    items: Arc<IdMap>,
 }
 
 /// A hybrid's fields as a file holds them.
 #[derive(Deserialize)]
 struct StoredHybrid {
     members: Vec<(AnyRecommender, f32)>,
-    items: Option<Arc<IdMap>>,
+    #[serde(with = "crate::persist::fitted")]
+    items: Arc<IdMap>,
 }
 
 std::thread_local! {
@@ -53,9 +56,6 @@ impl<'de> Deserialize<'de> for Hybrid {
 
 /// The members `Hybrid::new` accepts: single models with finite weights >= 0, one of them > 0.
 fn check_members(members: &[(AnyRecommender, f32)]) -> Result<()> {
-    if members.is_empty() {
-        return Err(Error::param("members", "at least one recommender", 0));
-    }
     if members
         .iter()
         .any(|(m, _)| matches!(m, AnyRecommender::Hybrid(_)))
@@ -66,10 +66,18 @@ fn check_members(members: &[(AnyRecommender, f32)]) -> Result<()> {
             "a hybrid",
         ));
     }
-    if let Some((_, w)) = members.iter().find(|(_, w)| !(w.is_finite() && *w >= 0.0)) {
+    check_weights(&members.iter().map(|(_, w)| *w).collect::<Vec<_>>())
+}
+
+/// Blend weights a hybrid accepts: finite, >= 0, one of them > 0.
+pub(crate) fn check_weights(weights: &[f32]) -> Result<()> {
+    if weights.is_empty() {
+        return Err(Error::param("members", "at least one recommender", 0));
+    }
+    if let Some(w) = weights.iter().find(|w| !(w.is_finite() && **w >= 0.0)) {
         return Err(Error::param("weight", "a finite number >= 0", w));
     }
-    if !members.iter().any(|(_, w)| *w > 0.0) {
+    if !weights.iter().any(|w| *w > 0.0) {
         return Err(Error::param("weight", "> 0 for at least one member", 0));
     }
     Ok(())
@@ -162,12 +170,20 @@ fn blend(lists: &[(Option<Vec<Scored>>, f32)], n: usize) -> Vec<(Scored, usize)>
 }
 
 impl Hybrid {
-    /// A blend of `members` with their weights (>= 0, at least one > 0), in fallback order.
+    /// A blend of trained `members` with their weights (>= 0, at least one > 0), in fallback
+    /// order. [`RecommenderConfig::fit`](crate::factory::RecommenderConfig::fit) trains the
+    /// members of a hybrid from settings.
     pub fn new(members: Vec<(AnyRecommender, f32)>) -> Result<Self> {
         check_members(&members)?;
+        let mut items = IdMap::new();
+        for (m, _) in &members {
+            for id in m.item_ids().iter() {
+                items.insert(id);
+            }
+        }
         Ok(Hybrid {
             members,
-            items: None,
+            items: Arc::new(items),
         })
     }
 
@@ -183,10 +199,6 @@ impl Hybrid {
     /// The members and their weights.
     pub fn members(&self) -> &[(AnyRecommender, f32)] {
         &self.members
-    }
-
-    fn fitted_items(&self) -> Result<&Arc<IdMap>> {
-        self.items.as_ref().ok_or(Error::NotFitted("hybrid"))
     }
 
     /// Runs `ask` on every member; `UnknownItem` means the member cannot serve.
@@ -246,7 +258,6 @@ impl Hybrid {
         n: usize,
         options: &RecommendOptions,
     ) -> Result<Vec<Vec<(Scored, usize)>>> {
-        self.fitted_items()?;
         let m = n.saturating_mul(OVERSAMPLE).max(n);
         let mut per_member = Vec::with_capacity(self.members.len());
         for (member, w) in &self.members {
@@ -277,7 +288,6 @@ impl Hybrid {
         n: usize,
         filter: &ItemFilter,
     ) -> Result<Vec<(Scored, usize)>> {
-        self.fitted_items()?;
         let m = n.saturating_mul(OVERSAMPLE).max(n);
         let lists = self.gather(|member| member.similar_items(item, m, filter))?;
         if lists.iter().all(|(l, _)| l.is_none()) {
@@ -340,29 +350,8 @@ impl Recommender for Hybrid {
         "hybrid"
     }
 
-    fn fit(&mut self, data: &Interactions) -> Result<()> {
-        self.fit_controlled(data, &FitControl::none())
-    }
-
-    fn fit_controlled(&mut self, data: &Interactions, control: &FitControl<'_>) -> Result<()> {
-        self.items = None;
-        let mut items = IdMap::new();
-        for (m, _) in &mut self.members {
-            m.fit_controlled(data, control)?;
-            for id in m.item_ids()?.iter() {
-                items.insert(id);
-            }
-        }
-        self.items = Some(Arc::new(items));
-        Ok(())
-    }
-
-    fn is_fitted(&self) -> bool {
-        self.items.is_some()
-    }
-
-    fn item_ids(&self) -> Result<&IdMap> {
-        Ok(self.fitted_items()?)
+    fn item_ids(&self) -> &IdMap {
+        &self.items
     }
 
     fn recommend_batch(

@@ -9,4 +9,5 @@
 
 mod blend;
 
+pub(crate) use blend::check_weights;
 pub use blend::{Blended, Hybrid};

@@ -15,10 +15,12 @@ use crate::recommender::{
 
 /// Recommends the items with the most distinct users, the same list for everyone (minus what
 /// each user has seen). Unknown users get the plain popular list: this is the fallback for
-/// cold-start users.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+/// cold-start users. It has no settings, so it is trained by its type:
+/// `Popularity::fit(&data)`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Popularity {
-    state: Option<Ranked>,
+    #[serde(with = "crate::persist::fitted")]
+    state: Ranked,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -31,18 +33,35 @@ struct Ranked {
 }
 
 impl Popularity {
-    /// An unfitted model.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    fn ranked(&self) -> Result<&Ranked> {
-        self.state.as_ref().ok_or(Error::NotFitted("popularity"))
+    /// Counts the distinct users of every item in `data` (which needs entries).
+    pub fn fit(data: &Interactions) -> Result<Popularity> {
+        if data.nnz() == 0 {
+            return Err(Error::Shape(
+                "cannot fit on interactions with no entries".into(),
+            ));
+        }
+        let by_item = data.by_item();
+        let counts: Vec<f32> = (0..data.n_items())
+            .map(|i| by_item.row(i).0.len() as f32)
+            .collect();
+        let mut order: Vec<u32> = (0..data.n_items() as u32).collect();
+        order.sort_by(|&a, &b| {
+            counts[b as usize]
+                .total_cmp(&counts[a as usize])
+                .then(a.cmp(&b))
+        });
+        Ok(Popularity {
+            state: Ranked {
+                items: data.items().clone(),
+                counts,
+                order,
+            },
+        })
     }
 
     /// Distinct users of every item, in item index order.
-    pub fn counts(&self) -> Result<&[f32]> {
-        Ok(&self.ranked()?.counts)
+    pub fn counts(&self) -> &[f32] {
+        &self.state.counts
     }
 }
 
@@ -71,36 +90,8 @@ impl Recommender for Popularity {
         "popular"
     }
 
-    fn fit(&mut self, data: &Interactions) -> Result<()> {
-        if data.nnz() == 0 {
-            return Err(Error::Shape(
-                "cannot fit on interactions with no entries".into(),
-            ));
-        }
-        let by_item = data.by_item();
-        let counts: Vec<f32> = (0..data.n_items())
-            .map(|i| by_item.row(i).0.len() as f32)
-            .collect();
-        let mut order: Vec<u32> = (0..data.n_items() as u32).collect();
-        order.sort_by(|&a, &b| {
-            counts[b as usize]
-                .total_cmp(&counts[a as usize])
-                .then(a.cmp(&b))
-        });
-        self.state = Some(Ranked {
-            items: data.items().clone(),
-            counts,
-            order,
-        });
-        Ok(())
-    }
-
-    fn is_fitted(&self) -> bool {
-        self.state.is_some()
-    }
-
-    fn item_ids(&self) -> Result<&IdMap> {
-        Ok(&self.ranked()?.items)
+    fn item_ids(&self) -> &IdMap {
+        &self.state.items
     }
 
     fn recommend_batch(
@@ -110,7 +101,7 @@ impl Recommender for Popularity {
         n: usize,
         options: &RecommendOptions,
     ) -> Result<Vec<Vec<Scored>>> {
-        let st = self.ranked()?;
+        let st = &self.state;
         let filter = ResolvedFilter::new(&options.items, &st.items);
         Ok(users
             .iter()
@@ -127,7 +118,7 @@ impl Recommender for Popularity {
 
     /// Without item features, the items "similar" to any item are the most popular other items.
     fn similar_items(&self, item: &Id, n: usize, filter: &ItemFilter) -> Result<Vec<Scored>> {
-        let st = self.ranked()?;
+        let st = &self.state;
         let i = require_item(&st.items, item)?;
         let filter = ResolvedFilter::new(filter, &st.items);
         let exclude = filter.exclusions_with(&[i]);
@@ -140,7 +131,8 @@ impl Persist for Popularity {
     const VERSION: u32 = 1;
 
     fn check_loaded(&self) -> Result<()> {
-        if let Some(st) = &self.state {
+        {
+            let st = &self.state;
             let n = st.items.len();
             // lengths first: an id map claiming more items than the file holds allocates nothing
             let permutation = st.order.len() == n && st.counts.len() == n && {

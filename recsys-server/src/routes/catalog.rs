@@ -301,7 +301,7 @@ impl AppState {
             _ => None,
         });
         let hits = match content {
-            Some(found) => found?
+            Some(found) => found
                 .into_iter()
                 .filter_map(|s| match s.id {
                     recsys_core::Id::Int(id) => {

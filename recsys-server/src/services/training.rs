@@ -12,7 +12,7 @@ use recsys_core::als::AlsParams;
 use recsys_core::content::{Catalog, ContentParams};
 use recsys_core::eval::{RankingMetrics, newest_split, ranking_metrics_at_k};
 use recsys_core::factory::{HybridMember, RECOMMENDER_NAMES, RecommenderConfig};
-use recsys_core::{FitControl, Id, Interactions, Persist, Recommender};
+use recsys_core::{FitControl, Id, Interactions, Persist};
 use recsys_store::{EventWeights, NewModelVersion, ProductQuery, Store};
 use serde_json::{Value, json};
 
@@ -175,8 +175,7 @@ pub fn evaluate(
     test: &Interactions,
     control: &FitControl<'_>,
 ) -> ApiResult<RankingMetrics> {
-    let mut model = config.build(Some(catalog))?;
-    model.fit_controlled(train, control)?;
+    let model = config.fit_controlled(train, Some(catalog), control)?;
     Ok(ranking_metrics_at_k(&model, train, test, AT_K)?)
 }
 
@@ -201,8 +200,7 @@ pub fn fit_version(
         metrics["active"]["model_version_id"] = json!(version_id);
     }
     stage("fitting on all interactions");
-    let mut model = config.build(Some(&input.catalog))?;
-    model.fit_controlled(&input.data, control)?;
+    let model = config.fit_controlled(&input.data, Some(&input.catalog), control)?;
     let blob = model.to_bytes()?;
     metrics["hold_out"] = json!({
         "split": "newest",

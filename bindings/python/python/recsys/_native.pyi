@@ -1,6 +1,6 @@
 """Types of the compiled module. Use the public modules (recsys.als, recsys.evaluation, ...)."""
 
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 import numpy.typing as npt
@@ -41,7 +41,7 @@ class Recommender:
     @property
     def is_fitted(self) -> bool: ...
     @property
-    def params_json(self) -> str: ...
+    def params(self) -> dict[str, Any]: ...
     @property
     def user_factors(self) -> npt.NDArray[np.float32]: ...
     @property

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 
 import numpy as np
 
@@ -107,17 +106,8 @@ class AlternatingLeastSquares(RecommenderBase):
         }
 
     def _restore_params(self) -> None:
-        p = json.loads(self._model.params_json)
-        solver = p["solver"]
-        self.factors = p["factors"]
-        self.regularization = p["regularization"]
-        self.alpha = next(iter(p["confidence"].values()))["alpha"]
-        self.iterations = p["iterations"]
-        self.use_cg = solver != "Cholesky"
-        self.cg_steps = solver["ConjugateGradient"]["steps"] if self.use_cg else 3
-        self.calculate_training_loss = p["calculate_loss"]
-        self.random_state = p["seed"]
-        self.num_threads = p["num_threads"] or 0
+        for name, value in self._model.params.items():
+            setattr(self, name, value)
         self.__dict__.setdefault("dtype", np.dtype(np.float32))
         self.__dict__.setdefault("use_native", True)
         self.use_gpu = False

@@ -121,24 +121,6 @@ class TfidfVectorizer(TransformerMixin, Estimator):
         return np.asarray(self._fitted_native().vocabulary, dtype=object)
 
 
-def _tfidf_options(core: dict) -> dict:
-    """TfidfVectorizer keyword arguments from the core's serialized settings."""
-    stop = core["stop_words"]
-    df = lambda v: v["Count"] if "Count" in v else v["Fraction"]  # noqa: E731
-    return {
-        "lowercase": core["lowercase"],
-        "stop_words": None if stop == "None" else "english" if stop == "English" else list(stop["Custom"]),
-        "ngram_range": tuple(core["ngram_range"]),
-        "min_df": df(core["min_df"]),
-        "max_df": df(core["max_df"]),
-        "max_features": core["max_features"],
-        "norm": None if core["norm"] == "None" else core["norm"].lower(),
-        "use_idf": core["use_idf"],
-        "smooth_idf": core["smooth_idf"],
-        "sublinear_tf": core["sublinear_tf"],
-    }
-
-
 class ContentRecommender(RecommenderBase):
     """Items described by text fields, compared by TF-IDF cosine: similar items (also for items
     nobody has interacted with), text search over the catalog, and recommendations from the
@@ -203,12 +185,10 @@ class ContentRecommender(RecommenderBase):
         return [int(i) for i in ids], fields, texts
 
     def _restore_params(self) -> None:
-        import json
-
-        p = json.loads(self._model.params_json)
+        p = self._model.params
         self.fields = p["fields"]
         self.field_weights = dict(p["field_weights"])
-        self.tfidf_options = _tfidf_options(p["tfidf"])
+        self.tfidf_options = p["tfidf"]
         self._vectorizer = TfidfVectorizer(**self.tfidf_options)
 
     def search(self, query: str, N: int = 10):

@@ -79,6 +79,17 @@ pub enum Norm {
     None,
 }
 
+impl Norm {
+    /// scikit-learn's name, as [`FromStr`](std::str::FromStr) reads it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Norm::L2 => "l2",
+            Norm::L1 => "l1",
+            Norm::None => "none",
+        }
+    }
+}
+
 /// scikit-learn's names: `"l2"`, `"l1"`, or `"none"` for no scaling.
 impl std::str::FromStr for Norm {
     type Err = Error;
@@ -95,17 +106,28 @@ impl std::str::FromStr for Norm {
 /// Settings of [`TfidfModel`]; defaults are scikit-learn's.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct TfidfParams {
-    pub(crate) lowercase: bool,
-    pub(crate) stop_words: StopWords,
-    pub(crate) ngram_range: (usize, usize),
-    pub(crate) min_df: DocumentFrequency,
-    pub(crate) max_df: DocumentFrequency,
-    pub(crate) max_features: Option<usize>,
-    pub(crate) sublinear_tf: bool,
-    pub(crate) smooth_idf: bool,
-    pub(crate) use_idf: bool,
-    pub(crate) norm: Norm,
+    /// Lower-case text before tokenizing.
+    pub lowercase: bool,
+    /// Tokens to leave out.
+    pub stop_words: StopWords,
+    /// Smallest and largest n-gram length, in tokens.
+    pub ngram_range: (usize, usize),
+    /// Terms in fewer documents are left out.
+    pub min_df: DocumentFrequency,
+    /// Terms in more documents are left out.
+    pub max_df: DocumentFrequency,
+    /// Keep only the most frequent terms, at most this many.
+    pub max_features: Option<usize>,
+    /// Term frequency `1 + ln(tf)` instead of `tf`.
+    pub sublinear_tf: bool,
+    /// Add one to document frequencies, as if one document held every term.
+    pub smooth_idf: bool,
+    /// Weigh terms by inverse document frequency.
+    pub use_idf: bool,
+    /// Row normalization.
+    pub norm: Norm,
 }
 
 impl Default for TfidfParams {
