@@ -5,8 +5,13 @@
 //! with the history it filters seen items from), the catalog snapshot (what is unavailable), the
 //! user, the length, the category and the products left out (bought, in the request). So an
 //! entry is never stale: a purchase, a stock change, a catalog write or a new model makes a new
-//! key. The cache only bounds its memory (`Settings::list_cache_entries`; 0 turns it off), by
-//! starting over when full.
+//! key. The cache only bounds its memory (`Settings::list_cache_entries`; 0 turns it off).
+//!
+//! Eviction is by two generations, a cheap approximation of least-recently-used: new lists go
+//! into the young generation; when it holds half the entries it becomes the old one and the
+//! previous old one is dropped; a hit in the old generation moves the list back to the young
+//! one. So a list asked for since the last turn survives it, one nobody asked for is dropped,
+//! and at most `capacity` lists are kept, with no per-hit bookkeeping beyond one map lookup.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -27,18 +32,39 @@ pub struct ListKey {
     pub skip: Vec<i64>,
 }
 
+type Lists = HashMap<ListKey, Arc<Vec<Blended>>>;
+
+#[derive(Debug, Default)]
+struct Generations {
+    young: Lists,
+    old: Lists,
+}
+
 #[derive(Debug)]
 pub struct ListCache {
     capacity: usize,
-    entries: Mutex<HashMap<ListKey, Arc<Vec<Blended>>>>,
+    entries: Mutex<Generations>,
 }
 
 impl ListCache {
     pub fn new(capacity: usize) -> ListCache {
         ListCache {
             capacity,
-            entries: Mutex::new(HashMap::new()),
+            entries: Mutex::new(Generations::default()),
         }
+    }
+
+    /// Lists a generation holds before it turns (at least one).
+    fn generation_size(&self) -> usize {
+        self.capacity.div_ceil(2).max(1)
+    }
+
+    /// Keeps `list` in the young generation, turning the generations first when it is full.
+    fn keep(&self, g: &mut Generations, key: ListKey, list: Arc<Vec<Blended>>) {
+        if g.young.len() >= self.generation_size() {
+            g.old = std::mem::take(&mut g.young);
+        }
+        g.young.insert(key, list);
     }
 
     /// The list of `key`: the kept one, or `compute`'s (kept for next time when it succeeds).
@@ -50,22 +76,26 @@ impl ListCache {
         if self.capacity == 0 {
             return compute().map(Arc::new);
         }
-        if let Some(list) = self.lock().get(&key) {
-            metrics::counter!("recsys_list_cache_total", "result" => "hit").increment(1);
-            return Ok(Arc::clone(list));
+        {
+            let mut g = self.lock();
+            if let Some(list) = g.young.get(&key) {
+                metrics::counter!("recsys_list_cache_total", "result" => "hit").increment(1);
+                return Ok(Arc::clone(list));
+            }
+            if let Some(list) = g.old.remove(&key) {
+                metrics::counter!("recsys_list_cache_total", "result" => "hit").increment(1);
+                self.keep(&mut g, key, Arc::clone(&list));
+                return Ok(list);
+            }
         }
         metrics::counter!("recsys_list_cache_total", "result" => "miss").increment(1);
         // computed outside the lock: two requests for one new key both compute, the same list
         let list = Arc::new(compute()?);
-        let mut entries = self.lock();
-        if entries.len() >= self.capacity {
-            entries.clear();
-        }
-        entries.insert(key, Arc::clone(&list));
+        self.keep(&mut self.lock(), key, Arc::clone(&list));
         Ok(list)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ListKey, Arc<Vec<Blended>>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Generations> {
         self.entries.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
@@ -130,14 +160,35 @@ mod tests {
     }
 
     #[test]
-    fn a_full_cache_starts_over_and_zero_keeps_nothing() {
-        let cache = ListCache::new(2);
-        for u in 0..5 {
+    fn a_full_cache_keeps_the_lists_asked_for_and_zero_keeps_nothing() {
+        let cache = ListCache::new(4);
+        let ask = |u: i64, computed: &mut Vec<i64>| {
             cache
-                .get_or_compute(key(u, vec![]), || Ok::<_, ()>(list(u)))
-                .unwrap();
+                .get_or_compute(key(u, vec![]), || {
+                    computed.push(u);
+                    Ok::<_, ()>(list(u))
+                })
+                .unwrap()
+        };
+        let mut computed = Vec::new();
+        // user 0 comes back between every newcomer; the newcomers fill the cache many times
+        for u in 1..=20 {
+            ask(0, &mut computed);
+            ask(u, &mut computed);
+            let g = cache.lock();
+            assert!(
+                g.young.len() + g.old.len() <= 4,
+                "at most the capacity is kept"
+            );
         }
-        assert!(cache.lock().len() <= 2);
+        assert_eq!(
+            computed.iter().filter(|&&u| u == 0).count(),
+            1,
+            "a list asked for between turns is never dropped: {computed:?}"
+        );
+        // a newcomer nobody asked for again is dropped after two turns
+        ask(1, &mut computed);
+        assert_eq!(computed.iter().filter(|&&u| u == 1).count(), 2);
         let off = ListCache::new(0);
         let mut computed = 0;
         for _ in 0..2 {

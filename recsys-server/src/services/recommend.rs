@@ -226,12 +226,12 @@ fn product_id(id: &Id) -> Option<i64> {
 
 /// Summaries of model items still in the catalog and recommendable, in order, at most `n`.
 fn to_items(
-    list: Vec<Blended>,
+    list: &[Blended],
     catalog: &Snapshot,
     skip: &HashSet<i64>,
     n: usize,
 ) -> Vec<RecommendedItem> {
-    list.into_iter()
+    list.iter()
         .filter_map(|b| {
             let id = product_id(&b.item.id)?;
             let p = catalog.products.get(&id)?;
@@ -297,15 +297,19 @@ impl AppState {
             let items = catalog_fallback(&catalog, &skip, n);
             return Ok(self.answer(None, &req.placement, items, None));
         };
-        let mut exclude: Vec<Id> = catalog.unavailable.clone();
-        exclude.extend(skip.iter().map(|&p| Id::Int(p)));
-        let filter = ItemFilter::new()
-            .exclude(exclude)
-            .only_if(req.category.map(|c| catalog.products_in(c)));
-        let options = RecommendOptions::new().items(filter.clone());
+        // built only when the model is asked (never for a list the cache holds)
+        let filter = || {
+            let mut exclude: Vec<Id> = catalog.unavailable.clone();
+            exclude.extend(skip.iter().map(|&p| Id::Int(p)));
+            ItemFilter::new()
+                .exclude(exclude)
+                .only_if(req.category.map(|c| catalog.products_in(c)))
+        };
         let model = &serving.model;
         let list = if req.user_id.is_none() && !req.context.is_empty() {
             // a visitor's session: what is similar to what they looked at, then popularity
+            let filter = filter();
+            let options = RecommendOptions::new().items(filter.clone());
             let mut scored: Vec<Blended> = Vec::new();
             for &p in req.context.iter().take(20) {
                 match explained_similar(model, &Id::Int(p), n, &filter) {
@@ -323,7 +327,7 @@ impl AppState {
                     .into_iter()
                     .filter(|b| seen.insert(b.item.id.clone())),
             );
-            scored
+            Arc::new(scored)
         } else {
             let mut skipped: Vec<i64> = skip.iter().copied().collect();
             skipped.sort_unstable();
@@ -336,7 +340,8 @@ impl AppState {
                 category: req.category,
                 skip: skipped,
             };
-            let list = self.lists.get_or_compute(key, || {
+            self.lists.get_or_compute(key, || {
+                let options = RecommendOptions::new().items(filter());
                 let user = req.user_id.map_or_else(anonymous, Id::Int);
                 match explained_recommend(model, &user, &serving, n, &options) {
                     Err(CoreError::UnknownUser(_)) => {
@@ -344,10 +349,9 @@ impl AppState {
                     }
                     other => other,
                 }
-            })?;
-            list.as_ref().clone()
+            })?
         };
-        let items = to_items(list, &catalog, &skip, n);
+        let items = to_items(&list, &catalog, &skip, n);
         Ok(self.answer(Some(&serving), &req.placement, items, arm))
     }
 
@@ -380,7 +384,7 @@ impl AppState {
             Err(CoreError::UnknownItem(_)) => Vec::new(),
             Err(e) => return Err(e.into()),
         };
-        let items = to_items(list, &catalog, &skip, n);
+        let items = to_items(&list, &catalog, &skip, n);
         Ok(self.answer(Some(&serving), "similar", items, None))
     }
 
@@ -393,7 +397,7 @@ impl AppState {
         }
         let rows = self.store.bought_together(product, (n * 3) as i64).await?;
         let max = rows.first().map_or(1, |r| r.1).max(1) as f32;
-        let list = rows
+        let list: Vec<Blended> = rows
             .into_iter()
             .map(|(id, count)| Blended {
                 item: Scored {
@@ -403,7 +407,7 @@ impl AppState {
                 source: "co_purchase",
             })
             .collect();
-        let items = to_items(list, &catalog, &HashSet::from([product]), n);
+        let items = to_items(&list, &catalog, &HashSet::from([product]), n);
         let serving = self.models.current();
         Ok(self.answer(serving.as_deref(), "bought_together", items, None))
     }
