@@ -170,9 +170,28 @@ start_server() {
   done
 }
 
+# Stops the server, also one a crashed backend left in recovery (after a SIGILL a fast stop can
+# wait forever): fast, then immediate, then SIGKILL of the postmaster; fails only if it lives on.
 stop_server() {
   is_running || return 0
-  as_server "$install/bin/pg_ctl" stop --pgdata="$data" --mode=fast --wait >/dev/null
+  local mode
+  for mode in fast immediate; do
+    as_server "$install/bin/pg_ctl" stop --pgdata="$data" --mode="$mode" --wait --timeout=20 \
+      >/dev/null 2>&1 && return 0
+  done
+  local pid
+  pid="$(head -1 "$data/postmaster.pid" 2>/dev/null || true)"
+  if [[ "$pid" =~ ^[0-9]+$ ]]; then
+    say "the server did not stop; killing postmaster $pid"
+    kill -9 "$pid" 2>/dev/null || true
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 1
+    done
+    # its backends go with it; the next start reads the stale pid file and recovers
+    pkill -9 -f -- "-D $data" 2>/dev/null || true
+  fi
+  ! is_running
 }
 
 # The honest check that pgvector runs on this CPU: build HNSW indexes (both operator classes the
