@@ -43,6 +43,15 @@ pub struct HybridMember {
     pub model: RecommenderConfig,
 }
 
+/// The error for content settings fitted without a catalog.
+pub(crate) fn missing_catalog() -> Error {
+    Error::param(
+        "catalog",
+        "a catalog of item texts for the content recommender",
+        "none",
+    )
+}
+
 /// Every name [`RecommenderConfig::named`] knows.
 pub const RECOMMENDER_NAMES: [&str; 4] = ["als", "content", "popular", "hybrid"];
 
@@ -112,11 +121,7 @@ impl RecommenderConfig {
                     .iter()
                     .any(|m| matches!(m.model, RecommenderConfig::Hybrid { .. }))
                 {
-                    return Err(Error::param(
-                        "members",
-                        "single models (a hybrid cannot be a member of a hybrid)",
-                        "a hybrid",
-                    ));
+                    return Err(crate::hybrid::nested_hybrid());
                 }
                 crate::hybrid::check_weights(
                     &members.iter().map(|m| m.weight).collect::<Vec<_>>(),
@@ -149,13 +154,7 @@ impl RecommenderConfig {
         Ok(match self {
             RecommenderConfig::Als(p) => AnyRecommender::Als(p.fit_controlled(data, control)?),
             RecommenderConfig::Content(p) => {
-                let catalog = catalog.ok_or_else(|| {
-                    Error::param(
-                        "catalog",
-                        "a catalog of item texts for the content recommender",
-                        "none",
-                    )
-                })?;
+                let catalog = catalog.ok_or_else(missing_catalog)?;
                 AnyRecommender::Content(p.fit(Arc::clone(catalog))?)
             }
             RecommenderConfig::Popular => AnyRecommender::Popular(Popularity::fit(data)?),

@@ -13,5 +13,6 @@ mod config;
 mod spec;
 
 pub use any::AnyRecommender;
+pub(crate) use config::missing_catalog;
 pub use config::{HybridMember, RECOMMENDER_NAMES, RecommenderConfig};
 pub use spec::Spec;

@@ -37,11 +37,7 @@ impl Spec {
     pub fn config(config: RecommenderConfig, catalog: Option<Arc<Catalog>>) -> Result<Self> {
         config.validate()?;
         if catalog.is_none() && config.needs_catalog() {
-            return Err(Error::param(
-                "catalog",
-                "a catalog of item texts for the content recommender",
-                "none",
-            ));
+            return Err(crate::factory::missing_catalog());
         }
         Ok(Spec::Config { config, catalog })
     }
@@ -50,11 +46,7 @@ impl Spec {
     /// weights finite and >= 0, one of them > 0.
     pub fn hybrid(members: Vec<(Spec, f32)>) -> Result<Self> {
         if members.iter().any(|(m, _)| m.kind() == "hybrid") {
-            return Err(Error::param(
-                "members",
-                "single models (a hybrid cannot be a member of a hybrid)",
-                "a hybrid",
-            ));
+            return Err(crate::hybrid::nested_hybrid());
         }
         crate::hybrid::check_weights(&members.iter().map(|(_, w)| *w).collect::<Vec<_>>())?;
         Ok(Spec::Hybrid(members))
@@ -132,11 +124,7 @@ impl SingleConfig {
             RecommenderConfig::Content(p) => SingleConfig::Content(p.clone()),
             RecommenderConfig::Popular => SingleConfig::Popular,
             RecommenderConfig::Hybrid { .. } => {
-                return Err(Error::param(
-                    "members",
-                    "single models (a hybrid cannot be a member of a hybrid)",
-                    "a hybrid",
-                ));
+                return Err(crate::hybrid::nested_hybrid());
             }
         })
     }
@@ -185,11 +173,7 @@ impl Member {
             Spec::Config { config, .. } => Member::Config(StoredConfig::of(config)?),
             Spec::Trained(m) => Member::Trained(Box::new(m.as_ref().clone())),
             Spec::Hybrid(_) => {
-                return Err(Error::param(
-                    "members",
-                    "single models (a hybrid cannot be a member of a hybrid)",
-                    "a hybrid",
-                ));
+                return Err(crate::hybrid::nested_hybrid());
             }
         })
     }

@@ -60,13 +60,18 @@ fn check_members(members: &[(AnyRecommender, f32)]) -> Result<()> {
         .iter()
         .any(|(m, _)| matches!(m, AnyRecommender::Hybrid(_)))
     {
-        return Err(Error::param(
-            "members",
-            "single models (a hybrid cannot be a member of a hybrid)",
-            "a hybrid",
-        ));
+        return Err(crate::hybrid::nested_hybrid());
     }
     check_weights(&members.iter().map(|(_, w)| *w).collect::<Vec<_>>())
+}
+
+/// The error for a hybrid given as a member of a hybrid.
+pub(crate) fn nested_hybrid() -> Error {
+    Error::param(
+        "members",
+        "single models (a hybrid cannot be a member of a hybrid)",
+        "a hybrid",
+    )
 }
 
 /// Blend weights a hybrid accepts: finite, >= 0, one of them > 0.

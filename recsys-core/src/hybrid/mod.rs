@@ -9,5 +9,5 @@
 
 mod blend;
 
-pub(crate) use blend::check_weights;
 pub use blend::{Blended, Hybrid};
+pub(crate) use blend::{check_weights, nested_hybrid};
