@@ -112,13 +112,16 @@ fn run(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
     // Final model on all the data for the examples below.
     let als = als.params().fit(&data)?;
     for user in [Id::Int(1), Id::Int(200), Id::Int(900)] {
-        let Some((liked, _)) = data.user_row(&user) else {
+        let Some(mut liked) = data.user_items(&user) else {
+            continue;
+        };
+        let n_liked = liked.len();
+        let Some((first, _)) = liked.next() else {
             continue;
         };
         println!(
-            "\nuser {user} liked {} movies, e.g. {}",
-            liked.len(),
-            name(&data.items().id(liked[0]))
+            "\nuser {user} liked {n_liked} movies, e.g. {}",
+            name(&first)
         );
         for (rank, rec) in als
             .recommend(&user, &data, 5, &RecommendOptions::default())?

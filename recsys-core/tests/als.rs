@@ -12,11 +12,7 @@ use recsys_core::{
 
 /// A user's row of `data` as `(item id, value)` pairs.
 fn history_of(data: &Interactions, user: &Id) -> Vec<(Id, f32)> {
-    let (cols, vals) = data.user_row(user).unwrap();
-    cols.iter()
-        .zip(vals)
-        .map(|(&c, &v)| (data.items().id(c), v))
-        .collect()
+    data.user_items(user).unwrap().collect()
 }
 
 fn fitted(params: AlsParams, data: &Interactions) -> ImplicitAls {

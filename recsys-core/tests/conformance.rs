@@ -13,8 +13,10 @@ use recsys_core::{Error, Id, Interactions, ItemFilter, Persist, RecommendOptions
 fn assert_send_sync<T: Send + Sync>() {}
 
 fn seen(data: &Interactions, user: &Id) -> HashSet<Id> {
-    let (cols, _) = data.user_row(user).unwrap();
-    cols.iter().map(|&c| data.items().id(c)).collect()
+    data.user_items(user)
+        .unwrap()
+        .map(|(item, _)| item)
+        .collect()
 }
 
 fn check_list(list: &[recsys_core::Scored], known: &recsys_core::IdMap) {

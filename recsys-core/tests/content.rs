@@ -178,14 +178,19 @@ fn all_items_neighbours_agree_with_single_queries() {
 fn users_without_training_history_are_evaluated_with_an_empty_list() {
     let data = common::planted(30, 60, 3, 8, 2);
     // user row 0's interactions are the newest: the hold-out takes them all
-    let m = data.by_user();
-    let row0 = m.indptr()[1];
-    let times: Vec<i64> = (0..data.nnz())
-        .map(|k| if k < row0 { 1_000_000 } else { k as i64 })
+    let first = data.users().id(0);
+    let row0 = data.user_items(&first).unwrap().len();
+    let times: Vec<(Id, Id, i64)> = data
+        .iter()
+        .enumerate()
+        .map(|(k, (u, i, _))| {
+            let t = if u == first { 1_000_000 } else { k as i64 };
+            (u, i, t)
+        })
         .collect();
     let fraction = row0 as f64 / data.nnz() as f64;
-    let (train, test) = recsys_core::eval::newest_split(&data, &times, fraction, 1).unwrap();
-    assert_eq!(train.by_user().row(0).0.len(), 0);
+    let (train, test) = recsys_core::eval::newest_split(&data, times, fraction, 1).unwrap();
+    assert_eq!(train.user_items(&first).unwrap().len(), 0);
     let model = ContentParams::new()
         .fit(common::planted_catalog(60, 3, 1))
         .unwrap();

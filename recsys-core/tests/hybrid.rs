@@ -59,8 +59,7 @@ fn known_users_get_a_blend_without_seen_items() {
         .recommend(&user, &data, 20, &RecommendOptions::default())
         .unwrap();
     assert_eq!(recs.len(), 20);
-    let (seen, _) = data.user_row(&user).unwrap();
-    let seen: Vec<Id> = seen.iter().map(|&i| data.items().id(i)).collect();
+    let seen: Vec<Id> = data.user_items(&user).unwrap().map(|(i, _)| i).collect();
     assert!(recs.iter().all(|s| !seen.contains(&s.id)));
     assert!(recs.windows(2).all(|w| w[0].score >= w[1].score));
 }
@@ -240,18 +239,9 @@ fn a_trained_user_with_no_history_now_is_served_as_a_new_one() {
     let AnyRecommender::Hybrid(hybrid) = &model else {
         panic!("the factory built a hybrid")
     };
-    let m = data.by_user();
-    let mut triples = Vec::new();
-    for (r, user) in data.users().iter().enumerate() {
-        if user == Id::from("u2") {
-            continue;
-        }
-        let (cols, vals) = m.row(r);
-        for (&c, &v) in cols.iter().zip(vals) {
-            triples.push((user.clone(), data.items().id(c), v));
-        }
-    }
-    let others = Interactions::from_triples(triples).unwrap();
+    let others =
+        Interactions::from_triples(data.iter().filter(|(user, _, _)| *user != Id::from("u2")))
+            .unwrap();
     let explained = hybrid
         .recommend_batch_explained(&[Id::from("u2")], &others, 10, &RecommendOptions::default())
         .unwrap();

@@ -168,7 +168,7 @@ impl Interactions {
     /// The matrix in scipy's CSR layout (rows in `userIds()` order, columns in `itemIds()`).
     #[napi]
     pub fn to_csr(&self) -> CsrArrays {
-        let m = self.inner.by_user();
+        let m = self.inner.csr();
         CsrArrays {
             indptr: Uint32Array::new(m.indptr().iter().map(|&p| p as u32).collect()),
             indices: Uint32Array::new(m.indices().to_vec()),

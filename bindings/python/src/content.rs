@@ -190,8 +190,7 @@ pub fn cosine_neighbours<'py>(
 ) -> PyResult<Lists<'py>> {
     let rows = matrix.interactions()?;
     let pool = threads::pool()?;
-    let lists =
-        py.detach(|| pool.install(|| recsys_core::content::top_k_cosine(rows.by_user(), k)));
+    let lists = py.detach(|| pool.install(|| recsys_core::content::top_k_cosine(rows.csr(), k)));
     let lists = lists
         .into_iter()
         .map(|row| {

@@ -112,7 +112,7 @@ pub type CsrOut<'py> = (
 );
 
 pub fn csr_out<'py>(py: Python<'py>, data: &Interactions) -> CsrOut<'py> {
-    csr_out_raw(py, data.by_user())
+    csr_out_raw(py, data.csr())
 }
 
 pub fn csr_out_raw<'py>(py: Python<'py>, m: &recsys_core::Csr) -> CsrOut<'py> {

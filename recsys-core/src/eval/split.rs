@@ -2,6 +2,7 @@
 //! fitted on one can be evaluated on the other.
 
 use crate::error::{Error, Result};
+use crate::ids::Id;
 use crate::interactions::{Csr, Interactions};
 use crate::rng::SplitMix64;
 
@@ -76,15 +77,20 @@ pub fn leave_k_out_split(
 }
 
 /// The newest `test_fraction` (0 < f < 1) of the entries go to test, the rest to train: what
-/// a model trained up to now would have had to predict. `entry_times` holds one time per entry
-/// of `data` in its by-user (CSR) order, any unit; entries sharing the cut-off time are drawn
-/// at random (seeded) so the test share is exact.
-pub fn newest_split(
+/// a model trained up to now would have had to predict. `times` gives each `(user, item)` pair
+/// of `data` its time (any unit; a pair given twice keeps its newest); entries sharing the
+/// cut-off time are drawn at random (seeded) so the test share is exact. A pair of `data`
+/// without a time, or a time for a pair `data` does not hold, is an error naming the pair.
+pub fn newest_split<U, I>(
     data: &Interactions,
-    entry_times: &[i64],
+    times: impl IntoIterator<Item = (U, I, i64)>,
     test_fraction: f64,
     seed: u64,
-) -> Result<(Interactions, Interactions)> {
+) -> Result<(Interactions, Interactions)>
+where
+    U: Into<Id>,
+    I: Into<Id>,
+{
     if !(test_fraction > 0.0 && test_fraction < 1.0) {
         return Err(Error::param(
             "test_fraction",
@@ -92,11 +98,21 @@ pub fn newest_split(
             test_fraction,
         ));
     }
-    if entry_times.len() != data.nnz() {
+    let mut entry_times: Vec<Option<i64>> = vec![None; data.nnz()];
+    for (row, (user, item, t)) in times.into_iter().enumerate() {
+        let (user, item) = (user.into(), item.into());
+        let Some(k) = data.entry(&user, &item) else {
+            return Err(Error::InvalidInput {
+                row: row + 1,
+                reason: format!("a time for ({user}, {item}), which is not an interaction"),
+            });
+        };
+        entry_times[k] = Some(entry_times[k].map_or(t, |old| old.max(t)));
+    }
+    if let Some(k) = entry_times.iter().position(Option::is_none) {
+        let (user, item, _) = data.iter().nth(k).expect("k < nnz");
         return Err(Error::Shape(format!(
-            "{} entry times for {} interactions",
-            entry_times.len(),
-            data.nnz()
+            "the interaction ({user}, {item}) has no time"
         )));
     }
     let n_test = ((data.nnz() as f64) * test_fraction).round() as usize;
@@ -105,7 +121,7 @@ pub fn newest_split(
     let mut order: Vec<(i64, u64, usize)> = entry_times
         .iter()
         .enumerate()
-        .map(|(k, &t)| (t, rng.next_u64(), k))
+        .map(|(k, t)| (t.expect("checked above"), rng.next_u64(), k))
         .collect();
     order.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     let mut to_test = vec![false; data.nnz()];
@@ -171,34 +187,46 @@ mod tests {
     #[test]
     fn newest_split_holds_out_the_newest_entries() {
         let d = data();
-        // entry k of the CSR order happened at time k / 3 (ties in threes)
-        let times: Vec<i64> = (0..d.nnz() as i64).map(|k| k / 3).collect();
-        let (tr, te) = newest_split(&d, &times, 0.25, 7).unwrap();
+        // the k-th pair (by-user order) happened at time k / 3 (ties in threes); given in
+        // reverse order, and the first pair also once more with an older time
+        let mut times: Vec<(Id, Id, i64)> = d
+            .iter()
+            .enumerate()
+            .map(|(k, (u, i, _))| (u, i, k as i64 / 3))
+            .collect();
+        times.reverse();
+        let first = times.last().unwrap().clone();
+        times.push((first.0, first.1, -5));
+        let (tr, te) = newest_split(&d, times.clone(), 0.25, 7).unwrap();
         assert_eq!((tr.nnz(), te.nnz()), (1500, 500));
         // every test entry is at least as new as every train entry
-        let time_of = |m: &Interactions, d: &Interactions| -> Vec<i64> {
-            let full = d.by_user();
-            let mut out = Vec::new();
-            for r in 0..m.by_user().nrows() {
-                let (s, e) = (m.by_user().indptr()[r], m.by_user().indptr()[r + 1]);
-                for &c in &m.by_user().indices()[s..e] {
-                    let (fs, fe) = (full.indptr()[r], full.indptr()[r + 1]);
-                    let k = fs + full.indices()[fs..fe].iter().position(|&x| x == c).unwrap();
-                    out.push(times[k]);
-                }
-            }
-            out
-        };
-        let newest_train = time_of(&tr, &d).into_iter().max().unwrap();
-        let oldest_test = time_of(&te, &d).into_iter().min().unwrap();
+        let when: std::collections::HashMap<(Id, Id), i64> = times
+            .iter()
+            .take(d.nnz())
+            .map(|(u, i, t)| ((u.clone(), i.clone()), *t))
+            .collect();
+        let time_of =
+            |m: &Interactions| -> Vec<i64> { m.iter().map(|(u, i, _)| when[&(u, i)]).collect() };
+        let newest_train = time_of(&tr).into_iter().max().unwrap();
+        let oldest_test = time_of(&te).into_iter().min().unwrap();
         assert!(
             oldest_test >= newest_train,
             "{oldest_test} < {newest_train}"
         );
-        let (_, te2) = newest_split(&d, &times, 0.25, 7).unwrap();
+        let (_, te2) = newest_split(&d, times.clone(), 0.25, 7).unwrap();
         assert_eq!(te.by_user(), te2.by_user());
-        assert!(newest_split(&d, &times[1..], 0.25, 7).is_err());
-        assert!(newest_split(&d, &times, 1.0, 7).is_err());
+        // a pair without a time, and a time for a pair that is not in the data, are named
+        let err = newest_split(&d, times[1..d.nnz()].to_vec(), 0.25, 7).unwrap_err();
+        assert!(err.to_string().contains("has no time"), "{err}");
+        let mut extra = times.clone();
+        let absent = (0..97)
+            .find(|&i| d.entry(&Id::Int(0), &Id::Int(i)).is_none())
+            .unwrap();
+        extra.push((Id::Int(0), Id::Int(absent), 1));
+        let err = newest_split(&d, extra, 0.25, 7).unwrap_err();
+        let named = format!("(0, {absent}), which is not an interaction");
+        assert!(err.to_string().contains(&named), "{err}");
+        assert!(newest_split(&d, times, 1.0, 7).is_err());
     }
 
     #[test]

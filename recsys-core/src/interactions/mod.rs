@@ -191,12 +191,19 @@ impl Interactions {
     pub fn nnz(&self) -> usize {
         self.by_user.nnz()
     }
-    /// User-major matrix (rows are users).
-    pub fn by_user(&self) -> &Csr {
+    /// The matrix for export to sparse-matrix libraries (scipy's CSR, typed arrays): row `r` is
+    /// the user `users().id(r)`, column `c` the item `items().id(c)`, the mirror of
+    /// [`from_csr_arrays`](Self::from_csr_arrays). Its positions mean nothing without those two
+    /// maps; to read data by id use [`user_items`](Self::user_items) or [`iter`](Self::iter).
+    pub fn csr(&self) -> &Csr {
+        &self.by_user
+    }
+    /// User-major matrix (rows are users' dense indices): the core's own view.
+    pub(crate) fn by_user(&self) -> &Csr {
         &self.by_user
     }
     /// Item-major matrix (rows are items), built once on first use.
-    pub fn by_item(&self) -> &Csr {
+    pub(crate) fn by_item(&self) -> &Csr {
         self.by_item.get_or_init(|| self.by_user.transpose())
     }
 
@@ -213,8 +220,42 @@ impl Interactions {
     }
 
     /// The items (dense indices) and values of one user, by the caller's id.
-    pub fn user_row(&self, user: &Id) -> Option<(&[u32], &[f32])> {
+    pub(crate) fn user_row(&self, user: &Id) -> Option<(&[u32], &[f32])> {
         self.users.index(user).map(|u| self.by_user.row(u as usize))
+    }
+
+    /// One user's items and values, in item-index order; `None` for a user the data does not
+    /// know (a known user may have no items).
+    ///
+    /// ```
+    /// use recsys_core::{Id, Interactions};
+    /// let data = Interactions::from_triples([("ann", "book", 1.0), ("ann", "pen", 2.0)]).unwrap();
+    /// let items: Vec<(Id, f32)> = data.user_items(&Id::from("ann")).unwrap().collect();
+    /// assert_eq!(items, [(Id::from("book"), 1.0), (Id::from("pen"), 2.0)]);
+    /// ```
+    pub fn user_items(&self, user: &Id) -> Option<impl ExactSizeIterator<Item = (Id, f32)> + '_> {
+        let (cols, vals) = self.user_row(user)?;
+        Some(cols.iter().zip(vals).map(|(&c, &v)| (self.items.id(c), v)))
+    }
+
+    /// Every `(user, item, value)`, user by user.
+    pub fn iter(&self) -> impl Iterator<Item = (Id, Id, f32)> + '_ {
+        (0..self.by_user.nrows()).flat_map(move |r| {
+            let user = self.users.id(r as u32);
+            let (cols, vals) = self.by_user.row(r);
+            cols.iter()
+                .zip(vals)
+                .map(move |(&c, &v)| (user.clone(), self.items.id(c), v))
+        })
+    }
+
+    /// The position of the `(user, item)` entry in by-user order, if the pair is stored.
+    pub(crate) fn entry(&self, user: &Id, item: &Id) -> Option<usize> {
+        let u = self.users.index(user)? as usize;
+        let i = self.items.index(item)?;
+        let start = self.by_user.indptr()[u];
+        let (cols, _) = self.by_user.row(u);
+        cols.binary_search(&i).ok().map(|k| start + k)
     }
 
     /// The same data with every value replaced by `f(value)`; shares the id maps.
@@ -347,6 +388,23 @@ mod tests {
         assert_eq!(d.items().id(items[0]), Id::Int(10));
         assert_eq!(vals, &[3.5]);
         assert_eq!(d.by_item().row(0).0.len(), 2);
+    }
+
+    #[test]
+    fn data_is_read_by_id() {
+        let d = Interactions::from_triples([("u2", "b", 1.0), ("u1", "a", 2.0), ("u2", "a", 3.0)])
+            .unwrap();
+        let u2: Vec<(Id, f32)> = d.user_items(&Id::from("u2")).unwrap().collect();
+        assert_eq!(u2, [(Id::from("b"), 1.0), (Id::from("a"), 3.0)]);
+        assert!(d.user_items(&Id::from("nobody")).is_none());
+        let all: Vec<(Id, Id, f32)> = d.iter().collect();
+        assert_eq!(all.len(), d.nnz());
+        assert!(all.contains(&(Id::from("u1"), Id::from("a"), 2.0)));
+        for (k, (u, i, v)) in all.iter().enumerate() {
+            assert_eq!(d.entry(u, i), Some(k), "iter is by-user order");
+            assert_eq!(d.csr().values()[k], *v);
+        }
+        assert_eq!(d.entry(&Id::from("u1"), &Id::from("b")), None);
     }
 
     #[test]

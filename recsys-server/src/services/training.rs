@@ -123,7 +123,8 @@ pub async fn content_catalog(store: &Store) -> ApiResult<Catalog> {
 /// What a training job needs, read from the store before the heavy work starts.
 pub struct TrainingData {
     pub data: Interactions,
-    pub times: Vec<i64>,
+    /// Each `(user, product)` pair's newest event time.
+    pub times: Vec<(i64, i64, i64)>,
     pub catalog: Arc<Catalog>,
     /// The active version's settings, to evaluate it on the same split.
     pub baseline: Option<(i64, RecommenderConfig)>,
@@ -163,8 +164,16 @@ fn metrics_json(m: &RankingMetrics) -> Value {
 }
 
 /// The hold-out split every run of a store's events uses.
-pub fn split(data: &Interactions, times: &[i64]) -> ApiResult<(Interactions, Interactions)> {
-    Ok(newest_split(data, times, HOLD_OUT, SPLIT_SEED)?)
+pub fn split(
+    data: &Interactions,
+    times: &[(i64, i64, i64)],
+) -> ApiResult<(Interactions, Interactions)> {
+    Ok(newest_split(
+        data,
+        times.iter().copied(),
+        HOLD_OUT,
+        SPLIT_SEED,
+    )?)
 }
 
 /// Fits `config` on the hold-out's train part and measures it on its test part.

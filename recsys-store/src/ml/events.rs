@@ -292,13 +292,13 @@ impl Store {
             .collect())
     }
 
-    /// The training matrix of [`Store::interactions`] (all events) and, for each of its entries
-    /// in by-user (CSR) order, the time of the pair's newest event: what a hold-out of the
+    /// The training matrix of [`Store::interactions`] (all events) and, for each of its
+    /// `(user, product)` pairs, the time of the pair's newest event: what a hold-out of the
     /// newest interactions (`recsys_core::eval::newest_split`) needs.
     pub async fn timed_interactions(
         &self,
         weights: &EventWeights,
-    ) -> Result<(recsys_core::Interactions, Vec<Millis>)> {
+    ) -> Result<(recsys_core::Interactions, Vec<(i64, i64, Millis)>)> {
         weights.check()?;
         let rows: Vec<(i64, i64, f64, i64)> = with_pool!(self, pool => sqlx::query_as(
             "SELECT user_id, product_id, CAST(SUM(value * CASE kind \
@@ -308,20 +308,10 @@ impl Store {
             .bind(weights.view).bind(weights.click).bind(weights.add_to_cart).bind(weights.purchase).bind(weights.rating)
             .fetch_all(pool).await)?;
         let rows: Vec<(i64, i64, f64, i64)> = rows.into_iter().filter(|r| r.2 > 0.0).collect();
-        let when: std::collections::HashMap<(i64, i64), i64> =
-            rows.iter().map(|r| ((r.0, r.1), r.3)).collect();
         let data = recsys_core::Interactions::from_triples(
             rows.iter().map(|&(u, p, s, _)| (u, p, s as f32)),
         )?;
-        let m = data.by_user();
-        let mut times = Vec::with_capacity(data.nnz());
-        for (row, user) in data.users().iter().enumerate() {
-            let user = id_int(&user)?;
-            for &col in &m.indices()[m.indptr()[row]..m.indptr()[row + 1]] {
-                let product = id_int(&data.items().id(col))?;
-                times.push(when.get(&(user, product)).copied().unwrap_or(0));
-            }
-        }
+        let times = rows.into_iter().map(|(u, p, _, at)| (u, p, at)).collect();
         Ok((data, times))
     }
 
@@ -334,15 +324,5 @@ impl Store {
     ) -> Result<recsys_core::Interactions> {
         let triples = self.interaction_triples(weights, since).await?;
         Ok(recsys_core::Interactions::from_triples(triples)?)
-    }
-}
-
-fn id_int(id: &recsys_core::Id) -> Result<i64> {
-    match id {
-        recsys_core::Id::Int(i) => Ok(*i),
-        recsys_core::Id::Str(s) => Err(StoreError::Corrupt {
-            what: "interactions".into(),
-            reason: format!("id '{s}' is not a store id"),
-        }),
     }
 }
