@@ -14,6 +14,7 @@ pub mod auth;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod ids;
 pub mod middleware;
 pub mod openapi;
 pub mod routes;

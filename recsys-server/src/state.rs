@@ -19,7 +19,6 @@ use crate::services::models::Models;
 use crate::services::recorder::{Recorder, RecorderTask};
 use crate::services::worker::TrainingWorker;
 use crate::ttl_cache::TtlCache;
-use std::collections::HashSet;
 
 /// The shared state of one server process.
 #[derive(Debug)]
@@ -36,7 +35,7 @@ pub struct Shared {
     /// This process's training worker (identity and wake-up).
     pub worker: TrainingWorker,
     /// Each user's bought products (what their lists leave out).
-    pub purchases: TtlCache<Arc<HashSet<i64>>>,
+    pub purchases: TtlCache<crate::services::recommend::IdSet>,
     /// The model's lists by what decides them.
     pub lists: ListCache,
     pub started: Instant,

@@ -73,7 +73,7 @@ pub async fn recommendations(
     State(state): State<AppState>,
     user: MaybeUser,
     ApiQuery(p): ApiQuery<RecommendParams>,
-) -> ApiResult<axum::Json<Recommendations>> {
+) -> ApiResult<Recommendations> {
     let req = ListRequest {
         user_id: user.0.map(|u| u.id),
         n: p.limit.unwrap_or(10),
@@ -83,7 +83,7 @@ pub async fn recommendations(
         placement: p.placement.unwrap_or_else(|| "home".into()),
         session: p.session,
     };
-    Ok(axum::Json(state.recommend(req).await?))
+    state.recommend(req).await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -105,12 +105,10 @@ pub async fn similar(
     user: MaybeUser,
     ApiPath(id): ApiPath<i64>,
     ApiQuery(p): ApiQuery<ListParams>,
-) -> ApiResult<axum::Json<Recommendations>> {
-    Ok(axum::Json(
-        state
-            .similar(id, p.limit.unwrap_or(10), user.0.map(|u| u.id))
-            .await?,
-    ))
+) -> ApiResult<Recommendations> {
+    state
+        .similar(id, p.limit.unwrap_or(10), user.0.map(|u| u.id))
+        .await
 }
 
 /// Products most often bought in the same order as this one.
@@ -121,10 +119,8 @@ pub async fn bought_together(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
     ApiQuery(p): ApiQuery<ListParams>,
-) -> ApiResult<axum::Json<Recommendations>> {
-    Ok(axum::Json(
-        state.bought_together(id, p.limit.unwrap_or(10)).await?,
-    ))
+) -> ApiResult<Recommendations> {
+    state.bought_together(id, p.limit.unwrap_or(10)).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -32,11 +32,15 @@ pub struct ProductSummary {
     /// Free-form attributes (for the demo shop: year, genres).
     #[schema(value_type = Object)]
     pub attributes: serde_json::Value,
+    /// This summary as JSON, written once when the catalog is read instead of in every list
+    /// that shows it ([`Recommendations`](crate::services::recommend::Recommendations) copies it).
+    #[serde(skip)]
+    json: Box<str>,
 }
 
 impl ProductSummary {
     pub fn of(p: &Product, currency: &str) -> ProductSummary {
-        ProductSummary {
+        let mut summary = ProductSummary {
             id: p.id,
             sku: p.sku.clone(),
             name: p.name.clone(),
@@ -47,7 +51,17 @@ impl ProductSummary {
             in_stock: p.stock > 0,
             active: p.active,
             attributes: p.attributes.clone(),
-        }
+            json: Box::default(),
+        };
+        summary.json = serde_json::to_string(&summary)
+            .expect("plain fields and a JSON value (string keys only) always serialize")
+            .into_boxed_str();
+        summary
+    }
+
+    /// This summary as serde writes it.
+    pub fn json(&self) -> &str {
+        &self.json
     }
 
     /// Whether it may be recommended: active and in stock.

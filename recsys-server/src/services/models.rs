@@ -38,12 +38,14 @@ pub struct Serving {
     /// leaving out what they have seen.
     pub history: Interactions,
     pub loaded_at: Instant,
+    /// `name@vN`, as responses report it.
+    label: String,
 }
 
 impl Serving {
     /// `name@vN`, as responses report it.
-    pub fn label(&self) -> String {
-        format!("{}@v{}", self.version.name, self.version.version)
+    pub fn label(&self) -> &str {
+        &self.label
     }
 }
 
@@ -109,6 +111,7 @@ impl Models {
                 ))
             })?;
         Ok(Serving {
+            label: format!("{}@v{}", version.name, version.version),
             version,
             model,
             history,

@@ -5,6 +5,9 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+
 use recsys_core::factory::AnyRecommender;
 use recsys_core::hybrid::Blended;
 use recsys_core::{Error as CoreError, Id, ItemFilter, RecommendOptions, Recommender, Scored};
@@ -42,6 +45,45 @@ pub struct Recommendations {
     pub model_version: Option<String>,
     pub placement: String,
     pub items: Vec<RecommendedItem>,
+}
+
+impl Recommendations {
+    /// This list as JSON, byte for byte what serde writes, with each product's summary copied
+    /// from the catalog's JSON of it instead of serialized again for every response.
+    pub fn to_json(&self) -> serde_json::Result<Vec<u8>> {
+        let summaries: usize = self.items.iter().map(|i| i.product.json().len()).sum();
+        let mut out = Vec::with_capacity(160 + summaries + 48 * self.items.len());
+        out.extend_from_slice(b"{\"recommendation_id\":");
+        serde_json::to_writer(&mut out, &self.recommendation_id)?;
+        out.extend_from_slice(b",\"model_version\":");
+        serde_json::to_writer(&mut out, &self.model_version)?;
+        out.extend_from_slice(b",\"placement\":");
+        serde_json::to_writer(&mut out, &self.placement)?;
+        out.extend_from_slice(b",\"items\":[");
+        for (i, item) in self.items.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(b"{\"product\":");
+            out.extend_from_slice(item.product.json().as_bytes());
+            out.extend_from_slice(b",\"score\":");
+            serde_json::to_writer(&mut out, &item.score)?;
+            out.extend_from_slice(b",\"source\":");
+            serde_json::to_writer(&mut out, item.source)?;
+            out.push(b'}');
+        }
+        out.extend_from_slice(b"]}");
+        Ok(out)
+    }
+}
+
+impl IntoResponse for Recommendations {
+    fn into_response(self) -> Response {
+        match self.to_json() {
+            Ok(body) => ([(header::CONTENT_TYPE, "application/json")], body).into_response(),
+            Err(e) => ApiError::internal(e).into_response(),
+        }
+    }
 }
 
 /// What a list is asked for.
@@ -126,8 +168,11 @@ fn recommendation_id(
     placement: &str,
     experiment: Option<(i64, i64)>,
 ) -> String {
-    let random = uuid::Uuid::new_v4().simple().to_string();
-    let mut id = format!("r{}.{placement}.{}", version_id.unwrap_or(0), &random[..16]);
+    let mut id = format!(
+        "r{}.{placement}.{:016x}",
+        version_id.unwrap_or(0),
+        crate::ids::next_u64()
+    );
     if let Some((x, arm)) = experiment {
         id.push_str(&format!(".x{x}a{arm}"));
     }
@@ -224,18 +269,36 @@ fn product_id(id: &Id) -> Option<i64> {
     }
 }
 
+/// Product ids, sorted, each once: what a list leaves out.
+pub type IdSet = Arc<[i64]>;
+
+/// `ids` sorted, each once.
+fn id_set(mut ids: Vec<i64>) -> IdSet {
+    ids.sort_unstable();
+    ids.dedup();
+    ids.into()
+}
+
+/// What a list leaves out: the user's purchases (shared as they are when nothing else is left
+/// out, the usual case) and the products given.
+fn skip_set(purchased: Option<IdSet>, more: &[&[i64]]) -> IdSet {
+    match purchased {
+        Some(bought) if more.iter().all(|m| m.is_empty()) => bought,
+        bought => {
+            let mut ids: Vec<i64> = bought.as_deref().unwrap_or_default().to_vec();
+            ids.extend(more.iter().flat_map(|m| m.iter().copied()));
+            id_set(ids)
+        }
+    }
+}
+
 /// Summaries of model items still in the catalog and recommendable, in order, at most `n`.
-fn to_items(
-    list: &[Blended],
-    catalog: &Snapshot,
-    skip: &HashSet<i64>,
-    n: usize,
-) -> Vec<RecommendedItem> {
+fn to_items(list: &[Blended], catalog: &Snapshot, skip: &[i64], n: usize) -> Vec<RecommendedItem> {
     list.iter()
         .filter_map(|b| {
             let id = product_id(&b.item.id)?;
             let p = catalog.products.get(&id)?;
-            (p.recommendable() && !skip.contains(&id)).then(|| RecommendedItem {
+            (p.recommendable() && skip.binary_search(&id).is_err()).then(|| RecommendedItem {
                 product: Arc::clone(p),
                 score: b.item.score,
                 source: b.source,
@@ -246,11 +309,11 @@ fn to_items(
 }
 
 /// The newest recommendable products: what a shop with no trained model shows.
-fn catalog_fallback(catalog: &Snapshot, skip: &HashSet<i64>, n: usize) -> Vec<RecommendedItem> {
+fn catalog_fallback(catalog: &Snapshot, skip: &[i64], n: usize) -> Vec<RecommendedItem> {
     let mut products: Vec<&Arc<ProductSummary>> = catalog
         .products
         .values()
-        .filter(|p| p.recommendable() && !skip.contains(&p.id))
+        .filter(|p| p.recommendable() && skip.binary_search(&p.id).is_err())
         .collect();
     products.sort_by_key(|p| std::cmp::Reverse(p.id));
     products
@@ -272,11 +335,11 @@ impl AppState {
         let n = check_n(req.n)?;
         check_placement(&req.placement)?;
         let catalog = self.catalog.snapshot();
-        let mut skip: HashSet<i64> = req.exclude.iter().copied().collect();
-        if let Some(user) = req.user_id {
-            skip.extend(self.purchased(user).await?.iter().copied());
-        }
-        skip.extend(req.context.iter().copied());
+        let purchased = match req.user_id {
+            Some(user) => Some(self.purchased(user).await?),
+            None => None,
+        };
+        let skip = skip_set(purchased, &[&req.exclude, &req.context]);
         if let Some(s) = &req.session {
             check_session(s)?;
         }
@@ -329,8 +392,6 @@ impl AppState {
             );
             Arc::new(scored)
         } else {
-            let mut skipped: Vec<i64> = skip.iter().copied().collect();
-            skipped.sort_unstable();
             let key = ListKey {
                 version: serving.version.id,
                 loaded_at: serving.loaded_at,
@@ -338,7 +399,7 @@ impl AppState {
                 user: req.user_id,
                 n,
                 category: req.category,
-                skip: skipped,
+                skip: Arc::clone(&skip),
             };
             self.lists.get_or_compute(key, || {
                 let options = RecommendOptions::new().items(filter());
@@ -368,10 +429,11 @@ impl AppState {
         if !catalog.products.contains_key(&product) {
             return Err(ApiError::NotFound(format!("product {product} not found")));
         }
-        let mut skip = HashSet::from([product]);
-        if let Some(user) = user_id {
-            skip.extend(self.purchased(user).await?.iter().copied());
-        }
+        let purchased = match user_id {
+            Some(user) => Some(self.purchased(user).await?),
+            None => None,
+        };
+        let skip = skip_set(purchased, &[&[product]]);
         let Some(serving) = self.models.current() else {
             return Ok(self.answer(None, "similar", Vec::new(), None));
         };
@@ -407,24 +469,18 @@ impl AppState {
                 source: "co_purchase",
             })
             .collect();
-        let items = to_items(&list, &catalog, &HashSet::from([product]), n);
+        let items = to_items(&list, &catalog, &[product], n);
         let serving = self.models.current();
         Ok(self.answer(serving.as_deref(), "bought_together", items, None))
     }
 
     /// The products a user bought (from memory for `Settings::user_cache_ttl`; a checkout or
     /// cancel through this replica forgets them at once).
-    pub async fn purchased(&self, user: i64) -> ApiResult<Arc<HashSet<i64>>> {
+    pub async fn purchased(&self, user: i64) -> ApiResult<IdSet> {
         if let Some(bought) = self.purchases.get(user) {
             return Ok(bought);
         }
-        let bought: Arc<HashSet<i64>> = Arc::new(
-            self.store
-                .purchased_products(user)
-                .await?
-                .into_iter()
-                .collect(),
-        );
+        let bought = id_set(self.store.purchased_products(user).await?);
         self.purchases.put(user, Arc::clone(&bought));
         Ok(bought)
     }
@@ -463,7 +519,7 @@ impl AppState {
             .increment(1);
         Recommendations {
             recommendation_id: recommendation_id(version_id, placement, experiment),
-            model_version: serving.map(Serving::label),
+            model_version: serving.map(|s| s.label().to_owned()),
             placement: placement.to_string(),
             items,
         }
@@ -485,6 +541,72 @@ fn anonymous() -> Id {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn product(id: i64, name: &str, attributes: serde_json::Value) -> Arc<ProductSummary> {
+        let p = recsys_store::Product {
+            id,
+            sku: format!("SKU-{id}"),
+            name: name.into(),
+            description: String::new(),
+            price_cents: 1999,
+            category_id: Some(3),
+            stock: 5,
+            active: true,
+            attributes,
+            created_at: 0,
+            updated_at: 0,
+        };
+        Arc::new(ProductSummary::of(&p, "EUR"))
+    }
+
+    #[test]
+    fn the_written_json_is_byte_for_byte_what_serde_writes() {
+        let items = vec![
+            RecommendedItem {
+                product: product(
+                    1,
+                    "Quote \" back\\slash, tab\t, line\n, ümlaut, emoji 🎬, ctl \u{1}",
+                    serde_json::json!({"year": 1995, "genres": ["Comedy", "Drama"], "nested": {"x": null}}),
+                ),
+                score: 0.123_456_79,
+                source: "als",
+            },
+            RecommendedItem {
+                product: product(2, "<script>alert(1)</script>", serde_json::json!({})),
+                score: -3.5e-12,
+                source: "popular",
+            },
+        ];
+        for (model_version, items) in [
+            (Some("hybrid@v3".to_string()), items.clone()),
+            (None, Vec::new()),
+            (Some("hybrid@v1".to_string()), items[..1].to_vec()),
+        ] {
+            let recs = Recommendations {
+                recommendation_id: recommendation_id(Some(3), "home", Some((2, 1))),
+                model_version,
+                placement: "home".into(),
+                items,
+            };
+            let ours = recs.to_json().unwrap();
+            let serde = serde_json::to_vec(&recs).unwrap();
+            assert_eq!(
+                String::from_utf8(ours).unwrap(),
+                String::from_utf8(serde).unwrap()
+            );
+        }
+    }
+
+    #[test]
+    fn a_skip_set_is_sorted_once_each_and_shares_the_purchases_when_it_can() {
+        let bought = id_set(vec![9, 3, 3, 7]);
+        assert_eq!(&*bought, &[3, 7, 9]);
+        let same = skip_set(Some(Arc::clone(&bought)), &[&[], &[]]);
+        assert!(Arc::ptr_eq(&same, &bought));
+        assert_eq!(&*skip_set(Some(bought), &[&[8, 3], &[1]]), &[1, 3, 7, 8, 9]);
+        assert_eq!(&*skip_set(None, &[&[5, 5]]), &[5]);
+        assert!(skip_set(None, &[]).is_empty());
+    }
 
     #[test]
     fn recommendation_ids_round_trip_and_forgeries_are_refused() {

@@ -2,12 +2,17 @@
 //! analytics. Requests queue them; one task writes them in batches (impressions summed per model
 //! version and placement) at most a quarter second later. On shutdown the queue is closed and
 //! drained before the process exits, so nothing queued is lost on a clean stop.
+//!
+//! Queueing a record is one push onto a channel and never wakes the writer while it waits out a
+//! batch window: it drains the queue when the window ends (or a flush asks, or the stop), so a
+//! busy server pays one task wake-up per batch, not one per request.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use recsys_store::{ExperimentEvent, ExperimentEventKind, Store, now_ms};
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinHandle;
 
 /// One queued write.
@@ -51,6 +56,8 @@ enum Message {
 #[derive(Debug, Clone)]
 pub struct Recorder {
     tx: mpsc::UnboundedSender<Message>,
+    /// Ends the writer's batch window early: a flush is waiting.
+    flush_now: Arc<Notify>,
 }
 
 /// How long queued writes wait at most, and how many are written at once at most.
@@ -77,14 +84,16 @@ impl Recorder {
     pub fn start(store: Store) -> (Recorder, RecorderTask) {
         let (tx, rx) = mpsc::unbounded_channel();
         let (stop, stopped) = tokio::sync::oneshot::channel();
-        let task = tokio::spawn(write_loop(store, rx, stopped));
-        (Recorder { tx }, RecorderTask { stop, task })
+        let flush_now = Arc::new(Notify::new());
+        let task = tokio::spawn(write_loop(store, rx, stopped, Arc::clone(&flush_now)));
+        (Recorder { tx, flush_now }, RecorderTask { stop, task })
     }
 
     /// Writes everything queued before this call, and returns when it is written.
     pub async fn flush(&self) {
         let (done, written) = tokio::sync::oneshot::channel();
         if self.tx.send(Message::Flush(done)).is_ok() {
+            self.flush_now.notify_one();
             let _ = written.await;
         }
     }
@@ -93,8 +102,6 @@ impl Recorder {
         if self.tx.send(Message::Record(record)).is_err() {
             // only after shutdown began: the writer has stopped taking records
             metrics::counter!("recsys_recorder_dropped_total").increment(1);
-        } else {
-            metrics::gauge!("recsys_recorder_queued").increment(1.0);
         }
     }
 }
@@ -103,6 +110,7 @@ async fn write_loop(
     store: Store,
     mut rx: mpsc::UnboundedReceiver<Message>,
     mut stopped: tokio::sync::oneshot::Receiver<()>,
+    flush_now: Arc<Notify>,
 ) {
     let mut batch = Vec::new();
     let mut waiting = Vec::new();
@@ -119,15 +127,22 @@ async fn write_loop(
         }
     };
     while !stopping {
-        let mut now = false;
+        // wait for the first message of a batch, then out the batch window, not polling the
+        // queue meanwhile (so pushes do not wake this task); a flush or the stop ends it early
         tokio::select! {
             first = rx.recv() => match first {
-                Some(m) => now = take(m, &mut batch, &mut waiting),
-                None => break,
+                Some(m) => {
+                    if !take(m, &mut batch, &mut waiting) {
+                        tokio::select! {
+                            _ = tokio::time::sleep(FLUSH_EVERY) => {}
+                            _ = flush_now.notified() => {}
+                            _ = &mut stopped => stopping = true,
+                        }
+                    }
+                }
+                None => stopping = true,
             },
-            _ = &mut stopped => {
-                stopping = true;
-            }
+            _ = &mut stopped => stopping = true,
         }
         if stopping {
             // take no more; what is queued is still written
@@ -135,19 +150,12 @@ async fn write_loop(
             while let Some(m) = rx.recv().await {
                 take(m, &mut batch, &mut waiting);
             }
-        } else if !now {
-            let deadline = tokio::time::sleep(FLUSH_EVERY);
-            tokio::pin!(deadline);
-            while batch.len() < MAX_BATCH {
-                tokio::select! {
-                    next = rx.recv() => match next {
-                        Some(m) => if take(m, &mut batch, &mut waiting) { break },
-                        None => break,
-                    },
-                    _ = &mut deadline => break,
-                }
+        } else {
+            while let Ok(m) = rx.try_recv() {
+                take(m, &mut batch, &mut waiting);
             }
         }
+        metrics::gauge!("recsys_recorder_batch").set(batch.len() as f64);
         for chunk in std::mem::take(&mut batch).chunks(MAX_BATCH) {
             flush(&store, chunk.to_vec()).await;
         }
@@ -159,7 +167,6 @@ async fn write_loop(
 }
 
 async fn flush(store: &Store, batch: Vec<Record>) {
-    let n = batch.len();
     let mut impressions: HashMap<(i64, String), (i64, i64)> = HashMap::new();
     let mut searches = Vec::new();
     let mut experiment_events = Vec::new();
@@ -230,5 +237,4 @@ async fn flush(store: &Store, batch: Vec<Record>) {
             tracing::warn!(error = %e, "search not recorded");
         }
     }
-    metrics::gauge!("recsys_recorder_queued").decrement(n as f64);
 }
