@@ -335,11 +335,10 @@ impl AppState {
         let n = check_n(req.n)?;
         check_placement(&req.placement)?;
         let catalog = self.catalog.snapshot();
-        let purchased = match req.user_id {
-            Some(user) => Some(self.purchased(user).await?),
-            None => None,
-        };
-        let skip = skip_set(purchased, &[&req.exclude, &req.context]);
+        let skip = skip_set(
+            self.purchased(req.user_id).await?,
+            &[&req.exclude, &req.context],
+        );
         if let Some(s) = &req.session {
             check_session(s)?;
         }
@@ -429,11 +428,7 @@ impl AppState {
         if !catalog.products.contains_key(&product) {
             return Err(ApiError::NotFound(format!("product {product} not found")));
         }
-        let purchased = match user_id {
-            Some(user) => Some(self.purchased(user).await?),
-            None => None,
-        };
-        let skip = skip_set(purchased, &[&[product]]);
+        let skip = skip_set(self.purchased(user_id).await?, &[&[product]]);
         let Some(serving) = self.models.current() else {
             return Ok(self.answer(None, "similar", Vec::new(), None));
         };
@@ -475,14 +470,17 @@ impl AppState {
     }
 
     /// The products a user bought (from memory for `Settings::user_cache_ttl`; a checkout or
-    /// cancel through this replica forgets them at once).
-    pub async fn purchased(&self, user: i64) -> ApiResult<IdSet> {
+    /// cancel through this replica forgets them at once); `None` for a visitor.
+    pub async fn purchased(&self, user: Option<i64>) -> ApiResult<Option<IdSet>> {
+        let Some(user) = user else {
+            return Ok(None);
+        };
         if let Some(bought) = self.purchases.get(user) {
-            return Ok(bought);
+            return Ok(Some(bought));
         }
         let bought = id_set(self.store.purchased_products(user).await?);
         self.purchases.put(user, Arc::clone(&bought));
-        Ok(bought)
+        Ok(Some(bought))
     }
 
     fn answer(
