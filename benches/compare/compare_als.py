@@ -31,6 +31,9 @@ import recsys.evaluation
 from implicit.als import AlternatingLeastSquares
 from implicit.evaluation import ranking_metrics_at_k, train_test_split
 
+# the repository: where the default data and results paths start
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
 
 def power_law(n_users, n_items, nnz, seed):
     """Power-law users x items with planted taste clusters (exactly nnz distinct pairs): item
@@ -173,8 +176,8 @@ def table(name, shape, nnz, imp, rs):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--ml100k", required=True)
-    ap.add_argument("--out", required=True)
+    ap.add_argument("--ml100k", default=os.path.join(ROOT, "data/ml-100k/ml-100k.inter"))
+    ap.add_argument("--out", default=os.path.join(ROOT, "benches/compare/results"))
     ap.add_argument("--datasets", default="synthetic,synthetic10x,ml100k")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=42)

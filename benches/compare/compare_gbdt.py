@@ -25,6 +25,9 @@ from sklearn.metrics import roc_auc_score
 
 import lightgbm as lgb
 
+# the repository: where the default data and results paths start
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
 
 def groups(qid):
     _, first, counts = np.unique(qid, return_index=True, return_counts=True)
@@ -126,8 +129,8 @@ def serving(task, model, ours, Xt, proba):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--mslr", required=True, help="folder with msn1.fold1.{train,test}.5k.txt")
-    ap.add_argument("--out", required=True)
+    ap.add_argument("--mslr", default=os.path.join(ROOT, "data/mslr"), help="folder with msn1.fold1.{train,test}.5k.txt")
+    ap.add_argument("--out", default=os.path.join(ROOT, "benches/compare/results"))
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--seed", type=int, default=42)

@@ -16,13 +16,9 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 venv="$here/.venv"
 
-if [[ ! -x "$venv/bin/python" ]]; then
-  python3 -m venv "$venv"
-fi
-"$venv/bin/pip" install --quiet --disable-pip-version-check \
-  implicit==0.7.3 scikit-learn==1.9.1 lightgbm==4.7.0 threadpoolctl numpy scipy "maturin>=1.9,<2"
-PATH="$venv/bin:$PATH" "$venv/bin/pip" install --quiet --disable-pip-version-check \
-  --no-build-isolation --force-reinstall --no-deps "$root/bindings/python"
+# shellcheck source=benches/compare/venv.sh
+source "$here/venv.sh"
+make_venv "$venv" "$root"
 
 "$root/scripts/fetch-data.sh" all
 
@@ -32,22 +28,11 @@ unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
 
 what="${1:-all}"
 if [[ $# -gt 0 ]]; then shift; fi
-run_als() {
-  "$venv/bin/python" "$here/compare_als.py" \
-    --ml100k "$root/data/ml-100k/ml-100k.inter" --out "$here/results" "$@"
-}
-run_content() {
-  "$venv/bin/python" "$here/compare_content.py" \
-    --ml100k-items "$root/data/ml-100k/ml-100k.item" --out "$here/results" "$@"
-}
-run_gbdt() {
-  "$venv/bin/python" "$here/compare_gbdt.py" \
-    --mslr "$root/data/mslr" --out "$here/results" "$@"
+run() {
+  "$venv/bin/python" "$here/compare_$1.py" "${@:2}"
 }
 case "$what" in
-  als) run_als "$@" ;;
-  content) run_content "$@" ;;
-  gbdt) run_gbdt "$@" ;;
-  all) run_als "$@" && run_content && run_gbdt ;;
+  als | content | gbdt) run "$what" "$@" ;;
+  all) run als "$@" && run content && run gbdt ;;
   *) echo "unknown comparison '$what' (als, content, gbdt, all)" >&2; exit 2 ;;
 esac
