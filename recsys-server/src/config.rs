@@ -16,15 +16,20 @@ pub enum LogFormat {
     Pretty,
 }
 
-/// The recsys shop server.
+/// The recsys shop server. Without a command it serves the shop; `import` and `export` move a
+/// shop's own files in and out of the same database.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "recsys-server", version, about, long_about = None)]
 pub struct Config {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Database: `sqlite://path/to/shop.db` (embedded, the default) or `postgres://...`.
     #[arg(
         long = "database-url",
         env = "RECSYS_DATABASE_URL",
-        default_value = "sqlite://data/shop.db"
+        default_value = "sqlite://data/shop.db",
+        global = true
     )]
     pub database_url: String,
 
@@ -135,7 +140,7 @@ pub struct Config {
     pub web_dir: PathBuf,
 
     /// Database pool size (default: 10 on Postgres, 4 on SQLite).
-    #[arg(long = "db-pool", env = "RECSYS_DB_POOL")]
+    #[arg(long = "db-pool", env = "RECSYS_DB_POOL", global = true)]
     pub db_pool: Option<u32>,
 
     /// Seconds a user's role, active flag and bought products are trusted from memory (0 to 60):
@@ -183,6 +188,100 @@ pub struct Config {
     /// run was queued (unset: no such trigger).
     #[arg(long = "retrain-after-events", env = "RECSYS_RETRAIN_AFTER_EVENTS")]
     pub retrain_after_events: Option<u64>,
+}
+
+/// What the binary does.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum Command {
+    /// Serve the shop (what runs without a command).
+    Serve,
+    /// Import a shop's categories, products, customers, orders and events from CSV or JSON Lines
+    /// files (docs/import.md lists every field).
+    ///
+    /// Every record carries the shop's own key (category `key`, product `sku`, customer
+    /// `external_id` or e-mail, order `external_id`): a record with a new key is created, a
+    /// changed one updates what changed, and importing the same file again changes nothing.
+    /// All files are checked first; by default a file with any bad row is refused whole and
+    /// nothing is written. Files ending in .gz are read decompressed; `-` reads standard input.
+    ///
+    /// Exit codes: 0 done (or checked, with --dry-run), 1 refused or failed, 2 usage.
+    #[command(
+        after_help = "Example:\n  recsys-server import --database-url sqlite://data/shop.db \\\n    --categories categories.csv --products products.csv --customers customers.csv \\\n    --orders orders.csv --events events.jsonl.gz"
+    )]
+    Import(ImportArgs),
+    /// Export the shop's categories, products, customers, orders and events in the formats
+    /// `import` reads (imported into an empty database, they export to the same bytes).
+    ///
+    /// Exit codes: 0 done, 1 failed, 2 usage.
+    Export(ExportArgs),
+}
+
+/// The files of an import or export, one per entity, written or read in dependency order.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ShopFiles {
+    /// Categories: key, name, parent.
+    #[arg(long, value_name = "FILE")]
+    pub categories: Option<String>,
+    /// Products: sku, name, description, category, price_cents (or price), stock, active,
+    /// attributes, created_at.
+    #[arg(long, value_name = "FILE")]
+    pub products: Option<String>,
+    /// Customers: external_id, email, name, password_hash, active, created_at.
+    #[arg(long, value_name = "FILE")]
+    pub customers: Option<String>,
+    /// Orders, one row per line: external_id, customer, status, created_at, sku, quantity,
+    /// unit_price_cents (or unit_price).
+    #[arg(long, value_name = "FILE")]
+    pub orders: Option<String>,
+    /// Events: customer, sku, kind, value, at.
+    #[arg(long, value_name = "FILE")]
+    pub events: Option<String>,
+    /// The files' format, where the names do not say it (.csv, .jsonl, .ndjson; `-` always
+    /// needs it).
+    #[arg(long, value_enum)]
+    pub format: Option<crate::services::shop_files::formats::Format>,
+}
+
+impl ShopFiles {
+    /// (entity, file) for each file named.
+    pub fn named(&self) -> Vec<(crate::services::shop_files::records::Entity, &str)> {
+        use crate::services::shop_files::records::Entity;
+        [
+            (Entity::Categories, &self.categories),
+            (Entity::Products, &self.products),
+            (Entity::Customers, &self.customers),
+            (Entity::Orders, &self.orders),
+            (Entity::Events, &self.events),
+        ]
+        .into_iter()
+        .filter_map(|(e, f)| Some((e, f.as_deref()?)))
+        .collect()
+    }
+}
+
+/// `recsys-server import`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub files: ShopFiles,
+    /// Check every file and row, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Write the good rows and put each bad one, with its reason, in FILE (JSON Lines) instead
+    /// of refusing the import.
+    #[arg(long, value_name = "FILE")]
+    pub skip_invalid: Option<std::path::PathBuf>,
+    /// Unlist (deactivate) the active products that the products file does not name: for a
+    /// file that is the whole catalog.
+    #[arg(long, requires = "products")]
+    pub deactivate_missing: bool,
+}
+
+/// `recsys-server export`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub files: ShopFiles,
 }
 
 /// A setting that cannot be used: names the setting and says why.

@@ -7,9 +7,11 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use recsys_server::config::{Config, LogFormat, Settings};
+use recsys_server::config::{Command, Config, LogFormat, Settings};
 use recsys_server::services::{demo, models, training, worker};
 use recsys_server::{AppState, app};
+
+mod commands;
 
 /// mimalloc: a request allocates and frees many small buffers (headers, JSON, lists); glibc's
 /// malloc spent about 8% of a cached recommendation request in a profile, mimalloc less.
@@ -30,7 +32,13 @@ fn init_logs(settings: &Settings) {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let settings = match Config::parse().check() {
+    let config = Config::parse();
+    match &config.command {
+        Some(Command::Import(args)) => return commands::import(&config, args).await,
+        Some(Command::Export(args)) => return commands::export(&config, args).await,
+        Some(Command::Serve) | None => {}
+    }
+    let settings = match config.check() {
         Ok(s) => s,
         Err(e) => {
             eprintln!("recsys-server: {e}");

@@ -3,7 +3,7 @@
 
 mod common;
 
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use common::{PASSWORD, TestApp};
 use serde_json::json;
 
@@ -15,6 +15,7 @@ on_both_backends!(
     a_deactivated_user_is_shut_out,
     repeated_failed_logins_are_rate_limited,
     imported_bcrypt_passwords_verify_and_are_rehashed,
+    an_imported_customer_without_a_password_signs_in_once_an_admin_sets_one,
 );
 
 async fn register_login_me_refresh_logout(app: TestApp) {
@@ -401,9 +402,78 @@ async fn imported_bcrypt_passwords_verify_and_are_rehashed(app: TestApp) {
         StatusCode::OK
     );
     let rehashed = app.state.store.user(user.id).await.unwrap();
-    assert_eq!(rehashed.password_hash.scheme(), "argon2id");
+    assert_eq!(rehashed.password_hash.unwrap().scheme(), "argon2id");
     assert_eq!(
         app.login("old@example.com", "imported secret").await.status,
+        StatusCode::OK
+    );
+    app.finish().await;
+}
+
+async fn an_imported_customer_without_a_password_signs_in_once_an_admin_sets_one(app: TestApp) {
+    let counts = app
+        .state
+        .store
+        .upsert_customers(&[recsys_store::bulk::CustomerRecord {
+            external_id: Some("K9".into()),
+            email: "nopass@example.com".into(),
+            name: "Imported".into(),
+            password_hash: None,
+            active: true,
+            created_at: None,
+        }])
+        .await
+        .unwrap();
+    assert_eq!(counts.created, 1);
+    let user = app
+        .state
+        .store
+        .user_by_email("nopass@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    // no password: every password is wrong, the empty one too
+    for attempt in ["", "anything at all"] {
+        assert_eq!(
+            app.login("nopass@example.com", attempt).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let admin = app.admin_token().await;
+    let seen = app
+        .get(&format!("/api/v1/admin/users/{}", user.id), Some(&admin))
+        .await;
+    assert_eq!(seen.body["has_password"], false);
+    assert_eq!(seen.body["external_id"], "K9");
+    let short = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/admin/users/{}", user.id),
+            Some(&admin),
+            Some(json!({"password": "short"})),
+        )
+        .await;
+    assert_eq!(
+        short.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        short.text
+    );
+    let set = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/admin/users/{}", user.id),
+            Some(&admin),
+            Some(json!({"password": "a new password"})),
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.text);
+    assert_eq!(set.body["has_password"], true);
+    assert!(!set.text.contains("argon2"), "no hash in the answer");
+    assert_eq!(
+        app.login("nopass@example.com", "a new password")
+            .await
+            .status,
         StatusCode::OK
     );
     app.finish().await;

@@ -12,7 +12,9 @@
 //! - [`ml`]: interaction events (the training data), model configs and versions (activate and
 //!   roll back atomically), training runs, recommendation impressions and clicks, user segments,
 //!   item embeddings with nearest-neighbour search;
-//! - [`analytics`]: the audit log, search analytics and daily per-user rollups.
+//! - [`analytics`]: the audit log, search analytics and daily per-user rollups;
+//! - [`bulk`]: the shop's own records under its own keys (sku, external ids): upserts for an
+//!   import or the service API, and the pages an export reads.
 //!
 //! Times are milliseconds since the Unix epoch ([`Millis`]), days are UTC calendar days
 //! ([`Day`]), money is integer cents.
@@ -24,6 +26,7 @@ mod time;
 mod validate;
 
 pub mod analytics;
+pub mod bulk;
 pub mod ml;
 pub mod shop;
 pub mod testing;
@@ -31,7 +34,7 @@ pub mod testing;
 pub use error::{Result, StoreError};
 pub use page::{Page, Paged};
 pub use store::{BackendKind, Store, StoreOptions, postgres_url_with_database};
-pub use time::{Day, Millis, now_ms};
+pub use time::{Day, Millis, format_timestamp, now_ms, parse_timestamp};
 
 pub use analytics::audit::{AuditEntry, AuditFilter, NewAuditEntry};
 pub use analytics::daily::{Activity, DailyTotals, DailyUserMetrics};

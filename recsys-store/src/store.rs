@@ -223,6 +223,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         "lifecycle",
         include_str!("../migrations/postgres/0005_lifecycle.sql"),
     ),
+    (
+        6,
+        "shop_keys",
+        include_str!("../migrations/postgres/0006_shop_keys.sql"),
+    ),
 ];
 const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -249,6 +254,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         5,
         "lifecycle",
         include_str!("../migrations/sqlite/0005_lifecycle.sql"),
+    ),
+    (
+        6,
+        "shop_keys",
+        include_str!("../migrations/sqlite/0006_shop_keys.sql"),
     ),
 ];
 

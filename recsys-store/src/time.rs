@@ -146,6 +146,91 @@ impl From<Day> for String {
     }
 }
 
+/// A moment as RFC 3339 text in UTC with milliseconds (`2024-05-01T09:30:00.000Z`): how exports
+/// write times, and one of the forms [`parse_timestamp`] reads.
+pub fn format_timestamp(at: Millis) -> String {
+    let day = Day::of(at);
+    let ms = at.rem_euclid(MS_PER_DAY);
+    let (h, m, s, frac) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
+    format!("{day}T{h:02}:{m:02}:{s:02}.{frac:03}Z")
+}
+
+/// A moment from text: RFC 3339 (`2024-05-01T09:30:00Z`, with an optional fraction of a
+/// second and an offset `Z`, `+02:00` or `-05:00`; a space may stand for the `T`), a bare date
+/// (`2024-05-01`, its first millisecond in UTC), or whole milliseconds since the Unix epoch.
+/// The error says which forms are accepted.
+pub fn parse_timestamp(text: &str) -> Result<Millis, String> {
+    let t = text.trim();
+    let bad = || {
+        format!(
+            "\"{t}\" is not a time (RFC 3339 such as 2024-05-01T09:30:00Z, a date such as \
+             2024-05-01, or milliseconds since 1970-01-01)"
+        )
+    };
+    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+        return t.parse::<Millis>().map_err(|_| bad());
+    }
+    if t.len() < 10 || !t.is_char_boundary(10) {
+        return Err(bad());
+    }
+    let (date, rest) = t.split_at(10);
+    let day: Day = date.parse().map_err(|_| bad())?;
+    if rest.is_empty() {
+        return Ok(day.start_ms());
+    }
+    let rest = rest.strip_prefix(['T', 't', ' ']).ok_or_else(bad)?;
+    let b = rest.as_bytes();
+    let two = |i: usize| -> Option<i64> {
+        let d = b.get(i..i + 2)?;
+        d.iter()
+            .all(u8::is_ascii_digit)
+            .then(|| i64::from(d[0] - b'0') * 10 + i64::from(d[1] - b'0'))
+    };
+    let (Some(h), Some(m), Some(s)) = (two(0), two(3), two(6)) else {
+        return Err(bad());
+    };
+    if b[2] != b':' || b[5] != b':' || h > 23 || m > 59 || s > 59 {
+        return Err(bad());
+    }
+    let mut i = 8;
+    let mut ms = 0;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        let start = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            if i - start < 3 {
+                ms = ms * 10 + i64::from(b[i] - b'0');
+            }
+            i += 1;
+        }
+        if i == start {
+            return Err(bad());
+        }
+        for _ in (i - start)..3 {
+            ms *= 10;
+        }
+    }
+    let offset_min = match &rest[i..] {
+        "Z" | "z" => 0,
+        zone if zone.len() == 6 && (zone.starts_with('+') || zone.starts_with('-')) => {
+            let zb = zone.as_bytes();
+            let (Some(oh), Some(om)) = (
+                zone[1..3].parse::<i64>().ok(),
+                zone[4..6].parse::<i64>().ok(),
+            ) else {
+                return Err(bad());
+            };
+            if zb[3] != b':' || oh > 23 || om > 59 {
+                return Err(bad());
+            }
+            let sign = if zb[0] == b'-' { -1 } else { 1 };
+            sign * (oh * 60 + om)
+        }
+        _ => return Err(bad()),
+    };
+    Ok(day.start_ms() + ((h * 60 + m - offset_min) * 60 + s) * 1000 + ms)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,5 +265,40 @@ mod tests {
             assert!(bad.parse::<Day>().is_err(), "{bad}");
         }
         assert!("2024-02-29".parse::<Day>().is_ok());
+    }
+
+    #[test]
+    fn timestamps_round_trip_and_read_every_documented_form() {
+        for at in [0, 1, 999, 86_399_999, 1_714_555_800_123, -1, -86_400_001] {
+            assert_eq!(parse_timestamp(&format_timestamp(at)), Ok(at), "{at}");
+        }
+        assert_eq!(
+            format_timestamp(1_714_555_800_123),
+            "2024-05-01T09:30:00.123Z"
+        );
+        for (text, at) in [
+            ("2024-05-01T09:30:00Z", 1_714_555_800_000),
+            ("2024-05-01 09:30:00.5Z", 1_714_555_800_500),
+            ("2024-05-01T11:30:00.123456+02:00", 1_714_555_800_123),
+            ("2024-05-01T04:30:00-05:00", 1_714_555_800_000),
+            ("2024-05-01", 1_714_521_600_000),
+            ("1714555800000", 1_714_555_800_000),
+        ] {
+            assert_eq!(parse_timestamp(text), Ok(at), "{text}");
+        }
+        for bad in [
+            "",
+            "2024-05-01T",
+            "2024-05-01T25:00:00Z",
+            "2024-05-01T09:30:00",
+            "01/05/2024",
+            "2024-05-01T09:30:00.Z",
+            "2024-05-01T09:30:00+2:00",
+            "-5",
+            "2024-02-30",
+        ] {
+            let e = parse_timestamp(bad).unwrap_err();
+            assert!(e.contains("RFC 3339"), "{bad}: {e}");
+        }
     }
 }

@@ -162,15 +162,18 @@ impl Auth {
             return Err(ApiError::field("password", "is too long"));
         }
         let user = self.store.user_by_email(email).await?;
-        let hash = user
-            .as_ref()
-            .map_or_else(|| self.dummy.clone(), |u| u.password_hash.clone());
+        // an unknown address, or an account without a password (an imported customer that an
+        // admin has not given one yet), is checked against the dummy hash: the same work and
+        // the same answer as a wrong password
+        let stored = user.as_ref().and_then(|u| u.password_hash.clone());
+        let has_password = stored.is_some();
+        let hash = stored.unwrap_or_else(|| self.dummy.clone());
         let Verified {
             matches,
             needs_rehash,
         } = self.passwords.verify(password.clone(), hash).await?;
         let user = match user {
-            Some(u) if matches => u,
+            Some(u) if matches && has_password => u,
             _ => {
                 self.login_failures.record(&account_key);
                 self.login_failures.record(&client_key);

@@ -118,10 +118,14 @@ pub async fn one(
 pub struct UserPatch {
     pub role: Option<Role>,
     pub active: Option<bool>,
+    /// A new password (8 to 1,024 characters): for a customer imported without one, or one
+    /// who lost theirs. Their sessions end.
+    #[schema(min_length = 8, max_length = 1024, format = Password)]
+    pub password: Option<String>,
 }
 
-/// Changes a user's role or active flag. An admin cannot demote or deactivate themself (the
-/// shop would be left without the admin making the change).
+/// Changes a user's role, active flag or password. An admin cannot demote or deactivate
+/// themself (the shop would be left without the admin making the change).
 #[utoipa::path(patch, path = "/api/v1/admin/users/{id}", tag = "admin", security(("bearer" = [])),
     params(("id" = i64, Path)), request_body = UserPatch,
     responses((status = 200, body = AdminUserView), (status = 401, body = Problem), (status = 403, body = Problem),
@@ -137,6 +141,14 @@ pub async fn update(
             "an admin cannot demote or deactivate their own account".into(),
         ));
     }
+    let password_hash = match p.password {
+        Some(password) => {
+            crate::auth::password::Passwords::check_new(&password)?;
+            Some(state.auth.passwords.hash(password).await?)
+        }
+        None => None,
+    };
+    let new_password = password_hash.is_some();
     let before = state.store.user(id).await?;
     let after = state
         .store
@@ -145,11 +157,12 @@ pub async fn update(
             &UserUpdate {
                 role: p.role,
                 active: p.active,
+                password_hash,
                 ..Default::default()
             },
         )
         .await?;
-    if before.active && !after.active {
+    if (before.active && !after.active) || new_password {
         state.store.revoke_user_refresh_tokens(id).await?;
     }
     state.auth.forget_user(id);

@@ -35,6 +35,11 @@ pub struct UserView {
     pub permissions: Vec<Permission>,
     pub created_at: i64,
     pub last_login_at: Option<i64>,
+    /// The shop's own id of an imported customer.
+    pub external_id: Option<String>,
+    /// False for a customer imported without a password: they cannot sign in until an admin
+    /// sets one.
+    pub has_password: bool,
 }
 
 impl From<&User> for UserView {
@@ -48,6 +53,8 @@ impl From<&User> for UserView {
             permissions: permissions(u.role).to_vec(),
             created_at: u.created_at,
             last_login_at: u.last_login_at,
+            external_id: u.external_id.clone(),
+            has_password: u.password_hash.is_some(),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! What the routes orchestrate: the serving model, the catalog cache, recommendation lists,
-//! training and its worker, the analytics queue and the demo shop.
+//! training and its worker, the analytics queue, the demo shop, and the shop's own files
+//! (import and export).
 
 pub mod catalog;
 pub mod demo;
@@ -8,5 +9,6 @@ pub mod list_cache;
 pub mod models;
 pub mod recommend;
 pub mod recorder;
+pub mod shop_files;
 pub mod training;
 pub mod worker;

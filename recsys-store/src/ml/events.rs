@@ -40,14 +40,16 @@ impl EventKind {
         }
     }
 
-    fn parse(s: &str) -> Result<EventKind> {
-        EventKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| StoreError::Corrupt {
-                what: "events.kind".into(),
-                reason: format!("unknown kind '{s}'"),
-            })
+    /// The kind with this name (`view`, `add_to_cart`, ...), if any.
+    pub fn from_name(s: &str) -> Option<EventKind> {
+        EventKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    pub(crate) fn parse(s: &str) -> Result<EventKind> {
+        EventKind::from_name(s).ok_or_else(|| StoreError::Corrupt {
+            what: "events.kind".into(),
+            reason: format!("unknown kind '{s}'"),
+        })
     }
 }
 

@@ -34,19 +34,24 @@ impl OrderStatus {
         }
     }
 
+    /// Every status, in the order of an order's life.
+    pub const ALL: [OrderStatus; 5] = [
+        OrderStatus::Pending,
+        OrderStatus::Paid,
+        OrderStatus::Shipped,
+        OrderStatus::Delivered,
+        OrderStatus::Cancelled,
+    ];
+
+    /// The status with this name (`pending`, `paid`, ...), if any.
+    pub fn from_name(s: &str) -> Option<OrderStatus> {
+        OrderStatus::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
     fn parse(s: &str) -> Result<OrderStatus> {
-        Ok(match s {
-            "pending" => OrderStatus::Pending,
-            "paid" => OrderStatus::Paid,
-            "shipped" => OrderStatus::Shipped,
-            "delivered" => OrderStatus::Delivered,
-            "cancelled" => OrderStatus::Cancelled,
-            other => {
-                return Err(StoreError::Corrupt {
-                    what: "orders.status".into(),
-                    reason: format!("unknown status '{other}'"),
-                });
-            }
+        OrderStatus::from_name(s).ok_or_else(|| StoreError::Corrupt {
+            what: "orders.status".into(),
+            reason: format!("unknown status '{s}'"),
         })
     }
 
@@ -82,6 +87,8 @@ pub struct Order {
     pub item_count: i64,
     pub created_at: Millis,
     pub updated_at: Millis,
+    /// The shop's own id of an imported order (`None` for an order placed here).
+    pub external_id: Option<String>,
     pub lines: Vec<OrderLine>,
 }
 
@@ -110,12 +117,12 @@ pub struct OrderFilter {
     pub until: Option<Millis>,
 }
 
-type OrderRow = (i64, i64, String, i64, i64, i64, i64);
+type OrderRow = (i64, i64, String, i64, i64, i64, i64, Option<String>);
 type LineRow = (i64, i64, String, String, i64, i64);
 
 macro_rules! order_columns {
     () => {
-        "id, user_id, status, total_cents, item_count, created_at, updated_at"
+        "id, user_id, status, total_cents, item_count, created_at, updated_at, external_id"
     };
 }
 macro_rules! line_select {
@@ -133,6 +140,7 @@ fn order_from_rows(r: OrderRow, lines: Vec<LineRow>) -> Result<Order> {
         item_count: r.4,
         created_at: r.5,
         updated_at: r.6,
+        external_id: r.7,
         lines: lines
             .into_iter()
             .map(|l| OrderLine {
@@ -224,6 +232,7 @@ macro_rules! write_order {
         order_id
     }};
 }
+pub(crate) use write_order;
 
 /// Where the lines of a new order come from.
 enum Source<'a> {

@@ -123,9 +123,13 @@ pub struct User {
     pub id: i64,
     /// Lower-cased; unique.
     pub email: String,
-    /// What the server's password hasher produced. Never a password; never serialized.
+    /// What the server's password hasher produced (or the old platform's, for an imported
+    /// customer). Never a password; never serialized. `None`: the account cannot sign in until
+    /// an admin sets a password (an imported customer without one).
     #[serde(skip_serializing)]
-    pub password_hash: PasswordHash,
+    pub password_hash: Option<PasswordHash>,
+    /// The shop's own id of this customer (import and the service API), unique when set.
+    pub external_id: Option<String>,
     pub display_name: String,
     pub role: Role,
     pub active: bool,
@@ -173,7 +177,7 @@ pub struct UserFilter {
     pub email_contains: Option<String>,
 }
 
-type UserRow = (
+pub(crate) type UserRow = (
     i64,
     String,
     String,
@@ -183,28 +187,36 @@ type UserRow = (
     i64,
     i64,
     Option<i64>,
+    Option<String>,
 );
 
 macro_rules! user_columns {
     () => {
-        "id, email, password_hash, display_name, role, active, created_at, updated_at, last_login_at"
+        "id, email, password_hash, display_name, role, active, created_at, updated_at, last_login_at, external_id"
     };
 }
+pub(crate) use user_columns;
 
-fn user_from_row(r: UserRow) -> Result<User> {
+pub(crate) fn user_from_row(r: UserRow) -> Result<User> {
+    // an empty hash is "no password" (an imported customer); anything else must be a PHC string
+    let password_hash = match r.2.as_str() {
+        "" => None,
+        _ => Some(PasswordHash::new(r.2).map_err(|_| StoreError::Corrupt {
+            what: "users.password_hash".into(),
+            reason: "not a PHC string".into(),
+        })?),
+    };
     Ok(User {
         id: r.0,
         email: r.1,
-        password_hash: PasswordHash::new(r.2).map_err(|_| StoreError::Corrupt {
-            what: "users.password_hash".into(),
-            reason: "not a PHC string".into(),
-        })?,
+        password_hash,
         display_name: r.3,
         role: Role::parse(&r.4)?,
         active: r.5,
         created_at: r.6,
         updated_at: r.7,
         last_login_at: r.8,
+        external_id: r.9,
     })
 }
 

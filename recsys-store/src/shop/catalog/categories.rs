@@ -55,7 +55,13 @@ fn category_from_row(r: CategoryRow) -> Category {
     }
 }
 
-fn check_slug(slug: &str) -> Result<()> {
+/// The ids of category `$1` and of every category above it.
+pub(crate) const ANCESTORS: &str = "WITH RECURSIVE up(id, parent_id) AS ( \
+       SELECT id, parent_id FROM categories WHERE id = $1 \
+       UNION ALL SELECT c.id, c.parent_id FROM categories c JOIN up ON c.id = up.parent_id) \
+     SELECT id FROM up";
+
+pub(crate) fn check_slug(slug: &str) -> Result<()> {
     validate::text("slug", slug, validate::MAX_NAME, true)?;
     if !slug
         .chars()
@@ -127,11 +133,7 @@ impl Store {
             let parent = update.parent_id.unwrap_or(current.3);
             if let Some(parent) = parent {
                 // the new parent's ancestors (itself included) must not contain this category
-                let ancestors: Vec<i64> = sqlx::query_scalar(
-                    "WITH RECURSIVE up(id, parent_id) AS ( \
-                       SELECT id, parent_id FROM categories WHERE id = $1 \
-                       UNION ALL SELECT c.id, c.parent_id FROM categories c JOIN up ON c.id = up.parent_id) \
-                     SELECT id FROM up")
+                let ancestors: Vec<i64> = sqlx::query_scalar(ANCESTORS)
                     .bind(parent).fetch_all(&mut *tx).await?;
                 if ancestors.is_empty() {
                     return Err(StoreError::not_found("category", parent));

@@ -1,8 +1,8 @@
 //! The catalog: a hierarchy of categories (`categories.rs`) and the products in them
 //! (`products.rs`).
 
-mod categories;
-mod products;
+pub(crate) mod categories;
+pub(crate) mod products;
 
 pub use categories::{Category, CategoryUpdate, NewCategory};
 pub use products::{NewProduct, Product, ProductQuery, ProductSort, ProductUpdate};

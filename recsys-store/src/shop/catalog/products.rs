@@ -115,7 +115,7 @@ pub struct ProductQuery {
     pub sort: ProductSort,
 }
 
-type ProductRow = (
+pub(crate) type ProductRow = (
     i64,
     String,
     String,
@@ -134,8 +134,9 @@ macro_rules! product_columns {
         "id, sku, name, description, category_id, price_cents, stock, active, attributes, created_at, updated_at"
     };
 }
+pub(crate) use product_columns;
 
-fn product_from_row(r: ProductRow) -> Product {
+pub(crate) fn product_from_row(r: ProductRow) -> Product {
     Product {
         id: r.0,
         sku: r.1,
@@ -151,7 +152,7 @@ fn product_from_row(r: ProductRow) -> Product {
     }
 }
 
-fn search_text(sku: &str, name: &str, description: &str) -> String {
+pub(crate) fn search_text(sku: &str, name: &str, description: &str) -> String {
     format!("{sku}\n{name}\n{description}").to_lowercase()
 }
 
@@ -166,7 +167,7 @@ fn check_new_product(p: &NewProduct) -> Result<()> {
     )
 }
 
-fn check_product_fields(
+pub(crate) fn check_product_fields(
     sku: Option<&str>,
     name: Option<&str>,
     description: Option<&str>,
