@@ -75,10 +75,10 @@ for n in "${sizes[@]}"; do
         db="$work/shop.db"; rm -f "$db" "$db-wal" "$db-shm"
         url="sqlite://$db";;
       postgres)
-        admin="$(scripts/start-postgres.sh)"
+        admin="$(scripts/start-postgres.sh 2>/dev/null)"
         name="bench_import_$$"
         bindir="$(scripts/start-postgres.sh install "$(scripts/start-postgres.sh current)")"
-        "$bindir/psql" "$admin" -qc "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name" >/dev/null
+        "$bindir/psql" "$admin" -qc "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name" >/dev/null 2>&1
         url="${admin/\/postgres\?/\/$name?}";;
     esac
     for step in products customers events; do

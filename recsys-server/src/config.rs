@@ -202,7 +202,7 @@ pub enum Command {
     /// `external_id` or e-mail, order `external_id`): a record with a new key is created, a
     /// changed one updates what changed, and importing the same file again changes nothing.
     /// All files are checked first; by default a file with any bad row is refused whole and
-    /// nothing is written. Files ending in .gz are read decompressed; `-` reads standard input.
+    /// nothing is written. Gzip-compressed files are read decompressed; `-` reads standard input.
     ///
     /// Exit codes: 0 done (or checked, with --dry-run), 1 refused or failed, 2 usage.
     #[command(

@@ -118,9 +118,9 @@ pub async fn one(
 pub struct UserPatch {
     pub role: Option<Role>,
     pub active: Option<bool>,
-    /// A new password (8 to 1,024 characters): for a customer imported without one, or one
+    /// A new password (8 to 256 characters): for a customer imported without one, or one
     /// who lost theirs. Their sessions end.
-    #[schema(min_length = 8, max_length = 1024, format = Password)]
+    #[schema(min_length = 8, max_length = 256, format = Password)]
     pub password: Option<String>,
 }
 

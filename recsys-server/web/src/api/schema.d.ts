@@ -441,8 +441,8 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Changes a user's role or active flag. An admin cannot demote or deactivate themself (the
-         *     shop would be left without the admin making the change).
+         * Changes a user's role, active flag or password. An admin cannot demote or deactivate
+         *     themself (the shop would be left without the admin making the change).
          */
         patch: operations["update"];
         trace?: never;
@@ -1671,6 +1671,12 @@ export interface components {
         };
         UserPatch: {
             active?: boolean | null;
+            /**
+             * Format: password
+             * @description A new password (8 to 256 characters): for a customer imported without one, or one
+             *     who lost theirs. Their sessions end.
+             */
+            password?: string | null;
             role?: components["schemas"]["Role"] | null;
         };
         /** @description A user as the API shows them (never the password hash). */
@@ -1680,6 +1686,13 @@ export interface components {
             created_at: number;
             display_name: string;
             email: string;
+            /** @description The shop's own id of an imported customer. */
+            external_id?: string | null;
+            /**
+             * @description False for a customer imported without a password: they cannot sign in until an admin
+             *     sets one.
+             */
+            has_password: boolean;
             /** Format: int64 */
             id: number;
             /** Format: int64 */

@@ -10,6 +10,7 @@ const user = (permissions: UserView['permissions'], active = true): UserView => 
   active,
   permissions,
   created_at: 0,
+  has_password: true,
 })
 
 describe('session', () => {

@@ -12,6 +12,7 @@ const me = (permissions: string[]) => ({
   active: true,
   permissions,
   created_at: 0,
+  has_password: true,
 })
 
 function Where() {
