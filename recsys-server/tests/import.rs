@@ -302,6 +302,29 @@ async fn a_changed_file_updates_exactly_what_changed(store: Store) {
             .iter()
             .any(|o| o.external_id.as_deref() == Some(first.as_str()))
     );
+
+    // a customer named by e-mail only keeps the external id it has; the name follows the file
+    let path = dir.write(
+        "customers.csv",
+        "email,name\nCustomer3@Shop.Example,Renamed\n",
+    );
+    let report = import::run(
+        &store,
+        &[file(Entity::Customers, &path)],
+        &ImportOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(counts(&report, "customers"), (0, 1, 0, 0));
+    let c3 = store
+        .user_by_email("customer3@shop.example")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (c3.external_id.as_deref(), c3.display_name.as_str()),
+        (Some("C003"), "Renamed")
+    );
 }
 
 /// One bad file: refused whole, with this message first, and nothing written.

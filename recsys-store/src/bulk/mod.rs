@@ -129,7 +129,8 @@ impl ProductRecord {
     }
 }
 
-/// A customer under the shop's id (or, without one, the e-mail address).
+/// A customer under the shop's id (or, without one, the e-mail address). A record without an
+/// external id leaves a stored customer's external id as it is.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct CustomerRecord {
     pub external_id: Option<String>,

@@ -347,16 +347,18 @@ impl Store {
                 // a stored password is never replaced by the file's
                 let hash = s.password_hash.as_ref().or(r.password_hash.as_ref()).map_or("", |h| h.as_str());
                 let created_at = r.created_at.unwrap_or(s.created_at);
+                // a record keyed by e-mail leaves the customer's external id as it is
+                let external_id = r.external_id.as_ref().or(s.external_id.as_ref());
                 let stored_hash = s.password_hash.as_ref().map_or("", |h| h.as_str());
-                if (s.external_id.as_deref(), s.email.as_str(), stored_hash, s.display_name.as_str(), s.active, s.created_at)
-                    == (r.external_id.as_deref(), email.as_str(), hash, r.name.as_str(), r.active, created_at)
+                if (s.external_id.as_ref(), s.email.as_str(), stored_hash, s.display_name.as_str(), s.active, s.created_at)
+                    == (external_id, email.as_str(), hash, r.name.as_str(), r.active, created_at)
                 {
                     counts.unchanged += 1;
                     continue;
                 }
                 sqlx::query("UPDATE users SET external_id = $2, email = $3, password_hash = $4, display_name = $5, \
                              active = $6, created_at = $7, updated_at = $8 WHERE id = $1")
-                    .bind(s.id).bind(&r.external_id).bind(email).bind(hash).bind(&r.name).bind(r.active)
+                    .bind(s.id).bind(external_id).bind(email).bind(hash).bind(&r.name).bind(r.active)
                     .bind(created_at).bind(now)
                     .execute(&mut *tx).await?;
                 counts.updated += 1;
