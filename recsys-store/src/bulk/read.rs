@@ -13,7 +13,7 @@ use super::{
 use crate::error::{Result, StoreError};
 use crate::ml::events::EventKind;
 use crate::shop::orders::OrderStatus;
-use crate::shop::users::PasswordHash;
+use crate::shop::users::stored_password_hash;
 use crate::store::{Store, with_pool};
 
 /// An order as exported, with the id to continue after.
@@ -114,13 +114,7 @@ impl Store {
             .bind(after).bind(limit).fetch_all(pool).await)?;
         rows.into_iter()
             .map(|r| {
-                let password_hash = match r.4.as_str() {
-                    "" => None,
-                    _ => Some(PasswordHash::new(r.4).map_err(|_| StoreError::Corrupt {
-                        what: "users.password_hash".into(),
-                        reason: "not a PHC string".into(),
-                    })?),
-                };
+                let password_hash = stored_password_hash(r.4)?;
                 Ok((
                     r.0,
                     CustomerRecord {

@@ -197,15 +197,22 @@ macro_rules! user_columns {
 }
 pub(crate) use user_columns;
 
-pub(crate) fn user_from_row(r: UserRow) -> Result<User> {
-    // an empty hash is "no password" (an imported customer); anything else must be a PHC string
-    let password_hash = match r.2.as_str() {
-        "" => None,
-        _ => Some(PasswordHash::new(r.2).map_err(|_| StoreError::Corrupt {
+/// A stored `users.password_hash`: empty is "no password" (an imported customer), anything
+/// else must be a PHC string.
+pub(crate) fn stored_password_hash(text: String) -> Result<Option<PasswordHash>> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    PasswordHash::new(text)
+        .map(Some)
+        .map_err(|_| StoreError::Corrupt {
             what: "users.password_hash".into(),
             reason: "not a PHC string".into(),
-        })?),
-    };
+        })
+}
+
+pub(crate) fn user_from_row(r: UserRow) -> Result<User> {
+    let password_hash = stored_password_hash(r.2)?;
     Ok(User {
         id: r.0,
         email: r.1,
