@@ -399,7 +399,13 @@ mod tests {
 
     #[test]
     fn prices_read_as_decimals_with_a_dot_or_whole_cents() {
-        for (text, cents) in [("12.50", 1250), ("12", 1200), ("0.5", 50), ("0.05", 5)] {
+        for (text, cents) in [
+            ("12.50", 1250),
+            ("12", 1200),
+            ("12.", 1200),
+            ("0.5", 50),
+            ("0.05", 5),
+        ] {
             assert_eq!(decimal_cents("price", text), Ok(cents), "{text}");
         }
         for bad in [
@@ -408,16 +414,10 @@ mod tests {
             "-3",
             ".5",
             "",
-            "12.",
             "1e3",
             "99999999999999999999",
         ] {
-            let e = decimal_cents("price", bad);
-            if bad == "12." {
-                assert_eq!(e, Ok(1200));
-                continue;
-            }
-            let e = e.unwrap_err();
+            let e = decimal_cents("price", bad).unwrap_err();
             assert_eq!(e.field, "price");
             assert!(
                 e.message.contains(&format!("\"{bad}\" is not a price")),
