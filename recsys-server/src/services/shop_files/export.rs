@@ -8,7 +8,7 @@ use recsys_store::Store;
 use serde_json::Value;
 
 use super::formats::{Format, Location, RowWriter};
-use super::import::ImportError;
+use super::import::{ImportError, check_locations};
 use super::records::{self, Entity};
 
 /// Rows read from the database at a time.
@@ -27,16 +27,7 @@ pub async fn run(
     store: &Store,
     files: &[ExportFile],
 ) -> Result<BTreeMap<&'static str, u64>, ImportError> {
-    if files.is_empty() {
-        return Err(ImportError::Usage(
-            "nothing to export: name at least one file (--products FILE, ...)".into(),
-        ));
-    }
-    if files.iter().filter(|f| f.location == Location::Std).count() > 1 {
-        return Err(ImportError::Usage(
-            "only one file can be written to standard output (-)".into(),
-        ));
-    }
+    check_locations(files.iter().map(|f| &f.location), "export")?;
     let mut written = BTreeMap::new();
     for file in files {
         let n = export_file(store, file).await?;

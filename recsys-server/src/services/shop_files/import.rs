@@ -353,16 +353,7 @@ impl Drop for Spool {
 }
 
 fn prepare(files: &[ImportFile]) -> Result<Vec<Prepared>, ImportError> {
-    if files.is_empty() {
-        return Err(ImportError::Usage(
-            "nothing to import: name at least one file (--products FILE, ...)".into(),
-        ));
-    }
-    if files.iter().filter(|f| f.location == Location::Std).count() > 1 {
-        return Err(ImportError::Usage(
-            "only one file can be read from standard input (-)".into(),
-        ));
-    }
+    check_locations(files.iter().map(|f| &f.location), "import")?;
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     for entity in Entity::ALL {
@@ -961,6 +952,35 @@ async fn write_batch(store: &Store, batch: &mut Vec<Item>) -> recsys_store::Resu
         Item::Order(_) => store.upsert_orders(&records!(Order)).await,
         Item::Event(_) => store.import_events(&records!(Event)).await,
     }
+}
+
+/// The files an `import` or `export` names: at least one, and `-` (standard input or output)
+/// for one of them at most.
+pub fn check_locations<'a>(
+    locations: impl Iterator<Item = &'a Location>,
+    command: &str,
+) -> Result<(), ImportError> {
+    let (mut files, mut std) = (0, 0);
+    for location in locations {
+        files += 1;
+        std += usize::from(*location == Location::Std);
+    }
+    if files == 0 {
+        return Err(ImportError::Usage(format!(
+            "nothing to {command}: name at least one file (--products FILE, ...)"
+        )));
+    }
+    if std > 1 {
+        let stream = if command == "import" {
+            "read from standard input"
+        } else {
+            "written to standard output"
+        };
+        return Err(ImportError::Usage(format!(
+            "only one file can be {stream} (-)"
+        )));
+    }
+    Ok(())
 }
 
 /// The format of a file: from `--format`, or from its name.
