@@ -201,6 +201,7 @@ fn spawn_background(state: AppState, poll: std::time::Duration) -> tokio::task::
         let mut rollup_tick = tokio::time::interval(std::time::Duration::from_secs(600));
         model_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         catalog_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut catalog_ticks = 0u64;
         loop {
             tokio::select! {
                 _ = model_tick.tick() => {
@@ -219,7 +220,15 @@ fn spawn_background(state: AppState, poll: std::time::Duration) -> tokio::task::
                     }
                 }
                 _ = catalog_tick.tick() => {
-                    if let Err(e) = state.catalog.reload().await {
+                    // what changed since the last look; the whole catalog every ten minutes
+                    // (a product deleted while another was created leaves the count equal)
+                    catalog_ticks += 1;
+                    let read = if catalog_ticks.is_multiple_of(120) {
+                        state.catalog.reload().await
+                    } else {
+                        state.catalog.catch_up().await
+                    };
+                    if let Err(e) = read {
                         tracing::warn!(error = %e, "catalog reload failed");
                     }
                 }

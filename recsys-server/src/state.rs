@@ -36,6 +36,8 @@ pub struct Shared {
     pub worker: TrainingWorker,
     /// Each user's bought products (what their lists leave out).
     pub purchases: TtlCache<crate::services::recommend::IdSet>,
+    /// Customers' histories as the models see them, trusted for the same time.
+    pub histories: TtlCache<Arc<crate::services::recommend::History>>,
     /// The model's lists by what decides them.
     pub lists: ListCache,
     pub started: Instant,
@@ -147,6 +149,7 @@ impl AppState {
         let rate_limit = (settings.rate_limit_per_s > 0)
             .then(|| RateLimiter::new(settings.rate_limit_per_s, settings.rate_burst));
         let purchases = TtlCache::new(settings.user_cache_ttl);
+        let histories = TtlCache::new(settings.user_cache_ttl);
         let lists = ListCache::new(settings.list_cache_entries);
         let state = AppState(Arc::new(Shared {
             store,
@@ -159,6 +162,7 @@ impl AppState {
             metrics: prometheus(),
             rate_limit,
             purchases,
+            histories,
             lists,
             worker: TrainingWorker::default(),
             started: Instant::now(),

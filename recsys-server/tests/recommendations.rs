@@ -16,6 +16,7 @@ on_both_backends!(
     clicks_on_recommendations_count_for_their_model_version,
     a_visitors_click_counts_for_the_list_without_an_account,
     with_no_model_the_shop_still_answers,
+    new_events_count_without_a_new_model,
 );
 
 fn ids(list: &Value) -> Vec<i64> {
@@ -393,5 +394,36 @@ async fn with_cached_purchases_a_checkout_here_leaves_the_list_at_once() {
         .await
         .body);
     assert!(!after.contains(&top), "bought just now: {after:?}");
+    app.finish().await;
+}
+
+/// A customer's history is read per customer (not frozen when the version was loaded): what
+/// they view after the model was activated leaves their next list, with the same version.
+async fn new_events_count_without_a_new_model(app: TestApp) {
+    app.train().await;
+    let customer = 6usize;
+    let token = app.customer_token(customer).await;
+    let path = "/api/v1/products/recommendations?limit=10";
+    let before = app.get(path, Some(&token)).await;
+    let first = ids(&before.body);
+    assert_eq!(first.len(), 10, "{}", before.text);
+    app.state
+        .store
+        .record_events(&[recsys_store::NewEvent::new(
+            app.customers[customer],
+            first[0],
+            recsys_store::EventKind::View,
+            1.0,
+        )])
+        .await
+        .unwrap();
+    let after = app.get(path, Some(&token)).await;
+    assert_eq!(after.body["model_version"], before.body["model_version"]);
+    let second = ids(&after.body);
+    assert_eq!(second.len(), 10);
+    assert!(
+        !second.contains(&first[0]),
+        "a product seen since is left out: {first:?} then {second:?}"
+    );
     app.finish().await;
 }

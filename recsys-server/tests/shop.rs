@@ -18,6 +18,8 @@ on_both_backends!(
     admin_writes_are_audited,
     events_are_recorded_for_the_signed_in_user,
     admins_list_every_order_and_every_product,
+    the_listing_from_memory_matches_the_store,
+    the_catalog_catches_up_with_another_replica,
 );
 
 async fn the_catalog_lists_filters_and_pages(app: TestApp) {
@@ -711,5 +713,154 @@ async fn admins_list_every_order_and_every_product(app: TestApp) {
             .status,
         StatusCode::FORBIDDEN
     );
+    app.finish().await;
+}
+
+/// Ids and total of a listing, through the API (the catalog in memory) and from the store.
+async fn both_listings(
+    app: &TestApp,
+    query: &recsys_store::ProductQuery,
+    limit: i64,
+    offset: i64,
+) -> ((Vec<i64>, i64), (Vec<i64>, i64)) {
+    let mut path = format!(
+        "/api/v1/products?limit={limit}&offset={offset}&in_stock={}&sort={}",
+        query.in_stock,
+        serde_json::to_value(query.sort).unwrap().as_str().unwrap()
+    );
+    for (name, v) in [
+        ("category", query.category_id),
+        ("min_price", query.min_price_cents),
+        ("max_price", query.max_price_cents),
+    ] {
+        if let Some(v) = v {
+            path += &format!("&{name}={v}");
+        }
+    }
+    let api = app.get(&path, None).await;
+    assert_eq!(api.status, StatusCode::OK, "{path}: {}", api.text);
+    let ids = |items: &serde_json::Value| -> Vec<i64> {
+        items
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["id"].as_i64().unwrap())
+            .collect()
+    };
+    let stored = app
+        .state
+        .store
+        .list_products(query, recsys_store::Page::new(limit, offset))
+        .await
+        .unwrap();
+    (
+        (ids(&api.body["items"]), api.body["total"].as_i64().unwrap()),
+        (stored.items.iter().map(|p| p.id).collect(), stored.total),
+    )
+}
+
+async fn the_listing_from_memory_matches_the_store(app: TestApp) {
+    use recsys_store::{ProductQuery, ProductSort, ProductUpdate};
+    let (root, fiction, science) = app.categories;
+    let store = &app.state.store;
+    // ties in price, products out of stock, unlisted and without a category
+    for (i, &id) in app.products.iter().enumerate() {
+        let update = ProductUpdate {
+            price_cents: Some(1000 + (i as i64 % 7) * 100),
+            stock: (i % 5 == 0).then_some(0),
+            active: (i % 11 == 3).then_some(false),
+            category_id: (i % 13 == 4).then_some(None),
+            ..ProductUpdate::default()
+        };
+        store.update_product(id, &update).await.unwrap();
+    }
+    app.state.catalog.catch_up().await.unwrap();
+    let mut sorts = vec![
+        ProductSort::Newest,
+        ProductSort::Oldest,
+        ProductSort::PriceAsc,
+        ProductSort::PriceDesc,
+    ];
+    // names sort by the database's collation: byte order on SQLite, as the memory's
+    if store.backend_kind() == recsys_store::BackendKind::Sqlite {
+        sorts.push(ProductSort::Name);
+    }
+    let mut compared = 0;
+    for category in [
+        None,
+        Some(root),
+        Some(fiction),
+        Some(science),
+        Some(999_999),
+    ] {
+        for &sort in &sorts {
+            for in_stock in [false, true] {
+                for (min, max) in [(None, None), (Some(1200), Some(1400)), (Some(1500), None)] {
+                    let query = ProductQuery {
+                        category_id: category,
+                        min_price_cents: min,
+                        max_price_cents: max,
+                        active: Some(true),
+                        in_stock,
+                        sort,
+                        ..ProductQuery::default()
+                    };
+                    for (limit, offset) in [(7, 0), (7, 7), (100, 0), (5, 40), (10, 1000)] {
+                        let (memory, stored) = both_listings(&app, &query, limit, offset).await;
+                        assert_eq!(memory, stored, "{query:?}, limit {limit}, offset {offset}");
+                        compared += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(compared >= 600);
+    app.finish().await;
+}
+
+async fn the_catalog_catches_up_with_another_replica(app: TestApp) {
+    use recsys_store::{NewProduct, ProductUpdate};
+    let catalog = &app.state.catalog;
+    let store = &app.state.store;
+    // nothing changed: the snapshot (and the list cache's key, its generation) stays
+    let before = catalog.snapshot().generation;
+    catalog.catch_up().await.unwrap();
+    assert_eq!(catalog.snapshot().generation, before);
+
+    // writes through the store are what another replica's look like from here
+    let id = app.products[7];
+    store
+        .update_product(
+            id,
+            &ProductUpdate {
+                price_cents: Some(4321),
+                stock: Some(0),
+                ..ProductUpdate::default()
+            },
+        )
+        .await
+        .unwrap();
+    let created = store
+        .create_product(&NewProduct::new("SKU-NEW", "A new book", 999, 5))
+        .await
+        .unwrap();
+    assert_ne!(catalog.snapshot().products[&id].price_cents, 4321);
+    catalog.catch_up().await.unwrap();
+    let now = catalog.snapshot();
+    assert_ne!(now.generation, before);
+    assert_eq!(now.products[&id].price_cents, 4321);
+    assert!(!now.products[&id].recommendable());
+    assert!(now.products.contains_key(&created.id));
+    let listed = app
+        .get("/api/v1/products?sort=price_asc&limit=1", None)
+        .await;
+    assert_eq!(listed.body["items"][0]["id"], created.id, "{}", listed.text);
+
+    // a deleted product (no history) is noticed by the count
+    store.delete_product(created.id).await.unwrap();
+    catalog.catch_up().await.unwrap();
+    assert!(!catalog.snapshot().products.contains_key(&created.id));
+    let all = app.get("/api/v1/products?limit=1", None).await;
+    assert_eq!(all.body["total"], 60);
     app.finish().await;
 }

@@ -228,6 +228,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         "shop_keys",
         include_str!("../migrations/postgres/0006_shop_keys.sql"),
     ),
+    (
+        7,
+        "products_updated_at",
+        include_str!("../migrations/postgres/0007_products_updated_at.sql"),
+    ),
 ];
 const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -259,6 +264,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         6,
         "shop_keys",
         include_str!("../migrations/sqlite/0006_shop_keys.sql"),
+    ),
+    (
+        7,
+        "products_updated_at",
+        include_str!("../migrations/sqlite/0007_products_updated_at.sql"),
     ),
 ];
 

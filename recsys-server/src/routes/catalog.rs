@@ -88,7 +88,7 @@ pub struct ProductFilter {
 /// One page of products.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProductPage {
-    pub items: Vec<ProductSummary>,
+    pub items: Vec<Arc<ProductSummary>>,
     pub total: i64,
     pub limit: i64,
     pub offset: i64,
@@ -144,13 +144,24 @@ pub async fn product_page(
 ) -> ApiResult<ProductPage> {
     let page = page(limit, offset, 20, 100)?;
     query.text = query.text.filter(|q| !q.trim().is_empty());
+    // the storefront's listing (active products, no text) comes from the catalog in memory;
+    // a text filter and the admin's listing (inactive products too, fresh) from the store
+    if query.text.is_none() && query.active == Some(true) {
+        let found = state.catalog.snapshot().list(&query, page);
+        return Ok(ProductPage {
+            items: found.items,
+            total: found.total,
+            limit: found.limit,
+            offset: found.offset,
+        });
+    }
     let found = state.store.list_products(&query, page).await?;
     let currency = state.catalog.currency();
     Ok(ProductPage {
         items: found
             .items
             .iter()
-            .map(|p| ProductSummary::of(p, currency))
+            .map(|p| Arc::new(ProductSummary::of(p, currency)))
             .collect(),
         total: found.total,
         limit: found.limit,

@@ -2,15 +2,21 @@
 //! recommended, so a recommendation list costs no database round trip per item.
 //!
 //! It follows the database: this replica's own catalog writes and checkouts refresh the products
-//! they touched at once, and a background task reloads everything every few seconds, which is how
-//! other replicas' writes arrive. The snapshot is swapped atomically (readers never wait).
+//! they touched at once, and a background task catches up every few seconds with what was
+//! written since its last look (products by `updated_at`, so a catalog of 150,000 products is
+//! not read again and again), which is how other replicas' writes arrive. The snapshot is
+//! swapped atomically (readers never wait), and only when something changed.
+//!
+//! The public product listing (a category's subtree, price range, in stock, sorted) is answered
+//! from the snapshot: each (category, sort) list is sorted once when first asked for and kept
+//! while no product's place in it changes (a stock change keeps every list).
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
 use recsys_core::Id;
-use recsys_store::{Category, Product, ProductQuery, Store};
+use recsys_store::{Category, Millis, Page, Paged, Product, ProductQuery, ProductSort, Store};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -32,6 +38,9 @@ pub struct ProductSummary {
     /// Free-form attributes (for the demo shop: year, genres).
     #[schema(value_type = Object)]
     pub attributes: serde_json::Value,
+    /// When it was first listed (the "newest" sort).
+    #[serde(skip)]
+    created_at: Millis,
     /// This summary as JSON, written once when the catalog is read instead of in every list
     /// that shows it ([`Recommendations`](crate::services::recommend::Recommendations) copies it).
     #[serde(skip)]
@@ -51,6 +60,7 @@ impl ProductSummary {
             in_stock: p.stock > 0,
             active: p.active,
             attributes: p.attributes.clone(),
+            created_at: p.created_at,
             json: Box::default(),
         };
         summary.json = serde_json::to_string(&summary)
@@ -68,6 +78,16 @@ impl ProductSummary {
     pub fn recommendable(&self) -> bool {
         self.active && self.stock > 0
     }
+
+    /// Whether it sits in the same place of every listing as `other`: everything but the stock
+    /// is the same.
+    fn listed_alike(&self, other: &ProductSummary) -> bool {
+        self.active == other.active
+            && self.category_id == other.category_id
+            && self.price_cents == other.price_cents
+            && self.created_at == other.created_at
+            && self.name == other.name
+    }
 }
 
 /// One consistent view of the catalog.
@@ -79,6 +99,9 @@ pub struct Snapshot {
     subtree: HashMap<i64, Vec<i64>>,
     /// Products that may not be recommended (inactive or out of stock), as model ids.
     pub unavailable: Vec<Id>,
+    /// The sorted lists of the public listing, shared with the snapshots before and after this
+    /// one while no product changes its place in them.
+    listings: Arc<Listings>,
     /// A number no other snapshot of this process has: what was unavailable is part of a
     /// cached recommendation list's key through it.
     pub generation: u64,
@@ -90,38 +113,99 @@ fn next_generation() -> u64 {
     NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
+/// Each category's id with every category below it.
+fn subtrees(categories: &[Category]) -> HashMap<i64, Vec<i64>> {
+    let mut children: HashMap<i64, Vec<i64>> = HashMap::new();
+    for c in categories {
+        if let Some(parent) = c.parent_id {
+            children.entry(parent).or_default().push(c.id);
+        }
+    }
+    let mut subtree = HashMap::new();
+    for c in categories {
+        let mut all = vec![c.id];
+        let mut i = 0;
+        let mut seen = HashSet::from([c.id]);
+        while i < all.len() {
+            for &child in children.get(&all[i]).map(Vec::as_slice).unwrap_or(&[]) {
+                if seen.insert(child) {
+                    all.push(child);
+                }
+            }
+            i += 1;
+        }
+        subtree.insert(c.id, all);
+    }
+    subtree
+}
+
+/// One product of a sorted list: its id and price (the filter that needs no lookup).
+#[derive(Debug, Clone, Copy)]
+struct Listed {
+    id: i64,
+    price_cents: i64,
+}
+
+/// The active products of a category's subtree (or of the whole catalog) in each sort's order,
+/// each list sorted when it is first asked for.
+#[derive(Debug, Default)]
+struct Listings {
+    lists: Mutex<ListsByKey>,
+}
+
+/// The sorted lists by (category, sort).
+type ListsByKey = HashMap<(Option<i64>, ProductSort), Arc<[Listed]>>;
+
+impl Listings {
+    fn lists(&self) -> std::sync::MutexGuard<'_, ListsByKey> {
+        // a panic while the lock was held leaves at worst a list missing: use the map
+        self.lists
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 impl Snapshot {
     fn build(products: Vec<Product>, categories: Vec<Category>, currency: &str) -> Snapshot {
         let products: HashMap<i64, Arc<ProductSummary>> = products
             .iter()
             .map(|p| (p.id, Arc::new(ProductSummary::of(p, currency))))
             .collect();
-        let mut children: HashMap<i64, Vec<i64>> = HashMap::new();
-        for c in &categories {
-            if let Some(parent) = c.parent_id {
-                children.entry(parent).or_default().push(c.id);
-            }
+        Snapshot {
+            unavailable: unavailable(&products),
+            products,
+            subtree: subtrees(&categories),
+            categories,
+            listings: Arc::default(),
+            generation: next_generation(),
         }
-        let mut subtree = HashMap::new();
-        for c in &categories {
-            let mut all = vec![c.id];
-            let mut i = 0;
-            let mut seen = HashSet::from([c.id]);
-            while i < all.len() {
-                for &child in children.get(&all[i]).map(Vec::as_slice).unwrap_or(&[]) {
-                    if seen.insert(child) {
-                        all.push(child);
-                    }
-                }
-                i += 1;
-            }
-            subtree.insert(c.id, all);
+    }
+
+    /// This snapshot with `changed` products replaced (or added) and `removed` ones left out;
+    /// the listings are kept if no product changed its place in them.
+    fn with_products(&self, changed: Vec<Arc<ProductSummary>>, removed: &[i64]) -> Snapshot {
+        let mut products = self.products.clone();
+        let mut same_places = true;
+        for id in removed {
+            same_places &= products.remove(id).is_none_or(|p| !p.active);
+        }
+        for p in changed {
+            same_places &= match products.get(&p.id) {
+                Some(old) => old.listed_alike(&p),
+                None => !p.active,
+            };
+            products.insert(p.id, p);
         }
         Snapshot {
             unavailable: unavailable(&products),
             products,
-            categories,
-            subtree,
+            categories: self.categories.clone(),
+            subtree: self.subtree.clone(),
+            listings: if same_places {
+                Arc::clone(&self.listings)
+            } else {
+                Arc::default()
+            },
             generation: next_generation(),
         }
     }
@@ -140,6 +224,104 @@ impl Snapshot {
             .map(|p| Id::Int(p.id))
             .collect()
     }
+
+    /// The active products of a category's subtree (all with `None`) in `sort`'s order, ties by
+    /// id as the store orders them.
+    fn listed(&self, category: Option<i64>, sort: ProductSort) -> Arc<[Listed]> {
+        let key = (category, sort);
+        if let Some(list) = self.listings.lists().get(&key) {
+            return Arc::clone(list);
+        }
+        let cats: Option<HashSet<i64>> =
+            category.map(|c| self.subtree(c).iter().copied().collect());
+        let mut members: Vec<&ProductSummary> = self
+            .products
+            .values()
+            .filter(|p| {
+                p.active
+                    && cats
+                        .as_ref()
+                        .is_none_or(|cats| p.category_id.is_some_and(|c| cats.contains(&c)))
+            })
+            .map(Arc::as_ref)
+            .collect();
+        match sort {
+            ProductSort::Newest => {
+                members.sort_unstable_by_key(|p| std::cmp::Reverse((p.created_at, p.id)))
+            }
+            ProductSort::Oldest => members.sort_unstable_by_key(|p| (p.created_at, p.id)),
+            ProductSort::PriceAsc => members.sort_unstable_by_key(|p| (p.price_cents, p.id)),
+            ProductSort::PriceDesc => {
+                members.sort_unstable_by_key(|p| (std::cmp::Reverse(p.price_cents), p.id))
+            }
+            ProductSort::Name => {
+                members.sort_unstable_by(|a, b| (&a.name, a.id).cmp(&(&b.name, b.id)))
+            }
+        }
+        let list: Arc<[Listed]> = members
+            .iter()
+            .map(|p| Listed {
+                id: p.id,
+                price_cents: p.price_cents,
+            })
+            .collect();
+        self.listings.lists().insert(key, Arc::clone(&list));
+        list
+    }
+
+    /// A page of the public listing: active products matching `query` (its category, price
+    /// range and stock; its text is the store's to match), in its order, and how many match.
+    pub fn list(&self, query: &ProductQuery, page: Page) -> Paged<Arc<ProductSummary>> {
+        let list = self.listed(query.category_id, query.sort);
+        let (min, max) = (
+            query.min_price_cents.unwrap_or(i64::MIN),
+            query.max_price_cents.unwrap_or(i64::MAX),
+        );
+        let filtered = min != i64::MIN || max != i64::MAX || query.in_stock;
+        let start = usize::try_from(page.offset).unwrap_or(usize::MAX);
+        let end = start.saturating_add(usize::try_from(page.limit).unwrap_or(0));
+        if !filtered {
+            let items = list
+                .get(start.min(list.len())..end.min(list.len()))
+                .unwrap_or(&[])
+                .iter()
+                .filter_map(|l| self.products.get(&l.id).cloned())
+                .collect();
+            return Paged {
+                items,
+                total: list.len() as i64,
+                limit: page.limit,
+                offset: page.offset,
+            };
+        }
+        let mut items = Vec::new();
+        let mut total = 0usize;
+        for l in list.iter() {
+            if l.price_cents < min || l.price_cents > max {
+                continue;
+            }
+            // stock is read from the summary (it changes without moving anything in a list);
+            // only the page's rows and the in-stock filter look it up
+            if query.in_stock || (start..end).contains(&total) {
+                let Some(p) = self.products.get(&l.id) else {
+                    continue;
+                };
+                if query.in_stock && p.stock <= 0 {
+                    continue;
+                }
+                if (start..end).contains(&total) {
+                    items.push(Arc::clone(p));
+                }
+            }
+            total += 1;
+        }
+        Paged {
+            items,
+            total: total as i64,
+            limit: page.limit,
+            offset: page.offset,
+        }
+    }
 }
 
 /// The products that may not be recommended, as model ids, sorted.
@@ -153,12 +335,18 @@ fn unavailable(products: &HashMap<i64, Arc<ProductSummary>>) -> Vec<Id> {
     ids
 }
 
+/// How far back a catch-up reads again: a write's `updated_at` is taken before its transaction
+/// commits, and replicas' clocks differ a little; re-reading the last minute's writes is cheap.
+const CATCH_UP_OVERLAP_MS: Millis = 60_000;
+
 /// The catalog cache.
 #[derive(Debug)]
 pub struct CatalogCache {
     store: Store,
     currency: String,
     snapshot: ArcSwap<Snapshot>,
+    /// When the last read of the database started (a full reload or a catch-up).
+    read_at: std::sync::atomic::AtomicI64,
 }
 
 impl CatalogCache {
@@ -167,6 +355,7 @@ impl CatalogCache {
             store,
             currency: currency.to_string(),
             snapshot: ArcSwap::from_pointee(Snapshot::default()),
+            read_at: std::sync::atomic::AtomicI64::new(0),
         };
         cache.reload().await?;
         Ok(cache)
@@ -183,39 +372,69 @@ impl CatalogCache {
 
     /// Reads the whole catalog again.
     pub async fn reload(&self) -> ApiResult<()> {
-        let products = self.store.all_products(&ProductQuery::default()).await?;
+        let started = recsys_store::now_ms();
+        let products = self.store.all_products().await?;
         let categories = self.store.list_categories().await?;
         self.snapshot.store(Arc::new(Snapshot::build(
             products,
             categories,
             &self.currency,
         )));
+        self.read_at
+            .store(started, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Reads what was written since the last read (with an overlap, see
+    /// [`CATCH_UP_OVERLAP_MS`]): the products changed since, and the category tree. Deleted
+    /// products are noticed by the count and mean a full reload. The snapshot is replaced only
+    /// if something changed, so cached lists stay valid while nothing does.
+    pub async fn catch_up(&self) -> ApiResult<()> {
+        let started = recsys_store::now_ms();
+        let since = self.read_at.load(std::sync::atomic::Ordering::Relaxed) - CATCH_UP_OVERLAP_MS;
+        let fresh = self.store.products_updated_since(since).await?;
+        let categories = self.store.list_categories().await?;
+        let count = self.store.count_products().await?;
+        let current = self.snapshot();
+        if categories != current.categories {
+            return self.reload().await;
+        }
+        let changed: Vec<Arc<ProductSummary>> = fresh
+            .iter()
+            .map(|p| Arc::new(ProductSummary::of(p, &self.currency)))
+            .filter(|p| current.products.get(&p.id).is_none_or(|old| **old != **p))
+            .collect();
+        let known = current.products.len()
+            + changed
+                .iter()
+                .filter(|p| !current.products.contains_key(&p.id))
+                .count();
+        if known as i64 != count {
+            return self.reload().await;
+        }
+        if !changed.is_empty() {
+            self.snapshot
+                .store(Arc::new(current.with_products(changed, &[])));
+        }
+        self.read_at
+            .store(started, std::sync::atomic::Ordering::Relaxed);
         Ok(())
     }
 
     /// Reads these products again (after a write or checkout that changed them).
     pub async fn refresh_products(&self, ids: &[i64]) -> ApiResult<()> {
         let fresh = self.store.products_by_ids(ids).await?;
-        let current = self.snapshot();
-        // the current summaries (cheap to share) without the products asked about, then the
-        // fresh rows of those that still exist
-        let asked: HashSet<i64> = ids.iter().copied().collect();
-        let mut products: HashMap<i64, Arc<ProductSummary>> = current
-            .products
+        let found: HashSet<i64> = fresh.iter().map(|p| p.id).collect();
+        let removed: Vec<i64> = ids
             .iter()
-            .filter(|(id, _)| !asked.contains(id))
-            .map(|(id, p)| (*id, Arc::clone(p)))
+            .copied()
+            .filter(|id| !found.contains(id))
             .collect();
-        for p in &fresh {
-            products.insert(p.id, Arc::new(ProductSummary::of(p, &self.currency)));
-        }
-        let next = Snapshot {
-            unavailable: unavailable(&products),
-            products,
-            categories: current.categories.clone(),
-            subtree: current.subtree.clone(),
-            generation: next_generation(),
-        };
+        let changed = fresh
+            .iter()
+            .map(|p| Arc::new(ProductSummary::of(p, &self.currency)))
+            .collect();
+        let next = self.snapshot().with_products(changed, &removed);
         self.snapshot.store(Arc::new(next));
         Ok(())
     }

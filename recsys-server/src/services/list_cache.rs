@@ -1,11 +1,11 @@
 //! The model's recommendation lists kept by everything that decides them, so a customer's next
 //! visit (another page, a reload) does not score the catalog again.
 //!
-//! A list is a pure function of its key: the serving model (its version, and when it was loaded
-//! with the history it filters seen items from), the catalog snapshot (what is unavailable), the
-//! user, the length, the category and the products left out (bought, in the request). So an
-//! entry is never stale: a purchase, a stock change, a catalog write or a new model makes a new
-//! key. The cache only bounds its memory (`Settings::list_cache_entries`; 0 turns it off).
+//! A list is a pure function of its key: the serving model (its version, and when it was
+//! loaded), the customer's history (a fingerprint of what the model filters and profiles from),
+//! the catalog snapshot (what is unavailable), the user, the length, the category and the
+//! products left out (bought, in the request). So an entry is never stale: new events, a
+//! purchase, a stock change, a catalog write or a new model makes a new key. The cache only bounds its memory (`Settings::list_cache_entries`; 0 turns it off).
 //!
 //! Eviction is by two generations, a cheap approximation of least-recently-used: new lists go
 //! into the young generation; when it holds half the entries it becomes the old one and the
@@ -26,6 +26,7 @@ use crate::services::recommend::IdSet;
 pub struct ListKey {
     pub version: i64,
     pub loaded_at: Instant,
+    pub history: u64,
     pub catalog: u64,
     pub user: Option<i64>,
     pub n: usize,
@@ -115,6 +116,7 @@ mod tests {
         ListKey {
             version: 1,
             loaded_at: *LOADED.get_or_init(Instant::now),
+            history: 0,
             catalog: 1,
             user: Some(user),
             n: 10,

@@ -10,9 +10,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use arc_swap::ArcSwapOption;
+use recsys_core::Persist;
 use recsys_core::factory::{AnyRecommender, RECOMMENDER_NAMES};
-use recsys_core::{Interactions, Persist};
-use recsys_store::{EventWeights, ModelVersion, Store};
+use recsys_store::{ModelVersion, Store};
 
 use crate::error::{ApiError, ApiResult};
 
@@ -33,10 +33,10 @@ fn damaged(version_id: i64) -> impl Fn(recsys_store::StoreError) -> ApiError {
 #[derive(Debug)]
 pub struct Serving {
     pub version: ModelVersion,
+    /// The fitted model alone: a customer's history is read per customer when a list is made
+    /// (`AppState::history`), so loading a version reads no events and experiment arms share
+    /// nothing but the store.
     pub model: AnyRecommender,
-    /// The interactions in the store when the version was loaded: each user's history, for
-    /// leaving out what they have seen.
-    pub history: Interactions,
     pub loaded_at: Instant,
     /// `name@vN`, as responses report it.
     label: String,
@@ -97,10 +97,6 @@ impl Models {
             .model_blob(version.id)
             .await
             .map_err(damaged(version.id))?;
-        let history = self
-            .store
-            .interactions(&EventWeights::default(), None)
-            .await?;
         let id = version.id;
         let model = tokio::task::spawn_blocking(move || AnyRecommender::from_bytes(&blob))
             .await
@@ -114,7 +110,6 @@ impl Models {
             label: format!("{}@v{}", version.name, version.version),
             version,
             model,
-            history,
             loaded_at: Instant::now(),
         })
     }

@@ -10,7 +10,9 @@ use axum::response::{IntoResponse, Response};
 
 use recsys_core::factory::AnyRecommender;
 use recsys_core::hybrid::Blended;
-use recsys_core::{Error as CoreError, Id, ItemFilter, RecommendOptions, Recommender, Scored};
+use recsys_core::{
+    Error as CoreError, Id, Interactions, ItemFilter, RecommendOptions, Recommender, Scored,
+};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -228,19 +230,51 @@ fn check_n(n: usize) -> ApiResult<usize> {
 fn explained_recommend(
     model: &AnyRecommender,
     user: &Id,
-    serving: &Serving,
+    history: &Interactions,
     n: usize,
     options: &RecommendOptions,
 ) -> Result<Vec<Blended>, CoreError> {
     match model {
         AnyRecommender::Hybrid(h) => Ok(h
-            .recommend_batch_explained(std::slice::from_ref(user), &serving.history, n, options)?
+            .recommend_batch_explained(std::slice::from_ref(user), history, n, options)?
             .pop()
             .unwrap_or_default()),
         other => Ok(blended(
-            other.recommend(user, &serving.history, n, options)?,
+            other.recommend(user, history, n, options)?,
             other.kind(),
         )),
+    }
+}
+
+/// A customer's history as the models see it: their weighted interactions (a one-row
+/// [`Interactions`]), and a fingerprint of it that is part of a cached list's key.
+#[derive(Debug)]
+pub struct History {
+    pub data: Interactions,
+    pub fingerprint: u64,
+}
+
+impl History {
+    /// A visitor's: no interactions.
+    fn empty() -> History {
+        History {
+            data: Interactions::from_triples(std::iter::empty::<(i64, i64, f32)>())
+                .expect("no triples make a valid empty matrix"),
+            fingerprint: 0,
+        }
+    }
+
+    fn of(user: i64, rows: &[(i64, f32)]) -> ApiResult<History> {
+        use std::hash::{BuildHasher, Hasher};
+        let mut hasher = foldhash::fast::FixedState::with_seed(0x5eed).build_hasher();
+        for &(p, s) in rows {
+            hasher.write_i64(p);
+            hasher.write_u32(s.to_bits());
+        }
+        Ok(History {
+            data: Interactions::from_triples(rows.iter().map(|&(p, s)| (user, p, s)))?,
+            fingerprint: hasher.finish(),
+        })
     }
 }
 
@@ -383,7 +417,8 @@ impl AppState {
             scored.sort_by(|a, b| b.item.score.total_cmp(&a.item.score));
             let mut seen = HashSet::new();
             scored.retain(|b| seen.insert(b.item.id.clone()));
-            let popular = explained_recommend(model, &anonymous(), &serving, n * 2, &options)?;
+            let popular =
+                explained_recommend(model, &anonymous(), &History::empty().data, n * 2, &options)?;
             scored.extend(
                 popular
                     .into_iter()
@@ -391,9 +426,11 @@ impl AppState {
             );
             Arc::new(scored)
         } else {
+            let history = self.history(req.user_id).await?;
             let key = ListKey {
                 version: serving.version.id,
                 loaded_at: serving.loaded_at,
+                history: history.fingerprint,
                 catalog: catalog.generation,
                 user: req.user_id,
                 n,
@@ -403,9 +440,9 @@ impl AppState {
             self.lists.get_or_compute(key, || {
                 let options = RecommendOptions::new().items(filter());
                 let user = req.user_id.map_or_else(anonymous, Id::Int);
-                match explained_recommend(model, &user, &serving, n, &options) {
+                match explained_recommend(model, &user, &history.data, n, &options) {
                     Err(CoreError::UnknownUser(_)) => {
-                        explained_recommend(model, &anonymous(), &serving, n, &options)
+                        explained_recommend(model, &anonymous(), &history.data, n, &options)
                     }
                     other => other,
                 }
@@ -471,6 +508,24 @@ impl AppState {
 
     /// The products a user bought (from memory for `Settings::user_cache_ttl`; a checkout or
     /// cancel through this replica forgets them at once); `None` for a visitor.
+    /// The customer's history (empty for a visitor), read from the store and trusted for the
+    /// user cache's time, like their purchases.
+    pub async fn history(&self, user: Option<i64>) -> ApiResult<Arc<History>> {
+        let Some(user) = user else {
+            return Ok(Arc::new(History::empty()));
+        };
+        if let Some(history) = self.histories.get(user) {
+            return Ok(history);
+        }
+        let rows = self
+            .store
+            .user_interactions(user, &recsys_store::EventWeights::default())
+            .await?;
+        let history = Arc::new(History::of(user, &rows)?);
+        self.histories.put(user, Arc::clone(&history));
+        Ok(history)
+    }
+
     pub async fn purchased(&self, user: Option<i64>) -> ApiResult<Option<IdSet>> {
         let Some(user) = user else {
             return Ok(None);

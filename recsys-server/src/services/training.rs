@@ -13,7 +13,7 @@ use recsys_core::content::{Catalog, ContentParams};
 use recsys_core::eval::{RankingMetrics, newest_split, ranking_metrics_at_k};
 use recsys_core::factory::{HybridMember, RECOMMENDER_NAMES, RecommenderConfig};
 use recsys_core::{FitControl, Id, Interactions, Persist};
-use recsys_store::{EventWeights, NewModelVersion, ProductQuery, Store};
+use recsys_store::{EventWeights, NewModelVersion, Store};
 use serde_json::{Value, json};
 
 use crate::error::{ApiError, ApiResult};
@@ -114,7 +114,7 @@ fn unknown_field(sent: &Value, understood: &Value, at: &str) -> Option<String> {
 /// The catalog's texts for the content model: name and description of every product.
 pub async fn content_catalog(store: &Store) -> ApiResult<Catalog> {
     let mut catalog = Catalog::new(&["name", "description"]);
-    for p in store.all_products(&ProductQuery::default()).await? {
+    for p in store.all_products().await? {
         catalog.push(Id::Int(p.id), &[p.name.as_str(), p.description.as_str()])?;
     }
     Ok(catalog)

@@ -294,6 +294,31 @@ impl Store {
             .collect())
     }
 
+    /// One user's interactions, weighed as [`Store::interaction_triples`] weighs them: each
+    /// product with its strength, by product id, those with a strength of 0 left out. What a
+    /// recommendation for this user filters and builds a profile from (one indexed read, so
+    /// no replica keeps every customer's history in memory).
+    pub async fn user_interactions(
+        &self,
+        user_id: i64,
+        weights: &EventWeights,
+    ) -> Result<Vec<(i64, f32)>> {
+        weights.check()?;
+        let rows: Vec<(i64, f64)> = with_pool!(self, pool => sqlx::query_as(
+            "SELECT product_id, CAST(SUM(value * CASE kind \
+                 WHEN 'view' THEN $1 WHEN 'click' THEN $2 WHEN 'add_to_cart' THEN $3 \
+                 WHEN 'purchase' THEN $4 ELSE $5 END) AS DOUBLE PRECISION) AS strength \
+             FROM events WHERE user_id = $6 GROUP BY product_id ORDER BY product_id")
+            .bind(weights.view).bind(weights.click).bind(weights.add_to_cart).bind(weights.purchase).bind(weights.rating)
+            .bind(user_id)
+            .fetch_all(pool).await)?;
+        Ok(rows
+            .into_iter()
+            .filter(|r| r.1 > 0.0)
+            .map(|(p, s)| (p, s as f32))
+            .collect())
+    }
+
     /// The training matrix of [`Store::interactions`] (all events) and, for each of its
     /// `(user, product)` pairs, the time of the pair's newest event: what a hold-out of the
     /// newest interactions (`recsys_core::eval::newest_split`) needs.

@@ -76,7 +76,7 @@ pub struct ProductUpdate {
 }
 
 /// Order of a product listing. Ties are broken by id, so pages never overlap.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ProductSort {
@@ -302,20 +302,53 @@ impl Store {
         Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
     }
 
-    /// Every product matching the query, in the query's order, read page by page (what an
-    /// in-memory copy of the catalog or a model's item texts are built from).
-    pub async fn all_products(&self, query: &ProductQuery) -> Result<Vec<Product>> {
-        let mut products = Vec::new();
+    /// Every product, in id order, read in pages of 5,000 by id (each page one indexed range
+    /// read: no OFFSET and no count, so reading a catalog of 150,000 products costs what reading
+    /// its rows costs). What an in-memory copy of the catalog or a model's item texts are built
+    /// from.
+    pub async fn all_products(&self) -> Result<Vec<Product>> {
+        let mut products: Vec<Product> = Vec::new();
         loop {
-            let page = self
-                .list_products(query, Page::new(Page::MAX_LIMIT, products.len() as i64))
-                .await?;
-            let n = page.items.len() as i64;
-            products.extend(page.items);
-            if n < Page::MAX_LIMIT || products.len() as i64 >= page.total {
+            let after = products.last().map_or(i64::MIN, |p| p.id);
+            let page = self.products_after(after, 5_000).await?;
+            let n = page.len();
+            products.extend(page);
+            if n < 5_000 {
                 return Ok(products);
             }
         }
+    }
+
+    /// Every product written (created or changed: `updated_at`) at or after `since`, in id
+    /// order: what a catalog cache reads to follow the database without reading all of it.
+    pub async fn products_updated_since(&self, since: Millis) -> Result<Vec<Product>> {
+        let sql = concat!(
+            "SELECT ",
+            product_columns!(),
+            " FROM products WHERE updated_at >= $1 ORDER BY id"
+        );
+        let rows: Vec<ProductRow> =
+            with_pool!(self, pool => sqlx::query_as(sql).bind(since).fetch_all(pool).await)?;
+        Ok(rows.into_iter().map(product_from_row).collect())
+    }
+
+    /// How many products there are (active or not).
+    pub async fn count_products(&self) -> Result<i64> {
+        Ok(
+            with_pool!(self, pool => sqlx::query_scalar("SELECT COUNT(*) FROM products").fetch_one(pool).await)?,
+        )
+    }
+
+    /// Up to `limit` products with an id above `after`, in id order.
+    async fn products_after(&self, after: i64, limit: i64) -> Result<Vec<Product>> {
+        let sql = concat!(
+            "SELECT ",
+            product_columns!(),
+            " FROM products WHERE id > $1 ORDER BY id LIMIT $2"
+        );
+        let rows: Vec<ProductRow> = with_pool!(self, pool => sqlx::query_as(sql)
+            .bind(after).bind(limit).fetch_all(pool).await)?;
+        Ok(rows.into_iter().map(product_from_row).collect())
     }
 
     /// Products matching the query, in the query's order.
