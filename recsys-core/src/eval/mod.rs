@@ -8,4 +8,4 @@ pub use metrics::{
     RankingMetrics, auc_at_k, mean_average_precision_at_k, ndcg_at_k, precision_at_k,
     ranking_metrics_at_k,
 };
-pub use split::{leave_k_out_split, newest_split, train_test_split};
+pub use split::{leave_k_out_split, newest_split, sample_users, train_test_split};

@@ -131,6 +131,33 @@ where
     Ok(partition(data, &to_test))
 }
 
+/// At most `max_users` of the users who have interactions in `test`, drawn at random (seeded),
+/// with all their interactions; the other users' rows are left empty and the id space is kept.
+/// Ranking metrics are means over users, so a sample estimates them closely (the standard error
+/// of a mean NDCG over 10,000 users is about 0.003) at a fraction of the cost: what evaluating a
+/// shop with a million customers uses. `test` itself is returned when it has no more users.
+pub fn sample_users(test: &Interactions, max_users: usize, seed: u64) -> Result<Interactions> {
+    if max_users == 0 {
+        return Err(Error::param("max_users", ">= 1", max_users));
+    }
+    let m = test.by_user();
+    let mut users: Vec<usize> = (0..m.nrows())
+        .filter(|&u| m.indptr()[u + 1] > m.indptr()[u])
+        .collect();
+    if users.len() <= max_users {
+        return Ok(test.clone());
+    }
+    SplitMix64::new(seed).shuffle(&mut users);
+    let mut chosen = vec![false; m.nrows()];
+    for &u in &users[..max_users] {
+        chosen[u] = true;
+    }
+    let mask: Vec<bool> = (0..m.nrows())
+        .flat_map(|u| std::iter::repeat_n(chosen[u], m.indptr()[u + 1] - m.indptr()[u]))
+        .collect();
+    Ok(partition(test, &mask).1)
+}
+
 /// Splits the entries of `data` (in CSR order) by the mask.
 fn partition(data: &Interactions, to_test: &[bool]) -> (Interactions, Interactions) {
     let m = data.by_user();
@@ -182,6 +209,35 @@ mod tests {
         let users: Vec<u32> = (0..2000).map(|k| k % 50).collect();
         let items: Vec<u32> = (0..2000).map(|k| (k * 7) % 97).collect();
         Interactions::from_indices(50, 97, &users, &items, &vec![1.0; 2000]).unwrap()
+    }
+
+    #[test]
+    fn sample_users_keeps_whole_rows_of_a_seeded_sample() {
+        let d = data();
+        let s = sample_users(&d, 20, 3).unwrap();
+        let rows = |x: &Interactions| -> Vec<usize> {
+            let m = x.by_user();
+            (0..m.nrows())
+                .filter(|&u| m.indptr()[u + 1] > m.indptr()[u])
+                .collect()
+        };
+        let kept = rows(&s);
+        assert_eq!(kept.len(), 20);
+        assert_eq!(s.n_users(), d.n_users(), "the id space is kept");
+        // a kept user keeps every interaction
+        for &u in &kept {
+            let id = d.users().id(u as u32);
+            let all: Vec<_> = d.user_items(&id).unwrap().collect();
+            let sampled: Vec<_> = s.user_items(&id).unwrap().collect();
+            assert_eq!(all, sampled);
+        }
+        assert_eq!(rows(&sample_users(&d, 20, 3).unwrap()), kept, "seeded");
+        assert_ne!(rows(&sample_users(&d, 20, 4).unwrap()), kept);
+        assert_eq!(sample_users(&d, 50, 3).unwrap().nnz(), d.nnz());
+        assert!(matches!(
+            sample_users(&d, 0, 3),
+            Err(Error::InvalidParam { .. })
+        ));
     }
 
     #[test]
