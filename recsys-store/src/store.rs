@@ -230,8 +230,8 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (
         7,
-        "products_updated_at",
-        include_str!("../migrations/postgres/0007_products_updated_at.sql"),
+        "listing_indexes",
+        include_str!("../migrations/postgres/0007_listing_indexes.sql"),
     ),
 ];
 const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -267,8 +267,8 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (
         7,
-        "products_updated_at",
-        include_str!("../migrations/sqlite/0007_products_updated_at.sql"),
+        "listing_indexes",
+        include_str!("../migrations/sqlite/0007_listing_indexes.sql"),
     ),
 ];
 

@@ -99,6 +99,9 @@ pub struct Snapshot {
     subtree: HashMap<i64, Vec<i64>>,
     /// Products that may not be recommended (inactive or out of stock), as model ids.
     pub unavailable: Vec<Id>,
+    /// The same products by id, for the listing's in-stock filter (one cheap probe per listed
+    /// product instead of a lookup of its summary).
+    unavailable_ids: HashSet<i64, foldhash::fast::RandomState>,
     /// The sorted lists of the public listing, shared with the snapshots before and after this
     /// one while no product changes its place in them.
     listings: Arc<Listings>,
@@ -151,6 +154,8 @@ struct Listed {
 #[derive(Debug, Default)]
 struct Listings {
     lists: Mutex<ListsByKey>,
+    /// The active products by category, what each list is made from.
+    by_category: std::sync::OnceLock<HashMap<Option<i64>, Vec<Arc<ProductSummary>>>>,
 }
 
 /// The sorted lists by (category, sort).
@@ -173,6 +178,7 @@ impl Snapshot {
             .collect();
         Snapshot {
             unavailable: unavailable(&products),
+            unavailable_ids: unavailable_ids(&products),
             products,
             subtree: subtrees(&categories),
             categories,
@@ -198,6 +204,7 @@ impl Snapshot {
         }
         Snapshot {
             unavailable: unavailable(&products),
+            unavailable_ids: unavailable_ids(&products),
             products,
             categories: self.categories.clone(),
             subtree: self.subtree.clone(),
@@ -232,19 +239,26 @@ impl Snapshot {
         if let Some(list) = self.listings.lists().get(&key) {
             return Arc::clone(list);
         }
-        let cats: Option<HashSet<i64>> =
-            category.map(|c| self.subtree(c).iter().copied().collect());
-        let mut members: Vec<&ProductSummary> = self
-            .products
-            .values()
-            .filter(|p| {
-                p.active
-                    && cats
-                        .as_ref()
-                        .is_none_or(|cats| p.category_id.is_some_and(|c| cats.contains(&c)))
-            })
-            .map(Arc::as_ref)
-            .collect();
+        // the active products of each category, grouped once for all the lists (shared as they
+        // are: a list only reads what places a product, which is the same in every snapshot
+        // that shares these listings)
+        let groups = self.listings.by_category.get_or_init(|| {
+            let mut groups: HashMap<Option<i64>, Vec<Arc<ProductSummary>>> = HashMap::new();
+            for p in self.products.values().filter(|p| p.active) {
+                groups.entry(p.category_id).or_default().push(Arc::clone(p));
+            }
+            groups
+        });
+        let mut members: Vec<&ProductSummary> = match category {
+            None => groups.values().flatten().map(Arc::as_ref).collect(),
+            Some(c) => self
+                .subtree(c)
+                .iter()
+                .filter_map(|&c| groups.get(&Some(c)))
+                .flatten()
+                .map(Arc::as_ref)
+                .collect(),
+        };
         match sort {
             ProductSort::Newest => {
                 members.sort_unstable_by_key(|p| std::cmp::Reverse((p.created_at, p.id)))
@@ -300,18 +314,16 @@ impl Snapshot {
             if l.price_cents < min || l.price_cents > max {
                 continue;
             }
-            // stock is read from the summary (it changes without moving anything in a list);
-            // only the page's rows and the in-stock filter look it up
-            if query.in_stock || (start..end).contains(&total) {
+            // stock changes without moving anything in a list: a listed (active) product out
+            // of stock is one of the unavailable ones of this snapshot
+            if query.in_stock && self.unavailable_ids.contains(&l.id) {
+                continue;
+            }
+            if (start..end).contains(&total) {
                 let Some(p) = self.products.get(&l.id) else {
                     continue;
                 };
-                if query.in_stock && p.stock <= 0 {
-                    continue;
-                }
-                if (start..end).contains(&total) {
-                    items.push(Arc::clone(p));
-                }
+                items.push(Arc::clone(p));
             }
             total += 1;
         }
@@ -322,6 +334,17 @@ impl Snapshot {
             offset: page.offset,
         }
     }
+}
+
+/// The products that may not be recommended, by id.
+fn unavailable_ids(
+    products: &HashMap<i64, Arc<ProductSummary>>,
+) -> HashSet<i64, foldhash::fast::RandomState> {
+    products
+        .values()
+        .filter(|p| !p.recommendable())
+        .map(|p| p.id)
+        .collect()
 }
 
 /// The products that may not be recommended, as model ids, sorted.
