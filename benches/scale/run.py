@@ -75,8 +75,10 @@ def rss_mb(pid, field="VmRSS"):
 
 
 class Server:
-    def __init__(self, args, env):
-        self.args, self.env = args, env
+    def __init__(self, args, env, model=True):
+        """`model=False`: no model is active yet, so "ready" is the database alone (503 from
+        /health/ready with the database up)."""
+        self.args, self.env, self.model = args, env, model
         self.proc = None
 
     def start(self):
@@ -99,7 +101,7 @@ class Server:
                 with urllib.request.urlopen(BASE + "/health/ready", timeout=2):
                     return live, time.perf_counter() - t0
             except urllib.error.HTTPError as e:
-                if e.code == 503 and self.env.get("_no_model"):
+                if e.code == 503 and not self.model:
                     return live, time.perf_counter() - t0
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass
@@ -230,7 +232,7 @@ def main():
     result["db_mb"] = db_size_mb(args)
     say(f"{args.label}: imported {result['import']['rows']:,} rows in {result['import']['seconds']:.0f} s")
 
-    server = Server(args, {"_no_model": "1"})
+    server = Server(args, {}, model=False)
     try:
         live, ready = server.start()
         result["first_start_s"] = live

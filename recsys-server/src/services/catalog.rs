@@ -101,7 +101,7 @@ pub struct Snapshot {
     pub unavailable: Vec<Id>,
     /// The same products by id, for the listing's in-stock filter (one cheap probe per listed
     /// product instead of a lookup of its summary).
-    unavailable_ids: HashSet<i64, foldhash::fast::RandomState>,
+    unavailable_ids: UnavailableIds,
     /// The sorted lists of the public listing, shared with the snapshots before and after this
     /// one while no product changes its place in them.
     listings: Arc<Listings>,
@@ -176,9 +176,10 @@ impl Snapshot {
             .iter()
             .map(|p| (p.id, Arc::new(ProductSummary::of(p, currency))))
             .collect();
+        let (unavailable_ids, unavailable) = unavailable(&products);
         Snapshot {
-            unavailable: unavailable(&products),
-            unavailable_ids: unavailable_ids(&products),
+            unavailable,
+            unavailable_ids,
             products,
             subtree: subtrees(&categories),
             categories,
@@ -202,9 +203,10 @@ impl Snapshot {
             };
             products.insert(p.id, p);
         }
+        let (unavailable_ids, unavailable) = unavailable(&products);
         Snapshot {
-            unavailable: unavailable(&products),
-            unavailable_ids: unavailable_ids(&products),
+            unavailable,
+            unavailable_ids,
             products,
             categories: self.categories.clone(),
             subtree: self.subtree.clone(),
@@ -336,26 +338,19 @@ impl Snapshot {
     }
 }
 
-/// The products that may not be recommended, by id.
-fn unavailable_ids(
-    products: &HashMap<i64, Arc<ProductSummary>>,
-) -> HashSet<i64, foldhash::fast::RandomState> {
-    products
+/// The products that may not be recommended (inactive or out of stock): as a set of ids, and
+/// as model ids, sorted.
+type UnavailableIds = HashSet<i64, foldhash::fast::RandomState>;
+
+fn unavailable(products: &HashMap<i64, Arc<ProductSummary>>) -> (UnavailableIds, Vec<Id>) {
+    let set: UnavailableIds = products
         .values()
         .filter(|p| !p.recommendable())
         .map(|p| p.id)
-        .collect()
-}
-
-/// The products that may not be recommended, as model ids, sorted.
-fn unavailable(products: &HashMap<i64, Arc<ProductSummary>>) -> Vec<Id> {
-    let mut ids: Vec<Id> = products
-        .values()
-        .filter(|p| !p.recommendable())
-        .map(|p| Id::Int(p.id))
         .collect();
+    let mut ids: Vec<Id> = set.iter().map(|&id| Id::Int(id)).collect();
     ids.sort();
-    ids
+    (set, ids)
 }
 
 /// How far back a catch-up reads again: a write's `updated_at` is taken before its transaction

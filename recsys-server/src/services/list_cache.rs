@@ -5,7 +5,8 @@
 //! loaded), the customer's history (a fingerprint of what the model filters and profiles from),
 //! the catalog snapshot (what is unavailable), the user, the length, the category and the
 //! products left out (bought, in the request). So an entry is never stale: new events, a
-//! purchase, a stock change, a catalog write or a new model makes a new key. The cache only bounds its memory (`Settings::list_cache_entries`; 0 turns it off).
+//! purchase, a stock change, a catalog write or a new model makes a new key. The cache only
+//! bounds its memory (`Settings::list_cache_entries`; 0 turns it off).
 //!
 //! Eviction is by two generations, a cheap approximation of least-recently-used: new lists go
 //! into the young generation; when it holds half the entries it becomes the old one and the

@@ -506,8 +506,6 @@ impl AppState {
         Ok(self.answer(serving.as_deref(), "bought_together", items, None))
     }
 
-    /// The products a user bought (from memory for `Settings::user_cache_ttl`; a checkout or
-    /// cancel through this replica forgets them at once); `None` for a visitor.
     /// The customer's history (empty for a visitor), read from the store and trusted for the
     /// user cache's time, like their purchases.
     pub async fn history(&self, user: Option<i64>) -> ApiResult<Arc<History>> {
@@ -526,6 +524,8 @@ impl AppState {
         Ok(history)
     }
 
+    /// The products a user bought (from memory for `Settings::user_cache_ttl`; a checkout or
+    /// cancel through this replica forgets them at once); `None` for a visitor.
     pub async fn purchased(&self, user: Option<i64>) -> ApiResult<Option<IdSet>> {
         let Some(user) = user else {
             return Ok(None);

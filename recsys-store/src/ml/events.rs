@@ -136,6 +136,17 @@ const SQLITE_ROWS_PER_INSERT: usize = 1000;
 /// Ids per existence check.
 const IDS_PER_CHECK: usize = 1000;
 
+/// The SQL of a (user, product) pair's strength: its events' values weighted by kind, the
+/// weights bound as `$1` to `$5` (view, click, add_to_cart, purchase, rating), in the order
+/// [`EventWeights`] lists them. One text for every query that weighs events.
+macro_rules! weighted_strength {
+    () => {
+        "CAST(SUM(value * CASE kind \
+         WHEN 'view' THEN $1 WHEN 'click' THEN $2 WHEN 'add_to_cart' THEN $3 \
+         WHEN 'purchase' THEN $4 ELSE $5 END) AS DOUBLE PRECISION)"
+    };
+}
+
 impl Store {
     /// Records a batch of events atomically: all of them or, on any error, none. Every user and
     /// product must exist (the first unknown id is named); values must be finite and >= 0.
@@ -279,11 +290,9 @@ impl Store {
     ) -> Result<Vec<(i64, i64, f32)>> {
         weights.check()?;
         let rows: Vec<(i64, i64, f64)> = with_pool!(self, pool => sqlx::query_as(
-            "SELECT user_id, product_id, CAST(SUM(value * CASE kind \
-                 WHEN 'view' THEN $1 WHEN 'click' THEN $2 WHEN 'add_to_cart' THEN $3 \
-                 WHEN 'purchase' THEN $4 ELSE $5 END) AS DOUBLE PRECISION) AS strength \
+            concat!("SELECT user_id, product_id, ", weighted_strength!(), " AS strength \
              FROM events WHERE ($6 IS NULL OR at >= $6) \
-             GROUP BY user_id, product_id ORDER BY user_id, product_id")
+             GROUP BY user_id, product_id ORDER BY user_id, product_id"))
             .bind(weights.view).bind(weights.click).bind(weights.add_to_cart).bind(weights.purchase).bind(weights.rating)
             .bind(since)
             .fetch_all(pool).await)?;
@@ -305,10 +314,8 @@ impl Store {
     ) -> Result<Vec<(i64, f32)>> {
         weights.check()?;
         let rows: Vec<(i64, f64)> = with_pool!(self, pool => sqlx::query_as(
-            "SELECT product_id, CAST(SUM(value * CASE kind \
-                 WHEN 'view' THEN $1 WHEN 'click' THEN $2 WHEN 'add_to_cart' THEN $3 \
-                 WHEN 'purchase' THEN $4 ELSE $5 END) AS DOUBLE PRECISION) AS strength \
-             FROM events WHERE user_id = $6 GROUP BY product_id ORDER BY product_id")
+            concat!("SELECT product_id, ", weighted_strength!(), " AS strength \
+             FROM events WHERE user_id = $6 GROUP BY product_id ORDER BY product_id"))
             .bind(weights.view).bind(weights.click).bind(weights.add_to_cart).bind(weights.purchase).bind(weights.rating)
             .bind(user_id)
             .fetch_all(pool).await)?;
@@ -328,10 +335,8 @@ impl Store {
     ) -> Result<(recsys_core::Interactions, Vec<(i64, i64, Millis)>)> {
         weights.check()?;
         let rows: Vec<(i64, i64, f64, i64)> = with_pool!(self, pool => sqlx::query_as(
-            "SELECT user_id, product_id, CAST(SUM(value * CASE kind \
-                 WHEN 'view' THEN $1 WHEN 'click' THEN $2 WHEN 'add_to_cart' THEN $3 \
-                 WHEN 'purchase' THEN $4 ELSE $5 END) AS DOUBLE PRECISION) AS strength, MAX(at) \
-             FROM events GROUP BY user_id, product_id ORDER BY user_id, product_id")
+            concat!("SELECT user_id, product_id, ", weighted_strength!(), " AS strength, MAX(at) \
+             FROM events GROUP BY user_id, product_id ORDER BY user_id, product_id"))
             .bind(weights.view).bind(weights.click).bind(weights.add_to_cart).bind(weights.purchase).bind(weights.rating)
             .fetch_all(pool).await)?;
         let rows: Vec<(i64, i64, f64, i64)> = rows.into_iter().filter(|r| r.2 > 0.0).collect();
