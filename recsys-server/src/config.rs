@@ -91,6 +91,15 @@ pub struct Config {
     #[arg(long = "rate-burst", env = "RECSYS_RATE_BURST", default_value_t = 100)]
     pub rate_burst: u32,
 
+    /// Requests per second allowed per service API key, with bursts of ten times that (0 = no
+    /// limit). Each replica counts on its own.
+    #[arg(
+        long = "api-key-rate",
+        env = "RECSYS_API_KEY_RATE",
+        default_value_t = 100
+    )]
+    pub api_key_rate_per_s: u32,
+
     /// Failed logins per account or address within the lockout window before 429.
     #[arg(
         long = "login-max-failures",
@@ -313,6 +322,7 @@ pub struct Settings {
     pub request_timeout: Duration,
     pub rate_limit_per_s: u32,
     pub rate_burst: u32,
+    pub api_key_rate_per_s: u32,
     pub login_max_failures: u32,
     pub login_lockout: Duration,
     pub argon2_memory_kib: u32,
@@ -471,6 +481,7 @@ impl Config {
             request_timeout: Duration::from_secs(self.request_timeout_s),
             rate_limit_per_s: self.rate_limit_per_s,
             rate_burst: self.rate_burst.max(1),
+            api_key_rate_per_s: self.api_key_rate_per_s,
             login_max_failures: self.login_max_failures,
             login_lockout: Duration::from_secs(self.login_lockout_s.max(1)),
             argon2_memory_kib: self.argon2_memory_kib,

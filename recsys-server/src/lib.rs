@@ -49,6 +49,8 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::admin_ml::router())
         .merge(routes::admin_users::router())
         .merge(routes::analytics::router())
+        .merge(routes::api_keys::router())
+        .merge(routes::service::router())
         .merge(routes::health::router())
         .merge(openapi::router());
     let web_index = settings.web_dir.join("index.html");

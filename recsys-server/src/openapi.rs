@@ -5,7 +5,7 @@ use axum::Router;
 use utoipa::openapi::content::ContentBuilder;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::response::ResponseBuilder;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
@@ -26,6 +26,14 @@ impl Modify for BearerAuth {
                     .bearer_format("JWT")
                     .build(),
             ),
+        );
+        // the service API's keys (`Authorization: Bearer rk_...` is taken too)
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-API-Key",
+                "a service API key, rk_...: made by an admin (POST /api/v1/admin/api-keys)",
+            ))),
         );
     }
 }
@@ -63,7 +71,7 @@ fn complete(op: &mut Operation) {
         common.push(("415", "body is not JSON"));
     }
     if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
-        common.push(("401", "no or an invalid access token"));
+        common.push(("401", "no or an invalid access token or API key"));
     }
     for (status, description) in common {
         op.responses
@@ -110,7 +118,7 @@ impl Modify for Problems {
 #[openapi(
     info(title = "recsys shop API", description = "Catalog, cart, orders, accounts and live recommendations. Errors are RFC 9457 problem+json."),
     modifiers(&BearerAuth, &Problems),
-    components(schemas(crate::error::Problem, recsys_store::ProductSort, recsys_store::OrderStatus, recsys_store::Role, routes::events::KindParam)),
+    components(schemas(crate::error::Problem, crate::auth::api_keys::Scope, recsys_store::ProductSort, recsys_store::OrderStatus, recsys_store::Role, routes::events::KindParam)),
     paths(
         routes::auth::register, routes::auth::login, routes::auth::refresh, routes::auth::logout, routes::auth::me,
         routes::catalog::categories, routes::catalog::list_products, routes::catalog::product, routes::catalog::search,
@@ -128,6 +136,10 @@ impl Modify for Problems {
         routes::admin_ml::run_segments, routes::admin_ml::segments,
         routes::analytics::overview, routes::analytics::daily_users, routes::analytics::search,
         routes::analytics::recommendations, routes::analytics::rollup, routes::analytics::audit_log,
+        routes::api_keys::list, routes::api_keys::create, routes::api_keys::revoke,
+        routes::service::categories, routes::service::products, routes::service::customers, routes::service::events,
+        routes::service::user_recommendations, routes::service::similar, routes::service::session_recommendations,
+        routes::service::export,
         routes::health::live, routes::health::ready, routes::health::health, routes::health::metrics,
     ),
     tags(
@@ -139,6 +151,7 @@ impl Modify for Problems {
         (name = "ml", description = "Model lifecycle: training runs, versions, experiments, segments (admin permission ml)"),
         (name = "analytics", description = "Dashboard figures and the audit log (admin permission analytics)"),
         (name = "operations", description = "Health and metrics"),
+        (name = "service", description = "For a shop with its own storefront: its catalog, users and events in, recommendations out, in its own ids (an API key with scopes)"),
     )
 )]
 pub struct ApiDoc;

@@ -2,22 +2,24 @@
 //! active flag, the products they bought. What this replica changes it forgets at once; what
 //! another replica changes arrives when the entry ages out.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// Entries kept before expired ones are swept (bounds memory under many users).
 const SWEEP_AT: usize = 100_000;
 
-/// Values by user id, each trusted for `ttl` after it was read.
+/// Values by key (a user id unless said otherwise), each trusted for `ttl` after it was read.
 #[derive(Debug)]
-pub struct TtlCache<V> {
+pub struct TtlCache<V, K = i64> {
     ttl: Duration,
-    entries: Mutex<HashMap<i64, (V, Instant)>>,
+    entries: Mutex<HashMap<K, (V, Instant)>>,
 }
 
-impl<V: Clone> TtlCache<V> {
-    pub fn new(ttl: Duration) -> TtlCache<V> {
+impl<V: Clone, K: Hash + Eq> TtlCache<V, K> {
+    pub fn new(ttl: Duration) -> TtlCache<V, K> {
         TtlCache {
             ttl,
             entries: Mutex::new(HashMap::new()),
@@ -25,15 +27,18 @@ impl<V: Clone> TtlCache<V> {
     }
 
     /// The value if it was read less than `ttl` ago.
-    pub fn get(&self, key: i64) -> Option<V> {
+    pub fn get<Q: Hash + Eq + ?Sized>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+    {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries
-            .get(&key)
+            .get(key)
             .filter(|(_, at)| at.elapsed() < self.ttl)
             .map(|(v, _)| v.clone())
     }
 
-    pub fn put(&self, key: i64, value: V) {
+    pub fn put(&self, key: K, value: V) {
         if self.ttl.is_zero() {
             return;
         }
@@ -45,11 +50,22 @@ impl<V: Clone> TtlCache<V> {
         entries.insert(key, (value, Instant::now()));
     }
 
-    pub fn forget(&self, key: i64) {
+    /// Forgets every entry.
+    pub fn clear(&self) {
         self.entries
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .remove(&key);
+            .clear();
+    }
+
+    pub fn forget<Q: Hash + Eq + ?Sized>(&self, key: &Q)
+    where
+        K: Borrow<Q>,
+    {
+        self.entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(key);
     }
 }
 
@@ -59,16 +75,16 @@ mod tests {
 
     #[test]
     fn values_age_out_and_can_be_forgotten() {
-        let c = TtlCache::new(Duration::from_millis(50));
+        let c: TtlCache<&str> = TtlCache::new(Duration::from_millis(50));
         c.put(1, "a");
-        assert_eq!(c.get(1), Some("a"));
-        c.forget(1);
-        assert_eq!(c.get(1), None);
+        assert_eq!(c.get(&1), Some("a"));
+        c.forget(&1);
+        assert_eq!(c.get(&1), None);
         c.put(2, "b");
         std::thread::sleep(Duration::from_millis(60));
-        assert_eq!(c.get(2), None, "aged out");
-        let off = TtlCache::new(Duration::ZERO);
+        assert_eq!(c.get(&2), None, "aged out");
+        let off: TtlCache<&str> = TtlCache::new(Duration::ZERO);
         off.put(3, "c");
-        assert_eq!(off.get(3), None, "a zero ttl keeps nothing");
+        assert_eq!(off.get(&3), None, "a zero ttl keeps nothing");
     }
 }

@@ -416,7 +416,7 @@ async fn an_imported_customer_without_a_password_signs_in_once_an_admin_sets_one
         .store
         .upsert_customers(&[recsys_store::bulk::CustomerRecord {
             external_id: Some("K9".into()),
-            email: "nopass@example.com".into(),
+            email: Some("nopass@example.com".into()),
             name: "Imported".into(),
             password_hash: None,
             active: true,

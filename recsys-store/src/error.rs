@@ -86,6 +86,12 @@ const UNIQUE_KEYS: &[(&str, &str, &str, &str)] = &[
     ("categories_slug_key", "categories.slug", "category", "slug"),
     ("products_sku_key", "products.sku", "product", "sku"),
     (
+        "api_keys_key_hash_key",
+        "api_keys.key_hash",
+        "api key",
+        "key_hash",
+    ),
+    (
         "model_configs_name_key",
         "model_configs.name",
         "model config",

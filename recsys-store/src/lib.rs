@@ -50,6 +50,7 @@ pub use ml::models::{ModelConfig, ModelVersion, NewModelConfig, NewModelVersion}
 pub use ml::rec_metrics::RecMetrics;
 pub use ml::segments::{SegmentSize, UserSegment};
 pub use ml::training::{RunStatus, TrainingRun};
+pub use shop::api_keys::{ApiKey, NewApiKey};
 pub use shop::cart::{Cart, CartLine};
 pub use shop::catalog::{
     Category, CategoryUpdate, NewCategory, NewProduct, Product, ProductQuery, ProductSort,

@@ -233,6 +233,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         "listing_indexes",
         include_str!("../migrations/postgres/0007_listing_indexes.sql"),
     ),
+    (
+        8,
+        "api_keys",
+        include_str!("../migrations/postgres/0008_api_keys.sql"),
+    ),
 ];
 const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -269,6 +274,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         7,
         "listing_indexes",
         include_str!("../migrations/sqlite/0007_listing_indexes.sql"),
+    ),
+    (
+        8,
+        "api_keys",
+        include_str!("../migrations/sqlite/0008_api_keys.sql"),
     ),
 ];
 

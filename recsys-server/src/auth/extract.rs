@@ -1,14 +1,18 @@
 //! Auth as extractors: a handler that takes [`CurrentUser`] needs a valid bearer token of an
-//! active user (401 otherwise), [`MaybeUser`] takes one if present, and [`Admin<P>`] needs an
-//! active user whose role has permission `P` (403 otherwise).
+//! active user (401 otherwise), [`MaybeUser`] takes one if present, [`Admin<P>`] needs an
+//! active user whose role has permission `P` (403 otherwise), and [`Service<S>`] a service API
+//! key with scope `S`.
 
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
+use axum::http::HeaderName;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use recsys_store::Role;
+use recsys_store::{ApiKey, Role};
 
+use super::api_keys::{KEY_PREFIX, Scope};
 use super::{Permission, permissions};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -138,6 +142,67 @@ impl<P: NamedPermission> FromRequestParts<AppState> for Admin<P> {
         Ok(Admin {
             user,
             _permission: PhantomData,
+        })
+    }
+}
+
+/// A scope as a type, for [`Service<S>`].
+pub trait NamedScope: Send + Sync {
+    const SCOPE: Scope;
+}
+
+macro_rules! scope_types {
+    ($($name:ident),* $(,)?) => {
+        /// Scopes as types: `Service<scope::CatalogWrite>`.
+        pub mod scope {
+            $(
+                #[derive(Debug, Clone, Copy)]
+                pub struct $name;
+                impl super::NamedScope for $name {
+                    const SCOPE: super::Scope = super::Scope::$name;
+                }
+            )*
+        }
+    };
+}
+
+scope_types!(CatalogWrite, EventsWrite, RecommendRead, ExportRead);
+
+/// The header a service API key may also come in.
+pub static API_KEY_HEADER: HeaderName = HeaderName::from_static("x-api-key");
+
+/// A request of the service API made with a valid, unrevoked key that has scope `S`:
+/// `X-API-Key: rk_...` or `Authorization: Bearer rk_...`.
+#[derive(Debug, Clone)]
+pub struct Service<S> {
+    pub key: Arc<ApiKey>,
+    _scope: PhantomData<S>,
+}
+
+impl<S: NamedScope> FromRequestParts<AppState> for Service<S> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let presented = match parts.headers.get(&API_KEY_HEADER) {
+            Some(value) => value
+                .to_str()
+                .map_err(|_| ApiError::Unauthorized("the X-API-Key header is not text".into()))?
+                .trim(),
+            None => match bearer(parts) {
+                Ok(Some(token)) if token.starts_with(KEY_PREFIX) => token,
+                _ => {
+                    return Err(ApiError::Unauthorized(format!(
+                        "this needs a service API key: 'X-API-Key: {KEY_PREFIX}...' or \
+                         'Authorization: Bearer {KEY_PREFIX}...' (an admin makes one in the \
+                         dashboard)"
+                    )));
+                }
+            },
+        };
+        let key = state.auth.api_keys.check(presented, S::SCOPE).await?;
+        Ok(Service {
+            key,
+            _scope: PhantomData,
         })
     }
 }

@@ -1,7 +1,9 @@
 //! Accounts and sessions: registration, login (argon2id; bcrypt hashes of imported users are
 //! re-hashed on login), access tokens (JWT HS256) and refresh tokens (rotated on every refresh,
-//! reuse revokes the family), roles with named permissions, and the extractors that enforce them.
+//! reuse revokes the family), roles with named permissions, the service API's keys, and the
+//! extractors that enforce them.
 
+pub mod api_keys;
 pub mod extract;
 pub mod password;
 pub mod throttle;
@@ -14,6 +16,7 @@ use utoipa::ToSchema;
 use crate::config::Settings;
 use crate::error::{ApiError, ApiResult};
 use crate::ttl_cache::TtlCache;
+use api_keys::ApiKeys;
 use password::{Passwords, Verified};
 use throttle::FailureWindow;
 use tokens::TokenKeys;
@@ -74,6 +77,8 @@ pub struct TokenPair {
 pub struct Auth {
     pub keys: TokenKeys,
     pub passwords: Passwords,
+    /// The service API's keys.
+    pub api_keys: ApiKeys,
     store: Store,
     /// A hash verified when the e-mail is unknown, so such a login costs what a wrong password
     /// costs (no account discovery by timing).
@@ -90,6 +95,7 @@ impl Auth {
         Ok(Auth {
             keys: TokenKeys::new(secret)?,
             passwords,
+            api_keys: ApiKeys::new(store.clone(), settings),
             store,
             dummy,
             login_failures: FailureWindow::new(settings.login_max_failures, settings.login_lockout),
@@ -100,7 +106,7 @@ impl Auth {
     /// Forgets this replica's cached role and active flag of a user (after an admin changed
     /// them); other replicas follow within `Settings::user_cache_ttl`.
     pub fn forget_user(&self, user_id: i64) {
-        self.users.forget(user_id);
+        self.users.forget(&user_id);
     }
 
     /// Creates a customer account and signs it in.
@@ -207,7 +213,7 @@ impl Auth {
             .create_refresh_token(&NewRefreshToken {
                 user_id: user.id,
                 family: tokens::random_hex(16)?,
-                token_hash: tokens::refresh_hash(&refresh),
+                token_hash: tokens::secret_hash(&refresh),
                 expires_at: tokens::refresh_expiry_ms(),
             })
             .await?;
@@ -231,8 +237,8 @@ impl Auth {
         let outcome = self
             .store
             .rotate_refresh_token(
-                &tokens::refresh_hash(refresh_token),
-                &tokens::refresh_hash(&next),
+                &tokens::secret_hash(refresh_token),
+                &tokens::secret_hash(&next),
                 tokens::refresh_expiry_ms(),
             )
             .await?;
@@ -279,7 +285,7 @@ impl Auth {
             return Ok(());
         }
         self.store
-            .revoke_refresh_family(&tokens::refresh_hash(refresh_token))
+            .revoke_refresh_family(&tokens::secret_hash(refresh_token))
             .await?;
         Ok(())
     }
@@ -287,7 +293,7 @@ impl Auth {
     /// The user's current active flag and role, from memory if fetched within the cache's time
     /// to live, else from the store.
     pub async fn user_status(&self, user_id: i64) -> ApiResult<(bool, Role)> {
-        if let Some(status) = self.users.get(user_id) {
+        if let Some(status) = self.users.get(&user_id) {
             return Ok(status);
         }
         let user = match self.store.user(user_id).await {

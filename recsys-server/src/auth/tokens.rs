@@ -115,8 +115,9 @@ fn hex(bytes: &[u8]) -> String {
         })
 }
 
-/// What the store keeps of a refresh token: its SHA-256, hex.
-pub fn refresh_hash(token: &str) -> String {
+/// What the store keeps of a refresh token or an API key: its SHA-256, hex (both are long
+/// random strings, so a fast hash is enough).
+pub fn secret_hash(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
 }
 

@@ -417,8 +417,8 @@ pub async fn update_order(
 ) -> ApiResult<axum::Json<OrderView>> {
     let before = state.store.order(id).await?;
     let after = state.store.update_order_status(id, p.status).await?;
-    state.purchases.forget(after.user_id);
-    state.histories.forget(after.user_id);
+    state.purchases.forget(&after.user_id);
+    state.histories.forget(&after.user_id);
     audit(
         &state,
         admin.user.id,

@@ -5,6 +5,7 @@ pub mod admin_catalog;
 pub mod admin_ml;
 pub mod admin_users;
 pub mod analytics;
+pub mod api_keys;
 pub mod auth;
 pub mod cart;
 pub mod catalog;
@@ -12,6 +13,7 @@ pub mod events;
 pub mod health;
 pub mod orders;
 pub mod recommendations;
+pub mod service;
 
 use recsys_store::NewAuditEntry;
 use serde_json::Value;
@@ -19,20 +21,38 @@ use serde_json::Value;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
-/// Appends an admin's write to the audit log, with the record before and after.
+/// Who wrote: an admin (by user id) or a service API key.
+#[derive(Debug, Clone, Copy)]
+pub enum Actor {
+    User(i64),
+    Key(i64),
+}
+
+impl From<i64> for Actor {
+    fn from(user: i64) -> Actor {
+        Actor::User(user)
+    }
+}
+
+/// Appends a write to the audit log, with the record before and after.
 pub async fn audit(
     state: &AppState,
-    actor: i64,
+    actor: impl Into<Actor>,
     action: &str,
     target_type: &str,
     target_id: impl ToString,
     before: Option<Value>,
     after: Option<Value>,
 ) -> ApiResult<()> {
+    let (actor_id, api_key_id) = match actor.into() {
+        Actor::User(id) => (Some(id), None),
+        Actor::Key(id) => (None, Some(id)),
+    };
     state
         .store
         .append_audit(&NewAuditEntry {
-            actor_id: Some(actor),
+            actor_id,
+            api_key_id,
             action: action.into(),
             target_type: target_type.into(),
             target_id: Some(target_id.to_string()),

@@ -109,8 +109,8 @@ pub async fn checkout(
         None => (state.store.checkout(user.id).await?, false),
     };
     if !replayed {
-        state.purchases.forget(user.id);
-        state.histories.forget(user.id);
+        state.purchases.forget(&user.id);
+        state.histories.forget(&user.id);
         let ids: Vec<i64> = order.lines.iter().map(|l| l.product_id).collect();
         state.catalog.refresh_products(&ids).await?;
         // attribution is one more write per cart add or order: only while an experiment runs
@@ -225,8 +225,8 @@ pub async fn cancel(
         .store
         .update_order_status(id, OrderStatus::Cancelled)
         .await?;
-    state.purchases.forget(order.user_id);
-    state.histories.forget(order.user_id);
+    state.purchases.forget(&order.user_id);
+    state.histories.forget(&order.user_id);
     let ids: Vec<i64> = order.lines.iter().map(|l| l.product_id).collect();
     state.catalog.refresh_products(&ids).await?;
     Ok(axum::Json(order_view(order, state.catalog.currency())))

@@ -308,6 +308,7 @@ pub async fn import(store: &Store, dir: &Path, customer_hash: PasswordHash) -> A
     store
         .append_audit(&NewAuditEntry {
             actor_id: None,
+            api_key_id: None,
             action: IMPORTED.into(),
             target_type: "shop".into(),
             target_id: None,

@@ -512,7 +512,7 @@ impl AppState {
         let Some(user) = user else {
             return Ok(Arc::new(History::empty()));
         };
-        if let Some(history) = self.histories.get(user) {
+        if let Some(history) = self.histories.get(&user) {
             return Ok(history);
         }
         let rows = self
@@ -530,7 +530,7 @@ impl AppState {
         let Some(user) = user else {
             return Ok(None);
         };
-        if let Some(bought) = self.purchases.get(user) {
+        if let Some(bought) = self.purchases.get(&user) {
             return Ok(Some(bought));
         }
         let bought = id_set(self.store.purchased_products(user).await?);

@@ -214,6 +214,7 @@ impl AppState {
             self.store
                 .append_audit(&NewAuditEntry {
                     actor_id: None,
+                    api_key_id: None,
                     action: "model.auto_activate".into(),
                     target_type: "model_version".into(),
                     target_id: Some(version.id.to_string()),

@@ -12,8 +12,12 @@ use crate::validate;
 /// An entry to append.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewAuditEntry {
-    /// The user who acted (`None` for the system itself, e.g. a scheduled training run).
+    /// The user who acted (`None` for the system itself, e.g. a scheduled training run, or
+    /// for a service API key).
     pub actor_id: Option<i64>,
+    /// The service API key that acted.
+    #[serde(default)]
+    pub api_key_id: Option<i64>,
     /// What was done: "product.update", "model.activate", ...
     pub action: String,
     /// The kind of record acted on: "product", "model_version", ...
@@ -29,6 +33,8 @@ pub struct NewAuditEntry {
 pub struct AuditEntry {
     pub id: i64,
     pub actor_id: Option<i64>,
+    /// The service API key that acted.
+    pub api_key_id: Option<i64>,
     pub action: String,
     pub target_type: String,
     pub target_id: Option<String>,
@@ -50,6 +56,7 @@ pub struct AuditFilter {
 
 type AuditRow = (
     i64,
+    Option<i64>,
     Option<i64>,
     String,
     String,
@@ -76,11 +83,12 @@ impl Store {
             self.user(actor).await?;
         }
         let row: AuditRow = with_pool!(self, pool => sqlx::query_as(
-            "INSERT INTO audit_log (actor_id, action, target_type, target_id, before, after, at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) \
-             RETURNING id, actor_id, action, target_type, target_id, before, after, at")
+            "INSERT INTO audit_log (actor_id, action, target_type, target_id, before, after, at, api_key_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             RETURNING id, actor_id, api_key_id, action, target_type, target_id, before, after, at")
             .bind(entry.actor_id).bind(&entry.action).bind(&entry.target_type).bind(&entry.target_id)
             .bind(entry.before.as_ref().map(Json)).bind(entry.after.as_ref().map(Json)).bind(now_ms())
+            .bind(entry.api_key_id)
             .fetch_one(pool).await)?;
         Ok(audit_from_row(row))
     }
@@ -92,7 +100,7 @@ impl Store {
                          AND ($3 IS NULL OR target_type = $3) AND ($4 IS NULL OR target_id = $4) \
                          AND ($5 IS NULL OR at >= $5) AND ($6 IS NULL OR at < $6)";
         let list = format!(
-            "SELECT id, actor_id, action, target_type, target_id, before, after, at FROM audit_log \
+            "SELECT id, actor_id, api_key_id, action, target_type, target_id, before, after, at FROM audit_log \
              WHERE {condition} ORDER BY at DESC, id DESC LIMIT $7 OFFSET $8"
         );
         let count = format!("SELECT COUNT(*) FROM audit_log WHERE {condition}");
@@ -119,11 +127,12 @@ fn audit_from_row(r: AuditRow) -> AuditEntry {
     AuditEntry {
         id: r.0,
         actor_id: r.1,
-        action: r.2,
-        target_type: r.3,
-        target_id: r.4,
-        before: r.5.map(|j| j.0),
-        after: r.6.map(|j| j.0),
-        at: r.7,
+        api_key_id: r.2,
+        action: r.3,
+        target_type: r.4,
+        target_id: r.5,
+        before: r.6.map(|j| j.0),
+        after: r.7.map(|j| j.0),
+        at: r.8,
     }
 }

@@ -134,7 +134,9 @@ impl ProductRecord {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct CustomerRecord {
     pub external_id: Option<String>,
-    pub email: String,
+    /// `None` (only with an external id, as the service API sends customers): a stored
+    /// customer keeps its address, a new one gets [`placeholder_email`].
+    pub email: Option<String>,
     pub name: String,
     /// A hash from the shop's old platform (bcrypt `$2a$`/`$2b$`/`$2y$` or an argon2 PHC
     /// string); `None`: the customer cannot sign in until an admin sets a password. Applied when
@@ -146,20 +148,40 @@ pub struct CustomerRecord {
     pub created_at: Option<Millis>,
 }
 
+/// The address of a customer the shop sent without one: unique per external id, under the
+/// reserved domain `customers.invalid` (RFC 2606: no mail is ever delivered there). Every
+/// account has an address; this one only says the shop did not give it.
+pub fn placeholder_email(external_id: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(external_id.as_bytes());
+    let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+    format!("{hex}@customers.invalid")
+}
+
 impl CustomerRecord {
     /// The key other records name this customer by.
     pub fn key(&self) -> String {
-        match &self.external_id {
-            Some(id) => id.clone(),
-            None => self.email.trim().to_lowercase(),
+        match (&self.external_id, &self.email) {
+            (Some(id), _) => id.clone(),
+            (None, Some(email)) => email.trim().to_lowercase(),
+            (None, None) => String::new(),
         }
     }
 
     pub fn check(&self) -> Result<()> {
-        if let Some(id) = &self.external_id {
-            check_key("external_id", id)?;
+        match (&self.external_id, &self.email) {
+            (Some(id), _) => check_key("external_id", id)?,
+            (None, None) => {
+                return Err(StoreError::invalid(
+                    "email",
+                    "is required for a customer without an external_id",
+                ));
+            }
+            (None, Some(_)) => {}
         }
-        validate::email(&self.email)?;
+        if let Some(email) = &self.email {
+            validate::email(email)?;
+        }
         validate::text("name", &self.name, validate::MAX_NAME, false)?;
         if let Some(hash) = &self.password_hash
             && !matches!(

@@ -119,7 +119,7 @@ impl Store {
                     r.0,
                     CustomerRecord {
                         external_id: r.1,
-                        email: r.2,
+                        email: Some(r.2),
                         name: r.3,
                         password_hash,
                         active: r.5,

@@ -140,22 +140,26 @@ macro_rules! order_ids {
 impl Store {
     /// Which of these keys name a stored record of this kind.
     pub async fn existing_keys(&self, kind: KeyKind, keys: &[&str]) -> Result<HashSet<String>> {
+        Ok(self.ids_by_keys(kind, keys).await?.into_keys().collect())
+    }
+
+    /// The ids of the stored records these keys name (keys that name none are left out).
+    pub async fn ids_by_keys(&self, kind: KeyKind, keys: &[&str]) -> Result<HashMap<String, i64>> {
         let keys = distinct(keys.iter().copied());
-        let found: Vec<String> = with_pool!(self, pool => {
+        with_pool!(self, pool => {
             let mut conn = pool.acquire().await?;
-            let found: Result<Vec<String>> = async {
+            let found: Result<HashMap<String, i64>> = async {
                 Ok(match kind {
-                    KeyKind::Category => rows_by_keys!(conn, (String,), "slug", "categories", "slug", keys.clone())
-                        .into_iter().map(|r| r.0).collect(),
-                    KeyKind::Product => rows_by_keys!(conn, (String,), "sku", "products", "sku", keys.clone())
-                        .into_iter().map(|r| r.0).collect(),
-                    KeyKind::Customer => customer_ids!(conn, keys.clone()).into_keys().collect(),
-                    KeyKind::Order => order_ids!(conn, keys.clone()).into_keys().collect(),
+                    KeyKind::Category => rows_by_keys!(conn, (String, i64), "slug, id", "categories", "slug", keys.clone())
+                        .into_iter().collect(),
+                    KeyKind::Product => rows_by_keys!(conn, (String, i64), "sku, id", "products", "sku", keys.clone())
+                        .into_iter().collect(),
+                    KeyKind::Customer => customer_ids!(conn, keys.clone()),
+                    KeyKind::Order => order_ids!(conn, keys.clone()).into_iter().map(|(k, (id, _))| (k, id)).collect(),
                 })
             }.await;
             found
-        })?;
-        Ok(found.into_iter().collect())
+        })
     }
 
     /// Creates or updates categories by key, in the order given: a parent must be stored
@@ -300,18 +304,19 @@ impl Store {
     /// Creates or updates customers by key (external id, or e-mail where the record has none).
     /// A record with an external id that no customer has yet takes over the customer with its
     /// e-mail address if that one has no external id (a customer who signed up in the shop
-    /// before the import); an address that belongs to another customer is a conflict.
+    /// before the import); an address that belongs to another customer is a conflict. A record
+    /// without an address keeps the stored one (a new customer gets [`super::placeholder_email`]).
     pub async fn upsert_customers(&self, records: &[CustomerRecord]) -> Result<Counts> {
         for r in records {
             r.check()?;
         }
         let keys: Vec<String> = records.iter().map(CustomerRecord::key).collect();
-        let emails: Vec<String> = records
+        let emails: Vec<Option<String>> = records
             .iter()
-            .map(|r| r.email.trim().to_lowercase())
+            .map(|r| r.email.as_ref().map(|e| e.trim().to_lowercase()))
             .collect();
         no_repeats("external_id", keys.iter().map(String::as_str))?;
-        no_repeats("email", emails.iter().map(String::as_str))?;
+        no_repeats("email", emails.iter().flatten().map(String::as_str))?;
         let now = now_ms();
         with_tx!(self, tx => {
             let by_external: HashMap<String, User> = rows_by_keys!(tx, UserRow, user_columns!(), "users", "external_id",
@@ -319,31 +324,38 @@ impl Store {
                 .into_iter().map(|r| user_from_row(r).map(|u| (u.external_id.clone().unwrap_or_default(), u)))
                 .collect::<Result<_>>()?;
             let by_email: HashMap<String, User> = rows_by_keys!(tx, UserRow, user_columns!(), "users", "email",
-                emails.iter().map(String::as_str).collect())
+                emails.iter().flatten().map(String::as_str).collect())
                 .into_iter().map(|r| user_from_row(r).map(|u| (u.email.clone(), u))).collect::<Result<_>>()?;
             let name = |u: &User| u.external_id.clone().unwrap_or_else(|| u.email.clone());
             let mut counts = Counts::default();
             let mut new = Vec::new();
             for (r, email) in records.iter().zip(&emails) {
+                let holder = email.as_ref().and_then(|e| by_email.get(e));
                 let stored = match &r.external_id {
-                    Some(id) => by_external.get(id).or_else(|| by_email.get(email).filter(|s| s.external_id.is_none())),
-                    None => by_email.get(email),
+                    Some(id) => by_external.get(id).or_else(|| holder.filter(|s| s.external_id.is_none())),
+                    None => holder,
                 };
                 let Some(s) = stored else {
-                    if let Some(other) = by_email.get(email) {
+                    if let (Some(other), Some(email)) = (holder, email) {
                         return Err(StoreError::invalid("email", format!(
                             "'{email}' belongs to the customer '{}'", name(other))));
                     }
+                    let email = match (email, &r.external_id) {
+                        (Some(e), _) => e.clone(),
+                        (None, Some(id)) => super::placeholder_email(id),
+                        (None, None) => unreachable!("checked: a customer has a key"),
+                    };
                     new.push((r, email));
                     continue;
                 };
                 if s.role != Role::User {
                     return Err(StoreError::invalid("email", format!("'{}' is an admin account, not a customer", s.email)));
                 }
-                if let Some(other) = by_email.get(email).filter(|o| o.id != s.id) {
+                if let (Some(other), Some(email)) = (holder.filter(|o| o.id != s.id), email) {
                     return Err(StoreError::invalid("email", format!(
                         "'{email}' belongs to another customer ('{}')", name(other))));
                 }
+                let email = email.as_deref().unwrap_or(&s.email);
                 // a stored password is never replaced by the file's
                 let hash = s.password_hash.as_ref().or(r.password_hash.as_ref()).map_or("", |h| h.as_str());
                 let created_at = r.created_at.unwrap_or(s.created_at);
@@ -351,7 +363,7 @@ impl Store {
                 let external_id = r.external_id.as_ref().or(s.external_id.as_ref());
                 let stored_hash = s.password_hash.as_ref().map_or("", |h| h.as_str());
                 if (s.external_id.as_ref(), s.email.as_str(), stored_hash, s.display_name.as_str(), s.active, s.created_at)
-                    == (external_id, email.as_str(), hash, r.name.as_str(), r.active, created_at)
+                    == (external_id, email, hash, r.name.as_str(), r.active, created_at)
                 {
                     counts.unchanged += 1;
                     continue;

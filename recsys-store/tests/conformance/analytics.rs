@@ -15,6 +15,7 @@ async fn audit_log_appends_and_filters(store: &Store) {
     let admin = user(store, "admin@example.com").await;
     let entry = |action: &str, target: &str| NewAuditEntry {
         actor_id: Some(admin.id),
+        api_key_id: None,
         action: action.into(),
         target_type: "product".into(),
         target_id: Some(target.into()),
@@ -43,6 +44,7 @@ async fn audit_log_appends_and_filters(store: &Store) {
         .unwrap();
     store
         .append_audit(&NewAuditEntry {
+            api_key_id: None,
             actor_id: None,
             action: "model.activate".into(),
             target_type: "model_version".into(),

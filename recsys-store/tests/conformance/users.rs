@@ -10,6 +10,7 @@ on_both_backends!(
     users_round_trip_and_emails_are_unique_case_insensitively,
     invalid_user_input_names_the_field,
     list_users_filters_and_pages,
+    api_keys_are_found_by_hash_marked_used_and_revoked,
 );
 
 async fn users_round_trip_and_emails_are_unique_case_insensitively(store: &Store) {
@@ -188,4 +189,100 @@ async fn list_users_filters_and_pages(store: &Store) {
     assert_eq!(ids.len(), 7, "pages overlap");
     assert_invalid(store.list_users(&shop, Page::new(0, 0)).await, "limit");
     assert_invalid(store.list_users(&shop, Page::new(10, -1)).await, "offset");
+}
+
+async fn api_keys_are_found_by_hash_marked_used_and_revoked(store: &Store) {
+    let admin = user(store, "admin@example.com").await;
+    let new = |name: &str, hash: &str, scopes: &[&str]| NewApiKey {
+        name: name.into(),
+        prefix: format!("rk_{}", &hash[..4]),
+        key_hash: hash.into(),
+        scopes: scopes.iter().map(|s| s.to_string()).collect(),
+        created_by: Some(admin.id),
+    };
+    let shop = store
+        .create_api_key(&new(
+            "shop",
+            "aaaa1111",
+            &["catalog:write", "recommend:read"],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            shop.scopes.clone(),
+            shop.created_by,
+            shop.last_used_at,
+            shop.revoked_at
+        ),
+        (
+            vec!["catalog:write".to_string(), "recommend:read".to_string()],
+            Some(admin.id),
+            None,
+            None
+        )
+    );
+    let other = store
+        .create_api_key(&new("reader", "bbbb2222", &["recommend:read"]))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .api_keys()
+            .await
+            .unwrap()
+            .iter()
+            .map(|k| k.id)
+            .collect::<Vec<_>>(),
+        [other.id, shop.id],
+        "newest first"
+    );
+    let used = store.use_api_key("aaaa1111").await.unwrap().unwrap();
+    assert_eq!(used.id, shop.id);
+    assert!(used.last_used_at.is_some() && used.active());
+    assert_eq!(store.use_api_key("cccc3333").await.unwrap(), None);
+    assert!(matches!(
+        store
+            .create_api_key(&new("again", "aaaa1111", &["recommend:read"]))
+            .await,
+        Err(StoreError::Conflict {
+            entity: "api key",
+            field: "key_hash"
+        })
+    ));
+    let revoked = store.revoke_api_key(shop.id).await.unwrap();
+    let at = revoked.revoked_at.expect("revoked");
+    let found = store.use_api_key("aaaa1111").await.unwrap().unwrap();
+    assert!(!found.active(), "a revoked key is found, and says so");
+    assert_eq!(
+        found.last_used_at, used.last_used_at,
+        "and is not marked used"
+    );
+    assert_eq!(
+        store.revoke_api_key(shop.id).await.unwrap().revoked_at,
+        Some(at)
+    );
+    assert_not_found(store.revoke_api_key(9999).await, "api key", "9999");
+    for (bad, field) in [
+        (new("", "dddd4444", &["recommend:read"]), "name"),
+        (new("x", "dddd4444", &[]), "scopes"),
+        (new("x", "dddd4444", &["two words"]), "scopes"),
+        (new("x", "dd dd4444", &["recommend:read"]), "prefix"),
+    ] {
+        assert_invalid(store.create_api_key(&bad).await, field);
+    }
+    // what a key writes is attributed to it in the audit log
+    let entry = store
+        .append_audit(&NewAuditEntry {
+            actor_id: None,
+            api_key_id: Some(other.id),
+            action: "service.products".into(),
+            target_type: "product".into(),
+            target_id: None,
+            before: None,
+            after: Some(serde_json::json!({"created": 2})),
+        })
+        .await
+        .unwrap();
+    assert_eq!((entry.actor_id, entry.api_key_id), (None, Some(other.id)));
 }

@@ -128,6 +128,15 @@ enum Fields {
 }
 
 impl Row {
+    /// A row from a JSON object that did not come from a file (a record of the service API);
+    /// `line` is its index.
+    pub fn from_object(line: u64, object: serde_json::Map<String, Value>) -> Row {
+        Row {
+            line,
+            fields: Fields::Json(object),
+        }
+    }
+
     pub fn get(&self, field: &str) -> Option<std::borrow::Cow<'_, str>> {
         use std::borrow::Cow;
         match &self.fields {
@@ -385,6 +394,16 @@ impl Output {
     }
 }
 
+/// A row of named values as the JSON object JSON Lines holds: missing values (`Null`) left out.
+pub fn json_object(header: &[&str], values: &[Value]) -> serde_json::Map<String, Value> {
+    header
+        .iter()
+        .zip(values)
+        .filter(|(_, v)| !v.is_null())
+        .map(|(h, v)| (h.to_string(), v.clone()))
+        .collect()
+}
+
 /// Writes rows of named values to a file in either format, gzip-compressed when the name ends
 /// in `.gz`. Missing values (`Null`) are an empty cell in CSV and left out in JSON Lines.
 pub struct RowWriter {
@@ -441,14 +460,7 @@ impl RowWriter {
                 w.write_record(cells).map_err(io::Error::other)
             }
             RowOutput::Jsonl(out) => {
-                let object: serde_json::Map<String, Value> = self
-                    .header
-                    .iter()
-                    .zip(values)
-                    .filter(|(_, v)| !v.is_null())
-                    .map(|(h, v)| (h.to_string(), v.clone()))
-                    .collect();
-                serde_json::to_writer(&mut *out, &object)?;
+                serde_json::to_writer(&mut *out, &json_object(&self.header, values))?;
                 out.write_all(b"\n")
             }
         }

@@ -317,6 +317,7 @@ pub async fn run(
         store
             .append_audit(&NewAuditEntry {
                 actor_id: None,
+                api_key_id: None,
                 action: "import.run".into(),
                 target_type: "import".into(),
                 target_id: None,
@@ -529,7 +530,8 @@ async fn check_file(
                 Ok(())
             }
             Item::Customer(r) => {
-                let email = r.email.trim().to_lowercase();
+                // the importer's customers always have an address (records::customer)
+                let email = r.email.as_deref().unwrap_or_default().trim().to_lowercase();
                 let key = r.key();
                 if !seen_keys.insert(key.clone()) {
                     Err((twice("external_id", &key), None))

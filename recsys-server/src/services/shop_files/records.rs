@@ -257,14 +257,29 @@ pub fn product(row: &Row) -> Parsed<ProductRecord> {
 }
 
 pub fn customer(row: &Row) -> Parsed<CustomerRecord> {
+    customer_record(row, true)
+}
+
+/// A customer of the service API: the e-mail address may be left out (the customer keeps the
+/// stored one, or gets a placeholder; `recsys_store::bulk::placeholder_email`).
+pub fn customer_email_optional(row: &Row) -> Parsed<CustomerRecord> {
+    customer_record(row, false)
+}
+
+fn customer_record(row: &Row, email_required: bool) -> Parsed<CustomerRecord> {
     let password_hash = row
         .get("password_hash")
         .map(|h| PasswordHash::new(h.into_owned()))
         .transpose()?;
+    let email = if email_required {
+        Some(required(row, "email")?.into_owned())
+    } else {
+        row.get("email").map(Cow::into_owned)
+    };
     checked(
         CustomerRecord {
             external_id: row.get("external_id").map(Cow::into_owned),
-            email: required(row, "email")?.into_owned(),
+            email,
             name: text(row, "name"),
             password_hash,
             active: boolean(row, "active", true)?,
