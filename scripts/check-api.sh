@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Fuzzes the live server from its own OpenAPI document with schemathesis: a fresh server on a
-# temporary SQLite database with the demo shop, an admin token, and the checks that no answer is
-# a 5xx, every status code and content type is documented, and every body matches its schema.
+# temporary SQLite database with the demo shop, an admin token and a service API key with every
+# scope (`X-API-Key`: the service routes take it, the others ignore it), and the checks that no
+# answer is a 5xx, every status code and content type is documented, and every body matches its
+# schema.
 #
 #   scripts/check-api.sh [SECONDS]     # default 60; needs schemathesis (PYTHON's venv) and the
 #                                      # demo data (scripts/fetch-data.sh ml-100k)
@@ -25,12 +27,23 @@ PYTHON="$python" start_demo_server "$port" "$work" --web-dir "$work/no-web"
 token="$(curl -sf "http://127.0.0.1:$port/api/v1/auth/login" -H 'content-type: application/json' \
   -d '{"email":"admin@demo.recsys.dev","password":"demo-admin-password"}' |
   "$python" -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')"
+key="$(curl -sf "http://127.0.0.1:$port/api/v1/admin/api-keys" -H 'content-type: application/json' \
+  -H "Authorization: Bearer $token" \
+  -d '{"name":"schemathesis","scopes":["catalog:write","events:write","recommend:read","export:read"]}' |
+  "$python" -c 'import json, sys; print(json.load(sys.stdin)["key"])')"
 cd "$work"
 status=0
-"$python" -m schemathesis.cli run "http://127.0.0.1:$port/openapi.json" \
-  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
-  --header "Authorization: Bearer $token" --max-time "$seconds" --workers 1 --seed 1 \
-  --no-color || status=$?
+run() {
+  "$python" -m schemathesis.cli run "http://127.0.0.1:$port/openapi.json" \
+    --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
+    --header "Authorization: Bearer $token" --header "X-API-Key: $key" --workers 1 --seed 1 \
+    --no-color "$@" || status=$?
+}
+# revoking keys last, on its own: fuzzed among the rest it revokes the run's key (id 1) at once
+# and every service route after it answers 401
+revoke='DELETE /api/v1/admin/api-keys/{id}'
+run --max-time "$seconds" --exclude-name "$revoke"
+run --max-time 10 --include-name "$revoke"
 if grep -q '"level":"ERROR"' "$work/server.log"; then
   echo "check-api: the server logged errors:" >&2
   grep '"level":"ERROR"' "$work/server.log" | head -20 >&2

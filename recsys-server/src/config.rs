@@ -153,7 +153,8 @@ pub struct Config {
     pub db_pool: Option<u32>,
 
     /// Seconds a user's role, active flag and bought products are trusted from memory (0 to 60):
-    /// a deactivated user's access tokens stop working within this time on every replica.
+    /// a deactivated user's access tokens and a revoked API key stop working within this time on
+    /// every replica.
     #[arg(
         long = "user-cache-ttl",
         env = "RECSYS_USER_CACHE_TTL",

@@ -529,7 +529,10 @@ async fn recommendations_answer_in_the_shops_ids(app: TestApp) {
     assert!(r.body["items"][0]["score"].is_number());
     assert!(r.body["items"][0].get("id").is_none(), "no internal ids");
     // customer 6 likes the even products; a known customer's list is theirs, not the popular one
-    let even = list.iter().filter(|s| sku_number(s).is_multiple_of(2)).count();
+    let even = list
+        .iter()
+        .filter(|s| sku_number(s).is_multiple_of(2))
+        .count();
     assert!(even >= 4, "{list:?}");
     let r = get(format!("{base}?n=5&exclude={}", list[0])).await;
     assert!(!skus(&r.body).contains(&list[0]), "{}", r.text);

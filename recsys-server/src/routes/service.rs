@@ -60,7 +60,7 @@ pub fn router() -> Router<AppState> {
 
 /// What a write did.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct Written {
+pub struct ServiceWritten {
     /// Records whose key was new.
     pub created: u64,
     /// Records that changed a stored one.
@@ -71,9 +71,9 @@ pub struct Written {
     pub customers_created: u64,
 }
 
-impl Written {
-    fn of(counts: recsys_store::bulk::Counts) -> Written {
-        Written {
+impl ServiceWritten {
+    fn of(counts: recsys_store::bulk::Counts) -> ServiceWritten {
+        ServiceWritten {
             created: counts.created,
             updated: counts.updated,
             unchanged: counts.unchanged,
@@ -84,7 +84,7 @@ impl Written {
 
 /// A category (the importer's fields).
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct CategoryIn {
+pub struct ServiceCategory {
     /// Lower-case letters, digits and '-'.
     pub key: String,
     pub name: String,
@@ -94,7 +94,7 @@ pub struct CategoryIn {
 
 /// A product (the importer's fields).
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct ProductIn {
+pub struct ServiceProduct {
     pub sku: String,
     pub name: String,
     pub description: Option<String>,
@@ -115,7 +115,7 @@ pub struct ProductIn {
 /// A customer under the shop's user id (no password: customers of a shop with its own
 /// storefront sign in there).
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct CustomerIn {
+pub struct ServiceCustomer {
     pub external_id: String,
     /// Left out: a stored customer keeps its address, a new one gets one under the reserved
     /// domain `customers.invalid`.
@@ -127,7 +127,7 @@ pub struct CustomerIn {
 
 /// An interaction of one of the shop's users with one of its products.
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct EventIn {
+pub struct ServiceEvent {
     /// The shop's user id (a customer is made for one not seen before).
     pub user: String,
     /// The product's sku.
@@ -203,7 +203,7 @@ async fn audit_write(
     state: &AppState,
     key: i64,
     entity: Entity,
-    written: &Written,
+    written: &ServiceWritten,
 ) -> ApiResult<()> {
     audit(
         state,
@@ -219,13 +219,13 @@ async fn audit_write(
 
 /// Creates or updates categories by key, parents first (a parent is stored or comes earlier).
 #[utoipa::path(post, path = "/api/v1/service/categories", tag = "service", security(("api_key" = [])),
-    request_body = Vec<CategoryIn>,
-    responses((status = 200, body = Written), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    request_body = Vec<ServiceCategory>,
+    responses((status = 200, body = ServiceWritten), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn categories(
     State(state): State<AppState>,
     service: Service<scope::CatalogWrite>,
     ApiJson(objects): ApiJson<Vec<Map<String, Value>>>,
-) -> ApiResult<axum::Json<Written>> {
+) -> ApiResult<axum::Json<ServiceWritten>> {
     let records = read(Entity::Categories, objects, records::category)?;
     let parents: Vec<&str> = records.iter().filter_map(|r| r.parent.as_deref()).collect();
     let stored = state
@@ -250,7 +250,7 @@ pub async fn categories(
     if !errors.is_empty() {
         return Err(refuse(errors, records.len()));
     }
-    let written = Written::of(state.store.upsert_categories(&records).await?);
+    let written = ServiceWritten::of(state.store.upsert_categories(&records).await?);
     state.catalog.catch_up().await?;
     audit_write(&state, service.key.id, Entity::Categories, &written).await?;
     Ok(axum::Json(written))
@@ -258,13 +258,13 @@ pub async fn categories(
 
 /// Creates or updates products by sku (every field of a stored one follows the record).
 #[utoipa::path(post, path = "/api/v1/service/products", tag = "service", security(("api_key" = [])),
-    request_body = Vec<ProductIn>,
-    responses((status = 200, body = Written), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    request_body = Vec<ServiceProduct>,
+    responses((status = 200, body = ServiceWritten), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn products(
     State(state): State<AppState>,
     service: Service<scope::CatalogWrite>,
     ApiJson(objects): ApiJson<Vec<Map<String, Value>>>,
-) -> ApiResult<axum::Json<Written>> {
+) -> ApiResult<axum::Json<ServiceWritten>> {
     let records = read(Entity::Products, objects, records::product)?;
     let named: Vec<&str> = records
         .iter()
@@ -286,7 +286,7 @@ pub async fn products(
     if !errors.is_empty() {
         return Err(refuse(errors, records.len()));
     }
-    let written = Written::of(state.store.upsert_products(&records).await?);
+    let written = ServiceWritten::of(state.store.upsert_products(&records).await?);
     state.catalog.catch_up().await?;
     audit_write(&state, service.key.id, Entity::Products, &written).await?;
     Ok(axum::Json(written))
@@ -294,13 +294,13 @@ pub async fn products(
 
 /// Creates or updates customers by the shop's user id.
 #[utoipa::path(post, path = "/api/v1/service/customers", tag = "service", security(("api_key" = [])),
-    request_body = Vec<CustomerIn>,
-    responses((status = 200, body = Written), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    request_body = Vec<ServiceCustomer>,
+    responses((status = 200, body = ServiceWritten), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn customers(
     State(state): State<AppState>,
     service: Service<scope::EventsWrite>,
     ApiJson(objects): ApiJson<Vec<Map<String, Value>>>,
-) -> ApiResult<axum::Json<Written>> {
+) -> ApiResult<axum::Json<ServiceWritten>> {
     let records = read(Entity::Customers, objects, |row| {
         if row.get("password_hash").is_some() {
             return Err(records::FieldError {
@@ -318,7 +318,7 @@ pub async fn customers(
         }
         records::customer_email_optional(row)
     })?;
-    let written = Written::of(state.store.upsert_customers(&records).await?);
+    let written = ServiceWritten::of(state.store.upsert_customers(&records).await?);
     audit_write(&state, service.key.id, Entity::Customers, &written).await?;
     Ok(axum::Json(written))
 }
@@ -336,13 +336,13 @@ const EVENT_FIELDS: [(&str, &str); 6] = [
 /// Records events of the shop's users (a user id not seen before becomes a customer), all or
 /// nothing. An event equal in user, item, kind and time to a stored one is not stored again.
 #[utoipa::path(post, path = "/api/v1/service/events", tag = "service", security(("api_key" = [])),
-    request_body = Vec<EventIn>,
-    responses((status = 200, body = Written), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    request_body = Vec<ServiceEvent>,
+    responses((status = 200, body = ServiceWritten), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn events(
     State(state): State<AppState>,
     service: Service<scope::EventsWrite>,
     ApiJson(objects): ApiJson<Vec<Map<String, Value>>>,
-) -> ApiResult<axum::Json<Written>> {
+) -> ApiResult<axum::Json<ServiceWritten>> {
     check_count(objects.len())?;
     let total = objects.len();
     let now = format_timestamp(now_ms());
@@ -457,9 +457,9 @@ pub async fn events(
             .map(|&id| experiments::user_subject(id));
         record_click(&state.recorder, origin, subject.as_deref());
     }
-    let written = Written {
+    let written = ServiceWritten {
         customers_created,
-        ..Written::of(counts)
+        ..ServiceWritten::of(counts)
     };
     audit_write(&state, service.key.id, Entity::Events, &written).await?;
     Ok(axum::Json(written))
@@ -643,7 +643,7 @@ pub async fn similar(
 /// A visitor's session.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct SessionIn {
+pub struct ServiceSession {
     /// Skus the visitor looked at, most recent last: 1 to 100.
     pub items: Vec<String>,
     /// 1 to 100 (default 10).
@@ -660,12 +660,12 @@ pub struct SessionIn {
 /// Recommendations for a visitor from the items of their session, storing nothing about them
 /// (the session's items are left out of the list).
 #[utoipa::path(post, path = "/api/v1/service/recommendations/session", tag = "service", security(("api_key" = [])),
-    request_body = SessionIn,
+    request_body = ServiceSession,
     responses((status = 200, body = ServiceList), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn session_recommendations(
     State(state): State<AppState>,
     _service: Service<scope::RecommendRead>,
-    ApiJson(body): ApiJson<SessionIn>,
+    ApiJson(body): ApiJson<ServiceSession>,
 ) -> ApiResult<axum::Json<ServiceList>> {
     let n = check_n(body.n)?;
     if body.items.is_empty() || body.items.len() > MAX_ITEMS {
@@ -734,7 +734,7 @@ pub struct ExportParams {
 
 /// A page of exported records.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ExportPage {
+pub struct ServiceExportPage {
     /// Records with the export's fields (`docs/import.md`); an order gives one per line.
     #[schema(value_type = Vec<Object>)]
     pub items: Vec<Map<String, Value>>,
@@ -746,13 +746,13 @@ pub struct ExportPage {
 /// all in one page).
 #[utoipa::path(get, path = "/api/v1/service/export/{entity}", tag = "service", security(("api_key" = [])),
     params(("entity" = String, Path, description = "categories, products, customers, orders or events"), ExportParams),
-    responses((status = 200, body = ExportPage), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = ServiceExportPage), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn export(
     State(state): State<AppState>,
     _service: Service<scope::ExportRead>,
     ApiPath(entity): ApiPath<String>,
     ApiQuery(p): ApiQuery<ExportParams>,
-) -> ApiResult<axum::Json<ExportPage>> {
+) -> ApiResult<axum::Json<ServiceExportPage>> {
     let entity = Entity::ALL
         .into_iter()
         .find(|e| e.name() == entity)
@@ -801,5 +801,5 @@ pub async fn export(
         Entity::Orders => page!(export_orders, records::order_values),
         Entity::Events => page!(export_events, |r| [records::event_values(r)]),
     };
-    Ok(axum::Json(ExportPage { items, next }))
+    Ok(axum::Json(ServiceExportPage { items, next }))
 }

@@ -205,6 +205,36 @@ test('an admin sees the charts, trains a model, watches it finish and activates 
     await shot(page, 'audit')
   }))
 
+test('an admin makes a service API key, the shop uses it, and a revoked key is refused', () =>
+  journey({}, async (page) => {
+    await signIn(page, ADMIN.email, ADMIN.password)
+    await page.goto(`${BASE}/admin/api-keys`)
+    await page.getByRole('heading', { name: 'API keys', level: 1 }).waitFor()
+    await page.getByLabel("New key's name").fill('storefront sync')
+    await page.getByRole('checkbox', { name: 'export:read' }).check()
+    await page.getByRole('button', { name: 'Make key' }).click()
+    const key = (await page.getByTestId('new-key').innerText()).trim()
+    assert.match(key, /^rk_[0-9a-f]{40}$/)
+    const row = page.locator('tr[data-key]', { hasText: 'storefront sync' })
+    await row.getByText('active', { exact: true }).waitFor()
+    assert.match(await row.innerText(), /catalog:write events:write recommend:read export:read/)
+    await shot(page, 'api-keys')
+
+    // the shop's server calls with it, in its own ids
+    const call = (path) => fetch(`${BASE}${path}`, { headers: { 'x-api-key': key } })
+    const list = await call('/api/v1/service/users/shop-user-1/recommendations?n=5')
+    assert.equal(list.status, 200)
+    const body = await list.json()
+    assert.equal(body.items.length, 5)
+    assert.ok(body.items.every((i) => typeof i.sku === 'string'), 'items by sku')
+
+    await row.getByRole('button', { name: 'Revoke' }).click()
+    await row.getByText('revoked', { exact: true }).waitFor()
+    const refused = await call('/api/v1/service/users/shop-user-1/recommendations')
+    assert.equal(refused.status, 401)
+    assert.match((await refused.json()).detail, /was revoked/)
+  }))
+
 test('a customer cannot open the dashboard', () =>
   journey({}, async (page) => {
     await signIn(page, CUSTOMER.email, CUSTOMER.password)

@@ -71,6 +71,7 @@ export const api = createApi({
     'Segments',
     'Users',
     'Audit',
+    'ApiKeys',
   ],
   endpoints: () => ({}),
 })

@@ -1,6 +1,7 @@
 // The dashboard: its own side menu and pages, loaded only when an admin opens /admin.
 import { NavLink, Route, Routes } from 'react-router'
 import { NotFoundPage } from '../../app/pages/NotFoundPage'
+import { ApiKeysPage } from './pages/ApiKeysPage'
 import { AuditPage } from './pages/AuditPage'
 import { CategoriesPage } from './pages/CategoriesPage'
 import { ExperimentPage, ExperimentsPage } from './pages/ExperimentsPage'
@@ -17,7 +18,7 @@ import { UsersPage } from './pages/UsersPage'
 const MENU: [string, [string, string][]][] = [
   ['Analytics', [['', 'Overview'], ['quality', 'Recommendation quality'], ['search', 'Search'], ['segments', 'Segments']]],
   ['Models', [['models', 'Versions'], ['training', 'Training'], ['experiments', 'Experiments']]],
-  ['Shop', [['products', 'Products'], ['categories', 'Categories'], ['orders', 'Orders'], ['users', 'Users'], ['audit', 'Audit log']]],
+  ['Shop', [['products', 'Products'], ['categories', 'Categories'], ['orders', 'Orders'], ['users', 'Users'], ['api-keys', 'API keys'], ['audit', 'Audit log']]],
 ]
 
 export default function AdminRoutes() {
@@ -55,6 +56,7 @@ export default function AdminRoutes() {
           <Route path="categories" element={<CategoriesPage />} />
           <Route path="orders" element={<AdminOrdersPage />} />
           <Route path="users" element={<UsersPage />} />
+          <Route path="api-keys" element={<ApiKeysPage />} />
           <Route path="audit" element={<AuditPage />} />
           <Route path="*" element={<NotFoundPage />} />
         </Routes>

@@ -1,18 +1,21 @@
 // The dashboard's endpoints: analytics, models and training, experiments, segments, and the
-// shop's records (products, categories, users, orders, audit log).
+// shop's records (products, categories, users, orders, audit log), the service API's keys.
 import { api } from '../../api/base'
 import type {
   AdminUserView,
+  ApiKey,
   AuditPage,
   CategoryIn,
   CategoryNode,
   CategoryPatch,
+  CreatedKey,
   DailyTotals,
   Experiment,
   ExperimentIn,
   ExperimentView,
   ModelSlot,
   ModelVersion,
+  NewKeyIn,
   OrderPage,
   OrderStatus,
   OrderView,
@@ -138,6 +141,16 @@ export const adminApi = api.injectEndpoints({
       invalidatesTags: ['Users', 'Audit'],
     }),
 
+    apiKeys: build.query<ApiKey[], void>({ query: () => `${A}/api-keys`, providesTags: ['ApiKeys'] }),
+    createApiKey: build.mutation<CreatedKey, NewKeyIn>({
+      query: (body) => ({ url: `${A}/api-keys`, method: 'POST', body }),
+      invalidatesTags: ['ApiKeys', 'Audit'],
+    }),
+    revokeApiKey: build.mutation<ApiKey, number>({
+      query: (id) => ({ url: `${A}/api-keys/${id}`, method: 'DELETE' }),
+      invalidatesTags: ['ApiKeys', 'Audit'],
+    }),
+
     allOrders: build.query<OrderPage, { user_id?: number; status?: OrderStatus; limit?: number; offset?: number }>({
       query: (q) => ({ url: `${A}/orders`, params: params(q) }),
       providesTags: ['Orders'],
@@ -179,6 +192,9 @@ export const {
   useDeleteCategoryMutation,
   useUsersQuery,
   useUpdateUserMutation,
+  useApiKeysQuery,
+  useCreateApiKeyMutation,
+  useRevokeApiKeyMutation,
   useAllOrdersQuery,
   useUpdateOrderMutation,
   useAuditQuery,

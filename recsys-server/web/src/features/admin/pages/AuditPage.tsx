@@ -41,7 +41,7 @@ export function AuditPage() {
         {(e) => (
           <tr key={e.id}>
             <td className="whitespace-nowrap text-xs">{dateTime(e.at as unknown as number)}</td>
-            <td>{e.actor_id ?? 'system'}</td>
+            <td>{e.actor_id ?? (e.api_key_id ? `API key ${e.api_key_id}` : 'system')}</td>
             <td className="font-mono text-xs">{e.action}</td>
             <td className="text-xs">{e.target_type}{e.target_id ? ` ${e.target_id}` : ''}</td>
             <td className="max-w-56 truncate font-mono text-xs" title={short(e.before)}>{short(e.before)}</td>
