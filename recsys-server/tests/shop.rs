@@ -20,6 +20,7 @@ on_both_backends!(
     admins_list_every_order_and_every_product,
     the_listing_from_memory_matches_the_store,
     the_catalog_catches_up_with_another_replica,
+    a_real_shops_extremes_are_answered_or_refused_clearly,
 );
 
 async fn the_catalog_lists_filters_and_pages(app: TestApp) {
@@ -862,5 +863,121 @@ async fn the_catalog_catches_up_with_another_replica(app: TestApp) {
     assert!(!catalog.snapshot().products.contains_key(&created.id));
     let all = app.get("/api/v1/products?limit=1", None).await;
     assert_eq!(all.body["total"], 60);
+    app.finish().await;
+}
+
+/// What a real shop has at its edges: a search of 10,000 characters (refused, naming the
+/// parameter), a customer with 100,000 events and a category with 50,000 products (answered).
+async fn a_real_shops_extremes_are_answered_or_refused_clearly(app: TestApp) {
+    let long = "a".repeat(10_000);
+    for path in [
+        format!("/api/v1/search?q={long}"),
+        format!("/api/v1/search?q={long}&prefix=true"),
+        format!("/api/v1/products?q={long}"),
+    ] {
+        let r = app.get(&path, None).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert_eq!(r.body["errors"][0]["field"], "q", "{}", r.text);
+    }
+
+    // a customer with 100,000 events (views and cart adds of 40 products over and over)
+    let heavy = 3usize;
+    let user = app.customers[heavy];
+    let events: Vec<recsys_store::NewEvent> = (0..100_000usize)
+        .map(|i| {
+            let kind = if i % 10 == 0 {
+                recsys_store::EventKind::AddToCart
+            } else {
+                recsys_store::EventKind::View
+            };
+            recsys_store::NewEvent::new(user, app.products[i % 40], kind, 1.0)
+        })
+        .collect();
+    for chunk in events.chunks(10_000) {
+        app.state.store.record_events(chunk).await.unwrap();
+    }
+    app.train().await;
+    let token = app.customer_token(heavy).await;
+    let r = app
+        .get("/api/v1/products/recommendations?limit=10", Some(&token))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["items"].as_array().unwrap().len(), 10, "{}", r.text);
+    let r = app
+        .get(
+            &format!("/api/v1/products/{}/similar?limit=10", app.products[0]),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+
+    // a category with 50,000 products
+    use recsys_store::bulk::{CategoryRecord, ProductRecord};
+    app.state
+        .store
+        .upsert_categories(&[CategoryRecord {
+            key: "bulk".into(),
+            name: "Bulk".into(),
+            parent: None,
+        }])
+        .await
+        .unwrap();
+    let records: Vec<ProductRecord> = (0..50_000i64)
+        .map(|i| ProductRecord {
+            sku: format!("BULK-{i:05}"),
+            name: format!("Bulk item {i}"),
+            description: String::new(),
+            category: Some("bulk".into()),
+            // prices out of order, some equal
+            price_cents: 100 + (i * 7919) % 40_000,
+            stock: i % 5,
+            active: true,
+            attributes: json!({}),
+            created_at: None,
+        })
+        .collect();
+    for chunk in records.chunks(5_000) {
+        app.state.store.upsert_products(chunk).await.unwrap();
+    }
+    app.state.catalog.reload().await.unwrap();
+    let id = app
+        .state
+        .catalog
+        .snapshot()
+        .categories
+        .iter()
+        .find(|c| c.slug == "bulk")
+        .unwrap()
+        .id;
+    let first = app
+        .get(
+            &format!("/api/v1/products?category={id}&sort=price_asc&limit=100"),
+            None,
+        )
+        .await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.text);
+    assert_eq!(first.body["total"], 50_000);
+    let prices: Vec<i64> = first.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["price_cents"].as_i64().unwrap())
+        .collect();
+    assert_eq!(prices.len(), 100);
+    assert!(prices.windows(2).all(|w| w[0] <= w[1]), "{prices:?}");
+    let last = app
+        .get(
+            &format!(
+                "/api/v1/products?category={id}&sort=price_asc&in_stock=true&limit=100&offset=39990"
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(
+        last.body["total"], 40_000,
+        "stock 0 for every fifth: {}",
+        last.text
+    );
+    assert_eq!(last.body["items"].as_array().unwrap().len(), 10);
     app.finish().await;
 }

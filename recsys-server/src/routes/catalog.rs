@@ -134,6 +134,9 @@ pub async fn list_products(
         .map(axum::Json)
 }
 
+/// The longest text filter of a product listing (the store's limit, named by the parameter).
+const MAX_LISTING_QUERY: usize = 500;
+
 /// One page of the products `query` selects (20 by default, at most 100); blank text is no
 /// text filter.
 pub async fn product_page(
@@ -144,6 +147,14 @@ pub async fn product_page(
 ) -> ApiResult<ProductPage> {
     let page = page(limit, offset, 20, 100)?;
     query.text = query.text.filter(|q| !q.trim().is_empty());
+    if let Some(q) = &query.text
+        && q.chars().count() > MAX_LISTING_QUERY
+    {
+        return Err(ApiError::field(
+            "q",
+            format!("must be at most {MAX_LISTING_QUERY} characters"),
+        ));
+    }
     // the storefront's listing (active products, no text) comes from the catalog in memory;
     // a text filter and the admin's listing (inactive products too, fresh) from the store
     if query.text.is_none() && query.active == Some(true) {

@@ -205,7 +205,7 @@ test('an admin sees the charts, trains a model, watches it finish and activates 
     await shot(page, 'audit')
   }))
 
-test('an admin makes a service API key, the shop uses it, and a revoked key is refused', () =>
+test('an admin makes a service API key, the shop uses it, sets a password for a customer it sent, and revokes the key', () =>
   journey({}, async (page) => {
     await signIn(page, ADMIN.email, ADMIN.password)
     await page.goto(`${BASE}/admin/api-keys`)
@@ -228,6 +228,33 @@ test('an admin makes a service API key, the shop uses it, and a revoked key is r
     assert.equal(body.items.length, 5)
     assert.ok(body.items.every((i) => typeof i.sku === 'string'), 'items by sku')
 
+    // a customer the shop sent has no password: an admin gives them one, and they can sign in
+    const sent = await fetch(`${BASE}/api/v1/service/customers`, {
+      method: 'POST',
+      headers: { 'x-api-key': key, 'content-type': 'application/json' },
+      body: JSON.stringify([{ external_id: 'shop-c-1', email: 'sent.by.shop@example.com', name: 'Sent by the shop' }]),
+    })
+    assert.equal(sent.status, 200)
+    const login = () =>
+      fetch(`${BASE}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'sent.by.shop@example.com', password: 'a new password' }),
+      })
+    assert.equal((await login()).status, 401, 'no password yet')
+    await page.getByRole('navigation', { name: 'Dashboard' }).getByRole('link', { name: 'Users', exact: true }).click()
+    await page.getByLabel('Filter by e-mail').fill('sent.by.shop')
+    const user = page.locator('tr[data-user]', { hasText: 'sent.by.shop@example.com' })
+    await user.getByText('shop-c-1').waitFor()
+    await user.getByText('none', { exact: true }).waitFor()
+    await user.getByRole('button', { name: 'Set password' }).click()
+    await user.getByLabel('New password of sent.by.shop@example.com').fill('a new password')
+    await user.getByRole('button', { name: 'Save' }).click()
+    await user.getByRole('button', { name: 'Reset' }).waitFor()
+    assert.equal((await login()).status, 200, 'signs in with the password the admin set')
+    await shot(page, 'users-password')
+
+    await page.getByRole('navigation', { name: 'Dashboard' }).getByRole('link', { name: 'API keys', exact: true }).click()
     await row.getByRole('button', { name: 'Revoke' }).click()
     await row.getByText('revoked', { exact: true }).waitFor()
     const refused = await call('/api/v1/service/users/shop-user-1/recommendations')

@@ -1,4 +1,4 @@
-import { useState } from 'react'
+import { useState, type FormEvent } from 'react'
 import type { AdminUserView, Role } from '../../../api/types'
 import { PageTitle } from '../../../components/PageTitle'
 import { ErrorAlert } from '../../../components/Status'
@@ -28,7 +28,7 @@ export function UsersPage() {
         </div>
       </PageTitle>
       <PagedTable query={users} empty="No user matches." offset={offset} limit={PAGE} onPage={setOffset}
-        head={<><th>E-mail</th><th>Name</th><th>Role</th><th>Active</th><th>Segment</th><th>Joined</th><th>Last sign-in</th></>}>
+        head={<><th>E-mail</th><th>Name</th><th>Role</th><th>Active</th><th>Password</th><th>Segment</th><th>Joined</th><th>Last sign-in</th></>}>
         {(u) => <UserRow key={u.id} user={u} />}
       </PagedTable>
     </>
@@ -37,10 +37,23 @@ export function UsersPage() {
 
 function UserRow({ user }: { user: AdminUserView }) {
   const [update, { isLoading, error }] = useUpdateUserMutation()
+  const [setting, setSetting] = useState(false)
+  const [password, setPassword] = useState('')
+  async function savePassword(e: FormEvent) {
+    e.preventDefault()
+    const r = await update({ id: user.id, patch: { password } })
+    if ('data' in r) {
+      setSetting(false)
+      setPassword('')
+    }
+  }
   return (
     <>
-      <tr>
-        <td>{user.email}</td>
+      <tr data-user={user.id}>
+        <td>
+          {user.email}
+          {user.external_id && <div className="font-mono text-xs opacity-60" title="the shop's own id">{user.external_id}</div>}
+        </td>
         <td>{user.display_name}</td>
         <td>
           <select className="select select-xs" aria-label={`Role of ${user.email}`} value={user.role} disabled={isLoading} onChange={(e) => void update({ id: user.id, patch: { role: e.target.value as Role } })}>
@@ -51,11 +64,26 @@ function UserRow({ user }: { user: AdminUserView }) {
         <td>
           <input type="checkbox" className="toggle toggle-sm toggle-success" aria-label={`${user.email} is active`} checked={user.active} disabled={isLoading} onChange={(e) => void update({ id: user.id, patch: { active: e.target.checked } })} />
         </td>
+        <td>
+          {setting ? (
+            <form onSubmit={savePassword} className="flex gap-1">
+              <input type="password" className="input input-xs w-36" aria-label={`New password of ${user.email}`} autoComplete="new-password"
+                minLength={8} maxLength={256} required value={password} onChange={(e) => setPassword(e.target.value)} />
+              <button type="submit" className="btn btn-xs btn-primary" disabled={isLoading}>Save</button>
+              <button type="button" className="btn btn-xs btn-ghost" onClick={() => setSetting(false)}>Cancel</button>
+            </form>
+          ) : (
+            <div className="flex items-center gap-2">
+              {!user.has_password && <span className="badge badge-warning badge-sm" title="imported without one: cannot sign in yet">none</span>}
+              <button type="button" className="btn btn-xs" onClick={() => setSetting(true)}>{user.has_password ? 'Reset' : 'Set password'}</button>
+            </div>
+          )}
+        </td>
         <td>{user.segment ? `#${user.segment.segment}` : '—'}</td>
         <td className="text-xs">{dateTime(user.created_at)}</td>
         <td className="text-xs">{dateTime(user.last_login_at)}</td>
       </tr>
-      {error && <tr><td colSpan={7}><ErrorAlert error={error} /></td></tr>}
+      {error && <tr><td colSpan={8}><ErrorAlert error={error} /></td></tr>}
     </>
   )
 }
