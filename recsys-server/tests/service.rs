@@ -23,6 +23,29 @@ on_both_backends!(
     records_come_back_page_by_page,
 );
 
+/// Each key has its own budget: past it, 429 with the seconds to wait; another key still works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_over_its_rate_is_told_to_wait() {
+    let app = TestApp::with(common::Backend::Sqlite, |s| s.api_key_rate_per_s = 1)
+        .await
+        .unwrap();
+    let (key, _) = make_key(&app, &["recommend:read"]).await;
+    let (other, _) = make_key(&app, &["recommend:read"]).await;
+    let path = "/api/v1/service/users/u/recommendations";
+    // a burst of ten times the rate
+    for i in 0..10 {
+        let r = with_key(&app, Method::GET, path, &key, None).await;
+        assert_eq!(r.status, StatusCode::OK, "request {i}: {}", r.text);
+    }
+    let r = with_key(&app, Method::GET, path, &key, None).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.text);
+    assert!(r.headers.contains_key("retry-after"));
+    assert!(r.body["detail"].as_str().unwrap().contains("over its rate"));
+    let r = with_key(&app, Method::GET, path, &other, None).await;
+    assert_eq!(r.status, StatusCode::OK, "another key has its own budget");
+    app.finish().await;
+}
+
 /// Makes a key with these scopes through the admin API: (key, its id).
 async fn make_key(app: &TestApp, scopes: &[&str]) -> (String, i64) {
     let admin = app.admin_token().await;

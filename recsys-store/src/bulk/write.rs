@@ -412,6 +412,27 @@ impl Store {
             let products: HashMap<String, ProductRow> = rows_by_keys!(tx, ProductRow, "sku, id, name, price_cents", "products", "sku",
                 distinct(records.iter().flat_map(|r| r.lines.iter().map(|l| l.sku.as_str()))))
                 .into_iter().map(|r| (r.0.clone(), r)).collect();
+            // the lines of the stored orders among them, in one query per thousand orders
+            // (not one per order: a re-import of a year of orders reads them all)
+            let stored_ids: Vec<i64> = stored.values().map(|(id, _)| *id).collect();
+            let mut held_lines: HashMap<i64, Vec<(i64, i64, i64, i64)>> = HashMap::new();
+            for chunk in stored_ids.chunks(KEYS_PER_QUERY) {
+                let mut q = sqlx::QueryBuilder::new(
+                    "SELECT l.order_id, l.product_id, l.unit_price_cents, l.quantity, o.user_id \
+                     FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE l.order_id IN (");
+                let mut list = q.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                q.push(")");
+                let rows: Vec<(i64, i64, i64, i64, i64)> = q.build_query_as().fetch_all(&mut *tx).await?;
+                for (order, product, price, quantity, user) in rows {
+                    held_lines.entry(order).or_default().push((product, price, quantity, user));
+                }
+            }
+            for lines in held_lines.values_mut() {
+                lines.sort_unstable();
+            }
             let mut counts = Counts::default();
             for r in records {
                 let user_id = *customers.get(&r.customer).ok_or_else(|| {
@@ -445,10 +466,7 @@ impl Store {
                 let priced: Vec<bool> = order.iter().map(|&i| priced[i]).collect();
                 match stored.get(&r.external_id) {
                     Some((id, status)) => {
-                        let held: Vec<(i64, i64, i64, i64)> = sqlx::query_as(
-                            "SELECT l.product_id, l.unit_price_cents, l.quantity, o.user_id FROM order_lines l \
-                             JOIN orders o ON o.id = l.order_id WHERE l.order_id = $1 ORDER BY l.product_id")
-                            .bind(id).fetch_all(&mut *tx).await?;
+                        let held = held_lines.get(id).map_or(&[][..], Vec::as_slice);
                         let same_lines = held.len() == lines.len()
                             && held.iter().zip(&lines).zip(&priced).all(|((h, l), &priced)| {
                                 h.0 == l.0 && h.2 == l.4 && (!priced || h.1 == l.3)

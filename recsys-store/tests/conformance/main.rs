@@ -9,6 +9,7 @@ mod common;
 mod helpers;
 
 mod analytics;
+mod bulk;
 mod catalog;
 mod embeddings;
 mod events;
