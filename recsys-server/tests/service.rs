@@ -579,6 +579,28 @@ async fn recommendations_answer_in_the_shops_ids(app: TestApp) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let similar = skus(&r.body);
     assert!(!similar.is_empty() && !similar.contains(&"SKU-001".to_string()));
+    // an unlisted product still has alternatives, which are listed ones
+    let (writer, _) = make_key(&app, &["catalog:write"]).await;
+    let r = with_key(
+        &app,
+        Method::POST,
+        "/api/v1/service/products",
+        &writer,
+        Some(json!([{"sku": "SKU-059", "name": "Book 59 quantum physics primer", "description": "A science book number 59",
+                     "category": "science", "price_cents": 1590, "stock": 100, "active": false}])),
+    )
+    .await;
+    assert_eq!(r.body["updated"], 1, "{}", r.text);
+    let r = get("/api/v1/service/items/SKU-059/similar?n=10".into()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(skus(&r.body).len(), 10, "{}", r.text);
+    assert!(!skus(&r.body).contains(&"SKU-059".to_string()));
+    let r = get("/api/v1/service/items/SKU-057/similar?n=20".into()).await;
+    assert!(
+        !skus(&r.body).contains(&"SKU-059".to_string()),
+        "{}",
+        r.text
+    );
     let r = get("/api/v1/service/items/NO-SUCH/similar".into()).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert!(r.text.contains("NO-SUCH"));

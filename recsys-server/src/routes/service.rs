@@ -369,7 +369,10 @@ pub async fn events(
                 row.insert(theirs.to_string(), v.clone());
             }
         }
-        if row.get("at").is_none_or(Value::is_null) {
+        if row
+            .get("at")
+            .is_none_or(|v| v.is_null() || v.as_str().is_some_and(|t| t.trim().is_empty()))
+        {
             row.insert("at".into(), Value::String(now.clone()));
         }
         let origin = match object.get("recommendation_id") {
@@ -621,7 +624,8 @@ pub struct SimilarParams {
     pub n: Option<usize>,
 }
 
-/// Products similar to one of the shop's products.
+/// Products similar to one of the shop's products (an unlisted one too: alternatives to a
+/// discontinued product), never the product itself or unlisted ones.
 #[utoipa::path(get, path = "/api/v1/service/items/{sku}/similar", tag = "service", security(("api_key" = [])),
     params(("sku" = String, Path), SimilarParams),
     responses((status = 200, body = ServiceList), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
@@ -637,7 +641,14 @@ pub async fn similar(
         .get(&sku)
         .copied()
         .ok_or_else(|| ApiError::NotFound(format!("no product has the sku '{sku}'")))?;
-    Ok(axum::Json(state.similar(id, n, None).await?.into()))
+    match state.similar(id, n, None).await {
+        Ok(list) => Ok(axum::Json(list.into())),
+        // stored by another replica a moment ago: named by its sku, not by our id
+        Err(ApiError::NotFound(_)) => Err(ApiError::NotFound(format!(
+            "the product '{sku}' is not in this server's catalog yet; try again in a few seconds"
+        ))),
+        Err(e) => Err(e),
+    }
 }
 
 /// A visitor's session.
