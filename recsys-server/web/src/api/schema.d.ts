@@ -922,7 +922,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Products similar to one of the shop's products. */
+        /**
+         * Products similar to one of the shop's products (an unlisted one too: alternatives to a
+         *     discontinued product), never the product itself or unlisted ones.
+         */
         get: operations["similar"];
         put?: never;
         post?: never;
