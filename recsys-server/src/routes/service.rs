@@ -27,8 +27,10 @@ use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::routes::{Actor, audit};
 use crate::services::experiments;
 use crate::services::recommend::{
-    ListOrigin, ListRequest, MAX_ITEMS, Recommendations, parse_recommendation_id, record_click,
+    ListOrigin, ListRequest, MAX_ITEMS, Recommendations, check_length, parse_recommendation_id,
+    record_click,
 };
+use crate::services::shop_files::export;
 use crate::services::shop_files::formats::{Row, json_object};
 use crate::services::shop_files::records::{self, Entity};
 use crate::state::AppState;
@@ -508,15 +510,9 @@ impl From<Recommendations> for ServiceList {
     }
 }
 
+/// The length a service list asks for (`n`, 10 by default).
 fn check_n(n: Option<usize>) -> ApiResult<usize> {
-    let n = n.unwrap_or(10);
-    if n == 0 || n > MAX_ITEMS {
-        return Err(ApiError::field(
-            "n",
-            format!("must be between 1 and {MAX_ITEMS}, got {n}"),
-        ));
-    }
-    Ok(n)
+    check_length("n", n.unwrap_or(10))
 }
 
 /// The id of the category with this key.
@@ -783,34 +779,10 @@ pub async fn export(
             format!("must be between 1 and {MAX_EXPORT_PAGE}, got {limit}"),
         ));
     }
-    let fields = entity.fields();
-    let store = &state.store;
-    let mut items = Vec::new();
-    macro_rules! page {
-        ($read:ident, $values:expr) => {{
-            let page = store.$read(after, limit).await?;
-            let next = (page.len() as i64 == limit)
-                .then(|| page.last().map(|r| r.0))
-                .flatten();
-            for (_, record) in &page {
-                for values in $values(record) {
-                    items.push(json_object(fields, &values));
-                }
-            }
-            next
-        }};
-    }
-    let next = match entity {
-        Entity::Categories => {
-            for c in store.export_categories().await? {
-                items.push(json_object(fields, &records::category_values(&c)));
-            }
-            None
-        }
-        Entity::Products => page!(export_products, |r| [records::product_values(r)]),
-        Entity::Customers => page!(export_customers, |r| [records::customer_values(r)]),
-        Entity::Orders => page!(export_orders, records::order_values),
-        Entity::Events => page!(export_events, |r| [records::event_values(r)]),
-    };
+    let (rows, next) = export::page(&state.store, entity, after, limit).await?;
+    let items = rows
+        .iter()
+        .map(|values| json_object(entity.fields(), values))
+        .collect();
     Ok(axum::Json(ServiceExportPage { items, next }))
 }

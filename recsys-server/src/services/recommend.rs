@@ -216,10 +216,12 @@ pub fn parse_recommendation_id(id: &str) -> Option<ListOrigin> {
     })
 }
 
-fn check_n(n: usize) -> ApiResult<usize> {
+/// Checks a list's length, 1 to [`MAX_ITEMS`]; `field` is the parameter that gave it (the shop's
+/// routes say `limit`, the service API `n`).
+pub fn check_length(field: &str, n: usize) -> ApiResult<usize> {
     if n == 0 || n > MAX_ITEMS {
         return Err(ApiError::field(
-            "limit",
+            field,
             format!("must be between 1 and {MAX_ITEMS}, got {n}"),
         ));
     }
@@ -366,7 +368,7 @@ impl AppState {
     /// by `context`) for a visitor; a user the model has never seen falls back to popularity, so
     /// every list is full while the catalog has enough recommendable products.
     pub async fn recommend(&self, req: ListRequest) -> ApiResult<Recommendations> {
-        let n = check_n(req.n)?;
+        let n = check_length("limit", req.n)?;
         check_placement(&req.placement)?;
         let catalog = self.catalog.snapshot();
         let skip = skip_set(
@@ -460,7 +462,7 @@ impl AppState {
         n: usize,
         user_id: Option<i64>,
     ) -> ApiResult<Recommendations> {
-        let n = check_n(n)?;
+        let n = check_length("limit", n)?;
         let catalog = self.catalog.snapshot();
         if !catalog.products.contains_key(&product) {
             return Err(ApiError::NotFound(format!("product {product} not found")));
@@ -484,7 +486,7 @@ impl AppState {
 
     /// Products most often bought in the same order as this one.
     pub async fn bought_together(&self, product: i64, n: usize) -> ApiResult<Recommendations> {
-        let n = check_n(n)?;
+        let n = check_length("limit", n)?;
         let catalog = self.catalog.snapshot();
         if !catalog.products.contains_key(&product) {
             return Err(ApiError::NotFound(format!("product {product} not found")));

@@ -46,38 +46,60 @@ async fn export_file(store: &Store, file: &ExportFile) -> Result<u64, ImportErro
     let mut out = RowWriter::create(&file.location, file.format, file.entity.fields().to_vec())
         .map_err(io)?;
     let mut rows = 0u64;
-    let mut write = |out: &mut RowWriter, values: Vec<Value>| {
-        rows += 1;
-        out.write(&values)
-    };
     let mut after = 0;
-    macro_rules! pages {
-        ($read:ident, $values:expr) => {
-            loop {
-                let page = store.$read(after, PAGE).await.map_err(db)?;
-                let Some(last) = page.last().map(|r| r.0) else {
-                    break;
-                };
-                for (_, record) in &page {
-                    for values in $values(record) {
-                        write(&mut out, values).map_err(io)?;
-                    }
-                }
-                after = last;
-            }
-        };
-    }
-    match file.entity {
-        Entity::Categories => {
-            for c in store.export_categories().await.map_err(db)? {
-                write(&mut out, records::category_values(&c)).map_err(io)?;
-            }
+    loop {
+        let (values, next) = page(store, file.entity, after, PAGE).await.map_err(db)?;
+        for v in &values {
+            out.write(v).map_err(io)?;
         }
-        Entity::Products => pages!(export_products, |r| [records::product_values(r)]),
-        Entity::Customers => pages!(export_customers, |r| [records::customer_values(r)]),
-        Entity::Orders => pages!(export_orders, records::order_values),
-        Entity::Events => pages!(export_events, |r| [records::event_values(r)]),
+        rows += values.len() as u64;
+        match next {
+            Some(next) => after = next,
+            None => break,
+        }
     }
     out.finish().map_err(io)?;
     Ok(rows)
+}
+
+/// One page of an entity's export rows, read in id order after `after` (0: from the start), at
+/// most `limit` records (an order gives a row per line): the rows, each in [`Entity::fields`]'
+/// order, and the id to read on from, `None` after the last page. Categories come in one page.
+/// The file export and the service API's export read through it.
+pub async fn page(
+    store: &Store,
+    entity: Entity,
+    after: i64,
+    limit: i64,
+) -> recsys_store::Result<(Vec<Vec<Value>>, Option<i64>)> {
+    let mut rows = Vec::new();
+    macro_rules! read {
+        ($read:ident, $values:expr) => {{
+            let page = store.$read(after, limit).await?;
+            let next = (page.len() as i64 == limit)
+                .then(|| page.last().map(|r| r.0))
+                .flatten();
+            for (_, record) in &page {
+                rows.extend($values(record));
+            }
+            next
+        }};
+    }
+    let next = match entity {
+        Entity::Categories => {
+            rows.extend(
+                store
+                    .export_categories()
+                    .await?
+                    .iter()
+                    .map(records::category_values),
+            );
+            None
+        }
+        Entity::Products => read!(export_products, |r| [records::product_values(r)]),
+        Entity::Customers => read!(export_customers, |r| [records::customer_values(r)]),
+        Entity::Orders => read!(export_orders, records::order_values),
+        Entity::Events => read!(export_events, |r| [records::event_values(r)]),
+    };
+    Ok((rows, next))
 }
