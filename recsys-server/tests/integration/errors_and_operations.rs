@@ -1,7 +1,7 @@
 //! Bad input on every kind of body gets a problem+json answer with the right status; health,
 //! metrics, request ids and the OpenAPI document.
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};

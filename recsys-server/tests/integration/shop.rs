@@ -1,6 +1,6 @@
 //! The catalog, cart, checkout and orders over HTTP, with races on both backends.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

@@ -1,7 +1,7 @@
 //! Behaviour of implicit ALS: quality on planted structure, solver agreement, fold-in,
 //! determinism, validation and persistence.
 
-mod common;
+use crate::common;
 
 use recsys_core::als::{AlsParams, ImplicitAls, Solver};
 use recsys_core::eval::{ranking_metrics_at_k, train_test_split};

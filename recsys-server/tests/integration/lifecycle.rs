@@ -2,7 +2,7 @@
 //! rollback; failed and cancelled runs; damaged versions; concurrent activations; an A/B
 //! experiment with simulated traffic; segments; analytics and user management.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 

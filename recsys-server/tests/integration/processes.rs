@@ -1,7 +1,7 @@
 //! The real binary as separate processes: two replicas on one Postgres database serve the same
 //! data, and SIGTERM lets the process write the impressions it had queued before it exits.
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

@@ -2,7 +2,7 @@
 //! more memory than they hold, and thousands of damaged model files (with a valid checksum, so
 //! they reach the decoder and the invariant checks), each an error or a working model.
 
-mod common;
+use crate::common;
 
 use recsys_core::als::{AlsParams, ImplicitAls};
 use recsys_core::content::{ContentParams, ContentRecommender, TfidfParams};

@@ -1,7 +1,7 @@
 //! Accounts and sessions over HTTP, and the attacks on them: expired, forged and `alg: none`
 //! tokens, a customer on admin routes, refresh-token reuse, a deactivated user, brute force.
 
-mod common;
+use crate::common;
 
 use axum::http::{Method, StatusCode};
 use common::{PASSWORD, TestApp};

@@ -1,6 +1,6 @@
 //! Hybrid blending, cold start, and the factory.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

@@ -3,7 +3,7 @@
 //! seen for the first time (back-filled ones train the next model), recommendations in the
 //! shop's ids, and the records back page by page.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! Recommendation lists over HTTP: personalized, cold start, visitors, similar, bought together,
 //! and clicks counted for the model version that produced the list.
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 

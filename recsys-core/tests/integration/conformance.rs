@@ -1,6 +1,6 @@
 //! The suite every `Recommender` implementation runs.
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 

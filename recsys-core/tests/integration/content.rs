@@ -1,6 +1,6 @@
 //! Content recommender behaviour: similar items by text, search, user profiles, validation.
 
-mod common;
+use crate::common;
 
 use recsys_core::content::{Catalog, ContentParams, ContentRecommender, top_k_cosine};
 use recsys_core::eval::{ranking_metrics_at_k, train_test_split};
