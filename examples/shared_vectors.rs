@@ -21,7 +21,7 @@
 
 use recsys_core::als::{AlsParams, ImplicitAls, Solver};
 use recsys_core::factory::AnyRecommender;
-use recsys_core::{Confidence, Id, Interactions, Persist, RecommendOptions, Recommender};
+use recsys_core::{Id, Interactions, Persist, RecommendOptions, Recommender};
 
 const USERS: usize = 97;
 const ITEMS: usize = 61;
@@ -92,7 +92,8 @@ fn fit(data: &Interactions) -> recsys_core::Result<ImplicitAls> {
     let params = AlsParams::new()
         .factors(16)
         .regularization(0.05)
-        .confidence(Confidence::Scaled { alpha: 2.0 })
+        // `alpha` as in Python and Node (`alpha * r`): the vectors agree only if it means the same
+        .alpha(2.0)
         .iterations(8)
         .solver(Solver::ConjugateGradient { steps: 3 })
         .seed(42);

@@ -32,9 +32,10 @@ pub enum Confidence {
     },
 }
 
+/// `Scaled { alpha: 1 }`: implicit's default, and every binding's.
 impl Default for Confidence {
     fn default() -> Self {
-        Confidence::Linear { alpha: 1.0 }
+        Confidence::Scaled { alpha: 1.0 }
     }
 }
 

@@ -9,7 +9,7 @@
 use std::time::Instant;
 
 use recsys_core::als::{AlsParams, Solver};
-use recsys_core::{Confidence, CsvOptions, Interactions, RecommendOptions, Recommender};
+use recsys_core::{CsvOptions, Interactions, RecommendOptions, Recommender};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -23,7 +23,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .factors(64)
         .iterations(15)
         .solver(Solver::ConjugateGradient { steps: 3 })
-        .confidence(Confidence::Scaled { alpha: 1.0 })
+        .alpha(1.0)
         .seed(42);
     let (mut fit_ms, mut batch_ms) = (Vec::new(), Vec::new());
     for _ in 0..reps {

@@ -6,7 +6,6 @@ use std::collections::HashMap;
 
 use napi::Either;
 use napi_derive::napi;
-use recsys_core::Confidence;
 use recsys_core::als::{AlsParams, Solver};
 use recsys_core::content::{ContentParams, DocumentFrequency, StopWords, TfidfParams};
 use recsys_core::gbdt::{GbdtParams, Objective};
@@ -43,9 +42,7 @@ pub struct AlsOptions {
 impl AlsOptions {
     /// implicit 0.7's defaults: 100 factors, 0.01, alpha 1, 15 iterations, 3 CG steps.
     pub fn params(self) -> Result<AlsParams> {
-        let mut p = AlsParams::new().confidence(Confidence::Scaled {
-            alpha: self.alpha.unwrap_or(1.0) as f32,
-        });
+        let mut p = AlsParams::new().alpha(self.alpha.unwrap_or(1.0) as f32);
         if let Some(v) = self.factors {
             p = p.factors(v as usize);
         }

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use recsys_core::als::{AlsParams, ImplicitAls, Solver};
 use recsys_core::content::{Catalog, ContentParams};
 use recsys_core::factory::{AnyRecommender, RecommenderConfig, Spec};
-use recsys_core::{Confidence, FitControl, Id, ItemFilter, RecommendOptions, Recommender as _};
+use recsys_core::{FitControl, Id, ItemFilter, RecommendOptions, Recommender as _};
 
 use crate::error::{IntoPy, bad_argument, shape, wrong_kind};
 use crate::sparse::{CsrArrays, Lists, flatten, ids, int_id};
@@ -134,7 +134,7 @@ impl Recommender {
         let params = AlsParams::new()
             .factors(factors)
             .regularization(regularization)
-            .confidence(Confidence::Scaled { alpha })
+            .alpha(alpha)
             .iterations(iterations)
             .solver(if use_cg {
                 Solver::ConjugateGradient { steps: cg_steps }

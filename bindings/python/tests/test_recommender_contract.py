@@ -64,6 +64,16 @@ class RecommenderContract:
         batch, _ = fitted.similar_items(np.array([4, 5]), N=5)
         np.testing.assert_array_equal(batch[0], ids)
 
+    def test_n_zero_is_an_empty_list(self, fitted, user_items):
+        # one policy in every language: N = 0 asks for nothing (the core and Node agree)
+        ids, scores = fitted.recommend(3, user_items[3], N=0)
+        assert ids.shape == scores.shape == (0,)
+        users = np.array([5, 0])
+        ids, scores = fitted.recommend(users, user_items[users], N=0)
+        assert ids.shape == scores.shape == (2, 0)
+        ids, scores = fitted.similar_items(4, N=0)
+        assert ids.shape == scores.shape == (0,)
+
     def test_save_and_load_give_identical_answers(self, fitted, user_items, tmp_path):
         path = tmp_path / "model.recsys"
         fitted.save(path)
@@ -107,8 +117,8 @@ class RecommenderContract:
             fitted.recommend(1.5, user_items[1])
         with pytest.raises(TypeError, match="userid"):
             fitted.recommend("ann", user_items[1])
-        with pytest.raises(ValueError, match="N must be >= 1"):
-            fitted.recommend(1, user_items[1], N=0)
+        with pytest.raises(ValueError, match="N must be >= 0"):
+            fitted.recommend(1, user_items[1], N=-1)
         with pytest.raises(TypeError, match="scipy.sparse"):
             fitted.recommend(1, {"not": "a matrix"})
         bad = user_items[1].copy()

@@ -91,8 +91,8 @@ impl Default for AlsParams {
 const MAX_FACTORS: usize = 4096;
 
 impl AlsParams {
-    /// The defaults: 100 factors, regularization 0.01, 15 iterations, linear confidence with
-    /// alpha 1, CG with 3 steps, seed 0.
+    /// The defaults, implicit's (and the Python and Node bindings'): 100 factors, regularization
+    /// 0.01, 15 iterations, confidence `alpha * r` with alpha 1, CG with 3 steps; seed 0.
     pub fn new() -> Self {
         Self::default()
     }
@@ -116,8 +116,14 @@ impl AlsParams {
         self.confidence = v;
         self
     }
-    /// Shorthand for linear confidence `1 + alpha * r`.
+    /// Confidence `alpha * r` ([`Confidence::Scaled`]): what `alpha` means in implicit and in
+    /// every recsys binding, so the same setting trains the same model in every language.
     pub fn alpha(self, alpha: f32) -> Self {
+        self.confidence(Confidence::Scaled { alpha })
+    }
+    /// Confidence `1 + alpha * r` ([`Confidence::Linear`], the paper's eq. 6): every observed
+    /// pair counts for more than an unobserved one, whatever its strength.
+    pub fn linear_alpha(self, alpha: f32) -> Self {
         self.confidence(Confidence::Linear { alpha })
     }
     /// Least-squares solver.
@@ -232,5 +238,21 @@ mod tests {
             assert_eq!(p.validate().unwrap_err().to_string(), msg);
         }
         assert!(AlsParams::new().regularization(0.0).validate().is_ok());
+    }
+
+    #[test]
+    fn alpha_means_what_it_means_in_implicit_and_the_bindings() {
+        // c = alpha * r, as Python's and Node's `alpha`; the paper's 1 + alpha * r by its own name
+        assert_eq!(AlsParams::new().alpha(40.0).confidence.apply(2.0), 80.0);
+        assert_eq!(
+            AlsParams::new().linear_alpha(40.0).confidence.apply(2.0),
+            81.0
+        );
+        // the defaults are implicit's: `AlsParams::new()` is `AlternatingLeastSquares()`
+        assert_eq!(AlsParams::new(), AlsParams::new().alpha(1.0));
+        assert_eq!(
+            (AlsParams::new().factors, AlsParams::new().regularization),
+            (100, 0.01)
+        );
     }
 }

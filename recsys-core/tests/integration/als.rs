@@ -173,7 +173,7 @@ fn fold_in_solves_the_normal_equations_and_matches_trained_factors() {
         AlsParams::new()
             .factors(10)
             .regularization(lambda)
-            .alpha(alpha)
+            .linear_alpha(alpha)
             .iterations(30)
             .solver(Solver::Cholesky)
             .seed(2),

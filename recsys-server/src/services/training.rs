@@ -34,7 +34,9 @@ fn als_defaults() -> AlsParams {
         .factors(64)
         .iterations(15)
         .regularization(0.05)
-        .alpha(1.0)
+        // 1 + r: a single view still counts for more than an item never seen (scaled, `alpha * r`,
+        // would weigh a value-1 event like an unobserved pair)
+        .linear_alpha(1.0)
         .seed(42)
 }
 

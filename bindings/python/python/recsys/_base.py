@@ -49,10 +49,12 @@ def _rank_liked_last(ids, scores, offsets, candidates, excluded, n: int):
 
 
 def _check_n(N, name: str = "N") -> int:
+    """A list length: 0 asks for an empty list (as in the core, Node and implicit); negative is
+    an error."""
     if isinstance(N, (bool, np.bool_)) or not isinstance(N, (int, np.integer)):
         raise TypeError(f"{name} must be an integer, got {type(N).__name__}")
-    if N < 1:
-        raise ValueError(f"{name} must be >= 1, got {N}")
+    if N < 0:
+        raise ValueError(f"{name} must be >= 0, got {N}")
     return int(N)
 
 

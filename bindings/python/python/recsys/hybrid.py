@@ -68,7 +68,9 @@ def from_config(config, items=None) -> RecommenderBase:
     tagged by ``kind``: ``{"kind": "als", "factors": 64}``, ``{"kind": "popular"}``,
     ``{"kind": "hybrid", "members": [{"weight": 0.7, "model": {"kind": "als"}}, ...]}``.
     Unknown fields are errors. Content models need ``items`` (as ``ContentRecommender.fit``
-    takes them). ALS built this way uses the core's confidence ``1 + alpha * value``."""
+    takes them). ALS built this way weighs values as everywhere else, ``alpha * value`` (the
+    core's default ``confidence``; ``{"confidence": {"Linear": {"alpha": 1}}}`` gives
+    ``1 + alpha * value``)."""
     text = config if isinstance(config, str) else json.dumps(config)
     catalog = None
     if items is not None:
