@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The model-lifecycle figures in the README: on the MovieLens-100K demo shop, how long a
+# The model-lifecycle figures in docs/server.md: on the MovieLens-100K demo shop, how long a
 # training run of each model kind takes (fit + hold-out evaluation + final fit, as the run
 # records it), how long an activation takes (load + checksum + swap, the API call), and how long
 # a second replica on the same database takes to serve the newly activated version.

@@ -2,7 +2,7 @@
 # The Node binding's overhead against the Rust crate, in one run on this machine: ALS fit and a
 # batch recommendation for every user of MovieLens-100K, through `recsys` for Node
 # (benches/node/bench.mjs) and through recsys-core directly (benches/src/bin/binding_bench.rs).
-# Prints the CPU and a Markdown table (the README's "Node binding" table comes from here).
+# Prints the CPU and a Markdown table (docs/benchmarks.md's Node binding table comes from here).
 #
 #   scripts/bench-node.sh [REPS]     # default 5 repetitions, medians reported
 set -euo pipefail

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The server benchmark behind the README's server table: wrk against the recommendations
+# The server benchmark behind docs/benchmarks.md's server table: wrk against the recommendations
 # endpoint of recsys-server (signed in, with the full response: product summaries, impression
 # queued; and anonymous), beside the seed-equivalent stack in the same run: FastAPI + uvicorn
 # (one worker) + implicit ALS (64 factors) on the same MovieLens-100K data, an endpoint that

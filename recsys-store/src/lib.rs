@@ -62,3 +62,9 @@ pub use shop::orders::{
 };
 pub use shop::refresh_tokens::{NewRefreshToken, Rotation};
 pub use shop::users::{NewUser, PasswordHash, Role, User, UserFilter, UserUpdate};
+
+/// `docs/rust.md`'s examples (the core's quickstart and this crate's), compiled by
+/// `cargo test --doc` (`no_run`: they write files).
+#[doc = include_str!("../../docs/rust.md")]
+#[cfg(doctest)]
+pub struct RustGuideDoctests;

@@ -1,28 +1,20 @@
-// The README's Node quickstart runs as written (with `recsys` pointing at this package and a
-// generated events.csv in a scratch folder).
+// The documentation's Node code runs as written (with `recsys` pointing at this package, in a
+// scratch folder holding a generated events.csv): the README's, docs/node.md's and this package's.
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 
 import { scratch, triples } from './helpers.js';
 
-test("the README's Node quickstart runs", async () => {
-  const readme = readFileSync(resolve(import.meta.dirname, '../../../README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('## Quickstart (Node)'));
-  const code = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
-  assert.ok(code, 'the README has a ts block under "Quickstart (Node)"');
-  const dir = scratch();
-  const t = triples(200, 90, 10);
-  writeFileSync(
-    join(dir, 'events.csv'),
-    'user,item,value\n' +
-      t.users.map((u, k) => `${u},${t.items[k]},${t.values[k]}`).join('\n') +
-      '\n42,espresso,1\n',
-  );
-  // beside the tests, so that it resolves this package's modules
-  const file = resolve(import.meta.dirname, '.readme-quickstart.tmp.ts');
+let blocksRun = 0;
+
+/** Runs `code` (a README's TypeScript block) as a module of this package, in `dir`. */
+async function runBlock(code: string, dir: string): Promise<void> {
+  // beside the tests, so that it resolves this package's modules; a new name for each block, as
+  // a module is evaluated once per URL
+  const file = resolve(import.meta.dirname, `.readme-${++blocksRun}.tmp.ts`);
   writeFileSync(file, code.replaceAll("from 'recsys'", "from '../lib/index.js'"));
   const cwd = process.cwd();
   const log = console.log;
@@ -35,4 +27,33 @@ test("the README's Node quickstart runs", async () => {
     process.chdir(cwd);
     rmSync(file, { force: true });
   }
+}
+
+const root = resolve(import.meta.dirname, '../../..');
+
+/** The ```ts blocks of a page (a block tagged ```ts no-run is deliberately not run). */
+function tsBlocks(text: string): string[] {
+  return [...text.matchAll(/^```ts\n([\s\S]*?)^```/gm)].map((m) => m[1]);
+}
+
+for (const page of ['README.md', 'docs/node.md', 'bindings/node/README.md']) {
+  test(`the TypeScript of ${page} runs`, async () => {
+    const blocks = tsBlocks(readFileSync(join(root, page), 'utf8'));
+    assert.ok(blocks.length > 0, `${page} has ts blocks`);
+    const dir = scratch();
+    const t = triples(200, 90, 10);
+    writeFileSync(
+      join(dir, 'events.csv'),
+      'user,item,value\n' +
+        t.users.map((u, k) => `${u},${t.items[k]},${t.values[k]}`).join('\n') +
+        '\n42,espresso,1\n',
+    );
+    for (const code of blocks) await runBlock(code, dir);
+    assert.ok(existsSync(join(dir, 'als.recsys')), 'the example saved its model');
+  });
+}
+
+test('blocks are found and no-run blocks skipped', () => {
+  const text = '```ts\nx\n```\n```bash\nls\n```\n```ts no-run\nz\n```\n```ts\ny\n```\n';
+  assert.deepEqual(tsBlocks(text), ['x\n', 'y\n']);
 });
