@@ -4,7 +4,8 @@
 # native.d.cts), the TypeScript layer (tsc into dist/), a type check of the tests, then the tests
 # with node's own runner: every class and error code, the event loop while fitting, the shared
 # test vectors against Rust (examples/shared_vectors.rs) and Python
-# (bindings/python/tests/shared_vectors.py), and examples/node-shop run as a user runs it.
+# (bindings/python/tests/shared_vectors.py), and examples/node-shop run as a user runs it; then
+# the package as a user gets it: `npm pack`, installed into an empty project, its README example run.
 #
 #   scripts/check-node.sh            # scripts/test.sh calls it after the Python suite
 #   PYTHON=.venv-test/bin/python     # the interpreter with the recsys package (default python3)
@@ -28,3 +29,24 @@ vectors="$(cd "$root" && PYTHON="$python" built_by_cargo_test shared_vectors tes
 RECSYS_SHARED_VECTORS_BIN="$vectors" \
   RECSYS_PYTHON="$python" \
   node --import tsx --test --test-reporter=spec test/*.test.ts
+
+# The package as a user installs it (bindings/node/README.md): `npm pack`, the tarball installed
+# into an empty project, and the README's example run there, importing `recsys` by name.
+pack_dir="$(mktemp -d)"
+trap 'rm -rf "$pack_dir"' EXIT
+tarball="$(npm pack --silent --pack-destination "$pack_dir" | tail -1)"
+mkdir "$pack_dir/app"
+cd "$pack_dir/app"
+echo '{"name": "app", "version": "1.0.0", "private": true, "type": "module"}' >package.json
+npm install --silent --no-audit --no-fund "$pack_dir/$tarball"
+[[ -f node_modules/recsys/dist/index.d.ts ]] || { echo "check-node: the package has no types" >&2; exit 1; }
+# the README's block is TypeScript without type annotations: it runs as a module as written
+node -e '
+const text = require("fs").readFileSync(process.argv[1], "utf8");
+const m = /^```ts\n([\s\S]*?)^```/m.exec(text);
+if (!m) { console.error("no ts block in " + process.argv[1]); process.exit(1); }
+require("fs").writeFileSync("example.mjs", m[1]);
+' "$node_dir/README.md"
+node example.mjs
+[[ -f als.recsys ]] || { echo "check-node: the README example saved no model" >&2; exit 1; }
+echo "check-node: $tarball installs into an empty project and runs the README's example"
