@@ -226,17 +226,44 @@ impl Recommender {
         self.state.read().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The interactions to filter with: the caller's, else those of the last fit, else none.
-    fn history(&self, given: Option<&Interactions>) -> Arc<recsys_core::Interactions> {
-        match given {
-            Some(data) => Arc::clone(&data.inner),
-            None => self.read().history.clone().unwrap_or_else(|| {
-                Arc::new(recsys_core::Interactions::empty(
-                    Arc::new(IdMap::new()),
-                    Arc::new(IdMap::new()),
-                ))
-            }),
+    /// The interactions to filter and score with: the caller's, else those of the last fit. A
+    /// model loaded from a file holds none: when the list needs them (seen items left out, a
+    /// user recalculated, or a content or hybrid model, which scores from the user's history),
+    /// asking without `userItems` is an error, never a list other than the saved model's.
+    fn history(
+        &self,
+        model: &AnyRecommender,
+        given: Option<&Interactions>,
+        options: &recsys_core::RecommendOptions,
+    ) -> Result<Arc<recsys_core::Interactions>> {
+        if let Some(data) = given {
+            return Ok(Arc::clone(&data.inner));
         }
+        if let Some(fitted) = &self.read().history {
+            return Ok(Arc::clone(fitted));
+        }
+        let scores_from_history = matches!(
+            model,
+            AnyRecommender::Content(_) | AnyRecommender::Hybrid(_)
+        );
+        if options.filter_seen || options.recalculate_user || scores_from_history {
+            let why = if scores_from_history {
+                format!("a '{}' model scores from the user's history", model.kind())
+            } else if options.filter_seen {
+                "filterSeen leaves out what the user already has".to_owned()
+            } else {
+                "recalculateUser computes the user from their history".to_owned()
+            };
+            return Err(invalid(format!(
+                "this model was loaded, not fitted here, so it does not hold the interactions it \
+                 was trained on, and {why}: pass userItems (or filterSeen: false for a factor or \
+                 popularity model)"
+            )));
+        }
+        Ok(Arc::new(recsys_core::Interactions::empty(
+            Arc::new(IdMap::new()),
+            Arc::new(IdMap::new()),
+        )))
     }
 
     /// `f` of the ALS model (held for the call, whatever swaps the handle's model meanwhile), or
@@ -418,8 +445,9 @@ impl Recommender {
     ) -> Result<Ranked> {
         let (n, options) = options.unwrap_or_default().core()?;
         let user = id(&user, "user")?;
-        let history = self.history(user_items);
-        let list = self.model()?.recommend(&user, &history, n, &options).js()?;
+        let model = self.model()?;
+        let history = self.history(&model, user_items, &options)?;
+        let list = model.recommend(&user, &history, n, &options).js()?;
         Ok(ranked(list))
     }
 
@@ -433,8 +461,8 @@ impl Recommender {
     ) -> Result<BatchTask> {
         let (n, options) = options.unwrap_or_default().core()?;
         let users = ids_in(&users, "users")?;
-        let history = self.history(user_items);
         let model = self.model()?;
+        let history = self.history(&model, user_items, &options)?;
         Ok(spawn(
             move || model.recommend_batch(&users, &history, n, &options).js(),
             |lists| Ok(ranked_lists(lists)),

@@ -171,6 +171,19 @@ describe('ALS', () => {
       loaded.recommend(3, { n: 5, userItems: data() }),
       model.recommend(3, { n: 5 }),
     );
+    // without them, a list that leaves out what the user has is an error, never another list
+    const needsHistory = { code: 'INVALID_ARGUMENT', message: /pass userItems/ };
+    assert.throws(() => loaded.recommend(3, { n: 5 }), needsHistory);
+    assert.throws(() => fromBytes.recommend(3, { n: 5, recalculateUser: true, filterSeen: false }), {
+      code: 'INVALID_ARGUMENT',
+      message: /recalculateUser/,
+    });
+    await assert.rejects(loaded.recommendBatch([3, 4], { n: 5 }), needsHistory);
+    // a factor model that is not asked to filter answers from its factors alone, as before
+    assert.deepEqual(
+      loaded.recommend(3, { n: 5, filterSeen: false }),
+      model.recommend(3, { n: 5, filterSeen: false }),
+    );
   });
 
   test('errors: settings, unknown ids, unfitted models, damaged and foreign files', async () => {

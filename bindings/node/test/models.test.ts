@@ -35,7 +35,8 @@ describe('Popularity', () => {
     assert.equal(top.ids.length, 3);
     const scores = [...top.scores];
     assert.deepEqual(scores, [...scores].sort((a, b) => b - a));
-    assert.deepEqual(Popularity.fromBuffer(model.toBuffer()).recommend('x', { n: 3 }), top);
+    const back = Popularity.fromBuffer(model.toBuffer());
+    assert.deepEqual(back.recommend('someone new', { n: 3, userItems: train }), top);
     assert.equal(codeOf(() => new Popularity().recommend(1)), 'NOT_FITTED');
   });
 });
@@ -100,6 +101,11 @@ describe('Hybrid and fromConfig', () => {
       back.recommend('brand new', { n: 5, userItems: train }),
       model.recommend('brand new', { n: 5 }),
     );
+    // a blend may score from the user's history: without it, an error, not another list
+    assert.throws(() => back.recommend(1, { n: 5, filterSeen: false }), {
+      code: 'INVALID_ARGUMENT',
+      message: /'hybrid' model scores from the user's history/,
+    });
     assert.equal(codeOf(() => new Hybrid([{ model, weight: 1 }])), 'INVALID_ARGUMENT');
     assert.equal(
       codeOf(() => new Hybrid([{ model: new Popularity(), weight: -1 }])),
