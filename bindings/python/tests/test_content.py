@@ -95,5 +95,7 @@ def test_cosine_neighbours_match_scikit_learn():
     expected = -np.sort(-S, axis=1)[:, :5]
     np.testing.assert_allclose(scores, expected, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(np.take_along_axis(S, ids, axis=1), scores, rtol=1e-5, atol=1e-6)
-    with pytest.raises(ValueError, match="k must be >= 1"):
-        cosine_neighbours(X, k=0)
+    with pytest.raises(ValueError, match="k must be >= 0"):
+        cosine_neighbours(X, k=-1)
+    ids, scores = cosine_neighbours(X, k=0)  # as N = 0 everywhere: nothing asked, nothing given
+    assert ids.shape == scores.shape == (300, 0)
