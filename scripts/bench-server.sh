@@ -52,7 +52,7 @@ wait_for() {
 # start on it (as a shop runs: the memory of the one-off import is not the server's); the login
 # limit raised for the 200 sign-ins below
 start_ours() {
-  RECSYS_LOG=json RECSYS_LOG_LEVEL=warn RECSYS_LOGIN_MAX_FAILURES=100000 \
+  RECSYS_LOG=json RECSYS_LOG_LEVEL=warn RECSYS_LOGIN_MAX_FAILURES=100000 RECSYS_LOGIN_ACCOUNT_MAX_FAILURES=100000 \
     taskset -c 0 target/release/recsys-server --demo --demo-data data/ml-100k \
     --database-url "sqlite://$work/shop.db" --bind "127.0.0.1:$ours_port" --web-dir "$work/none" \
     >>"$work/ours.log" 2>&1 &

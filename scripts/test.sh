@@ -10,15 +10,18 @@
 # with pytest against implicit, scikit-learn and LightGBM, and implicit 0.7.3's own test files
 # run against recsys (scripts/check-implicit-suite.sh); and the shop server's API fuzzed with
 # schemathesis from its own OpenAPI document (scripts/check-api.sh); and the web pages
+# the deployment guide's commands run as written (scripts/check-deploy.sh); a 2-minute soak of the
+# server under mixed traffic with a training run half-way (scripts/soak.sh 2); the web pages
 # (scripts/check-web.sh): their build and JavaScript budget, vitest, and the browser journeys in
 # Debian's Chromium against the real server with the demo shop; and the Node binding
 # (scripts/check-node.sh): the addon built once in release mode, node's test runner over every
 # class and error code, and the shared test vectors Rust, Python and Node agree on bit for bit.
 #
 #   scripts/test.sh                 # every suite (what CI runs)
-#   scripts/test.sh rust web        # only these: rust, postgres, python, node, api, web (or all)
+#   scripts/test.sh rust web        # only these: rust, postgres, python, node, api, deploy, soak,
+#                                   # web (or all)
 set -euo pipefail
-all_suites=(rust postgres python node api web)
+all_suites=(rust postgres python node api deploy soak web)
 suites=("$@")
 if [[ ${#suites[@]} -eq 0 ]]; then suites=(all); fi
 for s in "${suites[@]}"; do
@@ -172,6 +175,20 @@ fi
 if want api; then
 section "api: schemathesis against the live server's /openapi.json (demo shop, admin token)"
 PYTHON="$venv/bin/python" scripts/check-api.sh 60
+fi
+
+if want deploy; then
+section "deploy: docs/deploy.md's commands as written (scripts/check-deploy.sh)"
+if ! want rust && ! want postgres; then
+  RECSYS_TEST_POSTGRES_URL="$(scripts/start-postgres.sh)"
+  export RECSYS_TEST_POSTGRES_URL
+fi
+scripts/check-deploy.sh
+fi
+
+if want soak; then
+section "soak: 2 minutes of mixed traffic with a training run half-way (scripts/soak.sh 2)"
+scripts/soak.sh 2
 fi
 
 if want web; then

@@ -1,9 +1,10 @@
-//! The binary's `import` and `export` commands: their arguments to the services, the outcome
+//! The binary's `import`, `export`, `backup`, `restore` and `check` commands: their arguments to the services, the outcome
 //! to the terminal (a summary for a person, one JSON line for a script) and to an exit code.
 
 use std::process::ExitCode;
 
-use recsys_server::config::{Config, ExportArgs, ImportArgs, ShopFiles};
+use recsys_server::config::{BackupArgs, Config, ExportArgs, ImportArgs, RestoreArgs, ShopFiles};
+use recsys_server::services::backup::{self, CheckReport};
 use recsys_server::services::shop_files::export::{self, ExportFile};
 use recsys_server::services::shop_files::formats::Location;
 use recsys_server::services::shop_files::import::{
@@ -15,7 +16,7 @@ const USAGE: u8 = 2;
 const FAILED: u8 = 1;
 
 async fn connect(config: &Config) -> Result<Store, ImportError> {
-    let url = &config.database_url;
+    let url = &config.database_url();
     if !(url.starts_with("sqlite:")
         || url.starts_with("postgres://")
         || url.starts_with("postgresql://"))
@@ -160,4 +161,57 @@ pub async fn export(config: &Config, args: &ExportArgs) -> ExitCode {
         }
         Err(e) => exit(&e),
     }
+}
+
+/// The outcome of a backup, restore or check: the report as one JSON line on stdout, a summary
+/// on stderr; 0 when sound.
+fn reported(what: &str, outcome: Result<CheckReport, String>) -> ExitCode {
+    match outcome {
+        Ok(report) => {
+            println!("{}", serde_json::to_string(&report).unwrap_or_default());
+            eprintln!("{what}: {} ({:.1} s)", report.summary(), report.seconds);
+            for problem in report
+                .integrity
+                .engine_problems
+                .iter()
+                .chain(&report.model_problems)
+            {
+                eprintln!("  {problem}");
+            }
+            if report.is_sound() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(FAILED)
+            }
+        }
+        Err(e) => {
+            eprintln!("recsys-server {what}: {e}");
+            ExitCode::from(FAILED)
+        }
+    }
+}
+
+pub async fn backup(config: &Config, args: &BackupArgs) -> ExitCode {
+    let store = match connect(config).await {
+        Ok(s) => s,
+        Err(e) => return exit(&e),
+    };
+    let outcome = backup::backup(&store, &args.to).await;
+    store.close().await;
+    reported(&format!("backup to {}", args.to.display()), outcome)
+}
+
+pub async fn restore(config: &Config, args: &RestoreArgs) -> ExitCode {
+    let outcome = backup::restore(&args.from, &config.database_url()).await;
+    reported(&format!("restore from {}", args.from.display()), outcome)
+}
+
+pub async fn check(config: &Config) -> ExitCode {
+    let store = match connect(config).await {
+        Ok(s) => s,
+        Err(e) => return exit(&e),
+    };
+    let outcome = backup::check(&store).await;
+    store.close().await;
+    reported("check", outcome)
 }

@@ -24,14 +24,22 @@ pub struct Config {
     #[command(subcommand)]
     pub command: Option<Command>,
 
-    /// Database: `sqlite://path/to/shop.db` (embedded, the default) or `postgres://...`.
+    /// Folder for what the server keeps on disk when no setting of its own names a place: the
+    /// embedded database (`shop.db`, with its `shop.jwt-secret`) and the demo data (`ml-100k/`).
+    /// Created if missing; relative to the working directory; the start-up message prints the
+    /// full paths.
     #[arg(
-        long = "database-url",
-        env = "RECSYS_DATABASE_URL",
-        default_value = "sqlite://data/shop.db",
+        long = "data-dir",
+        env = "RECSYS_DATA_DIR",
+        default_value = "data",
         global = true
     )]
-    pub database_url: String,
+    pub data_dir: PathBuf,
+
+    /// Database: `sqlite://path/to/shop.db` (embedded; default `sqlite://<data-dir>/shop.db`) or
+    /// `postgres://...`.
+    #[arg(long = "database-url", env = "RECSYS_DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
 
     /// Address to listen on.
     #[arg(long, env = "RECSYS_BIND", default_value = "127.0.0.1:8080")]
@@ -100,13 +108,33 @@ pub struct Config {
     )]
     pub api_key_rate_per_s: u32,
 
-    /// Failed logins per account or address within the lockout window before 429.
+    /// Failed logins for one account from one client address within the lockout window before
+    /// that pair is refused (429) until the window passes.
     #[arg(
         long = "login-max-failures",
         env = "RECSYS_LOGIN_MAX_FAILURES",
         default_value_t = 5
     )]
     pub login_max_failures: u32,
+
+    /// Failed logins for one account from all addresses within the lockout window before the
+    /// account is refused (429) until the window passes.
+    #[arg(
+        long = "login-account-max-failures",
+        env = "RECSYS_LOGIN_ACCOUNT_MAX_FAILURES",
+        default_value_t = 20
+    )]
+    pub login_account_max_failures: u32,
+
+    /// Failed logins from one client address (any accounts) within the lockout window after
+    /// which every login from that address waits one second first. It slows, never refuses:
+    /// behind a NAT or a proxy many customers share an address.
+    #[arg(
+        long = "login-address-slow-after",
+        env = "RECSYS_LOGIN_ADDRESS_SLOW_AFTER",
+        default_value_t = 100
+    )]
+    pub login_address_slow_after: u32,
 
     /// Seconds of the failed-login window.
     #[arg(
@@ -115,6 +143,21 @@ pub struct Config {
         default_value_t = 300
     )]
     pub login_lockout_s: u64,
+
+    /// Proxies whose `Forwarded` / `X-Forwarded-For` headers name the client, as addresses or
+    /// networks, comma-separated (`10.0.0.0/8,::1`). Requests from any other peer are that
+    /// peer, whatever they send. Empty (the default): every request is its peer.
+    #[arg(
+        long = "trusted-proxies",
+        env = "RECSYS_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<String>,
+
+    /// Send `Strict-Transport-Security` (one year, subdomains): only when the shop is served
+    /// over HTTPS (by a proxy in front or otherwise), as browsers then refuse plain HTTP.
+    #[arg(long, env = "RECSYS_HSTS")]
+    pub hsts: bool,
 
     /// Argon2id memory cost in KiB.
     #[arg(long = "argon2-memory-kib", env = "RECSYS_ARGON2_MEMORY_KIB", default_value_t = 19 * 1024)]
@@ -132,25 +175,34 @@ pub struct Config {
     #[arg(long, env = "RECSYS_DEMO")]
     pub demo: bool,
 
-    /// Folder with MovieLens-100K (`ml-100k.inter`, `ml-100k.item`; scripts/fetch-data.sh).
-    #[arg(
-        long = "demo-data",
-        env = "RECSYS_DEMO_DATA",
-        default_value = "data/ml-100k"
-    )]
-    pub demo_data: PathBuf,
+    /// Allow `--demo` on PostgreSQL (refused without it: the demo creates accounts with
+    /// published passwords, and a Postgres database is usually a real one).
+    #[arg(long = "demo-on-postgres", env = "RECSYS_DEMO_ON_POSTGRES")]
+    pub demo_on_postgres: bool,
 
-    /// Folder of the built web pages (served at `/`); missing folder: API only.
-    #[arg(
-        long = "web-dir",
-        env = "RECSYS_WEB_DIR",
-        default_value = "recsys-server/web/dist"
-    )]
-    pub web_dir: PathBuf,
+    /// Folder with MovieLens-100K (`ml-100k.inter`, `ml-100k.item`; scripts/fetch-data.sh);
+    /// default `<data-dir>/ml-100k`.
+    #[arg(long = "demo-data", env = "RECSYS_DEMO_DATA")]
+    pub demo_data: Option<PathBuf>,
+
+    /// Folder of built web pages to serve at `/` instead of the ones embedded in the binary
+    /// (for front-end work: `recsys-server/web/dist`); a folder without `index.html`: API only.
+    #[arg(long = "web-dir", env = "RECSYS_WEB_DIR")]
+    pub web_dir: Option<PathBuf>,
 
     /// Database pool size (default: 10 on Postgres, 4 on SQLite).
     #[arg(long = "db-pool", env = "RECSYS_DB_POOL", global = true)]
     pub db_pool: Option<u32>,
+
+    /// Seconds a request waits for a database connection before it is answered 503 (while the
+    /// database is down or every connection is busy); less than `--request-timeout`.
+    #[arg(
+        long = "db-acquire-timeout",
+        env = "RECSYS_DB_ACQUIRE_TIMEOUT",
+        default_value_t = 5.0,
+        global = true
+    )]
+    pub db_acquire_timeout_s: f64,
 
     /// Seconds a user's role, active flag and bought products are trusted from memory (0 to 60):
     /// a deactivated user's access tokens and a revoked API key stop working within this time on
@@ -224,6 +276,40 @@ pub enum Command {
     ///
     /// Exit codes: 0 done, 1 failed, 2 usage.
     Export(ExportArgs),
+    /// Copy the database to a new file while the shop keeps serving (SQLite: one consistent
+    /// moment, compacted), then check the copy as `check` does. A PostgreSQL database is backed
+    /// up with pg_dump instead (the exact command is in the error and docs/deploy.md).
+    ///
+    /// Exit codes: 0 a sound copy written, 1 failed or the copy is not sound, 2 usage.
+    Backup(BackupArgs),
+    /// Make a backup file the database named by --database-url (a SQLite file that must not
+    /// exist yet): the backup is copied beside it, migrated forward if it is older, checked,
+    /// and moved into place only when sound. The backup file itself is never changed.
+    ///
+    /// Exit codes: 0 restored, 1 refused or failed (nothing restored), 2 usage.
+    Restore(RestoreArgs),
+    /// Check the database: every order adds up from its lines, no stock below zero, the
+    /// database file sound (SQLite's own checks), every active model version loads. Prints the
+    /// report as one JSON line.
+    ///
+    /// Exit codes: 0 sound, 1 not sound or failed.
+    Check,
+}
+
+/// `recsys-server backup`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BackupArgs {
+    /// The file to write (must not exist).
+    #[arg(long, value_name = "FILE")]
+    pub to: PathBuf,
+}
+
+/// `recsys-server restore`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RestoreArgs {
+    /// The backup file (made by `recsys-server backup`).
+    #[arg(long, value_name = "FILE")]
+    pub from: PathBuf,
 }
 
 /// The files of an import or export, one per entity, written or read in dependency order.
@@ -325,13 +411,18 @@ pub struct Settings {
     pub rate_burst: u32,
     pub api_key_rate_per_s: u32,
     pub login_max_failures: u32,
+    pub login_account_max_failures: u32,
+    pub login_address_slow_after: u32,
     pub login_lockout: Duration,
+    pub trusted_proxies: crate::client::TrustedProxies,
+    pub hsts: bool,
     pub argon2_memory_kib: u32,
     pub argon2_iterations: u32,
     pub demo: bool,
     pub demo_data: PathBuf,
-    pub web_dir: PathBuf,
+    pub web_dir: Option<PathBuf>,
     pub db_pool: Option<u32>,
+    pub db_acquire_timeout: Duration,
     pub model_poll: Duration,
     pub user_cache_ttl: Duration,
     pub list_cache_entries: usize,
@@ -343,14 +434,29 @@ pub struct Settings {
 }
 
 impl Config {
+    /// The database URL: the one given, else the embedded database in the data folder.
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("shop.db").display()))
+    }
+
     /// Checks every setting; the first bad one is the error.
     pub fn check(self) -> Result<Settings, ConfigError> {
-        let postgres = self.database_url.starts_with("postgres://")
-            || self.database_url.starts_with("postgresql://");
-        if !postgres && !self.database_url.starts_with("sqlite:") {
+        let database_url = self.database_url();
+        let postgres =
+            database_url.starts_with("postgres://") || database_url.starts_with("postgresql://");
+        if !postgres && !database_url.starts_with("sqlite:") {
             return Err(bad(
                 "RECSYS_DATABASE_URL",
                 "must start with sqlite:// or postgres://",
+            ));
+        }
+        if self.demo && postgres && !self.demo_on_postgres {
+            return Err(bad(
+                "RECSYS_DEMO",
+                "refuses PostgreSQL: the demo creates accounts with published passwords; \
+                 add --demo-on-postgres if this database is for the demo only",
             ));
         }
         let bind: SocketAddr = self.bind.parse().map_err(|_| {
@@ -422,6 +528,23 @@ impl Config {
         if self.login_max_failures == 0 {
             return Err(bad("RECSYS_LOGIN_MAX_FAILURES", "must be at least 1"));
         }
+        if self.login_account_max_failures < self.login_max_failures {
+            return Err(bad(
+                "RECSYS_LOGIN_ACCOUNT_MAX_FAILURES",
+                "must be at least RECSYS_LOGIN_MAX_FAILURES (an account counts every address)",
+            ));
+        }
+        if self.login_address_slow_after == 0 {
+            return Err(bad("RECSYS_LOGIN_ADDRESS_SLOW_AFTER", "must be at least 1"));
+        }
+        let trusted_proxies = crate::client::TrustedProxies(
+            self.trusted_proxies
+                .iter()
+                .filter(|c| !c.trim().is_empty())
+                .map(|c| c.parse())
+                .collect::<Result<_, String>>()
+                .map_err(|e| bad("RECSYS_TRUSTED_PROXIES", e))?,
+        );
         if self.argon2_memory_kib < 8 || self.argon2_iterations == 0 {
             return Err(bad(
                 "RECSYS_ARGON2_MEMORY_KIB",
@@ -439,6 +562,16 @@ impl Config {
         }
         if self.db_pool == Some(0) {
             return Err(bad("RECSYS_DB_POOL", "must be at least 1"));
+        }
+        if !(self.db_acquire_timeout_s.is_finite()
+            && self.db_acquire_timeout_s >= 0.1
+            && self.db_acquire_timeout_s < self.request_timeout_s as f64)
+        {
+            return Err(bad(
+                "RECSYS_DB_ACQUIRE_TIMEOUT",
+                "must be at least 0.1 seconds and less than RECSYS_REQUEST_TIMEOUT (a request \
+                 waiting for the database is answered 503 before it times out)",
+            ));
         }
         if self.user_cache_ttl_s > 60 {
             return Err(bad("RECSYS_USER_CACHE_TTL", "must be at most 60 seconds"));
@@ -470,8 +603,11 @@ impl Config {
         if self.retrain_after_events == Some(0) {
             return Err(bad("RECSYS_RETRAIN_AFTER_EVENTS", "must be at least 1"));
         }
+        let demo_data = self
+            .demo_data
+            .unwrap_or_else(|| self.data_dir.join("ml-100k"));
         Ok(Settings {
-            database_url: self.database_url,
+            database_url,
             bind,
             jwt_secret,
             admin,
@@ -484,13 +620,18 @@ impl Config {
             rate_burst: self.rate_burst.max(1),
             api_key_rate_per_s: self.api_key_rate_per_s,
             login_max_failures: self.login_max_failures,
+            login_account_max_failures: self.login_account_max_failures,
+            login_address_slow_after: self.login_address_slow_after,
+            trusted_proxies,
+            hsts: self.hsts,
             login_lockout: Duration::from_secs(self.login_lockout_s.max(1)),
             argon2_memory_kib: self.argon2_memory_kib,
             argon2_iterations: self.argon2_iterations,
             demo: self.demo,
-            demo_data: self.demo_data,
+            demo_data,
             web_dir: self.web_dir,
             db_pool: self.db_pool,
+            db_acquire_timeout: Duration::from_secs_f64(self.db_acquire_timeout_s),
             model_poll: Duration::from_secs_f64(self.model_poll_s),
             user_cache_ttl: Duration::from_secs(self.user_cache_ttl_s),
             list_cache_entries: self.list_cache_entries,
@@ -505,16 +646,20 @@ impl Config {
     }
 }
 
+/// The file of a SQLite database URL (`None` for Postgres and in-memory databases).
+pub fn sqlite_file(url: &str) -> Option<PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty() && !path.contains(":memory:")).then(|| PathBuf::from(path))
+}
+
 impl Settings {
     /// The SQLite database file, if the database is one (`None` for Postgres and for an
     /// in-memory SQLite database).
     pub fn sqlite_file(&self) -> Option<PathBuf> {
-        let url = &self.database_url;
-        let rest = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))?;
-        let path = rest.split('?').next().unwrap_or(rest);
-        (!path.is_empty() && !path.contains(":memory:")).then(|| PathBuf::from(path))
+        sqlite_file(&self.database_url)
     }
 
     /// Settings for tests and embedding: an explicit database and secret, defaults elsewhere,
@@ -528,5 +673,107 @@ impl Settings {
         s.argon2_iterations = 1;
         s.log = LogFormat::Pretty;
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    fn deploy_file(name: &str) -> String {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/");
+        std::fs::read_to_string(format!("{path}{name}")).unwrap()
+    }
+
+    /// The systemd unit's `ExecStart` parses and checks with the example environment's database
+    /// (docs/deploy.md); every variable of the example environment is one the server reads.
+    #[test]
+    fn the_deploy_examples_are_settings_the_server_accepts() {
+        let unit = deploy_file("recsys-server.service");
+        let exec = unit
+            .lines()
+            .find_map(|l| l.strip_prefix("ExecStart="))
+            .expect("an ExecStart line");
+        let args: Vec<&str> = exec.split_whitespace().collect();
+        assert!(args[0].ends_with("/recsys-server"), "{exec}");
+        let config = Config::try_parse_from(
+            args.iter()
+                .copied()
+                .chain(["--jwt-secret", &"x".repeat(32)]),
+        )
+        .unwrap_or_else(|e| panic!("ExecStart does not parse: {e}"));
+        let settings = config.check().unwrap();
+        assert_eq!(settings.database_url, "sqlite:///var/lib/recsys/shop.db");
+        assert!(settings.hsts && settings.trusted_proxies.0.len() == 2);
+
+        let known: Vec<String> = Config::command()
+            .get_arguments()
+            .filter_map(|a| a.get_env())
+            .map(|e| e.to_string_lossy().into_owned())
+            .collect();
+        let env = deploy_file("recsys-server.env");
+        let mut seen = 0;
+        for line in env.lines().map(str::trim) {
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let (name, _) = line.split_once('=').expect("NAME=value");
+            assert!(known.iter().any(|k| k == name), "{name} is not a setting");
+            seen += 1;
+        }
+        assert!(seen >= 5, "the example sets the settings that matter");
+    }
+
+    #[test]
+    fn the_default_database_and_demo_data_live_in_the_data_folder() {
+        let s = Config::try_parse_from(["recsys-server", "--data-dir", "/srv/shop"])
+            .unwrap()
+            .check()
+            .unwrap();
+        assert_eq!(s.database_url, "sqlite:///srv/shop/shop.db");
+        assert_eq!(s.demo_data, PathBuf::from("/srv/shop/ml-100k"));
+        let s = Config::try_parse_from([
+            "recsys-server",
+            "--data-dir",
+            "/srv/shop",
+            "--database-url",
+            "sqlite:///elsewhere/x.db",
+        ])
+        .unwrap()
+        .check()
+        .unwrap();
+        assert_eq!(s.database_url, "sqlite:///elsewhere/x.db");
+    }
+
+    #[test]
+    fn bad_proxies_and_demo_on_postgres_are_refused_by_name() {
+        let e = Config::try_parse_from(["recsys-server", "--trusted-proxies", "10.0.0.0/40"])
+            .unwrap()
+            .check()
+            .unwrap_err();
+        assert_eq!(e.setting, "RECSYS_TRUSTED_PROXIES");
+        let e = Config::try_parse_from([
+            "recsys-server",
+            "--demo",
+            "--database-url",
+            "postgres://x@db/shop",
+        ])
+        .unwrap()
+        .check()
+        .unwrap_err();
+        assert_eq!(e.setting, "RECSYS_DEMO");
+        let e = Config::try_parse_from([
+            "recsys-server",
+            "--login-max-failures",
+            "10",
+            "--login-account-max-failures",
+            "5",
+        ])
+        .unwrap()
+        .check()
+        .unwrap_err();
+        assert_eq!(e.setting, "RECSYS_LOGIN_ACCOUNT_MAX_FAILURES");
     }
 }

@@ -180,6 +180,9 @@ pub fn problem_response(problem: &Problem, retry_after_s: Option<u64>) -> Respon
     response
 }
 
+/// `Retry-After` of a 503: what a client should wait before asking again.
+const UNAVAILABLE_RETRY_AFTER_S: u64 = 2;
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if let ApiError::Internal(detail) = &self {
@@ -188,6 +191,7 @@ impl IntoResponse for ApiError {
         }
         let retry = match &self {
             ApiError::TooManyRequests { retry_after_s, .. } => Some(*retry_after_s),
+            ApiError::Unavailable(_) => Some(UNAVAILABLE_RETRY_AFTER_S),
             _ => None,
         };
         // the request id is filled in by the problem middleware, which sees the headers
@@ -217,6 +221,11 @@ impl From<StoreError> for ApiError {
                 ApiError::Conflict(e.to_string())
             }
             StoreError::Core(e) => e.into(),
+            StoreError::Unavailable(e) => {
+                tracing::warn!(error = %e, "the database is unavailable");
+                metrics::counter!("recsys_database_unavailable_total").increment(1);
+                ApiError::Unavailable("the database is unavailable; try again shortly".into())
+            }
             other => ApiError::Internal(other.to_string()),
         }
     }

@@ -11,6 +11,7 @@
 //! and its problem+json answer.
 
 pub mod auth;
+pub mod client;
 pub mod config;
 pub mod error;
 pub mod extract;
@@ -21,11 +22,12 @@ pub mod routes;
 pub mod services;
 pub mod state;
 pub mod ttl_cache;
+pub mod web;
 
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderValue, Method, header};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
@@ -53,20 +55,36 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::service::router())
         .merge(routes::health::router())
         .merge(openapi::router());
-    let web_index = settings.web_dir.join("index.html");
-    let router = if web_index.is_file() {
-        // the storefront and dashboard: files as they are, client routes get index.html
-        let pages = ServeDir::new(&settings.web_dir).fallback(ServeFile::new(web_index));
-        api.route("/api/{*rest}", axum::routing::any(routes::not_found))
-            .fallback_service(pages)
-    } else {
-        api.fallback(routes::not_found)
+    let pages: Option<Router> = match web::Pages::choose(settings.web_dir.as_ref()) {
+        web::Pages::Embedded(files) => {
+            Some(Router::new().fallback(move |req: Request| web::serve_embedded(files, req)))
+        }
+        web::Pages::Dir(dir) => {
+            // files as they are, client routes get index.html; a missing asset is a 404
+            let index = ServeFile::new(dir.join("index.html"));
+            Some(
+                Router::new()
+                    .nest_service("/assets", ServeDir::new(dir.join("assets")))
+                    .fallback_service(ServeDir::new(&dir).fallback(index)),
+            )
+        }
+        web::Pages::None => None,
+    };
+    let router = match pages {
+        Some(pages) => api
+            .route("/api/{*rest}", axum::routing::any(routes::not_found))
+            .fallback_service(pages.layer(axum::middleware::from_fn(web::cache_control))),
+        None => api.fallback(routes::not_found),
     };
     let cors = cors(&settings.cors_origins);
     router
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::rate_limit,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::client_addr,
         ))
         .layer(axum::middleware::from_fn(middleware::metrics))
         .layer(DefaultBodyLimit::max(settings.body_limit))
@@ -78,6 +96,10 @@ pub fn app(state: AppState) -> Router {
         .layer(cors)
         .layer(CatchPanicLayer::custom(middleware::panic_response))
         .layer(axum::middleware::from_fn(middleware::problems))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::security_headers,
+        ))
         .layer(axum::middleware::from_fn(middleware::request_id))
         .with_state(state)
 }

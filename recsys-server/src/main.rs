@@ -18,9 +18,6 @@ mod commands;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// The demo admin, when `--demo` runs without `RECSYS_ADMIN_EMAIL`.
-const DEMO_ADMIN: (&str, &str) = ("admin@demo.recsys.dev", "demo-admin-password");
-
 fn init_logs(settings: &Settings) {
     let filter = tracing_subscriber::EnvFilter::new(&settings.log_level);
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
@@ -36,6 +33,9 @@ async fn main() -> ExitCode {
     match &config.command {
         Some(Command::Import(args)) => return commands::import(&config, args).await,
         Some(Command::Export(args)) => return commands::export(&config, args).await,
+        Some(Command::Backup(args)) => return commands::backup(&config, args).await,
+        Some(Command::Restore(args)) => return commands::restore(&config, args).await,
+        Some(Command::Check) => return commands::check(&config).await,
         Some(Command::Serve) | None => {}
     }
     let settings = match config.check() {
@@ -58,11 +58,17 @@ async fn main() -> ExitCode {
 async fn run(mut settings: Settings) -> Result<(), String> {
     let demo_mode = settings.demo;
     if demo_mode && settings.admin.is_none() {
-        settings.admin = Some((DEMO_ADMIN.0.into(), DEMO_ADMIN.1.into()));
+        settings.admin = Some((demo::DEMO_ADMIN.0.into(), demo::DEMO_ADMIN.1.into()));
     }
     let bind = settings.bind;
     let poll = settings.model_poll;
     let (state, recorder) = AppState::build(settings.clone()).await?;
+    if demo_mode {
+        let admin = settings.admin.as_ref().map(|(email, _)| email.as_str());
+        demo::check_can_host(&state.store, admin)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
 
     if let Some((email, password)) = &settings.admin
         && let Some(admin) = state
@@ -75,6 +81,23 @@ async fn run(mut settings: Settings) -> Result<(), String> {
     }
     if demo_mode {
         prepare_demo(&state, &settings).await?;
+    }
+    if demo::published_admin_password_works(&state.store, &state.auth.passwords)
+        .await
+        .map_err(|e| format!("checking the demo admin: {e}"))?
+    {
+        let (email, _) = demo::DEMO_ADMIN;
+        tracing::warn!(
+            admin = email,
+            "the demo admin's published password still signs in: never serve real customers \
+             like this (change that password or deactivate the account)"
+        );
+        if !demo_mode {
+            eprintln!(
+                "warning: {email} still has the demo's published password; change it or \
+                 deactivate the account before serving real customers"
+            );
+        }
     }
 
     let listener = tokio::net::TcpListener::bind(bind)
@@ -95,6 +118,12 @@ async fn run(mut settings: Settings) -> Result<(), String> {
             demo::DEMO_PASSWORD
         );
     }
+    println!("database: {}", describe_database(&settings));
+    println!(
+        "{}",
+        recsys_server::web::Pages::choose(settings.web_dir.as_ref())
+            .describe(settings.web_dir.as_ref())
+    );
     println!("listening on http://{bind}");
     axum::serve(
         listener,
@@ -115,6 +144,24 @@ async fn run(mut settings: Settings) -> Result<(), String> {
     Ok(())
 }
 
+/// The database for the start-up message: the full path of a SQLite file; a Postgres URL
+/// without its password.
+fn describe_database(settings: &Settings) -> String {
+    if let Some(file) = settings.sqlite_file() {
+        let full = std::path::absolute(&file).unwrap_or(file);
+        return format!("SQLite {}", full.display());
+    }
+    let url = &settings.database_url;
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            let user = credentials.split(':').next().unwrap_or("");
+            format!("{}{user}@{}", &url[..scheme + 3], &url[at + 1..])
+        }
+        _ => url.clone(),
+    }
+}
+
 /// Imports the demo shop into an empty database and trains the first model; a database that
 /// has it already is used as it is.
 async fn prepare_demo(state: &AppState, settings: &Settings) -> Result<(), String> {
@@ -125,7 +172,9 @@ async fn prepare_demo(state: &AppState, settings: &Settings) -> Result<(), Strin
     {
         eprintln!(
             "importing the MovieLens-100K demo shop from {} ...",
-            settings.demo_data.display()
+            std::path::absolute(&settings.demo_data)
+                .unwrap_or_else(|_| settings.demo_data.clone())
+                .display()
         );
         let hash = state
             .auth

@@ -2,40 +2,30 @@
 //! rule for error bodies (anything the framework or a layer answers with an error status and no
 //! problem body gets one; every 5xx body carries the request id and nothing else internal).
 
-use std::convert::Infallible;
-use std::net::SocketAddr;
 use std::time::Instant;
 
 use axum::body::Body;
-use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Request, State};
-use axum::http::request::Parts;
+use axum::extract::{FromRequestParts, MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use crate::client::ClientAddr;
 use crate::error::{ApiError, ProblemMarker, problem_response};
 use crate::state::AppState;
 
 pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// The client's address (the peer of the connection), `unknown` when the server was not started
-/// with connection info (as in tests that call the router directly).
-#[derive(Debug, Clone)]
-pub struct ClientAddr(pub String);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
-    type Rejection = Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
-        Ok(ClientAddr(client_of(parts)))
-    }
-}
-
-fn client_of(parts: &Parts) -> String {
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string())
+/// Finds the request's client once (`client::ClientAddr`, by the trusted proxies) and keeps it
+/// in the request for the extractor, the rate limit and, as `client::CURRENT`, the audit log.
+pub async fn client_addr(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let client = ClientAddr::of(
+        req.extensions(),
+        req.headers(),
+        &state.settings.trusted_proxies,
+    );
+    req.extensions_mut().insert(client.clone());
+    crate::client::CURRENT.scope(client, next.run(req)).await
 }
 
 /// A request id for every request: the client's `X-Request-Id` if it sent a sane one, else a
@@ -64,8 +54,8 @@ pub async fn request_id(mut req: Request, next: Next) -> Response {
 /// Per-client request budget (when configured): 429 with `Retry-After` past it.
 pub async fn rate_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if let Some(limiter) = &state.rate_limit {
-        let (parts, body) = req.into_parts();
-        let client = client_of(&parts);
+        let (mut parts, body) = req.into_parts();
+        let Ok(ClientAddr(client)) = ClientAddr::from_request_parts(&mut parts, &state).await;
         if let Err(wait) = limiter.take(&client) {
             return ApiError::TooManyRequests {
                 detail: format!("too many requests; try again in {wait} s"),
@@ -76,6 +66,40 @@ pub async fn rate_limit(State(state): State<AppState>, req: Request, next: Next)
         return next.run(Request::from_parts(parts, body)).await;
     }
     next.run(req).await
+}
+
+/// What the pages may load and do: only this origin's scripts (no inline script, no eval),
+/// styles and connections; images also as `data:`; never framed by another site.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
+     style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
+     object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+/// The browser security headers on every response (a handler's own choice of one wins):
+/// the content security policy, `nosniff`, no referrer to other sites, no framing, and
+/// `Strict-Transport-Security` when the server was started with `--hsts`.
+pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let mut response = next.run(req).await;
+    let headers = response.headers_mut();
+    let mut set = |name: HeaderName, value: &'static str| {
+        headers
+            .entry(name)
+            .or_insert_with(|| HeaderValue::from_static(value));
+    };
+    set(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY);
+    set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(header::REFERRER_POLICY, "strict-origin-when-cross-origin");
+    set(header::X_FRAME_OPTIONS, "DENY");
+    set(
+        HeaderName::from_static("cross-origin-opener-policy"),
+        "same-origin",
+    );
+    if state.settings.hsts {
+        set(
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=31536000; includeSubDomains",
+        );
+    }
+    response
 }
 
 /// Requests by route and status, and their latency.

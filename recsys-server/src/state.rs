@@ -127,6 +127,7 @@ impl AppState {
             &settings.database_url,
             StoreOptions {
                 max_connections: settings.db_pool,
+                acquire_timeout: settings.db_acquire_timeout,
                 ..StoreOptions::default()
             },
         )

@@ -57,8 +57,13 @@ pub enum StoreError {
     /// Building a training matrix from stored events failed in the core.
     #[error(transparent)]
     Core(#[from] recsys_core::Error),
-    /// Any other database failure (connection lost, timeout, ...). The cause is kept as the
-    /// source; servers should log it, not show it.
+    /// The database cannot be reached now (connection refused or lost, no pooled connection
+    /// within the acquire timeout, the server shutting down): worth retrying later, unlike
+    /// [`StoreError::Database`]. A write that met it on its commit may or may not have happened.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(#[source] sqlx::Error),
+    /// Any other database failure. The cause is kept as the source; servers should log it, not
+    /// show it.
     #[error("database error: {0}")]
     Database(#[source] sqlx::Error),
 }
@@ -125,9 +130,23 @@ const UNIQUE_KEYS: &[(&str, &str, &str, &str)] = &[
 
 impl From<sqlx::Error> for StoreError {
     fn from(error: sqlx::Error) -> Self {
-        let sqlx::Error::Database(db) = &error else {
-            return StoreError::Database(error);
+        let db = match &error {
+            sqlx::Error::Io(e) if connection_lost(e.kind()) => {
+                return StoreError::Unavailable(error);
+            }
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => {
+                return StoreError::Unavailable(error);
+            }
+            sqlx::Error::Database(db) => db,
+            _ => return StoreError::Database(error),
         };
+        // PostgreSQL's connection exceptions (class 08) and the server shutting down or starting
+        // (57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now)
+        if let Some(code) = db.code()
+            && (code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03"))
+        {
+            return StoreError::Unavailable(error);
+        }
         match db.kind() {
             ErrorKind::UniqueViolation => {
                 unique_violation(db.as_ref()).unwrap_or(StoreError::Conflict {
@@ -149,6 +168,25 @@ impl From<sqlx::Error> for StoreError {
             _ => StoreError::Database(error),
         }
     }
+}
+
+/// I/O failures that mean the database cannot be reached now (not a bad answer or a refused
+/// certificate, which arrive as `InvalidData`).
+fn connection_lost(kind: std::io::ErrorKind) -> bool {
+    use std::io::ErrorKind::*;
+    matches!(
+        kind,
+        ConnectionRefused
+            | ConnectionReset
+            | ConnectionAborted
+            | NotConnected
+            | BrokenPipe
+            | UnexpectedEof
+            | TimedOut
+            | HostUnreachable
+            | NetworkUnreachable
+            | AddrNotAvailable
+    )
 }
 
 fn unique_violation(db: &dyn DatabaseError) -> Option<StoreError> {

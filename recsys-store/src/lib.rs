@@ -14,7 +14,8 @@
 //!   item embeddings with nearest-neighbour search;
 //! - [`analytics`]: the audit log, search analytics and daily per-user rollups;
 //! - [`bulk`]: the shop's own records under its own keys (sku, external ids): upserts for an
-//!   import or the service API, and the pages an export reads.
+//!   import or the service API, and the pages an export reads;
+//! - [`maintenance`]: an online backup of a SQLite database and the integrity check.
 //!
 //! Times are milliseconds since the Unix epoch ([`Millis`]), days are UTC calendar days
 //! ([`Day`]), money is integer cents.
@@ -27,11 +28,13 @@ mod validate;
 
 pub mod analytics;
 pub mod bulk;
+pub mod maintenance;
 pub mod ml;
 pub mod shop;
 pub mod testing;
 
 pub use error::{Result, StoreError};
+pub use maintenance::{IntegrityReport, POSTGRES_BACKUP};
 pub use page::{Page, Paged};
 pub use store::{BackendKind, Store, StoreOptions, postgres_url_with_database};
 pub use time::{Day, Millis, format_timestamp, now_ms, parse_timestamp};

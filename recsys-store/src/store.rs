@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use sqlx::SqlSafeStr;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgSslMode};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -84,11 +84,14 @@ impl Store {
         let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let connect = PgConnectOptions::from_str(url)
                 .map_err(|e| StoreError::Config(format!("bad PostgreSQL URL: {e}")))?;
+            let connect = libpq_tls_modes(connect, url);
+            let mode = connect.get_ssl_mode();
             let pool = PgPoolOptions::new()
                 .max_connections(options.max_connections.unwrap_or(10))
                 .acquire_timeout(options.acquire_timeout)
                 .connect_with(connect)
-                .await?;
+                .await
+                .map_err(|e| tls_explained(e, mode))?;
             Backend::Postgres(pool)
         } else if url.starts_with("sqlite:") {
             let connect = SqliteConnectOptions::from_str(url)
@@ -169,6 +172,51 @@ impl Store {
     }
 }
 
+/// The TLS modes with libpq's meaning where sqlx's differs (libpq's "SSL Support" chapter):
+/// `require` with a root certificate (`sslrootcert` in the URL or `PGSSLROOTCERT`) verifies the
+/// server's certificate against it, as `verify-ca` does; `allow` (which sqlx reads as `disable`)
+/// tries TLS first and falls back to plain, as `prefer` does: the same servers are reached, with
+/// encryption where the server offers it.
+fn libpq_tls_modes(options: PgConnectOptions, url: &str) -> PgConnectOptions {
+    let query = url.split_once('?').map_or("", |(_, q)| q);
+    let root_cert = query.split('&').any(|pair| {
+        let key = pair.split_once('=').map_or(pair, |(k, _)| k);
+        matches!(key, "sslrootcert" | "ssl-root-cert" | "ssl-ca")
+    }) || std::env::var_os("PGSSLROOTCERT").is_some_and(|v| !v.is_empty());
+    match options.get_ssl_mode() {
+        PgSslMode::Require if root_cert => options.ssl_mode(PgSslMode::VerifyCa),
+        PgSslMode::Allow => options.ssl_mode(PgSslMode::Prefer),
+        _ => options,
+    }
+}
+
+/// A failed TLS handshake with PostgreSQL as a configuration error that says what the mode checks.
+fn tls_explained(error: sqlx::Error, mode: PgSslMode) -> StoreError {
+    // rustls refusing the server's certificate surfaces as an I/O error of kind InvalidData
+    let tls = match &error {
+        sqlx::Error::Tls(_) => true,
+        sqlx::Error::Io(e) => {
+            e.kind() == std::io::ErrorKind::InvalidData && !matches!(mode, PgSslMode::Disable)
+        }
+        _ => false,
+    };
+    if !tls {
+        return error.into();
+    }
+    let checks = match mode {
+        PgSslMode::VerifyFull => {
+            "verify-full checks that the server's certificate is signed by a CA in sslrootcert \
+             (or a public CA when none is given) and names the host of the URL"
+        }
+        PgSslMode::VerifyCa => {
+            "verify-ca (and require with sslrootcert) checks that the server's certificate is \
+             signed by a CA in sslrootcert (or a public CA when none is given)"
+        }
+        _ => "require encrypts without checking the server's certificate",
+    };
+    StoreError::Config(format!("TLS to PostgreSQL failed: {error}; {checks}"))
+}
+
 /// Integer ids as the inside of an SQL `IN (...)` list. Safe to splice into SQL: the text is
 /// digits, minus signs and commas formatted here, never caller text.
 pub(crate) fn sql_id_list(ids: impl IntoIterator<Item = i64>) -> String {
@@ -238,6 +286,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         "api_keys",
         include_str!("../migrations/postgres/0008_api_keys.sql"),
     ),
+    (
+        9,
+        "audit_client_addr",
+        include_str!("../migrations/postgres/0009_audit_client_addr.sql"),
+    ),
 ];
 const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -279,6 +332,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         8,
         "api_keys",
         include_str!("../migrations/sqlite/0008_api_keys.sql"),
+    ),
+    (
+        9,
+        "audit_client_addr",
+        include_str!("../migrations/sqlite/0009_audit_client_addr.sql"),
     ),
 ];
 
@@ -340,7 +398,8 @@ pub(crate) use {with_pool, with_tx};
 
 #[cfg(test)]
 mod tests {
-    use super::postgres_url_with_database;
+    use super::{PgConnectOptions, PgSslMode, libpq_tls_modes, postgres_url_with_database};
+    use std::str::FromStr;
 
     #[test]
     fn postgres_urls_get_the_new_database_and_keep_the_rest() {
@@ -355,5 +414,30 @@ mod tests {
             postgres_url_with_database("postgres://u:p@h/db", "t2"),
             "postgres://u:p@h/t2"
         );
+    }
+
+    #[test]
+    fn tls_modes_mean_what_libpq_says() {
+        let mode = |url: &str| {
+            libpq_tls_modes(PgConnectOptions::from_str(url).unwrap(), url).get_ssl_mode()
+        };
+        let base = "postgres://u@db.example.com/shop?sslmode=";
+        assert!(matches!(
+            mode(&format!("{base}require")),
+            PgSslMode::Require
+        ));
+        assert!(matches!(
+            mode(&format!("{base}require&sslrootcert=/etc/ca.pem")),
+            PgSslMode::VerifyCa
+        ));
+        assert!(matches!(mode(&format!("{base}allow")), PgSslMode::Prefer));
+        assert!(matches!(
+            mode(&format!("{base}verify-full&sslrootcert=/etc/ca.pem")),
+            PgSslMode::VerifyFull
+        ));
+        assert!(matches!(
+            mode(&format!("{base}disable")),
+            PgSslMode::Disable
+        ));
     }
 }

@@ -22,7 +22,8 @@ start_demo_server() {
   bin="$(server_binary)"
   [[ -x "$bin" ]] || { echo "no recsys-server binary from cargo test" >&2; return 1; }
   RECSYS_LOG="${RECSYS_LOG:-json}" RECSYS_LOG_LEVEL="${RECSYS_LOG_LEVEL:-warn}" \
-    RECSYS_LOGIN_MAX_FAILURES=1000000 \
+    RECSYS_LOGIN_MAX_FAILURES=1000000 RECSYS_LOGIN_ACCOUNT_MAX_FAILURES=1000000 \
+    RECSYS_LOGIN_ADDRESS_SLOW_AFTER=1000000 \
     "$bin" --demo --demo-data data/ml-100k --database-url "sqlite://$dir/shop.db" \
     --bind "127.0.0.1:$port" "$@" >"$dir/server.log" 2>&1 &
   server=$!

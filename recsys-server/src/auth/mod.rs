@@ -21,6 +21,9 @@ use password::{Passwords, Verified};
 use throttle::FailureWindow;
 use tokens::TokenKeys;
 
+/// How long a login waits when its address has failed many times (see [`Auth::login`]).
+pub const SLOW_LOGIN: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// A permission behind admin routes. Roles map to sets of them, so a role can be narrowed later
 /// without touching the routes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ToSchema)]
@@ -83,7 +86,10 @@ pub struct Auth {
     /// A hash verified when the e-mail is unknown, so such a login costs what a wrong password
     /// costs (no account discovery by timing).
     dummy: recsys_store::PasswordHash,
-    login_failures: FailureWindow,
+    /// Failed logins per (account, address), per account, per address (see [`Auth::login`]).
+    pair_failures: FailureWindow,
+    account_failures: FailureWindow,
+    address_failures: FailureWindow,
     /// Each user's active flag and role (`Settings::user_cache_ttl`).
     users: TtlCache<(bool, Role)>,
 }
@@ -98,7 +104,15 @@ impl Auth {
             api_keys: ApiKeys::new(store.clone(), settings),
             store,
             dummy,
-            login_failures: FailureWindow::new(settings.login_max_failures, settings.login_lockout),
+            pair_failures: FailureWindow::new(settings.login_max_failures, settings.login_lockout),
+            account_failures: FailureWindow::new(
+                settings.login_account_max_failures,
+                settings.login_lockout,
+            ),
+            address_failures: FailureWindow::new(
+                settings.login_address_slow_after,
+                settings.login_lockout,
+            ),
             users: TtlCache::new(settings.user_cache_ttl),
         })
     }
@@ -146,23 +160,37 @@ impl Auth {
         Ok(Some(self.store.create_user(&new).await?))
     }
 
-    /// Checks e-mail and password. Failed attempts are counted per account and per client
-    /// address; past the limit both answer 429 with the seconds to wait.
+    /// Checks e-mail and password. Failed attempts are counted three ways (OWASP's advice
+    /// against lockouts that an attacker can turn on other customers):
+    /// - per account and client address: past `--login-max-failures` that pair is refused (429
+    ///   with the seconds to wait), so an attacker locks out only themselves;
+    /// - per account from every address: past `--login-account-max-failures` the account is
+    ///   refused, which bounds an attack spread over many addresses;
+    /// - per address over all accounts: past `--login-address-slow-after` every login from it
+    ///   waits [`SLOW_LOGIN`] first. Never refused: behind a NAT or proxy it is many customers.
     pub async fn login(
         &self,
         email: &str,
         password: String,
         client: &str,
     ) -> ApiResult<(User, TokenPair)> {
-        let account_key = format!("account:{}", email.trim().to_lowercase());
-        let client_key = format!("client:{client}");
-        for key in [&account_key, &client_key] {
-            if let Some(wait) = self.login_failures.blocked(key) {
+        let account = email.trim().to_lowercase();
+        let pair_key = format!("{account}\n{client}");
+        for (window, key) in [
+            (&self.pair_failures, &pair_key),
+            (&self.account_failures, &account),
+        ] {
+            if let Some(wait) = window.blocked(key) {
+                metrics::counter!("recsys_login_refused_total").increment(1);
                 return Err(ApiError::TooManyRequests {
                     detail: format!("too many failed logins; try again in {wait} s"),
                     retry_after_s: wait,
                 });
             }
+        }
+        if self.address_failures.blocked(client).is_some() {
+            metrics::counter!("recsys_login_slowed_total").increment(1);
+            tokio::time::sleep(SLOW_LOGIN).await;
         }
         if password.chars().count() > password::MAX_PASSWORD_CHARS {
             return Err(ApiError::field("password", "is too long"));
@@ -181,15 +209,16 @@ impl Auth {
         let user = match user {
             Some(u) if matches && has_password => u,
             _ => {
-                self.login_failures.record(&account_key);
-                self.login_failures.record(&client_key);
+                self.pair_failures.record(&pair_key);
+                self.account_failures.record(&account);
+                self.address_failures.record(client);
                 return Err(ApiError::Unauthorized("wrong e-mail or password".into()));
             }
         };
         if !user.active {
             return Err(ApiError::Forbidden("this account is deactivated".into()));
         }
-        self.login_failures.clear(&account_key);
+        self.pair_failures.clear(&pair_key);
         if needs_rehash {
             let hash = self.passwords.hash(password).await?;
             self.store

@@ -1,5 +1,5 @@
-//! Counting recent failures (failed logins per account and per address) and fixed-rate
-//! request budgets per client, in memory. Each replica counts on its own: an attacker spreading
+//! Counting recent failures (failed logins per account, per account and address, per address)
+//! and fixed-rate request budgets per client, in memory. Each replica counts on its own: an attacker spreading
 //! attempts over N replicas gets N times the budget, which the lockout window still bounds.
 
 use std::collections::HashMap;
@@ -53,6 +53,10 @@ impl FailureWindow {
         let list = map.entry(key.to_string()).or_default();
         list.retain(|t| now.duration_since(*t) < self.window);
         list.push(now);
+        // only the newest `max` decide whether the key is blocked: a flood stays bounded
+        if list.len() > self.max {
+            list.drain(..list.len() - self.max);
+        }
     }
 
     pub fn clear(&self, key: &str) {
@@ -118,6 +122,11 @@ mod tests {
         assert_eq!(w.blocked("b"), None, "keys are separate");
         w.clear("a");
         assert_eq!(w.blocked("a"), None);
+        for _ in 0..1000 {
+            w.record("flood");
+        }
+        let map = w.failures.lock().unwrap();
+        assert_eq!(map["flood"].len(), 3, "a key keeps at most its maximum");
     }
 
     #[test]

@@ -10,9 +10,9 @@ use utoipa::ToSchema;
 
 use crate::auth::extract::CurrentUser;
 use crate::auth::{Permission, TokenPair, permissions};
+use crate::client::ClientAddr;
 use crate::error::{ApiResult, Problem};
 use crate::extract::ApiJson;
-use crate::middleware::ClientAddr;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {

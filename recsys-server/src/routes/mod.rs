@@ -53,6 +53,7 @@ pub async fn audit(
         .append_audit(&NewAuditEntry {
             actor_id,
             api_key_id,
+            client_addr: crate::client::current(),
             action: action.into(),
             target_type: target_type.into(),
             target_id: Some(target_id.to_string()),

@@ -19,6 +19,9 @@ use crate::error::{ApiError, ApiResult};
 
 /// The password of every demo customer.
 pub const DEMO_PASSWORD: &str = "demo-shopper";
+/// The demo admin, when `--demo` runs without `RECSYS_ADMIN_EMAIL`: its password is published
+/// (in the README and every demo start), so a start warns while it still works.
+pub const DEMO_ADMIN: (&str, &str) = ("admin@demo.recsys.dev", "demo-admin-password");
 /// The audit action that marks a complete import.
 const IMPORTED: &str = "demo.import";
 
@@ -149,6 +152,56 @@ pub async fn imported(store: &Store) -> ApiResult<bool> {
         )
         .await?;
     Ok(marks.total > 0)
+}
+
+/// Whether `--demo` may use this database: one that holds the demo shop, or an empty one (no
+/// categories, products or accounts but the admin the operator named). Any other shop is
+/// refused, naming what it holds, so the demo's published accounts never land in a real shop.
+pub async fn check_can_host(store: &Store, admin_email: Option<&str>) -> ApiResult<()> {
+    if imported(store).await? {
+        return Ok(());
+    }
+    let products = store
+        .list_products(&ProductQuery::default(), Page::new(1, 0))
+        .await?
+        .total;
+    let categories = store.list_categories().await?.len();
+    let mut accounts = store
+        .list_users(&recsys_store::UserFilter::default(), Page::new(1, 0))
+        .await?
+        .total;
+    // an admin made by an earlier start that stopped before the import began
+    if let Some(email) = admin_email
+        && store.user_by_email(email).await?.is_some()
+    {
+        accounts -= 1;
+    }
+    if products > 0 || categories > 0 || accounts > 0 {
+        return Err(ApiError::Conflict(format!(
+            "--demo: this database holds a shop that is not the demo ({products} products, \
+             {categories} categories, {accounts} accounts); the demo only fills an empty \
+             database, so start without --demo or use another database"
+        )));
+    }
+    Ok(())
+}
+
+/// Whether the demo admin's published password still signs in on this database.
+pub async fn published_admin_password_works(
+    store: &Store,
+    passwords: &crate::auth::password::Passwords,
+) -> ApiResult<bool> {
+    let Some(user) = store.user_by_email(DEMO_ADMIN.0).await? else {
+        return Ok(false);
+    };
+    let Some(hash) = user.password_hash.clone() else {
+        return Ok(false);
+    };
+    Ok(user.active
+        && passwords
+            .verify(DEMO_ADMIN.1.to_string(), hash)
+            .await?
+            .matches)
 }
 
 /// Imports the demo shop from `dir` into an empty database. `customer_hash` is the argon2id
@@ -309,6 +362,7 @@ pub async fn import(store: &Store, dir: &Path, customer_hash: PasswordHash) -> A
         .append_audit(&NewAuditEntry {
             actor_id: None,
             api_key_id: None,
+            client_addr: None,
             action: IMPORTED.into(),
             target_type: "shop".into(),
             target_id: None,

@@ -65,12 +65,18 @@ impl ListCache {
         self.capacity.div_ceil(2).max(1)
     }
 
-    /// Keeps `list` in the young generation, turning the generations first when it is full.
-    fn keep(&self, g: &mut Generations, key: ListKey, list: Arc<Vec<Blended>>) {
-        if g.young.len() >= self.generation_size() {
-            g.old = std::mem::take(&mut g.young);
-        }
+    /// Keeps `list` in the young generation, turning the generations first when it is full:
+    /// the generation that falls out comes back, for the caller to drop after the lock (freeing
+    /// thousands of lists under it would hold every other request up).
+    #[must_use]
+    fn keep(&self, g: &mut Generations, key: ListKey, list: Arc<Vec<Blended>>) -> Option<Lists> {
+        let dropped = (g.young.len() >= self.generation_size()).then(|| {
+            metrics::counter!("recsys_list_cache_turns_total").increment(1);
+            std::mem::replace(&mut g.old, std::mem::take(&mut g.young))
+        });
         g.young.insert(key, list);
+        metrics::gauge!("recsys_list_cache_entries").set((g.young.len() + g.old.len()) as f64);
+        dropped
     }
 
     /// The list of `key`: the kept one, or `compute`'s (kept for next time when it succeeds).
@@ -82,22 +88,28 @@ impl ListCache {
         if self.capacity == 0 {
             return compute().map(Arc::new);
         }
-        {
+        let key = {
             let mut g = self.lock();
             if let Some(list) = g.young.get(&key) {
                 metrics::counter!("recsys_list_cache_total", "result" => "hit").increment(1);
                 return Ok(Arc::clone(list));
             }
-            if let Some(list) = g.old.remove(&key) {
-                metrics::counter!("recsys_list_cache_total", "result" => "hit").increment(1);
-                self.keep(&mut g, key, Arc::clone(&list));
-                return Ok(list);
+            match g.old.remove_entry(&key) {
+                Some((key, list)) => {
+                    metrics::counter!("recsys_list_cache_total", "result" => "hit").increment(1);
+                    let dropped = self.keep(&mut g, key, Arc::clone(&list));
+                    drop(g);
+                    drop(dropped);
+                    return Ok(list);
+                }
+                None => key,
             }
-        }
+        };
         metrics::counter!("recsys_list_cache_total", "result" => "miss").increment(1);
         // computed outside the lock: two requests for one new key both compute, the same list
         let list = Arc::new(compute()?);
-        self.keep(&mut self.lock(), key, Arc::clone(&list));
+        let dropped = self.keep(&mut self.lock(), key, Arc::clone(&list));
+        drop(dropped);
         Ok(list)
     }
 

@@ -2,6 +2,7 @@
 //! training and its worker, the analytics queue, the demo shop, and the shop's own files
 //! (import and export).
 
+pub mod backup;
 pub mod catalog;
 pub mod demo;
 pub mod experiments;

@@ -3,6 +3,10 @@
 //! version and placement) at most a quarter second later. On shutdown the queue is closed and
 //! drained before the process exits, so nothing queued is lost on a clean stop.
 //!
+//! While the database is unavailable the records that could not be written are kept and tried
+//! again every second, up to [`MAX_PENDING`] of them; beyond that the oldest are dropped, counted
+//! in `recsys_recorder_dropped_total` and logged.
+//!
 //! Queueing a record is one push onto a channel and never wakes the writer while it waits out a
 //! batch window: it drains the queue when the window ends (or a flush asks, or the stop), so a
 //! busy server pays one task wake-up per batch, not one per request.
@@ -11,7 +15,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use recsys_store::{ExperimentEvent, ExperimentEventKind, Store, now_ms};
+use recsys_store::{ExperimentEvent, ExperimentEventKind, Store, StoreError, now_ms};
 use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinHandle;
 
@@ -63,6 +67,10 @@ pub struct Recorder {
 /// How long queued writes wait at most, and how many are written at once at most.
 const FLUSH_EVERY: Duration = Duration::from_millis(250);
 const MAX_BATCH: usize = 10_000;
+/// Records kept for another try while the database is unavailable, at most.
+pub const MAX_PENDING: usize = 200_000;
+/// How often kept records are tried again.
+const RETRY_EVERY: Duration = Duration::from_secs(1);
 
 /// The writer task; [`finish`](RecorderTask::finish) stops taking records, writes what is
 /// queued and waits for it.
@@ -126,10 +134,14 @@ async fn write_loop(
             true
         }
     };
+    // what met an unavailable database, oldest first: tried again before the next batch
+    let mut pending: Vec<Record> = Vec::new();
     while !stopping {
         // wait for the first message of a batch, then out the batch window, not polling the
-        // queue meanwhile (so pushes do not wake this task); a flush or the stop ends it early
+        // queue meanwhile (so pushes do not wake this task); a flush or the stop ends it early;
+        // kept records are tried again after a pause even when nothing new comes
         tokio::select! {
+            _ = tokio::time::sleep(RETRY_EVERY), if !pending.is_empty() => {}
             first = rx.recv() => match first {
                 Some(m) => {
                     if !take(m, &mut batch, &mut waiting) {
@@ -155,9 +167,35 @@ async fn write_loop(
                 take(m, &mut batch, &mut waiting);
             }
         }
-        metrics::gauge!("recsys_recorder_batch").set(batch.len() as f64);
-        for chunk in std::mem::take(&mut batch).chunks(MAX_BATCH) {
-            flush(&store, chunk.to_vec()).await;
+        let mut records = std::mem::take(&mut pending);
+        records.append(&mut batch);
+        metrics::gauge!("recsys_recorder_batch").set(records.len() as f64);
+        for chunk in records.chunks(MAX_BATCH) {
+            if !pending.is_empty() {
+                // the database was unavailable a moment ago: keep the rest for the next try
+                pending.extend_from_slice(chunk);
+                continue;
+            }
+            pending = flush(&store, chunk.to_vec()).await;
+        }
+        if pending.len() > MAX_PENDING {
+            let dropped = pending.len() - MAX_PENDING;
+            pending.drain(..dropped);
+            metrics::counter!("recsys_recorder_dropped_total").increment(dropped as u64);
+            tracing::error!(
+                dropped,
+                kept = MAX_PENDING,
+                "the database is unavailable: the oldest queued impressions, clicks and searches \
+                 were dropped"
+            );
+        }
+        metrics::gauge!("recsys_recorder_pending").set(pending.len() as f64);
+        if stopping && !pending.is_empty() {
+            metrics::counter!("recsys_recorder_dropped_total").increment(pending.len() as u64);
+            tracing::error!(
+                dropped = pending.len(),
+                "stopping while the database is unavailable: queued records were not written"
+            );
         }
         for done in waiting.drain(..) {
             let _ = done.send(());
@@ -166,7 +204,11 @@ async fn write_loop(
     tracing::info!("recorder drained");
 }
 
-async fn flush(store: &Store, batch: Vec<Record>) {
+/// Writes a batch: the records that met an unavailable database come back, to be tried again
+/// (once the database is found unavailable the rest is not tried); any other failure is logged.
+async fn flush(store: &Store, batch: Vec<Record>) -> Vec<Record> {
+    let mut unwritten = Vec::new();
+    let unavailable = |e: &StoreError| matches!(e, StoreError::Unavailable(_));
     let mut impressions: HashMap<(i64, String), (i64, i64)> = HashMap::new();
     let mut searches = Vec::new();
     let mut experiment_events = Vec::new();
@@ -206,35 +248,102 @@ async fn flush(store: &Store, batch: Vec<Record>) {
         }
     }
     // clicks first: a purchase in the same batch is attributed to a click written before it
-    if let Err(e) = store.record_experiment_events(&experiment_events).await {
-        tracing::warn!(error = %e, n = experiment_events.len(), "experiment events not recorded");
+    if !experiment_events.is_empty() {
+        match store.record_experiment_events(&experiment_events).await {
+            Err(e) if unavailable(&e) => {
+                unwritten.extend(experiment_events.into_iter().map(Record::Experiment))
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, n = experiment_events.len(), "experiment events not recorded")
+            }
+            Ok(_) => {}
+        }
     }
     for (subject, kind, value_cents) in attributions {
-        if let Err(e) = store
+        if !unwritten.is_empty() {
+            unwritten.push(Record::Attribution {
+                subject,
+                kind,
+                value_cents,
+            });
+            continue;
+        }
+        match store
             .attribute_to_experiments(&subject, kind, value_cents)
             .await
         {
-            tracing::warn!(error = %e, subject, "experiment attribution not recorded");
+            Err(e) if unavailable(&e) => unwritten.push(Record::Attribution {
+                subject,
+                kind,
+                value_cents,
+            }),
+            Err(e) => tracing::warn!(error = %e, subject, "experiment attribution not recorded"),
+            Ok(_) => {}
         }
     }
     let at = now_ms();
     for ((version, placement), (shown, clicked)) in impressions {
-        if shown > 0
-            && let Err(e) = store
+        let mut shown_written = shown == 0;
+        if !shown_written && unwritten.is_empty() {
+            match store
                 .record_impressions(version, &placement, shown, at)
                 .await
-        {
-            tracing::warn!(error = %e, version, placement, "impressions not recorded");
+            {
+                Err(e) if unavailable(&e) => {}
+                Err(e) => {
+                    shown_written = true; // not to be tried again
+                    tracing::warn!(error = %e, version, placement, "impressions not recorded")
+                }
+                Ok(_) => shown_written = true,
+            }
         }
-        if clicked > 0
-            && let Err(e) = store.record_clicks(version, &placement, clicked, at).await
-        {
-            tracing::warn!(error = %e, version, placement, "clicks not recorded");
+        if !shown_written {
+            unwritten.push(Record::Impressions {
+                model_version_id: version,
+                placement: placement.clone(),
+                count: shown,
+            });
+        }
+        let mut clicks_written = clicked == 0;
+        if !clicks_written && unwritten.is_empty() {
+            match store.record_clicks(version, &placement, clicked, at).await {
+                Err(e) if unavailable(&e) => {}
+                Err(e) => {
+                    clicks_written = true;
+                    tracing::warn!(error = %e, version, placement, "clicks not recorded")
+                }
+                Ok(_) => clicks_written = true,
+            }
+        }
+        if !clicks_written {
+            unwritten.extend((0..clicked).map(|_| Record::Click {
+                model_version_id: version,
+                placement: placement.clone(),
+            }));
         }
     }
     for (query, results, user_id) in searches {
-        if let Err(e) = store.record_search(&query, results, user_id).await {
-            tracing::warn!(error = %e, "search not recorded");
+        if unwritten.is_empty() {
+            match store.record_search(&query, results, user_id).await {
+                Err(e) if unavailable(&e) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "search not recorded");
+                    continue;
+                }
+                Ok(_) => continue,
+            }
         }
+        unwritten.push(Record::Search {
+            query,
+            results,
+            user_id,
+        });
     }
+    if !unwritten.is_empty() {
+        tracing::warn!(
+            kept = unwritten.len(),
+            "the database is unavailable: impressions, clicks and searches kept for the next try"
+        );
+    }
+    unwritten
 }

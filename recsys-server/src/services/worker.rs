@@ -215,6 +215,7 @@ impl AppState {
                 .append_audit(&NewAuditEntry {
                     actor_id: None,
                     api_key_id: None,
+                    client_addr: None,
                     action: "model.auto_activate".into(),
                     target_type: "model_version".into(),
                     target_id: Some(version.id.to_string()),

@@ -373,11 +373,152 @@ async fn repeated_failed_logins_are_rate_limited(app: TestApp) {
         .unwrap();
     assert!((1..=300).contains(&wait));
     assert_eq!(blocked.body["code"], "rate_limited");
-    // the same address is now blocked for other accounts too (every test client is one address)
+    // only that account from that address waits: another customer at the same address (every
+    // test client is one) signs in
     assert_eq!(
         app.login("customer6@test.dev", PASSWORD).await.status,
-        StatusCode::TOO_MANY_REQUESTS
+        StatusCode::OK
     );
+    app.finish().await;
+}
+
+const PROXY: &str = "10.0.0.1";
+const ATTACKER: &str = "203.0.113.66";
+
+/// A server behind a proxy at 10.0.0.0/8.
+async fn behind_a_proxy(tune: impl FnOnce(&mut recsys_server::config::Settings)) -> TestApp {
+    TestApp::with(common::Backend::Sqlite, |s| {
+        s.trusted_proxies =
+            recsys_server::client::TrustedProxies(vec!["10.0.0.0/8".parse().unwrap()]);
+        tune(s);
+    })
+    .await
+    .unwrap()
+}
+
+/// 25 wrong passwords for one account from one address lock only that pair: the account's
+/// owner elsewhere, and every other customer at the attacker's address, still sign in; through
+/// a trusted proxy and directly.
+#[tokio::test]
+async fn one_attackers_failures_do_not_lock_out_other_customers() {
+    let app = behind_a_proxy(|_| {}).await;
+    let mut statuses = Vec::new();
+    for _ in 0..25 {
+        let r = app
+            .login_from("customer7@test.dev", "guess", PROXY, Some(ATTACKER))
+            .await;
+        statuses.push(r.status);
+    }
+    assert_eq!(&statuses[..5], &[StatusCode::UNAUTHORIZED; 5]);
+    assert_eq!(&statuses[5..], &[StatusCode::TOO_MANY_REQUESTS; 20]);
+    // the attacker, even with the right password, waits
+    let r = app
+        .login_from("customer7@test.dev", PASSWORD, PROXY, Some(ATTACKER))
+        .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    // the owner from home, through the proxy and directly
+    for (peer, forwarded) in [(PROXY, Some("198.51.100.7")), ("198.51.100.8", None)] {
+        let r = app
+            .login_from("customer7@test.dev", PASSWORD, peer, forwarded)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{peer} {forwarded:?}: {}", r.text);
+    }
+    // another customer at the attacker's own address, through the proxy and directly
+    for (peer, forwarded) in [(PROXY, Some(ATTACKER)), (ATTACKER, None)] {
+        let r = app
+            .login_from("customer8@test.dev", PASSWORD, peer, forwarded)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{peer} {forwarded:?}: {}", r.text);
+    }
+    app.finish().await;
+}
+
+/// A peer that is not a trusted proxy cannot dodge the lockout by naming a new address in
+/// each request: its own address is what counts.
+#[tokio::test]
+async fn a_spoofed_forwarded_for_from_an_untrusted_peer_is_ignored() {
+    let app = behind_a_proxy(|_| {}).await;
+    let mut statuses = Vec::new();
+    for i in 0..8 {
+        let spoofed = format!("198.51.100.{i}");
+        let r = app
+            .login_from("customer9@test.dev", "guess", ATTACKER, Some(&spoofed))
+            .await;
+        statuses.push(r.status);
+    }
+    assert_eq!(&statuses[..5], &[StatusCode::UNAUTHORIZED; 5]);
+    assert_eq!(&statuses[5..], &[StatusCode::TOO_MANY_REQUESTS; 3]);
+    app.finish().await;
+}
+
+/// Failures spread over many addresses, each under the per-address bound, still lock the
+/// account once they reach the account's bound.
+#[tokio::test]
+async fn failures_from_many_addresses_lock_the_account() {
+    let app = behind_a_proxy(|s| s.login_account_max_failures = 12).await;
+    for i in 0..12 {
+        let from = format!("198.51.100.{}", i / 4);
+        let r = app
+            .login_from("customer10@test.dev", "guess", PROXY, Some(&from))
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    let r = app
+        .login_from("customer10@test.dev", PASSWORD, PROXY, Some("192.0.2.1"))
+        .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.text);
+    assert!(r.body["detail"].as_str().unwrap().contains("failed logins"));
+    app.finish().await;
+}
+
+/// Past the per-address bound an address is slowed, never refused: a customer behind the same
+/// NAT as someone who failed many times still signs in.
+#[tokio::test]
+async fn an_address_with_many_failures_is_slowed_not_locked() {
+    let app = behind_a_proxy(|s| s.login_address_slow_after = 3).await;
+    for i in 0..6 {
+        let r = app
+            .login_from(
+                &format!("customer{}@test.dev", 11 + i),
+                "guess",
+                ATTACKER,
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    let r = app
+        .login_from("customer20@test.dev", PASSWORD, ATTACKER, None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    app.finish().await;
+}
+
+/// What an admin changes is written to the audit log with the client's address (the one the
+/// trusted proxy forwarded).
+#[tokio::test]
+async fn the_audit_log_names_the_client_address() {
+    let app = behind_a_proxy(|_| {}).await;
+    let token = app.admin_token().await;
+    let req = axum::http::Request::post("/api/v1/admin/categories")
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json")
+        .header("x-forwarded-for", "1.2.3.4, 198.51.100.42")
+        .body(axum::body::Body::from(
+            json!({"name": "Audited", "slug": "audited"}).to_string(),
+        ))
+        .unwrap();
+    let r = app.send(common::from_peer(req, PROXY)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let log = app
+        .state
+        .store
+        .audit_log(&Default::default(), recsys_store::Page::default())
+        .await
+        .unwrap();
+    let entry = &log.items[0];
+    assert_eq!(entry.target_type, "category", "{entry:?}");
+    assert_eq!(entry.client_addr.as_deref(), Some("198.51.100.42"));
     app.finish().await;
 }
 

@@ -366,6 +366,96 @@ async fn the_openapi_document_covers_every_route(app: TestApp) {
     app.finish().await;
 }
 
+/// Every response, API and error alike, carries the browser security headers; HSTS only when
+/// asked for.
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let app = TestApp::new(Backend::Sqlite).await.unwrap();
+    for path in [
+        "/health/live",
+        "/api/v1/products",
+        "/api/v1/nothing-here",
+        "/docs/",
+    ] {
+        let r = app.get(path, None).await;
+        let csp = r.headers["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe"),
+            "{path}: {csp}"
+        );
+        assert_eq!(r.headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(
+            r.headers["referrer-policy"],
+            "strict-origin-when-cross-origin"
+        );
+        assert_eq!(r.headers["x-frame-options"], "DENY");
+        assert!(
+            !r.headers.contains_key("strict-transport-security"),
+            "{path}"
+        );
+    }
+    app.finish().await;
+    let app = TestApp::with(Backend::Sqlite, |s| s.hsts = true)
+        .await
+        .unwrap();
+    let r = app.get("/health/live", None).await;
+    assert_eq!(
+        r.headers["strict-transport-security"],
+        "max-age=31536000; includeSubDomains"
+    );
+    app.finish().await;
+}
+
+/// Behind a trusted proxy each forwarded client has its own request budget; a peer that is not
+/// trusted is one client whatever it forwards.
+#[tokio::test]
+async fn the_rate_limit_counts_the_forwarded_client_behind_a_trusted_proxy() {
+    let app = TestApp::with(Backend::Sqlite, |s| {
+        s.rate_limit_per_s = 1;
+        s.rate_burst = 2;
+        s.trusted_proxies =
+            recsys_server::client::TrustedProxies(vec!["10.0.0.0/8".parse().unwrap()]);
+    })
+    .await
+    .unwrap();
+    let from = |peer: &str, forwarded: &str| {
+        let req = axum::http::Request::get("/health/live")
+            .header("x-forwarded-for", forwarded)
+            .body(axum::body::Body::empty())
+            .unwrap();
+        common::from_peer(req, peer)
+    };
+    for _ in 0..2 {
+        assert_eq!(
+            app.send(from("10.0.0.1", "198.51.100.1")).await.status,
+            StatusCode::OK
+        );
+    }
+    assert_eq!(
+        app.send(from("10.0.0.1", "198.51.100.1")).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        app.send(from("10.0.0.1", "198.51.100.2")).await.status,
+        StatusCode::OK,
+        "another client behind the same proxy has its own budget"
+    );
+    for i in 0..2 {
+        let spoofed = format!("192.0.2.{i}");
+        assert_eq!(
+            app.send(from("203.0.113.5", &spoofed)).await.status,
+            StatusCode::OK
+        );
+    }
+    assert_eq!(
+        app.send(from("203.0.113.5", "192.0.2.99")).await.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "an untrusted peer is its own address"
+    );
+    app.finish().await;
+}
+
 #[tokio::test]
 async fn a_per_client_rate_limit_answers_429() {
     let app = TestApp::with(Backend::Sqlite, |s| {

@@ -9,6 +9,8 @@ mod auth;
 mod errors_and_operations;
 mod import;
 mod lifecycle;
+mod outage;
+mod postgres_tls;
 mod processes;
 mod recommendations;
 mod service;

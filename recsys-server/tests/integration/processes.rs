@@ -1,149 +1,15 @@
 //! The real binary as separate processes: two replicas on one Postgres database serve the same
-//! data, and SIGTERM lets the process write the impressions it had queued before it exits.
+//! data; SIGTERM lets the process write the impressions it had queued before it exits; `kill -9`
+//! during training or during checkouts loses nothing that was acknowledged; the demo refuses
+//! real shops; a backup taken under load restores into a sound shop.
 
 use crate::common;
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::binary::{Server, run_to_exit};
 use common::{Backend, TestApp};
-use serde_json::{Value, json};
-
-/// A free port on loopback.
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Server {
-    fn start(database_url: &str) -> Server {
-        let port = free_port();
-        let child = Command::new(env!("CARGO_BIN_EXE_recsys-server"))
-            .args([
-                "--database-url",
-                database_url,
-                "--bind",
-                &format!("127.0.0.1:{port}"),
-            ])
-            .args(["--web-dir", "/nonexistent", "--model-poll", "0.2"])
-            .env("RECSYS_JWT_SECRET", "s".repeat(40))
-            .env("RECSYS_LOG_LEVEL", "warn")
-            .env("RECSYS_ARGON2_MEMORY_KIB", "8")
-            .env("RECSYS_ARGON2_ITERATIONS", "1")
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("start recsys-server");
-        let server = Server { child, port };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while Instant::now() < deadline {
-            if let Ok((200, _)) = server.try_call("GET", "/health/live", None, None) {
-                return server;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        panic!("recsys-server did not start on port {port}");
-    }
-
-    /// One HTTP/1.1 request with `Connection: close`: (status, JSON body or null).
-    fn try_call(
-        &self,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        body: Option<&Value>,
-    ) -> std::io::Result<(u16, Value)> {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port))?;
-        stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-        let body = body.map(|b| b.to_string()).unwrap_or_default();
-        let mut request = format!(
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n",
-            body.len()
-        );
-        if !body.is_empty() {
-            request.push_str("Content-Type: application/json\r\n");
-        }
-        if let Some(t) = token {
-            request.push_str(&format!("Authorization: Bearer {t}\r\n"));
-        }
-        request.push_str("\r\n");
-        request.push_str(&body);
-        stream.write_all(request.as_bytes())?;
-        let mut response = Vec::new();
-        stream.read_to_end(&mut response)?;
-        let text = String::from_utf8_lossy(&response);
-        let status = text
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        let (head, rest) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-        let rest = if head
-            .to_ascii_lowercase()
-            .contains("transfer-encoding: chunked")
-        {
-            dechunk(rest)
-        } else {
-            rest.to_string()
-        };
-        Ok((status, serde_json::from_str(&rest).unwrap_or(Value::Null)))
-    }
-
-    fn call(
-        &self,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> (u16, Value) {
-        self.try_call(method, path, token, body.as_ref()).unwrap()
-    }
-
-    fn terminate(mut self) -> std::process::ExitStatus {
-        // SAFETY: kill with a valid pid of our own child and a valid signal number
-        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(Instant::now() < deadline, "no exit within 30 s of SIGTERM");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn dechunk(body: &str) -> String {
-    let mut out = String::new();
-    let mut rest = body;
-    while let Some((size, after)) = rest.split_once("\r\n") {
-        let Ok(n) = usize::from_str_radix(size.trim(), 16) else {
-            break;
-        };
-        if n == 0 || after.len() < n {
-            break;
-        }
-        out.push_str(&after[..n]);
-        rest = after[n..].trim_start_matches("\r\n");
-    }
-    out
-}
+use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_replicas_on_one_postgres_serve_the_same_data() {
@@ -164,14 +30,7 @@ async fn two_replicas_on_one_postgres_serve_the_same_data() {
         );
         assert_eq!(status, 201, "{reg}");
         // signed up on A, signed in on B: the account and the secret are shared
-        let (status, login) = b.call(
-            "POST",
-            "/api/v1/auth/login",
-            None,
-            Some(json!({"email": "both@example.com", "password": "replicated pw"})),
-        );
-        assert_eq!(status, 200, "{login}");
-        let token_b = login["access_token"].as_str().unwrap().to_string();
+        let token_b = b.sign_in("both@example.com", "replicated pw");
         let token_a = reg["access_token"].as_str().unwrap().to_string();
         let (_, products) = a.call("GET", "/api/v1/products?limit=1", None, None);
         let p = products["items"][0]["id"].as_i64().unwrap();
@@ -282,14 +141,7 @@ fn wait_for<T>(limit: Duration, mut f: impl FnMut() -> Option<T>) -> Option<(T, 
 }
 
 fn admin_login(server: &Server) -> String {
-    let (status, login) = server.call(
-        "POST",
-        "/api/v1/auth/login",
-        None,
-        Some(json!({"email": common::ADMIN_EMAIL, "password": common::ADMIN_PASSWORD})),
-    );
-    assert_eq!(status, 200, "{login}");
-    login["access_token"].as_str().unwrap().to_string()
+    server.sign_in(common::ADMIN_EMAIL, common::ADMIN_PASSWORD)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -456,4 +308,385 @@ async fn kill_9_during_training_leaves_no_version_and_the_run_is_failed_after_re
     .await
     .unwrap();
     app.finish().await;
+}
+
+/// `--demo` never lands in a real shop: it refuses Postgres without `--demo-on-postgres`, and
+/// a database holding another shop; a start on a database where the demo admin's published
+/// password still works warns.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_refuses_real_shops_and_its_published_password_is_warned_about() {
+    let (code, stderr) = run_to_exit("postgres://shop@127.0.0.1:1/shop", &["--demo"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("RECSYS_DEMO") && stderr.contains("--demo-on-postgres"),
+        "{stderr}"
+    );
+
+    let app = TestApp::new(Backend::Sqlite).await.unwrap();
+    let url = app.url.clone();
+    let (code, stderr) = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || run_to_exit(&url, &["--demo", "--demo-data", "/nonexistent"])
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("not the demo") && stderr.contains("60 products"),
+        "{stderr}"
+    );
+
+    // the demo admin with its published password, on a database served without --demo; the
+    // bind address cannot be listened on, so the start ends right after its checks
+    let hash = app
+        .state
+        .auth
+        .passwords
+        .hash("demo-admin-password".into())
+        .await
+        .unwrap();
+    let admin = app
+        .state
+        .store
+        .create_user(&recsys_store::NewUser::new(
+            "admin@demo.recsys.dev",
+            hash,
+            recsys_store::Role::Admin,
+        ))
+        .await
+        .unwrap();
+    let start = |url: String| {
+        tokio::task::spawn_blocking(move || run_to_exit(&url, &["--bind", "192.0.2.1:9"]))
+    };
+    let (code, stderr) = start(url.clone()).await.unwrap();
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("warning: admin@demo.recsys.dev still has the demo's published password"),
+        "{stderr}"
+    );
+    app.state
+        .store
+        .update_user(
+            admin.id,
+            &recsys_store::UserUpdate {
+                active: Some(false),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let (code, stderr) = start(url).await.unwrap();
+    assert_eq!(code, 1, "{stderr}");
+    assert!(!stderr.contains("published password"), "{stderr}");
+    app.finish().await;
+}
+
+/// `backup` while customers keep checking out (8 clients through the HTTP API), `restore` of
+/// that backup into a new database, and the restored shop: sound by `check` (orders add up,
+/// stock never negative, the active model loads), served by the binary, and every order that
+/// was acknowledged before the backup began is in it. A restore never overwrites a database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_backup_under_checkout_load_restores_into_a_sound_shop_that_serves() {
+    let app = std::sync::Arc::new(TestApp::new(Backend::Sqlite).await.unwrap());
+    app.train().await;
+    let tokens: Vec<String> = customer_tokens(&app, 8).await;
+    // each client buys its own product, one unit per order, until stopped or sold out
+    let products: Vec<i64> = (0..tokens.len()).map(|i| app.products[10 + i]).collect();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut clients = Vec::new();
+    for (token, product) in tokens.into_iter().zip(products.clone()) {
+        let (app, stop) = (app.clone(), stop.clone());
+        clients.push(tokio::spawn(async move {
+            let mut acknowledged = Vec::new();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let added = app
+                    .call(
+                        axum::http::Method::PUT,
+                        &format!("/api/v1/cart/items/{product}"),
+                        Some(&token),
+                        Some(json!({"quantity": 1})),
+                    )
+                    .await;
+                if added.status == axum::http::StatusCode::CONFLICT {
+                    break; // sold out
+                }
+                assert!(added.status.is_success(), "{}", added.text);
+                let order = app.post("/api/v1/orders", Some(&token), json!({})).await;
+                if order.status == axum::http::StatusCode::CREATED {
+                    acknowledged.push((
+                        order.body["id"].as_i64().unwrap(),
+                        std::time::Instant::now(),
+                    ));
+                } else {
+                    assert_eq!(
+                        order.status,
+                        axum::http::StatusCode::CONFLICT,
+                        "{}",
+                        order.text
+                    );
+                }
+            }
+            acknowledged
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let dir = std::env::temp_dir().join(recsys_store::testing::unique_name("backup"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("shop.backup");
+    let started = std::time::Instant::now();
+    let (code, stderr) = tokio::task::spawn_blocking({
+        let (url, file) = (app.url.clone(), file.display().to_string());
+        move || run_to_exit(&url, &["backup", "--to", &file])
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains(": sound"), "{stderr}");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut before_backup = Vec::new();
+    for client in clients {
+        for (order, at) in client.await.unwrap() {
+            if at < started {
+                before_backup.push(order);
+            }
+        }
+    }
+    assert!(
+        !before_backup.is_empty(),
+        "orders were acknowledged before the backup"
+    );
+
+    let restored = dir.join("restored.db");
+    let restored_url = format!("sqlite://{}", restored.display());
+    let (code, stderr) = run_to_exit(
+        &restored_url,
+        &["restore", "--from", &file.display().to_string()],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stderr) = run_to_exit(
+        &restored_url,
+        &["restore", "--from", &file.display().to_string()],
+    );
+    assert_eq!(code, 1, "a second restore onto it is refused: {stderr}");
+    assert!(stderr.contains("never overwrites"), "{stderr}");
+    let (code, stderr) = run_to_exit(&restored_url, &["check"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("1 active model versions: sound"),
+        "{stderr}"
+    );
+
+    let store = recsys_store::Store::connect(&restored_url).await.unwrap();
+    for order in &before_backup {
+        let o = store.order(*order).await.unwrap();
+        assert!(!o.lines.is_empty(), "order {order} has its lines");
+    }
+    // stock + units sold, per product, is the same in the restored shop as in the live one
+    let (restored_units, live_units) = (
+        stock_and_sold(&store, &products).await,
+        stock_and_sold(&app.state.store, &products).await,
+    );
+    assert_eq!(restored_units, live_units);
+    store.close().await;
+
+    let server = tokio::task::spawn_blocking({
+        let url = restored_url.clone();
+        move || Server::start(&url)
+    })
+    .await
+    .unwrap();
+    let checks = tokio::task::spawn_blocking(move || {
+        let (status, body) = server.call("GET", "/api/v1/products?limit=5", None, None);
+        assert_eq!(status, 200, "{body}");
+        let token = server.sign_in("customer1@test.dev", common::PASSWORD);
+        let (status, recs) = server.call(
+            "GET",
+            "/api/v1/products/recommendations",
+            Some(&token),
+            None,
+        );
+        assert_eq!(status, 200, "{recs}");
+        assert!(!recs["items"].as_array().unwrap().is_empty(), "{recs}");
+        server.terminate()
+    });
+    assert!(checks.await.unwrap().success());
+    let _ = std::fs::remove_dir_all(&dir);
+    std::sync::Arc::try_unwrap(app).ok().unwrap().finish().await;
+}
+
+/// `kill -9` while 8 customers check out through the real binary, on SQLite and on Postgres:
+/// after a restart every order that was acknowledged (201) is there with its lines and adds up,
+/// no other order exists but at most one per client whose answer the kill cut off, and stock +
+/// units sold is each product's starting stock.
+async fn kill_9_during_checkouts_loses_no_acknowledged_order(backend: Backend) {
+    let Some(app) = TestApp::new(backend).await else {
+        return;
+    };
+    app.train().await;
+    // the clients share these products, so checkouts also compete for stock
+    let products: Vec<i64> = app.products[10..18].to_vec();
+    let start_units = stock_and_sold(&app.state.store, &products).await;
+    let orders_before: std::collections::HashSet<i64> = all_orders(&app.state.store)
+        .await
+        .iter()
+        .map(|o| o.id)
+        .collect();
+    let server = std::sync::Arc::new(
+        tokio::task::spawn_blocking({
+            let url = app.url.clone();
+            move || Server::start(&url)
+        })
+        .await
+        .unwrap(),
+    );
+    let acknowledged_total = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut clients = Vec::new();
+    for i in 0..8 {
+        let (server, total, products) =
+            (server.clone(), acknowledged_total.clone(), products.clone());
+        clients.push(std::thread::spawn(move || {
+            let token = server.sign_in(&format!("customer{i}@test.dev"), common::PASSWORD);
+            let mut acknowledged = Vec::new();
+            for k in 0.. {
+                let product = products[(i + k) % products.len()];
+                let added = server.try_call(
+                    "PUT",
+                    &format!("/api/v1/cart/items/{product}"),
+                    Some(&token),
+                    Some(&json!({"quantity": 1})),
+                );
+                match added {
+                    Err(_) | Ok((0, _)) => return (acknowledged, false), // killed
+                    Ok((409, _)) => continue,                            // sold out
+                    Ok((status, body)) => assert!((200..300).contains(&status), "{body}"),
+                }
+                match server.try_call("POST", "/api/v1/orders", Some(&token), Some(&json!({}))) {
+                    // the kill cut this checkout off: it may or may not have been committed
+                    Err(_) | Ok((0, _)) => return (acknowledged, true),
+                    Ok((201, order)) => {
+                        acknowledged.push(order["id"].as_i64().unwrap());
+                        total.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    }
+                    Ok((409, _)) => {} // sold out between the cart and the checkout
+                    Ok((status, body)) => panic!("checkout answered {status}: {body}"),
+                }
+            }
+            unreachable!()
+        }));
+    }
+    // the kill lands in the middle of the load: after 150 acknowledged orders (of 800 units)
+    let waited = wait_for(Duration::from_secs(60), || {
+        (acknowledged_total.load(std::sync::atomic::Ordering::SeqCst) >= 150).then_some(())
+    });
+    assert!(waited.is_some(), "150 orders within 60 s");
+    // SAFETY: kill with a valid pid of our own child and a valid signal number
+    unsafe { libc::kill(server.child.id() as i32, libc::SIGKILL) };
+    let clients: Vec<(Vec<i64>, bool)> = clients.into_iter().map(|c| c.join().unwrap()).collect();
+    drop(server);
+
+    // the restarted binary serves on the database the killed one left
+    let restarted = tokio::task::spawn_blocking({
+        let url = app.url.clone();
+        move || {
+            let server = Server::start(&url);
+            let (status, body) = server.call("GET", "/health/ready", None, None);
+            assert_eq!(status, 200, "{body}");
+            server
+        }
+    })
+    .await
+    .unwrap();
+    let store = recsys_store::Store::connect(&app.url).await.unwrap();
+    let orders: std::collections::HashMap<i64, recsys_store::Order> = all_orders(&store)
+        .await
+        .into_iter()
+        .filter(|o| !orders_before.contains(&o.id))
+        .map(|o| (o.id, o))
+        .collect();
+    let mut unacknowledged_per_customer = std::collections::HashMap::<i64, usize>::new();
+    let acknowledged_ids: std::collections::HashSet<i64> =
+        clients.iter().flat_map(|(ids, _)| ids).copied().collect();
+    for order in orders.values() {
+        assert!(!order.lines.is_empty(), "order {} has lines", order.id);
+        let sum: i64 = order.lines.iter().map(|l| l.line_total_cents).sum();
+        assert_eq!(order.total_cents, sum, "order {} adds up", order.id);
+        for line in &order.lines {
+            assert_eq!(line.line_total_cents, line.unit_price_cents * line.quantity);
+        }
+        if !acknowledged_ids.contains(&order.id) {
+            *unacknowledged_per_customer
+                .entry(order.user_id)
+                .or_default() += 1;
+        }
+    }
+    for id in &acknowledged_ids {
+        assert!(orders.contains_key(id), "acknowledged order {id} survived");
+    }
+    let cut_off = clients.iter().filter(|(_, cut)| *cut).count();
+    let unacknowledged: usize = unacknowledged_per_customer.values().sum();
+    assert!(
+        unacknowledged_per_customer.values().all(|n| *n <= 1) && unacknowledged <= cut_off,
+        "only checkouts the kill cut off may exist unacknowledged: {unacknowledged_per_customer:?}, {cut_off} cut off"
+    );
+    assert!(acknowledged_ids.len() >= 150);
+    assert_eq!(stock_and_sold(&store, &products).await, start_units);
+    store.close().await;
+    tokio::task::spawn_blocking(move || assert!(restarted.terminate().success()))
+        .await
+        .unwrap();
+    app.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_during_checkouts_on_sqlite_loses_no_acknowledged_order() {
+    kill_9_during_checkouts_loses_no_acknowledged_order(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_during_checkouts_on_postgres_loses_no_acknowledged_order() {
+    kill_9_during_checkouts_loses_no_acknowledged_order(Backend::Postgres).await;
+}
+
+/// Every order of the shop, page by page.
+async fn all_orders(store: &recsys_store::Store) -> Vec<recsys_store::Order> {
+    let mut orders = Vec::new();
+    loop {
+        let page = store
+            .list_orders(
+                &Default::default(),
+                recsys_store::Page::new(1000, orders.len() as i64),
+            )
+            .await
+            .unwrap();
+        if page.items.is_empty() {
+            return orders;
+        }
+        orders.extend(page.items);
+    }
+}
+
+/// Access tokens of the first `n` customers.
+async fn customer_tokens(app: &TestApp, n: usize) -> Vec<String> {
+    let mut tokens = Vec::new();
+    for i in 0..n {
+        tokens.push(app.customer_token(i).await);
+    }
+    tokens
+}
+
+/// Stock plus units sold in every order, per product.
+async fn stock_and_sold(store: &recsys_store::Store, products: &[i64]) -> Vec<i64> {
+    let orders = all_orders(store).await;
+    let mut out = Vec::new();
+    for &product in products {
+        let sold: i64 = orders
+            .iter()
+            .flat_map(|o| o.lines.iter())
+            .filter(|l| l.product_id == product)
+            .map(|l| l.quantity)
+            .sum();
+        out.push(store.product(product).await.unwrap().stock + sold);
+    }
+    out
 }

@@ -185,7 +185,7 @@ async fn keys_are_shown_once_scoped_and_revocable(app: TestApp) {
     // a second replica on the same database, trusting what it read for a second
     let mut settings = Settings::for_tests(&app.url);
     settings.user_cache_ttl = Duration::from_secs(1);
-    settings.web_dir = "/nonexistent".into();
+    settings.web_dir = Some("/nonexistent".into());
     let (other, recorder) = AppState::build(settings).await.unwrap();
     let other_router = recsys_server::app(other.clone());
     let on_other = |key: String| {

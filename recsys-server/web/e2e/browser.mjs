@@ -1,6 +1,7 @@
 // Shared set-up of the browser journeys: Debian's Chromium driven by playwright-core (never a
 // downloaded browser), one fresh context per journey, and the checks every page must pass: no
-// request to any host but the server's own, no uncaught error, no console error.
+// request to any host but the server's own, no uncaught error, no console error, no breach of
+// the server's Content-Security-Policy.
 import { chromium } from 'playwright-core'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
@@ -44,6 +45,12 @@ export async function visit(browser, { phone = false } = {}) {
     if (m.type() === 'error' && !/status of 40[14]/.test(m.text())) found.push(`console error: ${m.text()}`)
   })
   page.on('dialog', (d) => void d.accept())
+  // Chromium also logs a breach as a console error; this names the directive either way
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) =>
+      console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline code'}`),
+    )
+  })
   return { context, page, problems: () => found }
 }
 

@@ -34,7 +34,11 @@ async function journey(options, body) {
 
 test('a visitor browses the catalog, searches, opens a product and sees similar items', () =>
   journey({}, async (page) => {
-    await page.goto(BASE)
+    const first = await page.goto(BASE)
+    const policy = first.headers()['content-security-policy'] ?? ''
+    assert.match(policy, /script-src 'self'/, 'the pages are served with a content security policy')
+    assert.match(policy, /frame-ancestors 'none'/)
+    assert.doesNotMatch(policy, /unsafe-inline|unsafe-eval/)
     const popular = row(page, 'Popular right now')
     await popular.first().waitFor()
     assert.ok((await popular.count()) >= 5, 'the home page shows popular products')

@@ -18,6 +18,9 @@ pub struct NewAuditEntry {
     /// The service API key that acted.
     #[serde(default)]
     pub api_key_id: Option<i64>,
+    /// The address of the client whose request wrote it (`None` for the system itself).
+    #[serde(default)]
+    pub client_addr: Option<String>,
     /// What was done: "product.update", "model.activate", ...
     pub action: String,
     /// The kind of record acted on: "product", "model_version", ...
@@ -35,6 +38,8 @@ pub struct AuditEntry {
     pub actor_id: Option<i64>,
     /// The service API key that acted.
     pub api_key_id: Option<i64>,
+    /// The address of the client whose request wrote it.
+    pub client_addr: Option<String>,
     pub action: String,
     pub target_type: String,
     pub target_id: Option<String>,
@@ -58,6 +63,7 @@ type AuditRow = (
     i64,
     Option<i64>,
     Option<i64>,
+    Option<String>,
     String,
     String,
     Option<String>,
@@ -79,16 +85,19 @@ impl Store {
                 validate::json(field, json, false)?;
             }
         }
+        if let Some(addr) = &entry.client_addr {
+            validate::label("client_addr", addr)?;
+        }
         if let Some(actor) = entry.actor_id {
             self.user(actor).await?;
         }
         let row: AuditRow = with_pool!(self, pool => sqlx::query_as(
-            "INSERT INTO audit_log (actor_id, action, target_type, target_id, before, after, at, api_key_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-             RETURNING id, actor_id, api_key_id, action, target_type, target_id, before, after, at")
+            "INSERT INTO audit_log (actor_id, action, target_type, target_id, before, after, at, api_key_id, client_addr) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             RETURNING id, actor_id, api_key_id, client_addr, action, target_type, target_id, before, after, at")
             .bind(entry.actor_id).bind(&entry.action).bind(&entry.target_type).bind(&entry.target_id)
             .bind(entry.before.as_ref().map(Json)).bind(entry.after.as_ref().map(Json)).bind(now_ms())
-            .bind(entry.api_key_id)
+            .bind(entry.api_key_id).bind(&entry.client_addr)
             .fetch_one(pool).await)?;
         Ok(audit_from_row(row))
     }
@@ -100,7 +109,7 @@ impl Store {
                          AND ($3 IS NULL OR target_type = $3) AND ($4 IS NULL OR target_id = $4) \
                          AND ($5 IS NULL OR at >= $5) AND ($6 IS NULL OR at < $6)";
         let list = format!(
-            "SELECT id, actor_id, api_key_id, action, target_type, target_id, before, after, at FROM audit_log \
+            "SELECT id, actor_id, api_key_id, client_addr, action, target_type, target_id, before, after, at FROM audit_log \
              WHERE {condition} ORDER BY at DESC, id DESC LIMIT $7 OFFSET $8"
         );
         let count = format!("SELECT COUNT(*) FROM audit_log WHERE {condition}");
@@ -128,11 +137,12 @@ fn audit_from_row(r: AuditRow) -> AuditEntry {
         id: r.0,
         actor_id: r.1,
         api_key_id: r.2,
-        action: r.3,
-        target_type: r.4,
-        target_id: r.5,
-        before: r.6.map(|j| j.0),
-        after: r.7.map(|j| j.0),
-        at: r.8,
+        client_addr: r.3,
+        action: r.4,
+        target_type: r.5,
+        target_id: r.6,
+        before: r.7.map(|j| j.0),
+        after: r.8.map(|j| j.0),
+        at: r.9,
     }
 }

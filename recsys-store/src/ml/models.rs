@@ -259,6 +259,18 @@ impl Store {
         Ok(row.map(version_from_row))
     }
 
+    /// Every active version, one per model name that has one, by name.
+    pub async fn active_model_versions(&self) -> Result<Vec<ModelVersion>> {
+        let sql = concat!(
+            "SELECT ",
+            version_columns!(),
+            " FROM model_versions WHERE active ORDER BY name"
+        );
+        let rows: Vec<VersionRow> =
+            with_pool!(self, pool => sqlx::query_as(sql).fetch_all(pool).await)?;
+        Ok(rows.into_iter().map(version_from_row).collect())
+    }
+
     /// Makes this version the active one of its name; the previously active version (if any) is
     /// deactivated in the same transaction.
     pub async fn activate_model_version(&self, id: i64) -> Result<ModelVersion> {

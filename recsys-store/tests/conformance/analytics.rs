@@ -16,6 +16,7 @@ async fn audit_log_appends_and_filters(store: &Store) {
     let entry = |action: &str, target: &str| NewAuditEntry {
         actor_id: Some(admin.id),
         api_key_id: None,
+        client_addr: Some("2001:db8::7".into()),
         action: action.into(),
         target_type: "product".into(),
         target_id: Some(target.into()),
@@ -45,6 +46,7 @@ async fn audit_log_appends_and_filters(store: &Store) {
     store
         .append_audit(&NewAuditEntry {
             api_key_id: None,
+            client_addr: None,
             actor_id: None,
             action: "model.activate".into(),
             target_type: "model_version".into(),
@@ -60,6 +62,8 @@ async fn audit_log_appends_and_filters(store: &Store) {
         .unwrap();
     assert_eq!(all.total, 4);
     assert_eq!(all.items[0].action, "model.activate", "newest first");
+    assert_eq!(all.items[0].client_addr, None);
+    assert_eq!(all.items[1].client_addr.as_deref(), Some("2001:db8::7"));
     let updates = store
         .audit_log(
             &AuditFilter {

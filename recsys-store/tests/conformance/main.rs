@@ -13,6 +13,7 @@ mod bulk;
 mod catalog;
 mod embeddings;
 mod events;
+mod maintenance;
 mod models;
 mod orders;
 mod users;

@@ -276,6 +276,7 @@ async fn api_keys_are_found_by_hash_marked_used_and_revoked(store: &Store) {
         .append_audit(&NewAuditEntry {
             actor_id: None,
             api_key_id: Some(other.id),
+            client_addr: None,
             action: "service.products".into(),
             target_type: "product".into(),
             target_id: None,

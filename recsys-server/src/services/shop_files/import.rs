@@ -318,6 +318,7 @@ pub async fn run(
             .append_audit(&NewAuditEntry {
                 actor_id: None,
                 api_key_id: None,
+                client_addr: None,
                 action: "import.run".into(),
                 target_type: "import".into(),
                 target_id: None,

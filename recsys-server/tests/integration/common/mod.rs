@@ -7,6 +7,9 @@
 //! `CI=true`, where that is a failure).
 #![allow(dead_code)]
 
+pub mod binary;
+pub mod private_postgres;
+
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
@@ -28,6 +31,8 @@ pub const PASSWORD: &str = "customer-password";
 pub enum Backend {
     Sqlite,
     Postgres,
+    /// A database the test made itself (not removed at the end).
+    At(String),
 }
 
 pub struct TestApp {
@@ -58,13 +63,18 @@ impl TestApp {
     /// A test server whose settings `tune` may change first.
     pub async fn with(backend: Backend, tune: impl FnOnce(&mut Settings)) -> Option<TestApp> {
         let database = match backend {
-            Backend::Sqlite => TestDatabase::sqlite("recsys_srv"),
-            Backend::Postgres => TestDatabase::postgres("recsys_srv").await?,
+            Backend::Sqlite => Some(TestDatabase::sqlite("recsys_srv")),
+            Backend::Postgres => Some(TestDatabase::postgres("recsys_srv").await?),
+            Backend::At(_) => None,
         };
-        let url = database.url.clone();
+        let url = match (&database, backend) {
+            (Some(database), _) => database.url.clone(),
+            (None, Backend::At(url)) => url,
+            (None, _) => unreachable!(),
+        };
         let mut settings = Settings::for_tests(&url);
         settings.user_cache_ttl = std::time::Duration::ZERO;
-        settings.web_dir = std::path::PathBuf::from("/nonexistent");
+        settings.web_dir = Some("/nonexistent".into());
         tune(&mut settings);
         let (state, recorder) = AppState::build(settings).await.unwrap();
         state
@@ -79,7 +89,7 @@ impl TestApp {
             state,
             router,
             url,
-            database: Some(database),
+            database,
             recorder: Some(recorder),
             customers,
             products,
@@ -158,6 +168,27 @@ impl TestApp {
         .await
     }
 
+    /// A login as if it came over a connection from `peer`, with `X-Forwarded-For` if given.
+    pub async fn login_from(
+        &self,
+        email: &str,
+        password: &str,
+        peer: &str,
+        forwarded_for: Option<&str>,
+    ) -> Reply {
+        let mut req =
+            Request::post("/api/v1/auth/login").header("content-type", "application/json");
+        if let Some(f) = forwarded_for {
+            req = req.header("x-forwarded-for", f);
+        }
+        let req = req
+            .body(Body::from(
+                json!({"email": email, "password": password}).to_string(),
+            ))
+            .unwrap();
+        self.send(from_peer(req, peer)).await
+    }
+
     /// An access token of customer `i`.
     pub async fn customer_token(&self, i: usize) -> String {
         let r = self.login(&format!("customer{i}@test.dev"), PASSWORD).await;
@@ -188,6 +219,16 @@ impl TestApp {
             database.remove().await;
         }
     }
+}
+
+/// `req` as if it came over a connection from `peer` (an IP address).
+pub fn from_peer(mut req: Request<Body>, peer: &str) -> Request<Body> {
+    let ip: std::net::IpAddr = peer.parse().unwrap();
+    req.extensions_mut()
+        .insert(axum::extract::ConnectInfo(std::net::SocketAddr::new(
+            ip, 40_000,
+        )));
+    req
 }
 
 /// The generated shop. Products 0..60 alternate between two categories under one root; even

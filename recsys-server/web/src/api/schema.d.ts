@@ -1161,6 +1161,8 @@ export interface components {
             api_key_id?: number | null;
             at: components["schemas"]["i64"];
             before?: unknown;
+            /** @description The address of the client whose request wrote it. */
+            client_addr?: string | null;
             /** Format: int64 */
             id: number;
             target_id?: string | null;
@@ -1482,6 +1484,8 @@ export interface components {
                 api_key_id?: number | null;
                 at: components["schemas"]["i64"];
                 before?: unknown;
+                /** @description The address of the client whose request wrote it. */
+                client_addr?: string | null;
                 /** Format: int64 */
                 id: number;
                 target_id?: string | null;
