@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod demo;
 pub mod experiments;
 pub mod list_cache;
+pub mod memory;
 pub mod models;
 pub mod recommend;
 pub mod recorder;

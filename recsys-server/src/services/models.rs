@@ -98,14 +98,19 @@ impl Models {
             .await
             .map_err(damaged(version.id))?;
         let id = version.id;
-        let model = tokio::task::spawn_blocking(move || AnyRecommender::from_bytes(&blob))
-            .await
-            .map_err(ApiError::internal)?
-            .map_err(|e| {
-                ApiError::Conflict(format!(
-                    "model version {id} is damaged and cannot be served: {e}"
-                ))
-            })?;
+        let model = tokio::task::spawn_blocking(move || {
+            let model = AnyRecommender::from_bytes(&blob);
+            drop(blob);
+            crate::services::memory::release_freed();
+            model
+        })
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(|e| {
+            ApiError::Conflict(format!(
+                "model version {id} is damaged and cannot be served: {e}"
+            ))
+        })?;
         Ok(Serving {
             label: format!("{}@v{}", version.name, version.version),
             version,

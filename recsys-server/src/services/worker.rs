@@ -175,9 +175,12 @@ impl AppState {
         let config: RecommenderConfig = serde_json::from_value(run.params["config"].clone())
             .map_err(|e| ApiError::field("config", format!("not a recommender config: {e}")))?;
         config.validate()?;
-        let input = training::load_training_data(&self.store, &run.model_name).await?;
-        let name = run.model_name.clone();
+        let (store, name) = (self.store.clone(), run.model_name.clone());
+        let runtime = tokio::runtime::Handle::current();
+        // the whole run on one blocking thread, reading its data included: what it allocates is
+        // freed on that thread and given back to the system at the end (services/memory.rs)
         tokio::task::spawn_blocking(move || {
+            let input = runtime.block_on(training::load_training_data(&store, &name))?;
             let report = |p: &FitProgress| {
                 if let Ok(mut now) = progress.lock() {
                     now["model"] = json!(p.model);
@@ -194,7 +197,10 @@ impl AppState {
             let control = FitControl::default()
                 .with_progress(&report)
                 .with_stop(&stop);
-            training::fit_version(&name, &config, &input, &control, &stage)
+            let version = training::fit_version(&name, &config, &input, &control, &stage);
+            drop(input);
+            crate::services::memory::release_freed();
+            version
         })
         .await
         .map_err(ApiError::internal)?
