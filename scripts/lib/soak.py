@@ -10,9 +10,9 @@ the new version. The run is cut into windows; per window it prints requests, ser
 recommendation latency (p50, p99) and the server's RSS.
 
 The warm-up runs the same traffic, with a first training run and activation, until the list
-cache has filled and turned its generations once (`recsys_list_cache_turns_total`; its memory
-is at its bound from then on) and that training has ended: at least a quarter of the run and at
-most 40% of it; its figures are printed but not judged. A shop trains again and again, so its
+cache has turned its generations twice (`recsys_list_cache_turns_total`: after the first turn
+it still grows from half its bound to all of it; after the second its memory is at its bound)
+and that training has ended: at least a quarter of the run and at most half of it; its figures are printed but not judged. A shop trains again and again, so its
 steady state includes what one training leaves behind (the allocator's high-water mark, SQLite's
 page caches filled by reading every event); a second training that left as much again would be
 a leak, and the RSS check after the middle training catches it. It fails (exit 1) when any answer is a 5xx, when the RSS at the end is more than
@@ -284,13 +284,13 @@ def main():
     )
     warm_trainer.start()
     try:
-        # the warm-up: until the list cache has turned once and the first training has ended,
-        # between 25% and 40% of the run
+        # the warm-up: until the list cache has turned twice and the first training has ended,
+        # between 25% and 50% of the run
         while True:
             time.sleep(1)
             elapsed = time.monotonic() - run_started
-            warm = cache_turns(client) > 0 and not warm_trainer.is_alive()
-            if elapsed >= args.seconds * 0.4 or (elapsed >= warmup_s and warm):
+            warm = cache_turns(client) >= 2 and not warm_trainer.is_alive()
+            if elapsed >= args.seconds * 0.5 or (elapsed >= warmup_s and warm):
                 break
         print(f"soak: warm-up: {warm_training.get('result', 'the training has not ended')}")
         warmup_s = time.monotonic() - run_started
