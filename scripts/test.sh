@@ -6,6 +6,7 @@
 # store's Postgres side against a real PostgreSQL + pgvector server that this script installs and
 # starts (scripts/start-postgres.sh: the newest build whose pgvector runs on this CPU; the builds'
 # portability is checked first on an emulated CPU without AVX-512, scripts/check-postgres-cpu.sh),
+# and the image store's S3 side against moto's S3 API server (scripts/start-s3.sh),
 # the Python bindings: built with `pip install ./bindings/python` into a venv of their own, tested
 # with pytest against implicit, scikit-learn and LightGBM, and implicit 0.7.3's own test files
 # run against recsys (scripts/check-implicit-suite.sh); and the shop server's API fuzzed with
@@ -89,6 +90,13 @@ echo "$RECSYS_TEST_POSTGRES_URL"
 fi
 
 if want rust; then
+section "s3: a real S3 API server (moto) for the image store's test"
+RECSYS_TEST_S3_ENDPOINT="$(scripts/start-s3.sh)"
+# what the image store reads (object_store's AmazonS3Builder::from_env); moto takes any keys
+export RECSYS_TEST_S3_ENDPOINT AWS_ENDPOINT_URL="$RECSYS_TEST_S3_ENDPOINT" AWS_ALLOW_HTTP=true \
+  AWS_ACCESS_KEY_ID=recsys-test AWS_SECRET_ACCESS_KEY=recsys-test AWS_REGION=us-east-1
+echo "$RECSYS_TEST_S3_ENDPOINT"
+
 section "rust: tests (SQLite and Postgres backends included)"
 cargo test --workspace --locked
 

@@ -185,6 +185,21 @@ pub struct Config {
     #[arg(long = "demo-data", env = "RECSYS_DEMO_DATA")]
     pub demo_data: Option<PathBuf>,
 
+    /// Where product pictures are kept: a directory, or `s3://bucket[/prefix]` of an
+    /// S3-compatible store (credentials, region and endpoint from the standard `AWS_*`
+    /// variables: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`, `AWS_ENDPOINT_URL`,
+    /// `AWS_ALLOW_HTTP=true` for a plain-http endpoint); default `<data-dir>/images`.
+    #[arg(long = "image-store", env = "RECSYS_IMAGE_STORE")]
+    pub image_store: Option<String>,
+
+    /// Largest picture an upload may send, in bytes.
+    #[arg(
+        long = "image-max-bytes",
+        env = "RECSYS_IMAGE_MAX_BYTES",
+        default_value_t = 5 << 20
+    )]
+    pub image_max_bytes: usize,
+
     /// Folder of built web pages to serve at `/` instead of the ones embedded in the binary
     /// (for front-end work: `recsys-server/web/dist`); a folder without `index.html`: API only.
     #[arg(long = "web-dir", env = "RECSYS_WEB_DIR")]
@@ -223,6 +238,16 @@ pub struct Config {
         default_value_t = 50_000
     )]
     pub list_cache_entries: usize,
+
+    /// Memory the kept recommendation lists may take, in MiB (about: a list's key, the products
+    /// it leaves out and its products are counted); whichever of this and
+    /// `--list-cache-entries` is reached first bounds the cache.
+    #[arg(
+        long = "list-cache-mib",
+        env = "RECSYS_LIST_CACHE_MIB",
+        default_value_t = 64
+    )]
+    pub list_cache_mib: usize,
 
     /// ISO 4217 code of the shop's prices.
     #[arg(long, env = "RECSYS_CURRENCY", default_value = "USD")]
@@ -319,7 +344,7 @@ pub struct ShopFiles {
     #[arg(long, value_name = "FILE")]
     pub categories: Option<String>,
     /// Products: sku, name, description, category, price_cents (or price), stock, active,
-    /// attributes, created_at.
+    /// attributes, image_url, created_at.
     #[arg(long, value_name = "FILE")]
     pub products: Option<String>,
     /// Customers: external_id, email, name, password_hash, active, created_at.
@@ -420,12 +445,15 @@ pub struct Settings {
     pub argon2_iterations: u32,
     pub demo: bool,
     pub demo_data: PathBuf,
+    pub image_store: crate::services::images::ImageLocation,
+    pub image_max_bytes: usize,
     pub web_dir: Option<PathBuf>,
     pub db_pool: Option<u32>,
     pub db_acquire_timeout: Duration,
     pub model_poll: Duration,
     pub user_cache_ttl: Duration,
     pub list_cache_entries: usize,
+    pub list_cache_bytes: usize,
     pub currency: String,
     pub train_worker: bool,
     pub auto_activate_margin: Option<f64>,
@@ -606,6 +634,14 @@ impl Config {
         let demo_data = self
             .demo_data
             .unwrap_or_else(|| self.data_dir.join("ml-100k"));
+        let image_store = match &self.image_store {
+            Some(value) => crate::services::images::ImageLocation::parse(value)
+                .map_err(|e| bad("RECSYS_IMAGE_STORE", e))?,
+            None => crate::services::images::ImageLocation::Disk(self.data_dir.join("images")),
+        };
+        if self.image_max_bytes < 1024 {
+            return Err(bad("RECSYS_IMAGE_MAX_BYTES", "must be at least 1024 bytes"));
+        }
         Ok(Settings {
             database_url,
             bind,
@@ -629,12 +665,15 @@ impl Config {
             argon2_iterations: self.argon2_iterations,
             demo: self.demo,
             demo_data,
+            image_store,
+            image_max_bytes: self.image_max_bytes,
             web_dir: self.web_dir,
             db_pool: self.db_pool,
             db_acquire_timeout: Duration::from_secs_f64(self.db_acquire_timeout_s),
             model_poll: Duration::from_secs_f64(self.model_poll_s),
             user_cache_ttl: Duration::from_secs(self.user_cache_ttl_s),
             list_cache_entries: self.list_cache_entries,
+            list_cache_bytes: self.list_cache_mib.saturating_mul(1 << 20),
             currency: self.currency,
             train_worker: self.train_worker,
             auto_activate_margin: self.auto_activate_margin,
@@ -672,6 +711,12 @@ impl Settings {
         s.argon2_memory_kib = 8;
         s.argon2_iterations = 1;
         s.log = LogFormat::Pretty;
+        // pictures in a folder of this settings' own, not in ./data
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        s.image_store = crate::services::images::ImageLocation::Disk(
+            std::env::temp_dir().join(format!("recsys-test-images-{}-{n}", std::process::id())),
+        );
         s
     }
 }

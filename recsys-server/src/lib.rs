@@ -54,6 +54,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::api_keys::router())
         .merge(routes::service::router())
         .merge(routes::health::router())
+        .merge(routes::images::router(settings.image_max_bytes))
         .merge(openapi::router());
     let pages: Option<Router> = match web::Pages::choose(settings.web_dir.as_ref()) {
         web::Pages::Embedded(files) => {

@@ -69,9 +69,10 @@ pub async fn rate_limit(State(state): State<AppState>, req: Request, next: Next)
 }
 
 /// What the pages may load and do: only this origin's scripts (no inline script, no eval),
-/// styles and connections; images also as `data:`; never framed by another site.
+/// styles and connections; images also as `data:` and from `https:` hosts (a product's picture
+/// may live on the shop's own host: `image_url`); never framed by another site.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
-     style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
+     style-src 'self'; img-src 'self' data: https:; font-src 'self'; connect-src 'self'; \
      object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
 /// The browser security headers on every response (a handler's own choice of one wins):

@@ -140,6 +140,7 @@ impl Modify for Problems {
         routes::service::categories, routes::service::products, routes::service::customers, routes::service::events,
         routes::service::user_recommendations, routes::service::similar, routes::service::session_recommendations,
         routes::service::export,
+        routes::images::admin_upload, routes::images::service_upload, routes::images::image,
         routes::health::live, routes::health::ready, routes::health::health, routes::health::metrics,
     ),
     tags(

@@ -40,6 +40,8 @@ pub struct Shared {
     pub histories: TtlCache<Arc<crate::services::recommend::History>>,
     /// The model's lists by what decides them.
     pub lists: ListCache,
+    /// Product pictures (disk or S3).
+    pub images: crate::services::images::Images,
     pub started: Instant,
 }
 
@@ -151,7 +153,12 @@ impl AppState {
             .then(|| RateLimiter::new(settings.rate_limit_per_s, settings.rate_burst));
         let purchases = TtlCache::new(settings.user_cache_ttl);
         let histories = TtlCache::new(settings.user_cache_ttl);
-        let lists = ListCache::new(settings.list_cache_entries);
+        let lists = ListCache::new(settings.list_cache_entries, settings.list_cache_bytes);
+        let images = crate::services::images::Images::open(
+            settings.image_store.clone(),
+            settings.image_max_bytes,
+        )
+        .await?;
         let state = AppState(Arc::new(Shared {
             store,
             settings,
@@ -165,6 +172,7 @@ impl AppState {
             purchases,
             histories,
             lists,
+            images,
             worker: TrainingWorker::default(),
             started: Instant::now(),
         }));

@@ -8,22 +8,43 @@ use std::hash::Hash;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Entries kept before expired ones are swept (bounds memory under many users).
-const SWEEP_AT: usize = 100_000;
-
 /// Values by key (a user id unless said otherwise), each trusted for `ttl` after it was read.
+///
+/// Expired entries are swept out once per `ttl` (on a `put`), so what is kept is the users seen
+/// in the last one or two `ttl`s, however many have come and gone (it used to sweep only at
+/// 100,000 entries: a shop's steady stream of customers grew it to that size first, and once
+/// 100,000 were fresh every `put` walked them all).
 #[derive(Debug)]
 pub struct TtlCache<V, K = i64> {
     ttl: Duration,
-    entries: Mutex<HashMap<K, (V, Instant)>>,
+    entries: Mutex<Entries<K, V>>,
+}
+
+#[derive(Debug)]
+struct Entries<K, V> {
+    map: HashMap<K, (V, Instant)>,
+    swept: Instant,
 }
 
 impl<V: Clone, K: Hash + Eq> TtlCache<V, K> {
     pub fn new(ttl: Duration) -> TtlCache<V, K> {
         TtlCache {
             ttl,
-            entries: Mutex::new(HashMap::new()),
+            entries: Mutex::new(Entries {
+                map: HashMap::new(),
+                swept: Instant::now(),
+            }),
         }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries<K, V>> {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Entries kept, expired or not.
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.lock().map.len()
     }
 
     /// The value if it was read less than `ttl` ago.
@@ -31,8 +52,8 @@ impl<V: Clone, K: Hash + Eq> TtlCache<V, K> {
     where
         K: Borrow<Q>,
     {
-        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries
+        self.lock()
+            .map
             .get(key)
             .filter(|(_, at)| at.elapsed() < self.ttl)
             .map(|(v, _)| v.clone())
@@ -42,30 +63,28 @@ impl<V: Clone, K: Hash + Eq> TtlCache<V, K> {
         if self.ttl.is_zero() {
             return;
         }
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if entries.len() >= SWEEP_AT {
+        let mut entries = self.lock();
+        let now = Instant::now();
+        if now.duration_since(entries.swept) >= self.ttl {
             let ttl = self.ttl;
-            entries.retain(|_, (_, at)| at.elapsed() < ttl);
+            entries
+                .map
+                .retain(|_, (_, at)| now.duration_since(*at) < ttl);
+            entries.swept = now;
         }
-        entries.insert(key, (value, Instant::now()));
+        entries.map.insert(key, (value, now));
     }
 
     /// Forgets every entry.
     pub fn clear(&self) {
-        self.entries
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
+        self.lock().map.clear();
     }
 
     pub fn forget<Q: Hash + Eq + ?Sized>(&self, key: &Q)
     where
         K: Borrow<Q>,
     {
-        self.entries
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(key);
+        self.lock().map.remove(key);
     }
 }
 
@@ -86,5 +105,18 @@ mod tests {
         let off: TtlCache<&str> = TtlCache::new(Duration::ZERO);
         off.put(3, "c");
         assert_eq!(off.get(&3), None, "a zero ttl keeps nothing");
+    }
+
+    #[test]
+    fn a_stream_of_users_keeps_only_the_recent_ones() {
+        let c: TtlCache<u64> = TtlCache::new(Duration::from_millis(20));
+        for user in 0..200 {
+            c.put(user, user as u64);
+        }
+        std::thread::sleep(Duration::from_millis(30));
+        // the next put after a ttl sweeps the 200 expired entries out
+        c.put(1_000, 1);
+        assert_eq!(c.len(), 1);
+        assert_eq!(c.get(&1_000), Some(1));
     }
 }

@@ -38,6 +38,7 @@ pub use maintenance::{IntegrityReport, POSTGRES_BACKUP};
 pub use page::{Page, Paged};
 pub use store::{BackendKind, Store, StoreOptions, postgres_url_with_database};
 pub use time::{Day, Millis, format_timestamp, now_ms, parse_timestamp};
+pub use validate::{IMAGE_EXTENSIONS, is_image_name};
 
 pub use analytics::audit::{AuditEntry, AuditFilter, NewAuditEntry};
 pub use analytics::daily::{Activity, DailyTotals, DailyUserMetrics};

@@ -291,6 +291,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         "audit_client_addr",
         include_str!("../migrations/postgres/0009_audit_client_addr.sql"),
     ),
+    (
+        10,
+        "product_images",
+        include_str!("../migrations/postgres/0010_product_images.sql"),
+    ),
 ];
 const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -337,6 +342,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         9,
         "audit_client_addr",
         include_str!("../migrations/sqlite/0009_audit_client_addr.sql"),
+    ),
+    (
+        10,
+        "product_images",
+        include_str!("../migrations/sqlite/0010_product_images.sql"),
     ),
 ];
 

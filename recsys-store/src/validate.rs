@@ -10,6 +10,62 @@ pub(crate) const MAX_DESCRIPTION: usize = 20_000;
 pub(crate) const MAX_QUERY: usize = 500;
 pub(crate) const MAX_LABEL: usize = 100;
 pub(crate) const MAX_JSON_BYTES: usize = 1 << 20;
+pub(crate) const MAX_URL: usize = 2_048;
+
+/// The extensions of the server's own stored images (`/images/<sha256>.<ext>`).
+pub const IMAGE_EXTENSIONS: [&str; 3] = ["jpg", "png", "webp"];
+
+/// Whether `name` is a stored image's name: 64 lower-case hex digits (the SHA-256 of its bytes),
+/// a dot and one of [`IMAGE_EXTENSIONS`].
+pub fn is_image_name(name: &str) -> bool {
+    name.split_once('.').is_some_and(|(hash, ext)| {
+        hash.len() == 64
+            && hash
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+            && IMAGE_EXTENSIONS.contains(&ext)
+    })
+}
+
+/// A product's picture: one of the server's stored images (`/images/<sha256>.<jpg|png|webp>`, as
+/// an upload answers) or an absolute `https://` (or `http://`) address on the shop's own host,
+/// at most 2,048 characters, without spaces, quotes or angle brackets.
+pub(crate) fn image_url(value: &str) -> Result<()> {
+    let bad = |why: String| Err(StoreError::invalid("image_url", why));
+    let shown: String = value.chars().take(80).collect();
+    if value.chars().count() > MAX_URL {
+        return bad(format!("must be at most {MAX_URL} characters"));
+    }
+    if let Some(name) = value.strip_prefix("/images/") {
+        if is_image_name(name) {
+            return Ok(());
+        }
+        return bad(format!(
+            "'{shown}' is not a stored image (/images/ then the SHA-256 in hex and .jpg, .png or .webp)"
+        ));
+    }
+    let Some(rest) = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"))
+    else {
+        return bad(format!(
+            "'{shown}' is not an image address: an https:// address, or /images/... as an upload answers"
+        ));
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if host.is_empty() {
+        return bad(format!("'{shown}' has no host"));
+    }
+    if let Some(c) = value
+        .chars()
+        .find(|c| c.is_whitespace() || c.is_control() || "\"'<>\\`".contains(*c))
+    {
+        return bad(format!(
+            "'{shown}' contains {c:?}, which an address cannot hold"
+        ));
+    }
+    Ok(())
+}
 
 /// A text field: not longer than `max` characters and free of NUL (which Postgres cannot store);
 /// `required` fields must hold something besides white space.

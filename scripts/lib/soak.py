@@ -173,13 +173,24 @@ def shopper(port, tokens, products, stats, stop, seed, interval_s):
                 stats.add(status, "checkout")
 
 
-def cache_turns(client):
-    """How often the server's list cache has turned its generations (from /metrics)."""
+def list_cache(client):
+    """The server's list cache from /metrics: (turns of its generations, lists kept, MiB)."""
     _, text = client.raw("GET", "/metrics")
+    found = {}
     for line in text.decode().splitlines():
-        if line.startswith("recsys_list_cache_turns_total"):
-            return float(line.split()[-1])
-    return 0.0
+        name, _, value = line.partition(" ")
+        if name.startswith("recsys_list_cache_") and "{" not in name:
+            found[name] = float(value.split()[0])
+    return (
+        found.get("recsys_list_cache_turns_total", 0.0),
+        found.get("recsys_list_cache_entries", 0.0),
+        found.get("recsys_list_cache_bytes", 0.0) / 2**20,
+    )
+
+
+def cache_turns(client):
+    """How often the server's list cache has turned its generations."""
+    return list_cache(client)[0]
 
 
 def find_version(node, version_id):
@@ -317,10 +328,12 @@ def main():
             errors += window_errors
             rss = rss_bytes(args.pid)
             rows.append((requests, len(window_errors), percentile(rec_ms, 0.5), percentile(rec_ms, 0.99), rss))
+            turns, lists, lists_mib = list_cache(client)
             print(
                 f"window {w + 1:3d} ({warmup_s + (w + 1) * window_s:6.0f} s): {requests:7d} requests "
                 f"({requests / window_s:6.0f}/s), {len(window_errors)} 5xx, recommendations "
-                f"p50 {rows[-1][2]:7.2f} ms p99 {rows[-1][3]:7.2f} ms, RSS {rss / 2**20:7.1f} MiB",
+                f"p50 {rows[-1][2]:7.2f} ms p99 {rows[-1][3]:7.2f} ms, RSS {rss / 2**20:7.1f} MiB "
+                f"(list cache {lists:.0f} lists, {lists_mib:.1f} MiB, {turns:.0f} turns)",
                 flush=True,
             )
     finally:

@@ -67,6 +67,9 @@ pub struct ProductIn {
     #[serde(default = "empty_object")]
     #[schema(value_type = Object)]
     pub attributes: Value,
+    /// Its picture: `/images/<sha256>.<jpg|png|webp>` (what `POST /api/v1/admin/images`
+    /// answers) or an `https://` address.
+    pub image_url: Option<String>,
 }
 
 fn empty_object() -> Value {
@@ -88,6 +91,10 @@ pub struct ProductPatch {
     pub active: Option<bool>,
     #[schema(value_type = Option<Object>)]
     pub attributes: Option<Value>,
+    /// `null` removes the picture.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub image_url: Option<Option<String>>,
 }
 
 fn json<T: Serialize>(v: &T) -> Option<Value> {
@@ -108,6 +115,7 @@ pub async fn create_product(
     new.description = p.description;
     new.category_id = p.category_id;
     new.attributes = p.attributes;
+    new.image_url = p.image_url;
     let created = state.store.create_product(&new).await?;
     audit(
         &state,
@@ -156,6 +164,7 @@ pub async fn update_product(
                 stock: p.stock,
                 active: p.active,
                 attributes: p.attributes,
+                image_url: p.image_url,
             },
         )
         .await?;

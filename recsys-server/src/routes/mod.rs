@@ -11,6 +11,7 @@ pub mod cart;
 pub mod catalog;
 pub mod events;
 pub mod health;
+pub mod images;
 pub mod orders;
 pub mod recommendations;
 pub mod service;

@@ -110,6 +110,9 @@ pub struct ServiceProduct {
     pub active: Option<bool>,
     #[schema(value_type = Object)]
     pub attributes: Option<Value>,
+    /// Its picture: the shop's `https://` address or `/images/...` from an upload; left out,
+    /// the stored one stays.
+    pub image_url: Option<String>,
     /// RFC 3339 or a date.
     pub created_at: Option<String>,
 }

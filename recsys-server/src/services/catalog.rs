@@ -38,6 +38,8 @@ pub struct ProductSummary {
     /// Free-form attributes (for the demo shop: year, genres).
     #[schema(value_type = Object)]
     pub attributes: serde_json::Value,
+    /// Its picture (`/images/...` from this server, or the shop's https address); none: `null`.
+    pub image_url: Option<String>,
     /// When it was first listed (the "newest" sort).
     #[serde(skip)]
     created_at: Millis,
@@ -60,6 +62,7 @@ impl ProductSummary {
             in_stock: p.stock > 0,
             active: p.active,
             attributes: p.attributes.clone(),
+            image_url: p.image_url.clone(),
             created_at: p.created_at,
             json: Box::default(),
         };

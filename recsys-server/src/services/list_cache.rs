@@ -6,13 +6,16 @@
 //! the catalog snapshot (what is unavailable), the user, the length, the category and the
 //! products left out (bought, in the request). So an entry is never stale: new events, a
 //! purchase, a stock change, a catalog write or a new model makes a new key. The cache only
-//! bounds its memory (`Settings::list_cache_entries`; 0 turns it off).
+//! bounds its memory, in lists (`Settings::list_cache_entries`; 0 turns it off) and in bytes
+//! (`Settings::list_cache_bytes`: a list's size depends on its length and on how many products it
+//! leaves out, a hundred purchases make a key ten times the size of its list).
 //!
 //! Eviction is by two generations, a cheap approximation of least-recently-used: new lists go
 //! into the young generation; when it holds half the entries it becomes the old one and the
-//! previous old one is dropped; a hit in the old generation moves the list back to the young
-//! one. So a list asked for since the last turn survives it, one nobody asked for is dropped,
-//! and at most `capacity` lists are kept, with no per-hit bookkeeping beyond one map lookup.
+//! previous old one is dropped (or when it holds half the bytes); a hit in the old generation
+//! moves the list back to the young one. So a list asked for since the last turn survives it, one
+//! nobody asked for is dropped, and at most the bounds are kept, with no per-hit bookkeeping
+//! beyond one map lookup.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -41,28 +44,68 @@ pub struct ListKey {
 type Lists = HashMap<ListKey, Arc<Vec<Blended>>, foldhash::fast::RandomState>;
 
 #[derive(Debug, Default)]
+struct Generation {
+    lists: Lists,
+    /// [`footprint`]s of its lists.
+    bytes: usize,
+}
+
+impl Generation {
+    fn insert(&mut self, key: ListKey, list: Arc<Vec<Blended>>) {
+        let skipped = key.skip.len();
+        self.bytes += footprint(skipped, list.len());
+        if let Some(replaced) = self.lists.insert(key, list) {
+            // two requests computed one new key: the second list replaced the first
+            self.bytes -= footprint(skipped, replaced.len());
+        }
+    }
+
+    fn remove_entry(&mut self, key: &ListKey) -> Option<(ListKey, Arc<Vec<Blended>>)> {
+        let (key, list) = self.lists.remove_entry(key)?;
+        self.bytes -= footprint(key.skip.len(), list.len());
+        Some((key, list))
+    }
+}
+
+/// About the memory a kept list takes: its slot in the map (the key, the pointer), the `skipped`
+/// products it leaves out, and its `listed` products (with the `Arc` and `Vec` around them). The
+/// left-out ids are often shared with the customer's purchases, so this errs on the large side.
+fn footprint(skipped: usize, listed: usize) -> usize {
+    size_of::<ListKey>()
+        + skipped * size_of::<i64>()
+        + size_of::<Arc<Vec<Blended>>>()
+        + size_of::<[usize; 2]>()
+        + size_of::<Vec<Blended>>()
+        + listed * size_of::<Blended>()
+}
+
+#[derive(Debug, Default)]
 struct Generations {
-    young: Lists,
-    old: Lists,
+    young: Generation,
+    old: Generation,
 }
 
 #[derive(Debug)]
 pub struct ListCache {
     capacity: usize,
+    max_bytes: usize,
     entries: Mutex<Generations>,
 }
 
 impl ListCache {
-    pub fn new(capacity: usize) -> ListCache {
+    /// At most `capacity` lists (0: none, the cache is off) taking about `max_bytes`.
+    pub fn new(capacity: usize, max_bytes: usize) -> ListCache {
         ListCache {
             capacity,
+            max_bytes,
             entries: Mutex::new(Generations::default()),
         }
     }
 
-    /// Lists a generation holds before it turns (at least one).
-    fn generation_size(&self) -> usize {
-        self.capacity.div_ceil(2).max(1)
+    /// Whether the young generation holds its share (half) of either bound.
+    fn young_is_full(&self, young: &Generation) -> bool {
+        young.lists.len() >= self.capacity.div_ceil(2).max(1)
+            || young.bytes >= self.max_bytes.div_ceil(2)
     }
 
     /// Keeps `list` in the young generation, turning the generations first when it is full:
@@ -70,12 +113,14 @@ impl ListCache {
     /// thousands of lists under it would hold every other request up).
     #[must_use]
     fn keep(&self, g: &mut Generations, key: ListKey, list: Arc<Vec<Blended>>) -> Option<Lists> {
-        let dropped = (g.young.len() >= self.generation_size()).then(|| {
+        let dropped = self.young_is_full(&g.young).then(|| {
             metrics::counter!("recsys_list_cache_turns_total").increment(1);
-            std::mem::replace(&mut g.old, std::mem::take(&mut g.young))
+            std::mem::replace(&mut g.old, std::mem::take(&mut g.young)).lists
         });
         g.young.insert(key, list);
-        metrics::gauge!("recsys_list_cache_entries").set((g.young.len() + g.old.len()) as f64);
+        metrics::gauge!("recsys_list_cache_entries")
+            .set((g.young.lists.len() + g.old.lists.len()) as f64);
+        metrics::gauge!("recsys_list_cache_bytes").set((g.young.bytes + g.old.bytes) as f64);
         dropped
     }
 
@@ -90,7 +135,7 @@ impl ListCache {
         }
         let key = {
             let mut g = self.lock();
-            if let Some(list) = g.young.get(&key) {
+            if let Some(list) = g.young.lists.get(&key) {
                 metrics::counter!("recsys_list_cache_total", "result" => "hit").increment(1);
                 return Ok(Arc::clone(list));
             }
@@ -150,7 +195,7 @@ mod tests {
 
     #[test]
     fn a_key_computes_once_and_another_key_computes_again() {
-        let cache = ListCache::new(10);
+        let cache = ListCache::new(10, usize::MAX);
         let k = key(1, vec![3, 4]);
         let mut computed = 0;
         for _ in 0..3 {
@@ -181,7 +226,7 @@ mod tests {
 
     #[test]
     fn a_full_cache_keeps_the_lists_asked_for_and_zero_keeps_nothing() {
-        let cache = ListCache::new(4);
+        let cache = ListCache::new(4, usize::MAX);
         let ask = |u: i64, computed: &mut Vec<i64>| {
             cache
                 .get_or_compute(key(u, vec![]), || {
@@ -197,7 +242,7 @@ mod tests {
             ask(u, &mut computed);
             let g = cache.lock();
             assert!(
-                g.young.len() + g.old.len() <= 4,
+                g.young.lists.len() + g.old.lists.len() <= 4,
                 "at most the capacity is kept"
             );
         }
@@ -209,7 +254,7 @@ mod tests {
         // a newcomer nobody asked for again is dropped after two turns
         ask(1, &mut computed);
         assert_eq!(computed.iter().filter(|&&u| u == 1).count(), 2);
-        let off = ListCache::new(0);
+        let off = ListCache::new(0, usize::MAX);
         let mut computed = 0;
         for _ in 0..2 {
             off.get_or_compute(key(1, vec![]), || {
@@ -219,5 +264,45 @@ mod tests {
             .unwrap();
         }
         assert_eq!(computed, 2);
+    }
+
+    #[test]
+    fn the_bytes_bound_the_cache_and_are_counted_back_out() {
+        // room for about four lists leaving out 100 products each
+        let one = footprint(100, 1);
+        let cache = ListCache::new(1_000, 4 * one);
+        for u in 0..50 {
+            cache
+                .get_or_compute(key(u, (0..100).collect()), || Ok::<_, ()>(list(u)))
+                .unwrap();
+            let g = cache.lock();
+            assert!(g.young.lists.len() + g.old.lists.len() <= 4, "user {u}");
+            let counted: usize = [&g.young, &g.old]
+                .iter()
+                .flat_map(|g| g.lists.iter())
+                .map(|(k, l)| footprint(k.skip.len(), l.len()))
+                .sum();
+            assert_eq!(g.young.bytes + g.old.bytes, counted, "user {u}");
+        }
+        // a hit in the old generation moves its bytes with it
+        let in_old = {
+            let g = cache.lock();
+            g.old
+                .lists
+                .keys()
+                .next()
+                .cloned()
+                .expect("an old generation")
+        };
+        cache
+            .get_or_compute(in_old, || Err::<Vec<Blended>, _>(()))
+            .expect("kept");
+        let g = cache.lock();
+        let counted: usize = [&g.young, &g.old]
+            .iter()
+            .flat_map(|g| g.lists.iter())
+            .map(|(k, l)| footprint(k.skip.len(), l.len()))
+            .sum();
+        assert_eq!(g.young.bytes + g.old.bytes, counted);
     }
 }

@@ -608,6 +608,7 @@ mod tests {
             stock: 5,
             active: true,
             attributes,
+            image_url: None,
             created_at: 0,
             updated_at: 0,
         };

@@ -374,7 +374,7 @@ async fn bad_files_are_refused_whole_with_a_message_naming_file_line_and_field(s
         ),
         (
             "sku,name,prcie,stock\nZ1,A,1,1\n".to_string(),
-            "products.csv:1: prcie: is not a field of products (known: sku, name, description, category, price_cents, stock, active, attributes, created_at, price)",
+            "products.csv:1: prcie: is not a field of products (known: sku, name, description, category, price_cents, stock, active, attributes, image_url, created_at, price)",
         ),
     ] {
         refused(&store, Entity::Products, "products.csv", &text, message).await;
@@ -798,7 +798,7 @@ async fn the_command_reports_for_people_and_scripts_with_exit_codes(db: &TestDat
         .unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.starts_with("sku,name,description,category,price_cents,stock,active,attributes,created_at\nG1,Piped,,,310,2,true,{},"), "{text}");
+    assert!(text.starts_with("sku,name,description,category,price_cents,stock,active,attributes,image_url,created_at\nG1,Piped,,,310,2,true,{},,"), "{text}");
     store.close().await;
 }
 

@@ -7,6 +7,7 @@ mod common;
 
 mod auth;
 mod errors_and_operations;
+mod images;
 mod import;
 mod lifecycle;
 mod outage;

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
-use common::{Reply, TestApp};
+use common::{Reply, TestApp, make_key};
 use recsys_server::AppState;
 use recsys_server::config::Settings;
 use serde_json::{Value, json};
@@ -44,21 +44,6 @@ async fn a_key_over_its_rate_is_told_to_wait() {
     let r = with_key(&app, Method::GET, path, &other, None).await;
     assert_eq!(r.status, StatusCode::OK, "another key has its own budget");
     app.finish().await;
-}
-
-/// Makes a key with these scopes through the admin API: (key, its id).
-async fn make_key(app: &TestApp, scopes: &[&str]) -> (String, i64) {
-    let admin = app.admin_token().await;
-    let r = app
-        .post(
-            "/api/v1/admin/api-keys",
-            Some(&admin),
-            json!({"name": format!("shop {}", scopes.join(" ")), "scopes": scopes}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let key = r.body["key"].as_str().unwrap().to_string();
-    (key, r.body["api_key"]["id"].as_i64().unwrap())
 }
 
 /// A request with the key in `X-API-Key`.

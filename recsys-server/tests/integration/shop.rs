@@ -933,6 +933,7 @@ async fn a_real_shops_extremes_are_answered_or_refused_clearly(app: TestApp) {
             stock: i % 5,
             active: true,
             attributes: json!({}),
+            image_url: None,
             created_at: None,
         })
         .collect();

@@ -2,6 +2,7 @@
 // its built pages, and Debian's Chromium. Each journey saves screenshots in e2e/screenshots/.
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
+import { deflateSync } from 'node:zlib'
 import { ADMIN, BASE, CUSTOMER, launch, row, shot, signIn, visit } from './browser.mjs'
 
 let browser
@@ -298,4 +299,73 @@ test('on a phone-sized screen the pages fit the width, for a visitor and an admi
     await page.getByRole('button', { name: 'Account menu' }).click()
     await page.getByRole('menuitem', { name: 'Dashboard' }).click()
     await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor()
+  }))
+
+/** A real `size` x `size` PNG of one colour, with a text chunk that must not survive the upload. */
+function png(size, [r, g, b]) {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
+    return c >>> 0
+  })
+  const crc = (bytes) => {
+    let c = 0xffffffff
+    for (const x of bytes) c = crcTable[(c ^ x) & 0xff] ^ (c >>> 8)
+    return (c ^ 0xffffffff) >>> 0
+  }
+  const chunk = (kind, data) => {
+    const head = Buffer.alloc(4)
+    head.writeUInt32BE(data.length)
+    const body = Buffer.concat([Buffer.from(kind, 'latin1'), data])
+    const tail = Buffer.alloc(4)
+    tail.writeUInt32BE(crc(body))
+    return Buffer.concat([head, body, tail])
+  }
+  const ihdr = Buffer.alloc(13)
+  ihdr.writeUInt32BE(size, 0)
+  ihdr.writeUInt32BE(size, 4)
+  ihdr.set([8, 2, 0, 0, 0], 8)
+  const rows = Buffer.concat(Array.from({ length: size }, () => Buffer.from([0, ...Array.from({ length: size }, () => [r, g, b]).flat()])))
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('tEXt', Buffer.from('Comment\0shot at 52.09N 5.12E', 'latin1')),
+    chunk('IDAT', deflateSync(rows)),
+    chunk('IEND', Buffer.alloc(0)),
+  ])
+}
+
+test('an admin uploads a product picture; the storefront shows it, without its metadata', () =>
+  journey({}, async (page) => {
+    await signIn(page, ADMIN.email, ADMIN.password)
+    await page.goto(`${BASE}/admin/products`)
+    await page.getByRole('heading', { name: 'Products', level: 1 }).waitFor()
+    await page.getByLabel('Filter products').fill('Toy Story')
+    const name = 'Toy Story'
+    // the file input is hidden behind its Upload button (a label): found by its own name
+    const input = page.locator(`input[type=file][aria-label="Picture of ${name}"]`)
+    await input.waitFor({ state: 'attached' })
+    const stored = page.waitForResponse((r) => r.url().endsWith('/api/v1/admin/images') && r.request().method() === 'POST')
+    await input.setInputFiles({ name: 'toy-story.png', mimeType: 'image/png', buffer: png(64, [220, 120, 40]) })
+    const answer = await (await stored).json()
+    assert.match(answer.url, /^\/images\/[0-9a-f]{64}\.png$/)
+    assert.ok(answer.removed_bytes > 0, 'the text chunk was left out')
+    const thumb = page.locator('tr', { hasText: name }).getByRole('img', { name, exact: true })
+    await thumb.waitFor()
+    await shot(page, 'admin-product-picture')
+
+    // the stored file has no metadata; the storefront's card and page show the picture, decoded
+    const served = Buffer.from(await (await fetch(`${BASE}${answer.url}`)).arrayBuffer())
+    assert.ok(!served.includes(Buffer.from('52.09N')), 'no text chunk in the served picture')
+    await page.goto(`${BASE}/catalog?q=Toy%20Story`)
+    const card = page.locator('main article', { hasText: name }).getByRole('img', { name, exact: true })
+    await card.waitFor()
+    await page.goto(`${BASE}/products/1`)
+    const picture = page.locator('main').getByRole('img', { name, exact: true })
+    await picture.waitFor()
+    await page.waitForFunction((alt) => [...document.querySelectorAll('main img')].some((i) => i.alt === alt && i.complete && i.naturalWidth === 64), name)
+    await shot(page, 'product-picture')
+    // a product without a picture shows the neutral placeholder
+    await page.goto(`${BASE}/catalog`)
+    await page.getByTestId('no-picture').first().waitFor()
   }))

@@ -108,6 +108,10 @@ pub struct ProductRecord {
     pub active: bool,
     /// A JSON object: brand, colour, size, ...
     pub attributes: serde_json::Value,
+    /// Its picture: `/images/<sha256>.<ext>` (stored by the server) or the shop's https address;
+    /// `None` keeps the stored one (a catalog file from another platform does not erase the
+    /// pictures uploaded here).
+    pub image_url: Option<String>,
     /// When the product was first listed; `None`: now (for a new product) or as stored.
     pub created_at: Option<Millis>,
 }
@@ -121,6 +125,7 @@ impl ProductRecord {
             Some(self.price_cents),
             Some(self.stock),
             Some(&self.attributes),
+            self.image_url.as_deref(),
         )?;
         if let Some(category) = &self.category {
             check_slug(category).map_err(|e| rename_field(e, "category"))?;

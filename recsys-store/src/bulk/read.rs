@@ -74,10 +74,11 @@ impl Store {
             i64,
             bool,
             Json<serde_json::Value>,
+            Option<String>,
             i64,
         );
         let rows: Vec<Row> = with_pool!(self, pool => sqlx::query_as(
-            "SELECT p.id, p.sku, p.name, p.description, c.slug, p.price_cents, p.stock, p.active, p.attributes, p.created_at \
+            "SELECT p.id, p.sku, p.name, p.description, c.slug, p.price_cents, p.stock, p.active, p.attributes, p.image_url, p.created_at \
              FROM products p LEFT JOIN categories c ON c.id = p.category_id WHERE p.id > $1 ORDER BY p.id LIMIT $2")
             .bind(after).bind(limit).fetch_all(pool).await)?;
         Ok(rows
@@ -94,7 +95,8 @@ impl Store {
                         stock: r.6,
                         active: r.7,
                         attributes: r.8.0,
-                        created_at: Some(r.9),
+                        image_url: r.9,
+                        created_at: Some(r.10),
                     },
                 )
             })

@@ -241,30 +241,31 @@ impl Store {
                     continue;
                 };
                 let created_at = r.created_at.unwrap_or(s.created_at);
-                if (&s.name, &s.description, s.category_id, s.price_cents, s.stock, s.active, &s.attributes, s.created_at)
-                    == (&r.name, &r.description, category_id, r.price_cents, r.stock, r.active, &r.attributes, created_at)
+                let image_url = r.image_url.as_ref().or(s.image_url.as_ref());
+                if (&s.name, &s.description, s.category_id, s.price_cents, s.stock, s.active, &s.attributes, s.image_url.as_ref(), s.created_at)
+                    == (&r.name, &r.description, category_id, r.price_cents, r.stock, r.active, &r.attributes, image_url, created_at)
                 {
                     counts.unchanged += 1;
                     continue;
                 }
                 sqlx::query(
                     "UPDATE products SET name = $2, description = $3, category_id = $4, price_cents = $5, stock = $6, \
-                     active = $7, attributes = $8, search_text = $9, created_at = $10, updated_at = $11 WHERE id = $1")
+                     active = $7, attributes = $8, search_text = $9, created_at = $10, updated_at = $11, image_url = $12 WHERE id = $1")
                     .bind(s.id).bind(&r.name).bind(&r.description).bind(category_id).bind(r.price_cents).bind(r.stock)
                     .bind(r.active).bind(Json(&r.attributes)).bind(search_text(&r.sku, &r.name, &r.description))
-                    .bind(created_at).bind(now)
+                    .bind(created_at).bind(now).bind(image_url)
                     .execute(&mut *tx).await?;
                 counts.updated += 1;
             }
-            // 11 parameters a row
+            // 12 parameters a row
             for chunk in new.chunks(KEYS_PER_QUERY / 2) {
                 let mut insert = sqlx::QueryBuilder::new(
                     "INSERT INTO products (sku, name, description, category_id, price_cents, stock, active, \
-                     attributes, search_text, created_at, updated_at) ");
+                     attributes, image_url, search_text, created_at, updated_at) ");
                 insert.push_values(chunk, |mut row, (r, category_id)| {
                     row.push_bind(&r.sku).push_bind(&r.name).push_bind(&r.description).push_bind(*category_id)
                         .push_bind(r.price_cents).push_bind(r.stock).push_bind(r.active).push_bind(Json(&r.attributes))
-                        .push_bind(search_text(&r.sku, &r.name, &r.description))
+                        .push_bind(&r.image_url).push_bind(search_text(&r.sku, &r.name, &r.description))
                         .push_bind(r.created_at.unwrap_or(now)).push_bind(now);
                 });
                 insert.build().execute(&mut *tx).await?;

@@ -55,6 +55,7 @@ impl Entity {
                 "stock",
                 "active",
                 "attributes",
+                "image_url",
                 "created_at",
             ],
             Entity::Customers => &[
@@ -250,6 +251,7 @@ pub fn product(row: &Row) -> Parsed<ProductRecord> {
             stock: integer("stock", &required(row, "stock")?, "a whole number")?,
             active: boolean(row, "active", true)?,
             attributes,
+            image_url: row.get("image_url").map(Cow::into_owned),
             created_at: optional_time(row, "created_at")?,
         },
         ProductRecord::check,
@@ -363,6 +365,7 @@ pub fn product_values(r: &ProductRecord) -> Vec<Value> {
         json!(r.stock),
         json!(r.active),
         r.attributes.clone(),
+        opt(r.image_url.as_deref()),
         r.created_at
             .map_or(Value::Null, |t| json!(format_timestamp(t))),
     ]

@@ -328,3 +328,68 @@ macro_rules! on_both_backends {
         }
     };
 }
+
+/// The test S3 API server (moto's server mode, started by scripts/test.sh, which also sets the
+/// `AWS_*` variables the image store reads), or `None` (skip) outside CI.
+pub fn s3_endpoint() -> Option<String> {
+    match std::env::var("RECSYS_TEST_S3_ENDPOINT") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var("CI").is_ok_and(|v| v == "true") => panic!(
+            "CI=true but RECSYS_TEST_S3_ENDPOINT is not set: the S3 image store must be tested in CI (scripts/test.sh starts moto)"
+        ),
+        _ => {
+            eprintln!("RECSYS_TEST_S3_ENDPOINT is not set: the S3 image store test is skipped");
+            None
+        }
+    }
+}
+
+/// A new bucket of its own on the test S3 server (moto takes unsigned requests).
+pub async fn s3_bucket(endpoint: &str) -> String {
+    // reqwest is built with rustls and no provider of its own: the server's (ring)
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let bucket = format!(
+        "recsys-test-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    let r = reqwest::Client::new()
+        .put(format!("{endpoint}/{bucket}"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.status().is_success(),
+        "making bucket {bucket}: {}",
+        r.status()
+    );
+    bucket
+}
+
+/// The bucket's listing (S3's XML).
+pub async fn s3_list(endpoint: &str, bucket: &str) -> String {
+    reqwest::Client::new()
+        .get(format!("{endpoint}/{bucket}?list-type=2"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// Makes a key with these scopes through the admin API: (key, its id).
+pub async fn make_key(app: &TestApp, scopes: &[&str]) -> (String, i64) {
+    let admin = app.admin_token().await;
+    let r = app
+        .post(
+            "/api/v1/admin/api-keys",
+            Some(&admin),
+            json!({"name": format!("shop {}", scopes.join(" ")), "scopes": scopes}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let key = r.body["key"].as_str().unwrap().to_string();
+    (key, r.body["api_key"]["id"].as_i64().unwrap())
+}

@@ -179,6 +179,26 @@ export interface paths {
         patch: operations["update_category"];
         trace?: never;
     };
+    "/api/v1/admin/images": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stores a picture (JPEG, PNG or WebP, read from the bytes; at most `--image-max-bytes`) without
+         *     its metadata and answers the `url` to give a product as `image_url`.
+         */
+        post: operations["admin_upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/ml/experiments": {
         parameters: {
             query?: never;
@@ -915,6 +935,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/service/images": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The same upload for a shop's own storefront, with a `catalog:write` key. */
+        post: operations["service_upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/service/items/{sku}/similar": {
         parameters: {
             query?: never;
@@ -1035,6 +1072,23 @@ export interface paths {
         };
         /** Ready for traffic: the database answers and a model is loaded (503 otherwise). */
         get: operations["ready"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/images/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A stored picture, cached for a year (`immutable`: its name is the hash of its bytes). */
+        get: operations["image"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1534,6 +1588,12 @@ export interface components {
          * @enum {string}
          */
         Permission: "catalog" | "orders" | "users" | "ml" | "analytics";
+        /**
+         * Format: binary
+         * @description A picture's bytes as a request body (in the OpenAPI document: a binary string, not an array
+         *     of integers).
+         */
+        PictureBytes: string;
         /** @description What every error response carries (RFC 9457). */
         Problem: {
             /** @description Stable, machine-readable: `validation_failed`, `not_found`, `unauthorized`, ... */
@@ -1566,6 +1626,11 @@ export interface components {
             /** Format: int64 */
             category_id?: number | null;
             description?: string;
+            /**
+             * @description Its picture: `/images/<sha256>.<jpg|png|webp>` (what `POST /api/v1/admin/images`
+             *     answers) or an `https://` address.
+             */
+            image_url?: string | null;
             name: string;
             /**
              * Format: int64
@@ -1598,6 +1663,8 @@ export interface components {
              */
             category_id?: number | null;
             description?: string | null;
+            /** @description `null` removes the picture. */
+            image_url?: string | null;
             name?: string | null;
             /** Format: int64 */
             price_cents?: number | null;
@@ -1621,6 +1688,8 @@ export interface components {
             currency: string;
             /** Format: int64 */
             id: number;
+            /** @description Its picture (`/images/...` from this server, or the shop's https address); none: `null`. */
+            image_url?: string | null;
             in_stock: boolean;
             name: string;
             /** Format: int64 */
@@ -1904,6 +1973,11 @@ export interface components {
             /** @description RFC 3339 or a date. */
             created_at?: string | null;
             description?: string | null;
+            /**
+             * @description Its picture: the shop's `https://` address or `/images/...` from an upload; left out,
+             *     the stored one stays.
+             */
+            image_url?: string | null;
             name: string;
             price?: string | null;
             /**
@@ -1967,6 +2041,20 @@ export interface components {
              * @description The winning arm: its model version is activated.
              */
             winner_arm?: number | null;
+        };
+        /** @description A stored picture, as an upload answers it. */
+        StoredImage: {
+            /** @description Its size after the metadata was left out. */
+            bytes: number;
+            content_type: string;
+            /** Format: int32 */
+            height: number;
+            /** @description Bytes of metadata left out (EXIF with its GPS position, XMP, comments, text chunks). */
+            removed_bytes: number;
+            /** @description What a product's `image_url` is set to: `/images/<sha256>.<jpg|png|webp>`. */
+            url: string;
+            /** Format: int32 */
+            width: number;
         };
         /** @description Tokens handed out at login and refresh. */
         TokenPair: {
@@ -3058,6 +3146,97 @@ export interface operations {
                 };
             };
             /** @description body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description internal error (the request id only) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_upload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description the picture's bytes (JPEG, PNG or WebP) */
+        requestBody: {
+            content: {
+                "application/octet-stream": components["schemas"]["PictureBytes"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoredImage"];
+                };
+            };
+            /** @description malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -7049,6 +7228,97 @@ export interface operations {
             };
         };
     };
+    service_upload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description the picture's bytes (JPEG, PNG or WebP) */
+        requestBody: {
+            content: {
+                "application/octet-stream": components["schemas"]["PictureBytes"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoredImage"];
+                };
+            };
+            /** @description malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description internal error (the request id only) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     similar: {
         parameters: {
             query?: {
@@ -7567,6 +7837,80 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Readiness"];
+                };
+            };
+        };
+    };
+    image: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description <sha256>.<jpg|png|webp> */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the picture */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/*": unknown;
+                };
+            };
+            /** @description not modified */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description internal error (the request id only) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };

@@ -2,6 +2,7 @@ import { Link } from 'react-router'
 import type { ReactNode } from 'react'
 import type { ProductSummary } from '../api/types'
 import { money } from '../lib/format'
+import { ProductImage } from './ProductImage'
 
 function genres(p: ProductSummary): string[] {
   const g = (p.attributes as { genres?: unknown }).genres
@@ -18,6 +19,9 @@ export function ProductCard({ product, onOpen, note }: { product: ProductSummary
   const y = year(product)
   return (
     <article className="card card-border relative bg-base-100 h-full shadow-sm transition hover:shadow-md">
+      <figure className="px-4 pt-4">
+        <ProductImage product={product} size="card" />
+      </figure>
       <div className="card-body gap-2 p-4">
         <h3 className="card-title text-base leading-snug">
           <Link to={`/products/${product.id}`} onClick={onOpen} className="link-hover after:absolute after:inset-0">

@@ -25,6 +25,8 @@ pub struct Product {
     pub active: bool,
     /// Free-form attributes (a JSON object): brand, colour, size, ...
     pub attributes: serde_json::Value,
+    /// Its picture: `/images/<sha256>.<ext>` (stored by the server) or the shop's https address.
+    pub image_url: Option<String>,
     pub created_at: Millis,
     pub updated_at: Millis,
 }
@@ -39,6 +41,9 @@ pub struct NewProduct {
     pub price_cents: i64,
     pub stock: i64,
     pub attributes: serde_json::Value,
+    /// Its picture (see [`Product::image_url`]).
+    #[serde(default)]
+    pub image_url: Option<String>,
 }
 
 impl NewProduct {
@@ -57,6 +62,7 @@ impl NewProduct {
             price_cents,
             stock,
             attributes: serde_json::json!({}),
+            image_url: None,
         }
     }
 }
@@ -73,6 +79,8 @@ pub struct ProductUpdate {
     pub stock: Option<i64>,
     pub active: Option<bool>,
     pub attributes: Option<serde_json::Value>,
+    /// `Some(None)` removes the picture.
+    pub image_url: Option<Option<String>>,
 }
 
 /// Order of a product listing. Ties are broken by id, so pages never overlap.
@@ -125,13 +133,14 @@ pub(crate) type ProductRow = (
     i64,
     bool,
     Json<serde_json::Value>,
+    Option<String>,
     i64,
     i64,
 );
 
 macro_rules! product_columns {
     () => {
-        "id, sku, name, description, category_id, price_cents, stock, active, attributes, created_at, updated_at"
+        "id, sku, name, description, category_id, price_cents, stock, active, attributes, image_url, created_at, updated_at"
     };
 }
 pub(crate) use product_columns;
@@ -147,8 +156,9 @@ pub(crate) fn product_from_row(r: ProductRow) -> Product {
         stock: r.6,
         active: r.7,
         attributes: r.8.0,
-        created_at: r.9,
-        updated_at: r.10,
+        image_url: r.9,
+        created_at: r.10,
+        updated_at: r.11,
     }
 }
 
@@ -164,6 +174,7 @@ fn check_new_product(p: &NewProduct) -> Result<()> {
         Some(p.price_cents),
         Some(p.stock),
         Some(&p.attributes),
+        p.image_url.as_deref(),
     )
 }
 
@@ -174,6 +185,7 @@ pub(crate) fn check_product_fields(
     price_cents: Option<i64>,
     stock: Option<i64>,
     attributes: Option<&serde_json::Value>,
+    image_url: Option<&str>,
 ) -> Result<()> {
     if let Some(sku) = sku {
         validate::text("sku", sku, validate::MAX_SKU, true)?;
@@ -193,6 +205,9 @@ pub(crate) fn check_product_fields(
     if let Some(attributes) = attributes {
         validate::json("attributes", attributes, true)?;
     }
+    if let Some(url) = image_url {
+        validate::image_url(url)?;
+    }
     Ok(())
 }
 
@@ -205,13 +220,14 @@ impl Store {
         }
         let sql = concat!(
             "INSERT INTO products (sku, name, description, category_id, price_cents, stock, active, attributes, ",
-            "search_text, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $8, $9, $9) RETURNING ",
+            "image_url, search_text, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $8, $9, $10, $10) RETURNING ",
             product_columns!()
         );
         let text = search_text(&product.sku, &product.name, &product.description);
         let row: ProductRow = with_pool!(self, pool => sqlx::query_as(sql)
             .bind(&product.sku).bind(&product.name).bind(&product.description).bind(product.category_id)
-            .bind(product.price_cents).bind(product.stock).bind(Json(&product.attributes)).bind(&text).bind(now_ms())
+            .bind(product.price_cents).bind(product.stock).bind(Json(&product.attributes)).bind(&product.image_url)
+            .bind(&text).bind(now_ms())
             .fetch_one(pool).await)?;
         Ok(product_from_row(row))
     }
@@ -229,14 +245,15 @@ impl Store {
         let now = now_ms();
         let rows: Vec<ProductRow> = with_tx!(self, tx => {
             let mut rows = Vec::with_capacity(products.len());
-            // 9 parameters a row: 1000 rows stay under both backends' parameter limits
+            // 11 parameters a row: 1000 rows stay under both backends' parameter limits
             for chunk in products.chunks(1000) {
                 let mut insert = sqlx::QueryBuilder::new(
                     "INSERT INTO products (sku, name, description, category_id, price_cents, stock, active, \
-                     attributes, search_text, created_at, updated_at) ");
+                     attributes, image_url, search_text, created_at, updated_at) ");
                 insert.push_values(chunk, |mut row, p| {
                     row.push_bind(&p.sku).push_bind(&p.name).push_bind(&p.description).push_bind(p.category_id)
                         .push_bind(p.price_cents).push_bind(p.stock).push("TRUE").push_bind(Json(&p.attributes))
+                        .push_bind(&p.image_url)
                         .push_bind(search_text(&p.sku, &p.name, &p.description)).push_bind(now).push_bind(now);
                 });
                 insert.push(concat!(" RETURNING ", product_columns!()));
@@ -399,6 +416,7 @@ impl Store {
             update.price_cents,
             update.stock,
             update.attributes.as_ref(),
+            update.image_url.as_ref().and_then(|url| url.as_deref()),
         )?;
         if let Some(Some(category)) = update.category_id {
             self.category(category).await?;
@@ -418,7 +436,8 @@ impl Store {
             let description = update.description.as_ref().unwrap_or(&p.description);
             let row = sqlx::query_as(concat!(
                 "UPDATE products SET sku = $2, name = $3, description = $4, category_id = $5, price_cents = $6, ",
-                "stock = COALESCE($7, stock), active = $8, attributes = $9, search_text = $10, updated_at = $11 WHERE id = $1 RETURNING ",
+                "stock = COALESCE($7, stock), active = $8, attributes = $9, search_text = $10, updated_at = $11, image_url = $12 ",
+                "WHERE id = $1 RETURNING ",
                 product_columns!()))
                 .bind(id).bind(sku).bind(name).bind(description)
                 .bind(update.category_id.unwrap_or(p.category_id))
@@ -428,6 +447,7 @@ impl Store {
                 .bind(Json(update.attributes.as_ref().unwrap_or(&p.attributes)))
                 .bind(search_text(sku, name, description))
                 .bind(now_ms())
+                .bind(update.image_url.as_ref().unwrap_or(&p.image_url))
                 .fetch_one(&mut *tx).await?;
             Ok(row)
         })?;

@@ -28,6 +28,7 @@ import type {
   RecMetricsDay,
   SearchAnalytics,
   SegmentsView,
+  StoredImage,
   TrainingRun,
   TrainingRunPage,
   UserPage,
@@ -114,6 +115,10 @@ export const adminApi = api.injectEndpoints({
       query: (body) => ({ url: `${A}/products`, method: 'POST', body }),
       invalidatesTags: ['Products', 'Audit'],
     }),
+    // the picture's bytes as the body; the answer's url becomes a product's image_url
+    uploadImage: build.mutation<StoredImage, Blob>({
+      query: (file) => ({ url: `${A}/images`, method: 'POST', body: file, headers: { 'content-type': 'application/octet-stream' } }),
+    }),
     updateProduct: build.mutation<ProductView, { id: number; patch: ProductPatch }>({
       query: ({ id, patch }) => ({ url: `${A}/products/${id}`, method: 'PATCH', body: patch }),
       invalidatesTags: ['Products', 'Recommendations', 'Audit'],
@@ -187,6 +192,7 @@ export const {
   useAdminProductsQuery,
   useCreateProductMutation,
   useUpdateProductMutation,
+  useUploadImageMutation,
   useCreateCategoryMutation,
   useUpdateCategoryMutation,
   useDeleteCategoryMutation,

@@ -1,11 +1,12 @@
 import { useState, type FormEvent } from 'react'
 import type { ProductSummary } from '../../../api/types'
 import { PageTitle } from '../../../components/PageTitle'
+import { ProductImage } from '../../../components/ProductImage'
 import { ErrorAlert } from '../../../components/Status'
 import { money } from '../../../lib/format'
 import { useDebounced } from '../../../lib/useDebounced'
 import { flatten, useCategoriesQuery } from '../../catalog'
-import { useAdminProductsQuery, useCreateProductMutation, useUpdateProductMutation } from '../api'
+import { useAdminProductsQuery, useCreateProductMutation, useUpdateProductMutation, useUploadImageMutation } from '../api'
 import { PagedTable } from '../components/PagedTable'
 
 const PAGE = 25
@@ -30,7 +31,7 @@ export function ProductsPage() {
       </PageTitle>
       <NewProduct />
       <PagedTable query={products} empty="No product matches." offset={offset} limit={PAGE} onPage={setOffset}
-        head={<><th>SKU</th><th>Name</th><th>Price (USD)</th><th>Stock</th><th>Listed</th><th /></>}>
+        head={<><th>Picture</th><th>SKU</th><th>Name</th><th>Price (USD)</th><th>Stock</th><th>Listed</th><th /></>}>
         {(p) => <ProductRow key={p.id} product={p} />}
       </PagedTable>
     </>
@@ -45,6 +46,7 @@ function ProductRow({ product }: { product: ProductSummary }) {
   return (
     <>
       <tr>
+        <td><ProductPicture product={product} /></td>
         <td className="font-mono text-xs">{product.sku}</td>
         <td>{product.name}</td>
         <td><input aria-label={`Price of ${product.name}`} className="input input-xs w-24" type="number" min={0} step="0.01" value={price} onChange={(e) => setPrice(e.target.value)} /></td>
@@ -71,9 +73,38 @@ function ProductRow({ product }: { product: ProductSummary }) {
         </td>
       </tr>
       {error && (
-        <tr><td colSpan={6}><ErrorAlert error={error} /></td></tr>
+        <tr><td colSpan={7}><ErrorAlert error={error} /></td></tr>
       )}
     </>
+  )
+}
+
+/** The product's picture and a control to upload another (JPEG, PNG or WebP; its metadata is left out). */
+function ProductPicture({ product }: { product: ProductSummary }) {
+  const [upload, uploading] = useUploadImageMutation()
+  const [update, updating] = useUpdateProductMutation()
+  async function choose(file: File | undefined) {
+    if (!file) return
+    const stored = await upload(file)
+    if ('data' in stored && stored.data) await update({ id: product.id, patch: { image_url: stored.data.url } })
+  }
+  const busy = uploading.isLoading || updating.isLoading
+  return (
+    <div className="flex items-center gap-2">
+      <ProductImage product={product} size="thumb" />
+      <label className={`btn btn-ghost btn-xs ${busy ? 'btn-disabled' : ''}`}>
+        {busy ? 'Uploading…' : product.image_url ? 'Replace' : 'Upload'}
+        <input
+          type="file"
+          accept="image/jpeg,image/png,image/webp"
+          className="hidden"
+          aria-label={`Picture of ${product.name}`}
+          disabled={busy}
+          onChange={(e) => { void choose(e.target.files?.[0]); e.target.value = '' }}
+        />
+      </label>
+      {uploading.error && <div className="max-w-xs"><ErrorAlert error={uploading.error} /></div>}
+    </div>
   )
 }
 

@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'react'
 import { Link, useParams } from 'react-router'
 import { useAppSelector } from '../../../app/hooks'
 import { PageTitle } from '../../../components/PageTitle'
+import { ProductImage } from '../../../components/ProductImage'
 import { QueryState } from '../../../components/Status'
 import { money } from '../../../lib/format'
 import { rememberViewed } from '../../../lib/visitor'
@@ -47,6 +48,7 @@ export function ProductPage() {
             <PageTitle title={p.name} />
             <div className="grid gap-6 md:grid-cols-3">
               <div className="md:col-span-2">
+                {p.image_url && <div className="mb-4 max-w-xl"><ProductImage product={p} size="page" /></div>}
                 <p className="text-lg">{p.description}</p>
                 <dl className="mt-4 grid grid-cols-[max-content_1fr] gap-x-6 gap-y-1 text-sm">
                   {attrs.year && (<><dt className="text-base-content/60">Year</dt><dd>{attrs.year}</dd></>)}
