@@ -90,6 +90,16 @@ fn index(files: &'static [(&'static str, &'static [u8])]) -> &'static HashMap<&'
     })
 }
 
+/// `Cache-Control` of a file whose name changes with its bytes (hashed assets, stored pictures).
+pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// Whether the request's `If-None-Match` names `etag` (the client's copy is current: 304).
+pub fn is_fresh(headers: &axum::http::HeaderMap, etag: &HeaderValue) -> bool {
+    headers
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|tags| tags.as_bytes() == etag.as_bytes())
+}
+
 /// Answers a request for the embedded pages.
 pub async fn serve_embedded(
     files: &'static [(&'static str, &'static [u8])],
@@ -108,11 +118,7 @@ pub async fn serve_embedded(
             None => return StatusCode::NOT_FOUND.into_response(),
         },
     };
-    let fresh = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .is_some_and(|tags| tags.as_bytes() == asset.etag.as_bytes());
-    let mut response = if fresh {
+    let mut response = if is_fresh(req.headers(), &asset.etag) {
         StatusCode::NOT_MODIFIED.into_response()
     } else if req.method() == Method::HEAD {
         let mut head = Response::new(Body::empty());
@@ -136,11 +142,7 @@ pub async fn cache_control(req: Request, next: Next) -> Response {
     let hashed = req.uri().path().starts_with("/assets/");
     let mut response = next.run(req).await;
     if response.status().is_success() || response.status() == StatusCode::NOT_MODIFIED {
-        let policy = if hashed {
-            "public, max-age=31536000, immutable"
-        } else {
-            "no-cache"
-        };
+        let policy = if hashed { IMMUTABLE } else { "no-cache" };
         response
             .headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));

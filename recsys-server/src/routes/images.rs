@@ -106,12 +106,9 @@ pub async fn image(
     if !recsys_store::is_image_name(&name) {
         return Err(not_found());
     }
-    let cache = HeaderValue::from_static("public, max-age=31536000, immutable");
+    let cache = HeaderValue::from_static(crate::web::IMMUTABLE);
     let etag_value = HeaderValue::from_str(&etag).map_err(ApiError::internal)?;
-    if headers
-        .get(header::IF_NONE_MATCH)
-        .is_some_and(|tags| tags.as_bytes() == etag.as_bytes())
-    {
+    if crate::web::is_fresh(&headers, &etag_value) {
         return Ok((
             StatusCode::NOT_MODIFIED,
             [(header::CACHE_CONTROL, cache), (header::ETAG, etag_value)],

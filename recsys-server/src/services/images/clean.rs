@@ -297,7 +297,7 @@ fn png(b: &[u8]) -> Result<Cleaned, String> {
         }
         let length = be32(b, i) as usize;
         let kind: [u8; 4] = b[i + 4..i + 8].try_into().expect("four bytes");
-        let name = String::from_utf8_lossy(&kind).into_owned();
+        let name = String::from_utf8_lossy(&kind); // for the messages
         let end = (i + 12).checked_add(length).filter(|&e| e <= b.len());
         let Some(end) = end else {
             return Err(format!("the PNG is cut short inside its {name} chunk"));
