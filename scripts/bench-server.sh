@@ -6,10 +6,18 @@
 # returns a user's top-10 ids and scores (benches/server/fastapi_app.py).
 #
 #   scripts/bench-server.sh [SECONDS] [CONNECTIONS]     # default 15 s, 32 connections
+#   RECSYS_SERVER_BIN=/path/to/recsys-server scripts/bench-server.sh   # another build (before/after)
 #
-# Each server is pinned to core 0 and wrk to core 1 (taskset); the signed-in runs pick one of 200
-# users at random per request on both sides. Installs wrk (apt) and a venv of its own
-# (benches/server/.venv: fastapi, uvicorn, implicit 0.7.3). Loopback only.
+# Each server is pinned to core 0 and wrk to core 1 (taskset). Rows:
+#   - one customer asked over and over, at log level warn and at info (the default): what a
+#     request costs around the list, and what the default logging adds to it;
+#   - each request the next of the 943 demo customers (both sides), with the list cache on
+#     (after a warm pass: every list kept), off (every list computed), and on while 1 request in
+#     100 is a checkout (a cart line and an order, so stock changes all the time), with the
+#     cache's hit rate read from /metrics;
+#   - anonymous (popular).
+# Installs wrk (apt) and a venv of its own (benches/server/.venv: fastapi, uvicorn, implicit
+# 0.7.3). Loopback only.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -17,6 +25,7 @@ seconds="${1:-15}"
 connections="${2:-32}"
 ours_port=18941
 theirs_port=18942
+secret="bench-server-secret-of-at-least-32-bytes"
 say() { echo "bench-server: $*" >&2; }
 
 command -v wrk >/dev/null || { say "installing wrk (apt)"; apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; }
@@ -28,8 +37,12 @@ if [[ ! -x "$venv/bin/uvicorn" ]]; then
   "$venv/bin/pip" install --quiet --disable-pip-version-check "fastapi==0.163.*" "uvicorn==0.54.*" \
     implicit==0.7.3 numpy scipy threadpoolctl
 fi
-say "building recsys-server (release)"
-cargo build --quiet --release --locked -p recsys-server
+bin="${RECSYS_SERVER_BIN:-}"
+if [[ -z "$bin" ]]; then
+  say "building recsys-server (release)"
+  cargo build --quiet --release --locked -p recsys-server
+  bin="$root/target/release/recsys-server"
+fi
 work="$(mktemp -d)"
 pids=()
 cleanup() {
@@ -48,27 +61,43 @@ wait_for() {
   exit 1
 }
 
-# ours: the demo shop imported into a fresh SQLite file by a first start, then served by a second
-# start on it (as a shop runs: the memory of the one-off import is not the server's); the login
-# limit raised for the 200 sign-ins below
+# ours: the demo shop imported into a fresh SQLite file by a first start, then served by a start
+# per row on it (as a shop runs: the memory of the one-off import is not the server's), with the
+# settings of the row: `start_ours [VAR=VALUE ...]`
 start_ours() {
-  RECSYS_LOG=json RECSYS_LOG_LEVEL=warn RECSYS_LOGIN_MAX_FAILURES=100000 RECSYS_LOGIN_ACCOUNT_MAX_FAILURES=100000 \
-    taskset -c 0 target/release/recsys-server --demo --demo-data data/ml-100k \
+  env RECSYS_LOG=json RECSYS_LOG_LEVEL=warn RECSYS_JWT_SECRET="$secret" "$@" \
+    taskset -c 0 "$bin" --demo --demo-data data/ml-100k \
     --database-url "sqlite://$work/shop.db" --bind "127.0.0.1:$ours_port" --web-dir "$work/none" \
     >>"$work/ours.log" 2>&1 &
   ours=$!
   pids+=("$ours")
   wait_for "http://127.0.0.1:$ours_port/health/ready"
 }
+stop_ours() {
+  kill -TERM "$ours"
+  wait "$ours" || true
+}
 start_ours
-kill -TERM "$ours"
-wait "$ours" || true
-start_ours
-for u in $(seq 1 200); do
-  curl -sf "http://127.0.0.1:$ours_port/api/v1/auth/login" -H 'content-type: application/json' \
-    -d "{\"email\":\"customer$u@demo.recsys.dev\",\"password\":\"demo-shopper\"}" |
-    python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])'
-done >"$work/tokens.txt"
+stop_ours
+# the customers' access tokens, minted with the server's secret (943 sign-ins would measure
+# argon2, not recommendations), in the order of their MovieLens ids
+python3 - "$work/shop.db" "$secret" >"$work/tokens.txt" <<'PY'
+import base64, hashlib, hmac, json, re, sqlite3, sys, time, uuid
+db, secret = sys.argv[1:]
+b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+rows = sqlite3.connect(db).execute(
+    "SELECT id, email FROM users WHERE email LIKE 'customer%@demo.recsys.dev'").fetchall()
+rows.sort(key=lambda r: int(re.match(r"customer(\d+)@", r[1]).group(1)))
+now = int(time.time())
+for user_id, _ in rows:
+    head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    claims = b64(json.dumps({"sub": str(user_id), "role": "user", "iat": now, "exp": now + 3 * 3600,
+                             "jti": str(uuid.uuid4())}).encode())
+    sig = hmac.new(secret.encode(), f"{head}.{claims}".encode(), hashlib.sha256).digest()
+    print(f"{head}.{claims}.{b64(sig)}")
+PY
+customers=$(wc -l <"$work/tokens.txt")
+say "$customers customers"
 
 # theirs
 (cd benches/server && RECSYS_ML100K="$root/data/ml-100k" OPENBLAS_NUM_THREADS=1 \
@@ -78,23 +107,51 @@ theirs=$!
 pids+=("$theirs")
 wait_for "http://127.0.0.1:$theirs_port/recommendations/1"
 
+# one customer over and over; each request the next customer (per wrk thread, so in order);
+# the same with a checkout (a cart line, then the order) in every 100 requests
 cat >"$work/signed_in.lua" <<'LUA'
 local tokens = {}
+local next_customer = 0
+local mode = "rotating"
+local sent = 0
 init = function(args)
   for line in io.lines(args[1]) do tokens[#tokens + 1] = line end
+  mode = args[2] or mode
 end
 request = function()
-  return wrk.format("GET", "/api/v1/products/recommendations?limit=10",
-    { ["Authorization"] = "Bearer " .. tokens[math.random(#tokens)] })
+  sent = sent + 1
+  if mode == "one" then
+    return wrk.format("GET", "/api/v1/products/recommendations?limit=10",
+      { ["Authorization"] = "Bearer " .. tokens[1] })
+  end
+  local auth = { ["Authorization"] = "Bearer " .. tokens[next_customer + 1],
+                 ["Content-Type"] = "application/json" }
+  if mode == "checkouts" and sent % 100 == 0 then
+    return wrk.format("PUT", "/api/v1/cart/items/" .. math.random(1682), auth, '{"quantity":1}')
+  end
+  if mode == "checkouts" and sent % 100 == 1 and sent > 1 then
+    return wrk.format("POST", "/api/v1/orders", auth, "{}")
+  end
+  next_customer = (next_customer + 1) % #tokens
+  return wrk.format("GET", "/api/v1/products/recommendations?limit=10", auth)
 end
 LUA
 cat >"$work/users.lua" <<'LUA'
+local next_user = 0
 request = function()
-  return wrk.format("GET", "/recommendations/" .. math.random(200))
+  next_user = next_user % 943 + 1
+  return wrk.format("GET", "/recommendations/" .. next_user)
 end
 LUA
 
 rss() { grep VmRSS "/proc/$1/status" | awk '{print $2}'; }
+
+# the list cache's hits and lookups so far (its counters on /metrics)
+cache_counts() {
+  curl -sf "http://127.0.0.1:$ours_port/metrics" | awk '
+    /^recsys_list_cache_total\{/ { total += $NF; if ($0 ~ /result="hit"/) hits += $NF }
+    END { printf "%d %d\n", hits, total }'
+}
 
 run_wrk() { # NAME SERVER_PID URL [SCRIPT [SCRIPT ARGS...]]: the RSS is read near the end, under load
   local name="$1" pid="$2" url="$3" script=()
@@ -103,31 +160,58 @@ run_wrk() { # NAME SERVER_PID URL [SCRIPT [SCRIPT ARGS...]]: the RSS is read nea
     script=(-s "$1")
     shift
   fi
+  [[ "$url" == *":$ours_port"* ]] && cache_counts >"$work/$name.cache0"
   taskset -c 1 wrk -t1 -c"$connections" -d"${seconds}s" --latency "${script[@]}" "$url" ${1:+--} "$@" \
     >"$work/$name.wrk" &
   local load=$!
   sleep $((seconds > 3 ? seconds - 2 : 1))
   rss "$pid" >"$work/$name.rss"
   wait "$load"
+  [[ "$url" == *":$ours_port"* ]] && cache_counts >"$work/$name.cache1"
+  return 0
 }
 
 server_pid() { # the uvicorn process listening on the port (its parent is the subshell)
   pgrep -f "uvicorn fastapi_app:app" | head -1
 }
 
-say "warming up"
-taskset -c 1 wrk -t1 -c4 -d3s -s "$work/signed_in.lua" "http://127.0.0.1:$ours_port" -- "$work/tokens.txt" >/dev/null
+ours_url="http://127.0.0.1:$ours_port"
+warm() { # one pass over every customer, so each list is kept
+  taskset -c 1 wrk -t1 -c4 -d3s -s "$work/signed_in.lua" "$ours_url" -- "$work/tokens.txt" rotating >/dev/null
+}
+say "FastAPI + implicit, each request the next user"
 taskset -c 1 wrk -t1 -c4 -d3s -s "$work/users.lua" "http://127.0.0.1:$theirs_port" >/dev/null
-say "recsys-server, signed in"
-run_wrk ours_signed_in "$ours" "http://127.0.0.1:$ours_port" "$work/signed_in.lua" "$work/tokens.txt"
-say "recsys-server, anonymous"
-run_wrk ours_anonymous "$ours" "http://127.0.0.1:$ours_port/api/v1/products/recommendations?limit=10"
-say "FastAPI + implicit"
 run_wrk theirs "$(server_pid)" "http://127.0.0.1:$theirs_port" "$work/users.lua"
+kill "$(server_pid)" "$theirs" 2>/dev/null || true
 
-python3 - "$work" "$seconds" "$connections" <<'PY'
+# the log level's cost: warn and info (the default) in turn, twice each
+for round in 1 2; do
+  for level in warn info; do
+    say "recsys-server, one customer, log level $level ($round)"
+    start_ours RECSYS_LOG_LEVEL=$level
+    warm
+    run_wrk "ours_one_${level}_$round" "$ours" "$ours_url" "$work/signed_in.lua" "$work/tokens.txt" one
+    stop_ours
+  done
+done
+say "recsys-server, each request the next customer, list cache on"
+start_ours
+warm
+run_wrk ours_rotating "$ours" "$ours_url" "$work/signed_in.lua" "$work/tokens.txt" rotating
+say "recsys-server, each request the next customer, 1 in 100 a checkout"
+run_wrk ours_checkouts "$ours" "$ours_url" "$work/signed_in.lua" "$work/tokens.txt" checkouts
+say "recsys-server, anonymous"
+run_wrk ours_anonymous "$ours" "$ours_url/api/v1/products/recommendations?limit=10"
+stop_ours
+say "recsys-server, each request the next customer, list cache off"
+start_ours RECSYS_LIST_CACHE_ENTRIES=0
+warm
+run_wrk ours_rotating_off "$ours" "$ours_url" "$work/signed_in.lua" "$work/tokens.txt" rotating
+stop_ours
+
+python3 - "$work" "$seconds" "$connections" "$customers" <<'PY'
 import os, re, sys
-work, seconds, connections = sys.argv[1:]
+work, seconds, connections, customers = sys.argv[1:]
 
 def parse(name):
     text = open(os.path.join(work, name + ".wrk")).read()
@@ -138,22 +222,54 @@ def parse(name):
         return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
     socket = re.search(r"Socket errors: (.*)", text)
-    return rps, pct(50), pct(99), int(errors.group(1)) if errors else 0, socket.group(1) if socket else ""
-
-rows = [
-    ("recsys-server, signed in (product summaries, impression recorded)", "ours_signed_in"),
-    ("recsys-server, anonymous (popular)", "ours_anonymous"),
-    ("FastAPI + uvicorn (1 worker) + implicit ALS, top-10 ids and scores", "theirs"),
-]
-base = parse("theirs")[0]
-cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
-print(f"wrk -t1 -c{connections} -d{seconds}s, server on core 0, wrk on core 1; {cpu}\n")
-print("| server | req/s | p50 ms | p99 ms | vs FastAPI | RSS under load MB | non-2xx |")
-print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
-for label, name in rows:
-    rps, p50, p99, errors, socket = parse(name)
     rss = int(open(os.path.join(work, name + ".rss")).read().strip() or 0)
-    print(f"| {label} | {rps:,.0f} | {p50:.2f} | {p99:.2f} | {rps / base:.1f}x | {rss / 1024:.0f} | {errors} |")
-    if socket:
-        print(f"|   socket errors: {socket} | | | | | | |")
+    hit_rate = None
+    if os.path.exists(os.path.join(work, name + ".cache1")):
+        h0, t0 = map(int, open(os.path.join(work, name + ".cache0")).read().split())
+        h1, t1 = map(int, open(os.path.join(work, name + ".cache1")).read().split())
+        hit_rate = (h1 - h0) / (t1 - t0) if t1 > t0 else None
+    return dict(rps=rps, p50=pct(50), p99=pct(99), errors=int(errors.group(1)) if errors else 0,
+                socket=socket.group(1) if socket else "", rss=rss, hit_rate=hit_rate)
+
+def mean(names):
+    runs = [parse(n) for n in names]
+    out = dict(runs[0])
+    for k in ("rps", "p50", "p99", "rss"):
+        out[k] = sum(r[k] for r in runs) / len(runs)
+    out["errors"] = sum(r["errors"] for r in runs)
+    out["runs"] = [r["rps"] for r in runs]
+    return out
+
+theirs = parse("theirs")
+rows = [
+    ("recsys-server, one customer over and over, log level warn (mean of 2 runs)",
+     mean(["ours_one_warn_1", "ours_one_warn_2"])),
+    ("recsys-server, one customer over and over, log level info: the default (mean of 2 runs)",
+     mean(["ours_one_info_1", "ours_one_info_2"])),
+    (f"recsys-server, each request the next of {customers} customers, list cache on (warm)",
+     parse("ours_rotating")),
+    (f"recsys-server, each request the next of {customers} customers, 1 in 100 a checkout",
+     parse("ours_checkouts")),
+    (f"recsys-server, each request the next of {customers} customers, list cache off",
+     parse("ours_rotating_off")),
+    ("recsys-server, anonymous (popular)", parse("ours_anonymous")),
+    ("FastAPI + uvicorn (1 worker) + implicit ALS, each request the next user, top-10 ids",
+     theirs),
+]
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+flags = next((l for l in open("/proc/cpuinfo") if l.startswith("flags")), "")
+simd = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "no AVX2"
+print(f"wrk -t1 -c{connections} -d{seconds}s, server on core 0, wrk on core 1; {cpu} ({simd})\n")
+print("| server | req/s | p50 ms | p99 ms | vs FastAPI | list cache hits | RSS under load MB | non-2xx |")
+print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+for label, r in rows:
+    hits = "" if r["hit_rate"] is None else f"{100 * r['hit_rate']:.1f}%"
+    print(f"| {label} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | "
+          f"{r['rps'] / theirs['rps']:.1f}x | {hits} | {r['rss'] / 1024:.0f} | {r['errors']} |")
+    if r["socket"]:
+        print(f"|   socket errors: {r['socket']} | | | | | | | |")
+warn, info = rows[0][1], rows[1][1]
+print(f"\nlog level info costs {100 * (1 - info['rps'] / warn['rps']):.1f}% of warn's req/s "
+      f"(runs: warn {', '.join(f'{x:,.0f}' for x in warn['runs'])}; "
+      f"info {', '.join(f'{x:,.0f}' for x in info['runs'])})")
 PY

@@ -132,57 +132,59 @@ pub(crate) fn top_k_by_dot(
     debug_assert_eq!(sel.exclude.len(), nq);
     let scale = |i: u32, s: f32| sel.item_scale.map_or(s, |sc| s * sc[i as usize]);
     if let Some(cands) = sel.candidates {
-        return (0..nq)
-            .into_par_iter()
-            .map(|q| {
-                let qv = &queries[q * dim..(q + 1) * dim];
-                let ex = &sel.exclude[q];
-                let scored = cands
-                    .iter()
-                    .filter(|c| ex.binary_search(c).is_err())
-                    .map(|&c| (c, scale(c, dot_dispatch(qv, items.row(c as usize)))));
-                top_k(scored, k)
-            })
-            .collect();
+        return crate::parallel::map_range(nq, |q| {
+            let qv = &queries[q * dim..(q + 1) * dim];
+            let ex = &sel.exclude[q];
+            let scored = cands
+                .iter()
+                .filter(|c| ex.binary_search(c).is_err())
+                .map(|&c| (c, scale(c, dot_dispatch(qv, items.row(c as usize)))));
+            top_k(scored, k)
+        });
     }
     let n_items = items.rows;
+    let block_tops = |buf: &mut Vec<f32>, (b, block): (usize, &[f32])| {
+        let rows = block.len() / dim;
+        let q = MatRef::from_row_major_slice(block, rows, dim);
+        let exclude = &sel.exclude[b * QUERY_BLOCK..b * QUERY_BLOCK + rows];
+        let mut tops: Vec<TopK> = (0..rows).map(|_| TopK::new(k)).collect();
+        // position of each query in its sorted exclusion list
+        let mut next_excluded = vec![0usize; rows];
+        for start in (0..n_items).step_by(ITEM_CHUNK) {
+            let len = ITEM_CHUNK.min(n_items - start);
+            let chunk = MatRef::from_row_major_slice(
+                &items.data[start * dim..(start + len) * dim],
+                len,
+                dim,
+            );
+            buf.resize(rows * len, 0.0);
+            let dst = MatMut::from_row_major_slice_mut(&mut buf[..rows * len], rows, len);
+            matmul(dst, Accum::Replace, q, chunk.transpose(), 1.0f32, Par::Seq);
+            for (r, scores) in buf[..rows * len].chunks_exact_mut(len).enumerate() {
+                if let Some(sc) = sel.item_scale {
+                    for (s, c) in scores.iter_mut().zip(&sc[start..start + len]) {
+                        *s *= c;
+                    }
+                }
+                let ex = &exclude[r];
+                let at = &mut next_excluded[r];
+                while *at < ex.len() && (ex[*at] as usize) < start + len {
+                    scores[ex[*at] as usize - start] = f32::NEG_INFINITY;
+                    *at += 1;
+                }
+                tops[r].offer_dense(start, scores);
+            }
+        }
+        tops.into_iter().map(TopK::into_sorted).collect::<Vec<_>>()
+    };
+    if nq <= QUERY_BLOCK {
+        // one block: on this thread (see `crate::parallel`)
+        return block_tops(&mut Vec::new(), (0, queries));
+    }
     queries
         .par_chunks(QUERY_BLOCK * dim)
         .enumerate()
-        .map_init(Vec::new, |buf: &mut Vec<f32>, (b, block)| {
-            let rows = block.len() / dim;
-            let q = MatRef::from_row_major_slice(block, rows, dim);
-            let exclude = &sel.exclude[b * QUERY_BLOCK..b * QUERY_BLOCK + rows];
-            let mut tops: Vec<TopK> = (0..rows).map(|_| TopK::new(k)).collect();
-            // position of each query in its sorted exclusion list
-            let mut next_excluded = vec![0usize; rows];
-            for start in (0..n_items).step_by(ITEM_CHUNK) {
-                let len = ITEM_CHUNK.min(n_items - start);
-                let chunk = MatRef::from_row_major_slice(
-                    &items.data[start * dim..(start + len) * dim],
-                    len,
-                    dim,
-                );
-                buf.resize(rows * len, 0.0);
-                let dst = MatMut::from_row_major_slice_mut(&mut buf[..rows * len], rows, len);
-                matmul(dst, Accum::Replace, q, chunk.transpose(), 1.0f32, Par::Seq);
-                for (r, scores) in buf[..rows * len].chunks_exact_mut(len).enumerate() {
-                    if let Some(sc) = sel.item_scale {
-                        for (s, c) in scores.iter_mut().zip(&sc[start..start + len]) {
-                            *s *= c;
-                        }
-                    }
-                    let ex = &exclude[r];
-                    let at = &mut next_excluded[r];
-                    while *at < ex.len() && (ex[*at] as usize) < start + len {
-                        scores[ex[*at] as usize - start] = f32::NEG_INFINITY;
-                        *at += 1;
-                    }
-                    tops[r].offer_dense(start, scores);
-                }
-            }
-            tops.into_iter().map(TopK::into_sorted).collect::<Vec<_>>()
-        })
+        .map_init(Vec::new, block_tops)
         .flatten_iter()
         .collect()
 }

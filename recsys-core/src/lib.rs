@@ -53,6 +53,7 @@ mod ids;
 mod interactions;
 pub mod kmeans;
 mod linalg;
+mod parallel;
 mod persist;
 pub mod popularity;
 pub mod prelude;

@@ -8,6 +8,8 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use recsys_store::StoreError;
+
+use crate::middleware::current_request_id;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -186,8 +188,8 @@ const UNAVAILABLE_RETRY_AFTER_S: u64 = 2;
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if let ApiError::Internal(detail) = &self {
-            // the only place the detail of a 5xx goes; the request id is in the span
-            tracing::error!(error = %detail, "request failed");
+            // the only place the detail of a 5xx goes
+            tracing::error!(request_id = %current_request_id(), error = %detail, "request failed");
         }
         let retry = match &self {
             ApiError::TooManyRequests { retry_after_s, .. } => Some(*retry_after_s),
@@ -222,7 +224,7 @@ impl From<StoreError> for ApiError {
             }
             StoreError::Core(e) => e.into(),
             StoreError::Unavailable(e) => {
-                tracing::warn!(error = %e, "the database is unavailable");
+                tracing::warn!(request_id = %current_request_id(), error = %e, "the database is unavailable");
                 metrics::counter!("recsys_database_unavailable_total").increment(1);
                 ApiError::Unavailable("the database is unavailable; try again shortly".into())
             }

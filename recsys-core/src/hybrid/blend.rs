@@ -115,6 +115,22 @@ pub struct Blended {
     pub source: &'static str,
 }
 
+/// A blended list and the candidates it was chosen from.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BlendedList {
+    /// The list, best first, each item with the member it came from.
+    pub items: Vec<Blended>,
+    /// Every item a member proposed for it (the list's own among them), each once. The list
+    /// depends on which items may be recommended only through these: ruling out any other item
+    /// (it went out of stock, say) leaves the list as it is, so a cache of lists needs to check
+    /// only these.
+    pub candidates: Vec<Id>,
+}
+
+/// A blended list before its sources are named (each item with the index of its member), and
+/// its candidates.
+type Blend = (Vec<(Scored, usize)>, Vec<Id>);
+
 /// What the blend keeps per item: the total, the order in which it was first seen (ties), and the
 /// best single contribution with the index of the member that made it.
 type Tally = (f32, usize, (f32, usize));
@@ -122,6 +138,11 @@ type Tally = (f32, usize, (f32, usize));
 /// Blends `lists` (one per member, `None` where the member could not serve) into the best `n`,
 /// then fills from the lists in member order. Each item comes with the index of its source.
 fn blend(lists: &[(Option<Vec<Scored>>, f32)], n: usize) -> Vec<(Scored, usize)> {
+    blend_with_candidates(lists, n).0
+}
+
+/// [`blend`], and every item of `lists`, each once, in the order first seen.
+fn blend_with_candidates(lists: &[(Option<Vec<Scored>>, f32)], n: usize) -> Blend {
     let mut total: HashMap<&Id, Tally> = HashMap::new();
     let mut order = 0usize;
     for (member, (list, w)) in lists.iter().enumerate() {
@@ -136,6 +157,9 @@ fn blend(lists: &[(Option<Vec<Scored>>, f32)], n: usize) -> Vec<(Scored, usize)>
             }
         }
     }
+    let mut candidates: Vec<(&Id, usize)> = total.iter().map(|(id, t)| (*id, t.1)).collect();
+    candidates.sort_unstable_by_key(|c| c.1);
+    let candidates: Vec<Id> = candidates.into_iter().map(|(id, _)| id.clone()).collect();
     let mut ranked: Vec<(&Id, Tally)> = total
         .into_iter()
         .filter(|(_, (s, _, _))| *s > 0.0)
@@ -158,7 +182,7 @@ fn blend(lists: &[(Option<Vec<Scored>>, f32)], n: usize) -> Vec<(Scored, usize)>
     for (member, (list, _)) in lists.iter().enumerate() {
         for s in list.as_deref().unwrap_or(&[]) {
             if out.len() >= n {
-                return out;
+                return (out, candidates);
             }
             if !out.iter().any(|(o, _)| o.id == s.id) {
                 out.push((
@@ -171,7 +195,7 @@ fn blend(lists: &[(Option<Vec<Scored>>, f32)], n: usize) -> Vec<(Scored, usize)>
             }
         }
     }
-    out
+    (out, candidates)
 }
 
 impl Hybrid {
@@ -231,18 +255,22 @@ impl Hybrid {
     }
 
     /// [`recommend_batch`](Recommender::recommend_batch), each item with the member it came
-    /// from (what a shop shows as "because you watched ..." or "popular").
+    /// from (what a shop shows as "because you watched ..." or "popular"), and each list with
+    /// the candidates it was chosen from.
     pub fn recommend_batch_explained(
         &self,
         users: &[Id],
         user_items: &Interactions,
         n: usize,
         options: &RecommendOptions,
-    ) -> Result<Vec<Vec<Blended>>> {
+    ) -> Result<Vec<BlendedList>> {
         Ok(self
             .blend_batch(users, user_items, n, options)?
             .into_iter()
-            .map(|l| self.explain(l))
+            .map(|(list, candidates)| BlendedList {
+                items: self.explain(list),
+                candidates,
+            })
             .collect())
     }
 
@@ -262,7 +290,7 @@ impl Hybrid {
         user_items: &Interactions,
         n: usize,
         options: &RecommendOptions,
-    ) -> Result<Vec<Vec<(Scored, usize)>>> {
+    ) -> Result<Vec<Blend>> {
         let m = n.saturating_mul(OVERSAMPLE).max(n);
         let mut per_member = Vec::with_capacity(self.members.len());
         for (member, w) in &self.members {
@@ -282,7 +310,7 @@ impl Hybrid {
                 if lists.iter().all(|(l, _)| l.is_none()) {
                     return Err(Error::UnknownUser(user.clone()));
                 }
-                Ok(blend(&lists, n))
+                Ok(blend_with_candidates(&lists, n))
             })
             .collect()
     }
@@ -369,7 +397,7 @@ impl Recommender for Hybrid {
         Ok(self
             .blend_batch(users, user_items, n, options)?
             .into_iter()
-            .map(|l| l.into_iter().map(|(s, _)| s).collect())
+            .map(|(l, _)| l.into_iter().map(|(s, _)| s).collect())
             .collect())
     }
 

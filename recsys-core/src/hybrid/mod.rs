@@ -9,5 +9,5 @@
 
 mod blend;
 
-pub use blend::{Blended, Hybrid};
+pub use blend::{Blended, BlendedList, Hybrid};
 pub(crate) use blend::{check_weights, nested_hybrid};

@@ -139,18 +139,18 @@ fn explained_lists_are_the_plain_lists_with_each_items_source() {
     for (p, e) in plain.iter().zip(&explained) {
         assert_eq!(
             p,
-            &e.iter().map(|b| b.item.clone()).collect::<Vec<_>>(),
+            &e.items.iter().map(|b| b.item.clone()).collect::<Vec<_>>(),
             "same items and scores"
         );
     }
     // a known user's list blends ALS; a brand-new one is served by popularity alone
     assert!(
-        explained[0].iter().any(|b| b.source == "als"),
+        explained[0].items.iter().any(|b| b.source == "als"),
         "{:?}",
         explained[0]
     );
     assert!(
-        explained[1].iter().all(|b| b.source == "popular"),
+        explained[1].items.iter().all(|b| b.source == "popular"),
         "{:?}",
         explained[1]
     );
@@ -168,6 +168,54 @@ fn explained_lists_are_the_plain_lists_with_each_items_source() {
             .iter()
             .all(|b| ["als", "content", "popular"].contains(&b.source))
     );
+}
+
+/// A list depends on which items may be recommended only through its candidates: ruling out an
+/// item that is not one leaves it as it is, ruling out one that is may change it.
+#[test]
+fn a_list_changes_only_when_one_of_its_candidates_is_ruled_out() {
+    use recsys_core::ItemFilter;
+    let (model, data) = fitted_hybrid();
+    let AnyRecommender::Hybrid(hybrid) = &model else {
+        panic!("the factory built a hybrid")
+    };
+    let users: Vec<Id> = ["u0", "u2", "u5", "u9", "newcomer"]
+        .into_iter()
+        .map(Id::from)
+        .collect();
+    let explain = |exclude: Vec<Id>| {
+        let options = RecommendOptions::default().items(ItemFilter::new().exclude(exclude));
+        hybrid
+            .recommend_batch_explained(&users, &data, 5, &options)
+            .unwrap()
+    };
+    let before = explain(Vec::new());
+    let all_items: Vec<Id> = model.item_ids().iter().collect();
+    for (user, list) in users.iter().zip(&before) {
+        let unique: std::collections::HashSet<&Id> = list.candidates.iter().collect();
+        assert_eq!(unique.len(), list.candidates.len(), "each candidate once");
+        assert!(
+            list.items.iter().all(|b| unique.contains(&b.item.id)),
+            "{user}: the list's items are candidates"
+        );
+        let others: Vec<Id> = all_items
+            .iter()
+            .filter(|i| !unique.contains(i))
+            .cloned()
+            .collect();
+        assert!(!others.is_empty());
+        for (i, other) in others.iter().enumerate().step_by(3) {
+            let after = explain(vec![other.clone()]);
+            let mine = &after[users.iter().position(|u| u == user).unwrap()];
+            assert_eq!(
+                mine, list,
+                "{user}: ruling out {other} (#{i}) changed nothing"
+            );
+        }
+    }
+    // ruling out the top item of the first list changes it
+    let top = before[0].items[0].item.id.clone();
+    assert_ne!(explain(vec![top])[0].items, before[0].items);
 }
 
 #[test]
@@ -245,9 +293,9 @@ fn a_trained_user_with_no_history_now_is_served_as_a_new_one() {
     let explained = hybrid
         .recommend_batch_explained(&[Id::from("u2")], &others, 10, &RecommendOptions::default())
         .unwrap();
-    assert_eq!(explained[0].len(), 10);
+    assert_eq!(explained[0].items.len(), 10);
     assert!(
-        explained[0].iter().all(|b| b.source == "popular"),
+        explained[0].items.iter().all(|b| b.source == "popular"),
         "{:?}",
         explained[0]
     );

@@ -274,7 +274,11 @@ impl Auth {
         let user_id = match outcome {
             Rotation::Rotated { user_id, .. } => user_id,
             Rotation::Reused { user_id } => {
-                tracing::warn!(user_id, "refresh token reused: its session is revoked");
+                tracing::warn!(
+                    request_id = %crate::middleware::current_request_id(),
+                    user_id,
+                    "refresh token reused: its session is revoked"
+                );
                 return Err(ApiError::Unauthorized(
                     "the refresh token was already used: the session is revoked, sign in again"
                         .into(),

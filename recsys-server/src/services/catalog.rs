@@ -108,9 +108,26 @@ pub struct Snapshot {
     /// The sorted lists of the public listing, shared with the snapshots before and after this
     /// one while no product changes its place in them.
     listings: Arc<Listings>,
-    /// A number no other snapshot of this process has: what was unavailable is part of a
-    /// cached recommendation list's key through it.
+    /// Part of a cached recommendation list's key: it changes when a list computed on an
+    /// earlier snapshot may differ from one computed now in a way serving it would not see (see
+    /// [`may_change_lists`]). A product going out of stock or inactive does not change it:
+    /// a kept list is checked against the snapshot it is served from
+    /// ([`Snapshot::any_unavailable`]), so a checkout does not make every list new.
     pub generation: u64,
+}
+
+/// Whether recommendation lists computed with `old` as a product's state may differ from lists
+/// computed with `new` (`None`: not in the catalog) beyond the product going out of what may be
+/// recommended, which a kept list checks when it is served: the product came back (in stock,
+/// active again), was added or removed, or moved to another category (lists by category).
+fn may_change_lists(old: Option<&ProductSummary>, new: Option<&ProductSummary>) -> bool {
+    match (old, new) {
+        (None, None) => false,
+        (None, Some(_)) | (Some(_), None) => true,
+        (Some(old), Some(new)) => {
+            old.category_id != new.category_id || (!old.recommendable() && new.recommendable())
+        }
+    }
 }
 
 /// The next snapshot generation.
@@ -196,11 +213,16 @@ impl Snapshot {
     fn with_products(&self, changed: Vec<Arc<ProductSummary>>, removed: &[i64]) -> Snapshot {
         let mut products = self.products.clone();
         let mut same_places = true;
+        let mut lists_change = false;
         for id in removed {
-            same_places &= products.remove(id).is_none_or(|p| !p.active);
+            let old = products.remove(id);
+            lists_change |= may_change_lists(old.as_deref(), None);
+            same_places &= old.is_none_or(|p| !p.active);
         }
         for p in changed {
-            same_places &= match products.get(&p.id) {
+            let old = products.get(&p.id);
+            lists_change |= may_change_lists(old.map(|o| &**o), Some(&p));
+            same_places &= match old {
                 Some(old) => old.listed_alike(&p),
                 None => !p.active,
             };
@@ -218,8 +240,17 @@ impl Snapshot {
             } else {
                 Arc::default()
             },
-            generation: next_generation(),
+            generation: if lists_change {
+                next_generation()
+            } else {
+                self.generation
+            },
         }
+    }
+
+    /// Whether any of these products may not be recommended now (inactive or out of stock).
+    pub fn any_unavailable(&self, ids: &[i64]) -> bool {
+        ids.iter().any(|id| self.unavailable_ids.contains(id))
     }
 
     /// The category and every category below it (empty if unknown).
@@ -396,11 +427,21 @@ impl CatalogCache {
         let started = recsys_store::now_ms();
         let products = self.store.all_products().await?;
         let categories = self.store.list_categories().await?;
-        self.snapshot.store(Arc::new(Snapshot::build(
-            products,
-            categories,
-            &self.currency,
-        )));
+        let mut next = Snapshot::build(products, categories, &self.currency);
+        let current = self.snapshot();
+        let lists_change = next.categories != current.categories
+            || current
+                .products
+                .iter()
+                .any(|(id, old)| may_change_lists(Some(old), next.products.get(id).map(|p| &**p)))
+            || next
+                .products
+                .keys()
+                .any(|id| !current.products.contains_key(id));
+        if !lists_change {
+            next.generation = current.generation;
+        }
+        self.snapshot.store(Arc::new(next));
         self.read_at
             .store(started, std::sync::atomic::Ordering::Relaxed);
         Ok(())

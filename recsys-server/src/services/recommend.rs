@@ -9,7 +9,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
 use recsys_core::factory::AnyRecommender;
-use recsys_core::hybrid::Blended;
+use recsys_core::hybrid::{Blended, BlendedList};
 use recsys_core::{
     Error as CoreError, Id, Interactions, ItemFilter, RecommendOptions, Recommender, Scored,
 };
@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 use crate::error::{ApiError, ApiResult};
 use crate::services::catalog::{ProductSummary, Snapshot};
 use crate::services::experiments;
-use crate::services::list_cache::ListKey;
+use crate::services::list_cache::{CachedList, ListKey};
 use crate::services::models::Serving;
 use crate::services::recorder::{Record, Recorder};
 use crate::state::AppState;
@@ -228,23 +228,37 @@ pub fn check_length(field: &str, n: usize) -> ApiResult<usize> {
     Ok(n)
 }
 
-/// Blended lists of a hybrid, plain lists (source: the model's kind) of any other model.
+/// Blended lists of a hybrid, plain lists (source: the model's kind, the candidates: the list)
+/// of any other model.
 fn explained_recommend(
     model: &AnyRecommender,
     user: &Id,
     history: &Interactions,
     n: usize,
     options: &RecommendOptions,
-) -> Result<Vec<Blended>, CoreError> {
+) -> Result<BlendedList, CoreError> {
     match model {
         AnyRecommender::Hybrid(h) => Ok(h
             .recommend_batch_explained(std::slice::from_ref(user), history, n, options)?
             .pop()
             .unwrap_or_default()),
-        other => Ok(blended(
-            other.recommend(user, history, n, options)?,
-            other.kind(),
-        )),
+        other => {
+            let list = other.recommend(user, history, n, options)?;
+            Ok(BlendedList {
+                candidates: list.iter().map(|s| s.id.clone()).collect(),
+                items: blended(list, other.kind()),
+            })
+        }
+    }
+}
+
+/// A model's list as the list cache keeps it: its candidates as sorted product ids.
+fn to_cached(list: BlendedList) -> CachedList {
+    let mut candidates: Vec<i64> = list.candidates.iter().filter_map(product_id).collect();
+    candidates.sort_unstable();
+    CachedList {
+        items: list.items,
+        candidates: candidates.into(),
     }
 }
 
@@ -423,10 +437,14 @@ impl AppState {
                 explained_recommend(model, &anonymous(), &History::empty().data, n * 2, &options)?;
             scored.extend(
                 popular
+                    .items
                     .into_iter()
                     .filter(|b| seen.insert(b.item.id.clone())),
             );
-            Arc::new(scored)
+            Arc::new(CachedList {
+                items: scored,
+                candidates: Box::default(),
+            })
         } else {
             let history = self.history(req.user_id).await?;
             let key = ListKey {
@@ -439,18 +457,23 @@ impl AppState {
                 category: req.category,
                 skip: Arc::clone(&skip),
             };
-            self.lists.get_or_compute(key, || {
-                let options = RecommendOptions::new().items(filter());
-                let user = req.user_id.map_or_else(anonymous, Id::Int);
-                match explained_recommend(model, &user, &history.data, n, &options) {
-                    Err(CoreError::UnknownUser(_)) => {
-                        explained_recommend(model, &anonymous(), &history.data, n, &options)
+            self.lists.get_or_compute(
+                key,
+                |kept| !catalog.any_unavailable(&kept.candidates),
+                || {
+                    let options = RecommendOptions::new().items(filter());
+                    let user = req.user_id.map_or_else(anonymous, Id::Int);
+                    match explained_recommend(model, &user, &history.data, n, &options) {
+                        Err(CoreError::UnknownUser(_)) => {
+                            explained_recommend(model, &anonymous(), &history.data, n, &options)
+                        }
+                        other => other,
                     }
-                    other => other,
-                }
-            })?
+                    .map(to_cached)
+                },
+            )?
         };
-        let items = to_items(&list, &catalog, &skip, n);
+        let items = to_items(&list.items, &catalog, &skip, n);
         Ok(self.answer(Some(&serving), &req.placement, items, arm))
     }
 

@@ -17,6 +17,7 @@ on_both_backends!(
     a_visitors_click_counts_for_the_list_without_an_account,
     with_no_model_the_shop_still_answers,
     new_events_count_without_a_new_model,
+    kept_lists_are_what_a_fresh_computation_gives,
 );
 
 fn ids(list: &Value) -> Vec<i64> {
@@ -425,5 +426,127 @@ async fn new_events_count_without_a_new_model(app: TestApp) {
         !second.contains(&first[0]),
         "a product seen since is left out: {first:?} then {second:?}"
     );
+    app.finish().await;
+}
+
+/// The list cache under stock changes: a product going out of stock or inactive leaves the
+/// catalog's generation (and so every other kept list) as it is, and a product coming back
+/// changes it; after each change every answer, kept or not, is what a fresh computation gives.
+async fn kept_lists_are_what_a_fresh_computation_gives(app: TestApp) {
+    app.train().await;
+    let admin = app.admin_token().await;
+    let mut tokens = Vec::new();
+    for c in 0..8 {
+        tokens.push(app.customer_token(c).await);
+    }
+    let fiction = app.categories.1;
+    let paths = [
+        "/api/v1/products/recommendations?limit=5".to_string(),
+        "/api/v1/products/recommendations?limit=10".to_string(),
+        format!("/api/v1/products/recommendations?limit=4&category={fiction}"),
+    ];
+    // every customer's lists: the products, their scores and sources
+    let ask_all = || async {
+        let mut all = Vec::new();
+        for token in &tokens {
+            for path in &paths {
+                let r = app.get(path, Some(token)).await;
+                assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+                let items: Vec<(i64, String, String)> = r.body["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|i| {
+                        (
+                            i["product"]["id"].as_i64().unwrap(),
+                            i["score"].to_string(),
+                            i["source"].to_string(),
+                        )
+                    })
+                    .collect();
+                all.push(items);
+            }
+        }
+        all
+    };
+    let set = |product: i64, change: Value| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            let r = app
+                .call(
+                    Method::PATCH,
+                    &format!("/api/v1/admin/products/{product}"),
+                    Some(admin),
+                    Some(change),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        }
+    };
+    let first = ask_all().await;
+    let listed: HashSet<i64> = first.iter().flatten().map(|i| i.0).collect();
+    let top = first[0][0].0;
+    let unlisted = *app
+        .products
+        .iter()
+        .find(|p| !listed.contains(p))
+        .expect("a product in no list");
+    let generation = || app.state.catalog.snapshot().generation;
+    // other listed products, each changed once
+    let mut others: Vec<i64> = Vec::new();
+    for p in first.iter().flatten().map(|i| i.0) {
+        if p != top && !others.contains(&p) {
+            others.push(p);
+        }
+    }
+    assert!(others.len() >= 3, "{others:?}");
+    let steps: Vec<(&str, i64, Value, bool)> = vec![
+        (
+            "the first list's top out of stock",
+            top,
+            json!({"stock": 0}),
+            false,
+        ),
+        (
+            "a product in no list out of stock",
+            unlisted,
+            json!({"stock": 0}),
+            false,
+        ),
+        (
+            "a listed product inactive",
+            others[0],
+            json!({"active": false}),
+            false,
+        ),
+        (
+            "a listed product's stock lower, still in stock",
+            others[1],
+            json!({"stock": 3}),
+            false,
+        ),
+        ("the top back in stock", top, json!({"stock": 7}), true),
+        (
+            "a listed product moved to another category",
+            others[2],
+            json!({"category_id": app.categories.2}),
+            true,
+        ),
+    ];
+    for (step, product, change, changes_generation) in steps {
+        let before = generation();
+        set(product, change).await;
+        assert_eq!(
+            generation() != before,
+            changes_generation,
+            "{step}: the generation"
+        );
+        let kept = ask_all().await;
+        app.state.lists.clear();
+        let fresh = ask_all().await;
+        for (k, f) in kept.iter().zip(&fresh) {
+            assert_eq!(k, f, "{step}: a kept list and a fresh one differ");
+        }
+    }
     app.finish().await;
 }

@@ -1,6 +1,5 @@
 //! A fitted TF-IDF vectorizer: its vocabulary and idf, transforming documents to weights.
 
-use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
@@ -114,19 +113,16 @@ impl TfidfModel {
     /// Weights of `docs` (one row each) over the fitted vocabulary; unseen terms are ignored
     /// and a document with none of the known terms is an all-zero row.
     pub fn transform<S: AsRef<str> + Sync>(&self, docs: &[S]) -> Csr {
-        let rows = docs
-            .par_iter()
-            .map(|d| {
-                let text = normalize(d.as_ref(), &self.params);
-                let lookup = |t: &str| self.index.get(t).copied();
-                weigh(
-                    &count_terms(&text, &self.params),
-                    lookup,
-                    &self.idf,
-                    &self.params,
-                )
-            })
-            .collect();
+        let rows = crate::parallel::map(docs, |d| {
+            let text = normalize(d.as_ref(), &self.params);
+            let lookup = |t: &str| self.index.get(t).copied();
+            weigh(
+                &count_terms(&text, &self.params),
+                lookup,
+                &self.idf,
+                &self.params,
+            )
+        });
         assemble(rows, self.vocabulary.len())
     }
 }

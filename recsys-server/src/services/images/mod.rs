@@ -215,7 +215,13 @@ impl Images {
     }
 
     fn failed(&self, doing: &str, name: &str, e: object_store::Error) -> ApiError {
-        tracing::error!(store = %self.location, image = name, error = %e, "the image store failed");
+        tracing::error!(
+            request_id = %crate::middleware::current_request_id(),
+            store = %self.location,
+            image = name,
+            error = %e,
+            "the image store failed"
+        );
         metrics::counter!("recsys_image_store_errors_total").increment(1);
         ApiError::Unavailable(format!(
             "the image store could not {doing} the picture; try again"
