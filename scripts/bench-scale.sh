@@ -10,6 +10,8 @@
 #
 #   scripts/bench-scale.sh [--size small|full] [--seconds S]   # default: small, 10 s per route
 #   BACKENDS=sqlite scripts/bench-scale.sh --size full          # one backend
+#   KEEP_WORK=1 BACKENDS=sqlite scripts/bench-scale.sh          # keep the SQLite shop (trained,
+#                                                                # hybrid active) for profiling
 #
 # The shop is written once per size into target/bench-scale/<size>/ (ignored; deterministic).
 # Results go to target/bench-scale/<size>-<backend>.json; `python3 benches/scale/run.py --table
@@ -60,6 +62,10 @@ for backend in $backends; do
     --work "$work" --psql "$psql" --seconds "$seconds" --out "$out" >/dev/null
   results+=("$out")
   [[ "$backend" == postgres ]] && "$psql" "$admin" -qc "DROP DATABASE IF EXISTS $name"
-  rm -rf "$work"
+  if [[ -n "${KEEP_WORK:-}" ]]; then
+    say "kept $work ($url)"
+  else
+    rm -rf "$work"
+  fi
 done
 python3 benches/scale/run.py --table "${results[@]}"

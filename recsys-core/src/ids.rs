@@ -60,6 +60,20 @@ impl From<String> for Id {
 #[serde(from = "StoredIds", into = "StoredIds")]
 pub struct IdMap {
     keys: Keys,
+    /// Names this mapping: a copy shares it, a map given a new id gets a new one. What
+    /// [`ItemSet`](crate::ItemSet) keeps its resolutions by.
+    stamp: Stamp,
+}
+
+/// A number no other mapping of this process has had (see [`IdMap::stamp`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Stamp(u64);
+
+impl Default for Stamp {
+    fn default() -> Self {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        Stamp(NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -99,6 +113,7 @@ impl From<StoredIds> for IdMap {
                     .collect();
                 IdMap {
                     keys: Keys::Listed { ids, index },
+                    stamp: Stamp::default(),
                 }
             }
         }
@@ -127,6 +142,7 @@ impl IdMap {
     pub fn range(n: usize) -> Self {
         IdMap {
             keys: Keys::Range(n.min(MAX_IDS) as u32),
+            stamp: Stamp::default(),
         }
     }
 
@@ -166,6 +182,8 @@ impl IdMap {
             return i;
         }
         let next = self.len() as u32;
+        // another mapping now: what was resolved against this one may miss the new id
+        self.stamp = Stamp::default();
         if let (Keys::Range(n), Id::Int(i)) = (&mut self.keys, &id)
             && *i == i64::from(*n)
         {
@@ -197,6 +215,11 @@ impl IdMap {
     /// All ids in index order.
     pub fn iter(&self) -> impl Iterator<Item = Id> + '_ {
         (0..self.len() as u32).map(|i| self.id(i))
+    }
+
+    /// What names this mapping: equal for copies of one map, different once an id is added.
+    pub(crate) fn stamp(&self) -> Stamp {
+        self.stamp
     }
 
     /// Whether both maps give every id the same index (same ids in the same order), checked

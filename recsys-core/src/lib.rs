@@ -69,7 +69,9 @@ pub use ids::{Id, IdMap};
 pub use interactions::{Csr, CsvOptions, Header, Interactions, InteractionsBuilder};
 pub use linalg::{SimdLevel, simd_level};
 pub use persist::Persist;
-pub use recommender::{FitControl, FitProgress, ItemFilter, RecommendOptions, Recommender, Scored};
+pub use recommender::{
+    FitControl, FitProgress, ItemFilter, ItemSet, RecommendOptions, Recommender, Scored,
+};
 pub use rng::SplitMix64;
 
 /// The repository README's Rust example, compiled and run by `cargo test --doc` (the README's

@@ -1,10 +1,11 @@
 //! The interface every recommender implements, and the options of a recommendation request.
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::error::{Error, Result};
-use crate::ids::{Id, IdMap};
+use crate::ids::{Id, IdMap, Stamp};
 use crate::interactions::Interactions;
 
 /// What an iterative fit reports after each step (an ALS iteration).
@@ -102,6 +103,8 @@ pub struct Scored {
 pub struct ItemFilter {
     /// Never return these items (ids unknown to the model are ignored: it cannot return them).
     pub exclude: Vec<Id>,
+    /// Never return these either: a set shared by many requests, resolved once per model.
+    pub exclude_set: Option<Arc<ItemSet>>,
     /// When set, return only items from this list. Items the model has never seen are skipped,
     /// since it has nothing to score them with.
     pub candidates: Option<Vec<Id>>,
@@ -168,6 +171,12 @@ impl ItemFilter {
         self.exclude.extend(ids);
         self
     }
+    /// Never return the items of `set` either (replacing any earlier set): for a large set many
+    /// requests share, which each model resolves once instead of once per request.
+    pub fn exclude_set(mut self, set: Arc<ItemSet>) -> Self {
+        self.exclude_set = Some(set);
+        self
+    }
     /// Return only these (replacing any earlier list).
     pub fn only(mut self, ids: impl IntoIterator<Item = Id>) -> Self {
         self.candidates = Some(ids.into_iter().collect());
@@ -178,6 +187,80 @@ impl ItemFilter {
         self.candidates = ids;
         self
     }
+}
+
+/// Items many requests leave out (what a shop cannot sell now, say), given once and shared
+/// through [`ItemFilter::exclude_set`]: each model resolves the ids into its own item indices
+/// the first time it meets the set and keeps that, so a request pays only for the ids it brings
+/// itself. Ids a model does not know are ignored, as in [`ItemFilter::exclude`].
+///
+/// ```
+/// use std::sync::Arc;
+/// use recsys_core::{Id, ItemFilter, ItemSet};
+/// let sold_out = Arc::new(ItemSet::new([Id::from("tea"), Id::from("cake")]));
+/// let filter = ItemFilter::new().exclude_set(Arc::clone(&sold_out)).exclude([Id::from("jam")]);
+/// assert_eq!(sold_out.len(), 2);
+/// ```
+#[derive(Debug, Default)]
+pub struct ItemSet {
+    ids: Vec<Id>,
+    /// Its indices in the item spaces it met, by the [`IdMap`]'s stamp: a few (one per model of
+    /// a blend, and the arms of an experiment); the oldest is dropped past [`RESOLUTIONS`].
+    resolved: Mutex<Vec<(Stamp, Arc<[u32]>)>>,
+}
+
+/// How many item spaces an [`ItemSet`] keeps its resolution for.
+const RESOLUTIONS: usize = 8;
+
+impl ItemSet {
+    /// The set of these ids.
+    pub fn new(ids: impl IntoIterator<Item = Id>) -> Self {
+        ItemSet {
+            ids: ids.into_iter().collect(),
+            resolved: Mutex::default(),
+        }
+    }
+
+    /// How many ids were given.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Whether no id was given.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// The ids.
+    pub fn ids(&self) -> &[Id] {
+        &self.ids
+    }
+
+    /// The indices of its ids in `items`, sorted and unique (computed on the first call for
+    /// this mapping, shared after).
+    fn resolve(&self, items: &IdMap) -> Arc<[u32]> {
+        let stamp = items.stamp();
+        let lock = || self.resolved.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, r)) = lock().iter().find(|(s, _)| *s == stamp) {
+            return Arc::clone(r);
+        }
+        // resolved outside the lock: two requests meeting the set at once both resolve it
+        let resolved: Arc<[u32]> = resolve_ids(&self.ids, items).into();
+        let mut kept = lock();
+        if kept.len() >= RESOLUTIONS {
+            kept.remove(0);
+        }
+        kept.push((stamp, Arc::clone(&resolved)));
+        resolved
+    }
+}
+
+/// `ids`' indices in `items`, sorted and unique; unknown ids are left out.
+fn resolve_ids(ids: &[Id], items: &IdMap) -> Vec<u32> {
+    let mut v: Vec<u32> = ids.iter().filter_map(|id| items.index(id)).collect();
+    v.sort_unstable();
+    v.dedup();
+    v
 }
 
 /// A trained model that ranks items for users. Every value of it is fitted: settings train a
@@ -233,27 +316,41 @@ pub(crate) struct ResolvedFilter {
 
 impl ResolvedFilter {
     pub(crate) fn new(filter: &ItemFilter, items: &IdMap) -> Self {
-        let resolve = |ids: &[Id]| {
-            let mut v: Vec<u32> = ids.iter().filter_map(|id| items.index(id)).collect();
-            v.sort_unstable();
-            v.dedup();
-            v
+        let own = resolve_ids(&filter.exclude, items);
+        let exclude = match &filter.exclude_set {
+            Some(set) => merged(&set.resolve(items), &own),
+            None => own,
         };
         ResolvedFilter {
-            exclude: resolve(&filter.exclude),
-            candidates: filter.candidates.as_deref().map(resolve),
+            exclude,
+            candidates: filter
+                .candidates
+                .as_deref()
+                .map(|ids| resolve_ids(ids, items)),
         }
     }
 
     /// This filter's exclusions merged with `seen` (sorted), sorted and unique.
     pub(crate) fn exclusions_with(&self, seen: &[u32]) -> Vec<u32> {
-        let mut out = Vec::with_capacity(self.exclude.len() + seen.len());
-        out.extend_from_slice(&self.exclude);
-        out.extend_from_slice(seen);
-        out.sort_unstable();
-        out.dedup();
-        out
+        merged(&self.exclude, seen)
     }
+}
+
+/// Two sorted lists of unique indices as one, sorted and unique, in one pass.
+fn merged(a: &[u32], b: &[u32]) -> Vec<u32> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        let (x, y) = (a[i], b[j]);
+        out.push(x.min(y));
+        i += usize::from(x <= y);
+        j += usize::from(y <= x);
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    // a list given with repeats (a caller's) still comes out unique
+    out.dedup();
+    out
 }
 
 /// The user's items in `user_items`, as the model's item indices (sorted) with their values.
@@ -299,4 +396,44 @@ pub(crate) fn require_item(items: &IdMap, item: &Id) -> Result<u32> {
     items
         .index(item)
         .ok_or_else(|| Error::UnknownItem(item.clone()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merged_lists_are_sorted_and_unique() {
+        assert_eq!(merged(&[1, 4, 9], &[0, 4, 5, 12]), vec![0, 1, 4, 5, 9, 12]);
+        assert_eq!(merged(&[], &[2, 2, 3]), vec![2, 3]);
+        assert_eq!(merged(&[7], &[]), vec![7]);
+        assert!(merged(&[], &[]).is_empty());
+    }
+
+    #[test]
+    fn a_shared_set_is_resolved_once_per_mapping_and_again_after_a_change() {
+        let mut items = IdMap::new();
+        for id in ["a", "b", "c", "d"] {
+            items.insert(Id::from(id));
+        }
+        let set = Arc::new(ItemSet::new(["d", "b", "zz", "b"].map(Id::from)));
+        let filter = ItemFilter::new()
+            .exclude_set(Arc::clone(&set))
+            .exclude([Id::from("a"), Id::from("b")]);
+        assert_eq!(ResolvedFilter::new(&filter, &items).exclude, vec![0, 1, 3]);
+        let first = set.resolve(&items);
+        assert!(Arc::ptr_eq(&first, &set.resolve(&items)), "kept");
+        // a copy of the mapping is the same mapping
+        let copy = items.clone();
+        assert!(Arc::ptr_eq(&first, &set.resolve(&copy)));
+        // a mapping that gained the unknown id is another one
+        items.insert(Id::from("zz"));
+        assert_eq!(&*set.resolve(&items), &[1, 3, 4]);
+        assert_eq!(&*set.resolve(&copy), &[1, 3]);
+        // at most a few mappings are kept
+        for n in 0..20 {
+            set.resolve(&IdMap::range(n));
+        }
+        assert!(set.resolved.lock().unwrap().len() <= RESOLUTIONS);
+    }
 }

@@ -15,7 +15,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
-use recsys_core::Id;
+use recsys_core::{Id, ItemSet};
 use recsys_store::{Category, Millis, Page, Paged, Product, ProductQuery, ProductSort, Store};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -100,8 +100,9 @@ pub struct Snapshot {
     pub categories: Vec<Category>,
     /// Each category's id with every category below it.
     subtree: HashMap<i64, Vec<i64>>,
-    /// Products that may not be recommended (inactive or out of stock), as model ids.
-    pub unavailable: Vec<Id>,
+    /// Products that may not be recommended (inactive or out of stock), as a set of model ids
+    /// each model resolves once (shared by the snapshots after this one while it stays the same).
+    pub unavailable: Arc<ItemSet>,
     /// The same products by id, for the listing's in-stock filter (one cheap probe per listed
     /// product instead of a lookup of its summary).
     unavailable_ids: UnavailableIds,
@@ -196,7 +197,7 @@ impl Snapshot {
             .iter()
             .map(|p| (p.id, Arc::new(ProductSummary::of(p, currency))))
             .collect();
-        let (unavailable_ids, unavailable) = unavailable(&products);
+        let (unavailable_ids, unavailable) = unavailable(&products, None);
         Snapshot {
             unavailable,
             unavailable_ids,
@@ -228,7 +229,7 @@ impl Snapshot {
             };
             products.insert(p.id, p);
         }
-        let (unavailable_ids, unavailable) = unavailable(&products);
+        let (unavailable_ids, unavailable) = unavailable(&products, Some(self));
         Snapshot {
             unavailable,
             unavailable_ids,
@@ -373,18 +374,27 @@ impl Snapshot {
 }
 
 /// The products that may not be recommended (inactive or out of stock): as a set of ids, and
-/// as model ids, sorted.
+/// as model ids, sorted; the `previous` snapshot's model ids when they are the same (a stock
+/// change that leaves a product in stock), so the models' resolutions of them are kept.
 type UnavailableIds = HashSet<i64, foldhash::fast::RandomState>;
 
-fn unavailable(products: &HashMap<i64, Arc<ProductSummary>>) -> (UnavailableIds, Vec<Id>) {
+fn unavailable(
+    products: &HashMap<i64, Arc<ProductSummary>>,
+    previous: Option<&Snapshot>,
+) -> (UnavailableIds, Arc<ItemSet>) {
     let set: UnavailableIds = products
         .values()
         .filter(|p| !p.recommendable())
         .map(|p| p.id)
         .collect();
-    let mut ids: Vec<Id> = set.iter().map(|&id| Id::Int(id)).collect();
-    ids.sort();
-    (set, ids)
+    if let Some(previous) = previous
+        && previous.unavailable_ids == set
+    {
+        return (set, Arc::clone(&previous.unavailable));
+    }
+    let mut ids: Vec<i64> = set.iter().copied().collect();
+    ids.sort_unstable();
+    (set, Arc::new(ItemSet::new(ids.into_iter().map(Id::Int))))
 }
 
 /// How far back a catch-up reads again: a write's `updated_at` is taken before its transaction

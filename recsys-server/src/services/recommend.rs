@@ -411,10 +411,9 @@ impl AppState {
         };
         // built only when the model is asked (never for a list the cache holds)
         let filter = || {
-            let mut exclude: Vec<Id> = catalog.unavailable.clone();
-            exclude.extend(skip.iter().map(|&p| Id::Int(p)));
             ItemFilter::new()
-                .exclude(exclude)
+                .exclude_set(Arc::clone(&catalog.unavailable))
+                .exclude(skip.iter().map(|&p| Id::Int(p)))
                 .only_if(req.category.map(|c| catalog.products_in(c)))
         };
         let model = &serving.model;
@@ -494,9 +493,9 @@ impl AppState {
         let Some(serving) = self.models.current() else {
             return Ok(self.answer(None, "similar", Vec::new(), None));
         };
-        let mut exclude = catalog.unavailable.clone();
-        exclude.extend(skip.iter().map(|&p| Id::Int(p)));
-        let filter = ItemFilter::new().exclude(exclude);
+        let filter = ItemFilter::new()
+            .exclude_set(Arc::clone(&catalog.unavailable))
+            .exclude(skip.iter().map(|&p| Id::Int(p)));
         let list = match explained_similar(&serving.model, &Id::Int(product), n, &filter) {
             Ok(list) => list,
             // a product added after the model was trained: nothing to compare it with yet
