@@ -35,9 +35,8 @@ scripts/fetch-data.sh ml-100k >/dev/null
 venv="$root/benches/server/.venv"
 if [[ ! -x "$venv/bin/uvicorn" ]]; then
   say "creating $venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "fastapi==0.163.*" "uvicorn==0.54.*" \
-    implicit==0.7.3 numpy scipy threadpoolctl
+  source "$root/scripts/lib/python.sh"
+  venv_install "$venv" fastapi uvicorn implicit numpy scipy threadpoolctl
 fi
 bin="${RECSYS_SERVER_BIN:-}"
 if [[ -z "$bin" ]]; then

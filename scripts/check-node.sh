@@ -5,7 +5,8 @@
 # with node's own runner: every class and error code, the event loop while fitting, the shared
 # test vectors against Rust (examples/shared_vectors.rs) and Python
 # (bindings/python/tests/shared_vectors.py), and examples/node-shop run as a user runs it; then
-# the package as a user gets it: `npm pack`, installed into an empty project, its README example run.
+# the package as a user gets it: scripts/package.sh's tarball (npm pack, in dist/), installed into
+# an empty project, its README example run.
 #
 #   scripts/check-node.sh            # scripts/test.sh calls it after the Python suite
 #   PYTHON=.venv-test/bin/python     # the interpreter with the recsys package (default python3)
@@ -15,9 +16,9 @@ python="${PYTHON:-python3}"
 if [[ "$python" == */* ]]; then python="$(cd "$(dirname "$python")" && pwd)/$(basename "$python")"; fi
 node_dir="$root/bindings/node"
 source "$root/scripts/lib/npm.sh"
-npm_ci_once "$node_dir"
+# the addon and the TypeScript layer built once (napi build --release, tsc), packed into dist/
+"$root/scripts/package.sh" node
 cd "$node_dir"
-npm run --silent build
 npx tsc -p tsconfig.test.json
 npm_ci_once "$root/examples/node-shop"
 
@@ -30,15 +31,16 @@ RECSYS_SHARED_VECTORS_BIN="$vectors" \
   RECSYS_PYTHON="$python" \
   node --import tsx --test --test-reporter=spec test/*.test.ts
 
-# The package as a user installs it (bindings/node/README.md): `npm pack`, the tarball installed
-# into an empty project, and the README's example run there, importing `recsys` by name.
+# The package as a user installs it (bindings/node/README.md): the tarball scripts/package.sh
+# packed, installed into an empty project, and the README's example run there, importing `recsys`
+# by name.
+tarball="$(ls "$root"/dist/recsys-*.tgz)"
 pack_dir="$(mktemp -d)"
 trap 'rm -rf "$pack_dir"' EXIT
-tarball="$(npm pack --silent --pack-destination "$pack_dir" | tail -1)"
 mkdir "$pack_dir/app"
 cd "$pack_dir/app"
 echo '{"name": "app", "version": "1.0.0", "private": true, "type": "module"}' >package.json
-npm install --silent --no-audit --no-fund "$pack_dir/$tarball"
+npm install --silent --no-audit --no-fund "$tarball"
 [[ -f node_modules/recsys/dist/index.d.ts ]] || { echo "check-node: the package has no types" >&2; exit 1; }
 # the README's block is TypeScript without type annotations: it runs as a module as written
 node -e '
@@ -49,4 +51,4 @@ require("fs").writeFileSync("example.mjs", m[1]);
 ' "$node_dir/README.md"
 node example.mjs
 [[ -f als.recsys ]] || { echo "check-node: the README example saved no model" >&2; exit 1; }
-echo "check-node: $tarball installs into an empty project and runs the README's example"
+echo "check-node: $(basename "$tarball") installs into an empty project and runs the README's example"

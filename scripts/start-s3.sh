@@ -17,7 +17,9 @@ set -euo pipefail
 home="${RECSYS_S3_HOME:-/var/tmp/recsys-s3}"
 port="${RECSYS_S3_PORT:-54330}"
 url="http://127.0.0.1:$port"
-moto_version="5.2.6"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/python.sh"
+moto_version="$(pinned moto)"
+moto_version="${moto_version#*==}"
 
 answering() {
   python3 -c "import urllib.request as u; u.urlopen('$url/', timeout=2)" 2>/dev/null
@@ -40,8 +42,7 @@ mkdir -p "$home"
 if [[ ! -x "$home/venv/bin/moto_server" ]] ||
   ! "$home/venv/bin/python" -c "import moto, sys; sys.exit(moto.__version__ != '$moto_version')" 2>/dev/null; then
   echo "start-s3: installing moto[server]==$moto_version into $home/venv" >&2
-  python3 -m venv "$home/venv"
-  "$home/venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$moto_version" >&2
+  venv_install "$home/venv" "moto[server]" >&2
 fi
 
 # its own session, so it outlives the script and a test run's process group

@@ -7,11 +7,16 @@
 # starts (scripts/start-postgres.sh: the newest build whose pgvector runs on this CPU; the builds'
 # portability is checked first on an emulated CPU without AVX-512, scripts/check-postgres-cpu.sh),
 # and the image store's S3 side against moto's S3 API server (scripts/start-s3.sh),
-# the Python bindings: built with `pip install ./bindings/python` into a venv of their own, tested
-# with pytest against implicit, scikit-learn and LightGBM, and implicit 0.7.3's own test files
-# run against recsys (scripts/check-implicit-suite.sh); and the shop server's API fuzzed with
-# schemathesis from its own OpenAPI document (scripts/check-api.sh); and the web pages
-# the deployment guide's commands run as written (scripts/check-deploy.sh); a 2-minute soak of the
+# the Python bindings: built once into the wheel a user installs (scripts/package.sh: abi3,
+# manylinux, checked by auditwheel), installed into a venv of their own (every Python package at
+# its pin in scripts/requirements.txt), tested with pytest against implicit, scikit-learn and
+# LightGBM, the wheel installed again into a clean venv with no Rust toolchain on PATH where the
+# package README's example runs, and implicit 0.7.3's own test files run against recsys
+# (scripts/check-implicit-suite.sh); the API reference of each language built with warnings as
+# errors (scripts/build-api-docs.sh: cargo doc, pdoc, TypeDoc); the shop server's API fuzzed
+# with schemathesis from its own OpenAPI document (scripts/check-api.sh); the deployment guide's
+# commands run as written (scripts/check-deploy.sh) and the shell blocks of the README and docs/
+# against the demo shop (scripts/check-doc-commands.sh); a 2-minute soak of the
 # server under mixed traffic with a training run half-way (scripts/soak.sh 2); the web pages
 # (scripts/check-web.sh): their build and JavaScript budget, vitest, and the browser journeys in
 # Debian's Chromium against the real server with the demo shop; and the Node binding
@@ -75,6 +80,9 @@ if cargo clippy --version >/dev/null 2>&1; then
 else
   echo "clippy is not installed; skipping lints"
 fi
+
+section "rust: API reference (scripts/build-api-docs.sh rust: cargo doc, warnings are errors)"
+scripts/build-api-docs.sh rust
 fi
 
 if want postgres; then
@@ -154,22 +162,40 @@ fi
 # The venv: pytest's, and the Python that the Node, API and web checks run their helpers with.
 venv="$root/.venv-test"
 if want python || want node || want api || want web; then
-section "python: install the bindings (pip install ./bindings/python) into the test venv"
-if [[ ! -x "$venv/bin/python" ]]; then
-  python3 -m venv "$venv"
-fi
-"$venv/bin/pip" install --quiet --disable-pip-version-check \
-  "maturin>=1.9,<2" numpy scipy pytest tqdm threadpoolctl \
-  implicit==0.7.3 scikit-learn==1.9.1 lightgbm==4.7.0 pandas==3.1.1 schemathesis==4.32.5 h5py==3.16.0
-# no build isolation: the build backend (maturin) comes from the venv, found on PATH
-PATH="$venv/bin:$PATH" "$venv/bin/pip" install --quiet --disable-pip-version-check \
-  --no-build-isolation --force-reinstall --no-deps ./bindings/python
+section "python: the wheel (scripts/package.sh python), installed into the test venv"
+source scripts/lib/python.sh
+venv_install "$venv" maturin auditwheel pdoc numpy scipy pytest tqdm threadpoolctl \
+  implicit scikit-learn lightgbm pandas schemathesis h5py
+# one release build of the native module: the wheel a user installs, installed here as well
+PYTHON="$venv/bin/python" scripts/package.sh python
+"$venv/bin/pip" install --quiet --disable-pip-version-check --force-reinstall --no-deps dist/recsys-*.whl
 fi
 
 if want python; then
 section "python: pytest"
 # run from the tests folder so `import recsys` is the installed package, not the source tree
 (cd bindings/python/tests && "$venv/bin/python" -m pytest -q -p no:cacheprovider .)
+
+section "python: API reference (scripts/build-api-docs.sh python: pdoc, warnings are errors)"
+PYTHON="$venv/bin/python" scripts/build-api-docs.sh python
+
+section "python: the wheel in a clean venv, no Rust toolchain on PATH, the package README's example"
+clean="$(mktemp -d)"
+"$(python3 -c 'import sys; print(sys.executable)')" -m venv "$clean/venv"
+(
+  cd "$clean"
+  export PATH="$clean/venv/bin:/usr/bin:/bin"
+  if command -v cargo || command -v rustc; then echo "a Rust toolchain is on PATH" >&2; exit 1; fi
+  pip install --quiet --disable-pip-version-check -c "$root/scripts/requirements.txt" "$root"/dist/recsys-*.whl
+  python - "$root/bindings/python/README.md" <<'PY'
+import re, sys
+block = re.search(r"^```python\n(.*?)^```", open(sys.argv[1]).read(), re.S | re.M).group(1)
+exec(compile(block, "bindings/python/README.md", "exec"), {})
+PY
+  [[ -f als.recsys ]] || { echo "the README example saved no model" >&2; exit 1; }
+)
+rm -rf "$clean"
+echo "the wheel installs without Rust and runs the package README's example"
 
 section "python: implicit 0.7.3's own test files against recsys (scripts/check-implicit-suite.sh)"
 PYTHON="$venv/bin/python" scripts/check-implicit-suite.sh
@@ -178,6 +204,9 @@ fi
 if want node; then
 section "node: the binding (napi build --release), its tests, shared vectors with Rust and Python"
 PYTHON="$venv/bin/python" scripts/check-node.sh
+
+section "node: API reference (scripts/build-api-docs.sh node: TypeDoc, warnings are errors)"
+scripts/build-api-docs.sh node
 fi
 
 if want api; then
@@ -192,6 +221,9 @@ if ! want rust && ! want postgres; then
   export RECSYS_TEST_POSTGRES_URL
 fi
 scripts/check-deploy.sh
+
+section "deploy: the docs' shell blocks against the demo shop (scripts/check-doc-commands.sh)"
+scripts/check-doc-commands.sh
 fi
 
 if want soak; then

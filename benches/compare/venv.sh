@@ -7,12 +7,9 @@
 # given, keeps that build's artefacts apart from the workspace's target/).
 make_venv() {
   local venv="$1" src="$2" target="${3:-}"
-  if [[ ! -x "$venv/bin/python" ]]; then
-    python3 -m venv "$venv"
-  fi
+  source "$src/scripts/lib/python.sh"
+  venv_install "$venv" implicit scikit-learn lightgbm threadpoolctl numpy scipy maturin
   venv="$(cd "$venv" && pwd)" # pip's build runs maturin from another directory, through PATH
-  "$venv/bin/pip" install --quiet --disable-pip-version-check \
-    implicit==0.7.3 scikit-learn==1.9.1 lightgbm==4.7.0 threadpoolctl numpy scipy "maturin>=1.9,<2"
   env PATH="$venv/bin:$PATH" ${target:+CARGO_TARGET_DIR="$target"} "$venv/bin/pip" install --quiet \
     --disable-pip-version-check --no-build-isolation --force-reinstall --no-deps "$src/bindings/python"
 }

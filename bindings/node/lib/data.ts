@@ -1,6 +1,8 @@
 // Inputs: interactions (who did what, how strongly) and dense feature matrices.
 import { call, invalidArgument } from './errors.js';
 import { native, type Native } from './native.js';
+import type { CsrArrays } from '../native.cjs';
+export type { CsrArrays };
 
 /** A user or item id: a safe integer or a string. */
 export type Id = number | string;
@@ -113,7 +115,7 @@ export class Interactions {
   }
 
   /** The matrix in scipy's CSR layout, rows in `userIds()` order, columns in `itemIds()`. */
-  toCsr(): Native.CsrArrays {
+  toCsr(): CsrArrays {
     return this.native.toCsr();
   }
 }

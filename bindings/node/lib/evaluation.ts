@@ -1,10 +1,11 @@
 // Splits and ranking metrics as implicit defines them (`implicit.evaluation`).
 import { call, settle } from './errors.js';
 import { Interactions } from './data.js';
-import { native, type Native } from './native.js';
+import { native } from './native.js';
 import type { Recommender } from './recommenders.js';
 
-export type RankingMetrics = Native.RankingMetrics;
+import type { RankingMetrics } from '../native.cjs';
+export type { RankingMetrics };
 
 /** Each interaction goes to train with probability `trainFraction` (default 0.8). */
 export function trainTestSplit(

@@ -15,6 +15,7 @@ export {
   type Matrix,
   type CsrInput,
   type CsvOptions,
+  type CsrArrays,
   Interactions,
 } from './data.js';
 export {
@@ -25,6 +26,7 @@ export {
   type SimilarOptions,
   type AlsOptions,
   type FactorMatrix,
+  type SimilarUsersOptions,
   type CatalogItem,
   type ContentOptions,
   type HybridMember,

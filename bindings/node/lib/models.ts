@@ -4,8 +4,8 @@ import { call, settle } from './errors.js';
 import { type Matrix, type Numbers, float32, rowMajor } from './data.js';
 import { native, type Native } from './native.js';
 
-export type TfidfOptions = Native.TfidfOptions;
-export type SparseMatrix = Native.SparseMatrix;
+import type { TfidfOptions, SparseMatrix, KMeansOptions, Evaluation } from '../native.cjs';
+export type { TfidfOptions, SparseMatrix, KMeansOptions, Evaluation };
 
 /** scikit-learn's `TfidfVectorizer` (same defaults, same weights). */
 export class TfidfVectorizer {
@@ -61,7 +61,6 @@ export class TfidfVectorizer {
   }
 }
 
-export type KMeansOptions = Native.KMeansOptions;
 
 /** scikit-learn's `KMeans` (greedy k-means++, Lloyd with Hamerly's bounds). */
 export class KMeans {
@@ -143,7 +142,6 @@ export class KMeans {
 
 /** LightGBM's parameter names (the objective is the class's). */
 export type GbdtOptions = Omit<Native.GbdtOptions, 'objective'>;
-export type Evaluation = Native.Evaluation;
 
 export interface GbdtFitOptions {
   /** Row weights. */
@@ -174,6 +172,7 @@ abstract class Gbdt {
     this.native = from ?? call(() => new native.Gbdt({ ...options, objective }));
   }
 
+  /** @internal */
   protected async fitData(train: Native.TrainingData, options: GbdtFitOptions): Promise<this> {
     const e = options.evalSet;
     const valid = e && trainingData(e.X, e.y, e.groups);

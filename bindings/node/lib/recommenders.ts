@@ -11,7 +11,8 @@ export interface Ranked {
 }
 
 /** Progress of a fit, after each iteration. */
-export type FitProgress = Native.FitProgress;
+import type { FitProgress, FactorMatrix, SimilarUsersOptions } from '../native.cjs';
+export type { FitProgress, FactorMatrix, SimilarUsersOptions };
 
 export interface FitOptions {
   /** Called after each training iteration with its number, time and (optionally) loss. */
@@ -195,7 +196,6 @@ function wrap<T extends Recommender>(model: Native.Recommender, cls: Recommender
 export type AlsOptions = Native.AlsOptions;
 
 /** A factor matrix, `rows x dim` row-major. */
-export type FactorMatrix = Native.FactorMatrix;
 
 /**
  * Implicit-feedback alternating least squares (implicit's `AlternatingLeastSquares`: the same
@@ -212,7 +212,7 @@ export class ALS extends Recommender {
    * The users most similar to `user` by cosine of their factors (including `user`); `exclude`
    * leaves users out, `users` chooses among those only.
    */
-  similarUsers(user: Id, options: Native.SimilarUsersOptions = {}): Ranked {
+  similarUsers(user: Id, options: SimilarUsersOptions = {}): Ranked {
     return call(() => this.native.similarUsers(user, options));
   }
 

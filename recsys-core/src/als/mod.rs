@@ -1,7 +1,7 @@
 //! Implicit-feedback alternating least squares.
 //!
 //! - [`AlsParams`]: settings, validated on fit.
-//! - [`ImplicitAls`]: the model (unfitted until [`fit`](crate::Recommender::fit)); implements
+//! - [`ImplicitAls`]: the model (unfitted until [`fit`](AlsParams::fit)); implements
 //!   [`Recommender`](crate::Recommender) and [`Persist`](crate::Persist).
 //! - `solve`: the per-row conjugate-gradient and Cholesky solvers and the training loss.
 

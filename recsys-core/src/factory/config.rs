@@ -20,9 +20,9 @@ use crate::recommender::FitControl;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum RecommenderConfig {
-    /// [`ImplicitAls`].
+    /// [`ImplicitAls`](crate::als::ImplicitAls).
     Als(AlsParams),
-    /// [`ContentRecommender`] (needs a catalog when built).
+    /// [`ContentRecommender`](crate::content::ContentRecommender) (needs a catalog when built).
     Content(ContentParams),
     /// [`Popularity`].
     Popular,

@@ -23,4 +23,4 @@ mod tree;
 
 pub use dataset::Dataset;
 pub use model::{Evaluation, Gbdt, Importance};
-pub use params::{GbdtParams, Objective};
+pub use params::{GbdtParams, MAX_CATEGORY, Objective};

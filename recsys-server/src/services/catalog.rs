@@ -111,7 +111,7 @@ pub struct Snapshot {
     listings: Arc<Listings>,
     /// Part of a cached recommendation list's key: it changes when a list computed on an
     /// earlier snapshot may differ from one computed now in a way serving it would not see (see
-    /// [`may_change_lists`]). A product going out of stock or inactive does not change it:
+    /// `may_change_lists`). A product going out of stock or inactive does not change it:
     /// a kept list is checked against the snapshot it is served from
     /// ([`Snapshot::any_unavailable`]), so a checkout does not make every list new.
     pub generation: u64,
@@ -458,7 +458,7 @@ impl CatalogCache {
     }
 
     /// Reads what was written since the last read (with an overlap, see
-    /// [`CATCH_UP_OVERLAP_MS`]): the products changed since, and the category tree. Deleted
+    /// `CATCH_UP_OVERLAP_MS`): the products changed since, and the category tree. Deleted
     /// products are noticed by the count and mean a full reload. The snapshot is replaced only
     /// if something changed, so cached lists stay valid while nothing does.
     pub async fn catch_up(&self) -> ApiResult<()> {

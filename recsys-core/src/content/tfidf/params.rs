@@ -103,7 +103,7 @@ impl std::str::FromStr for Norm {
     }
 }
 
-/// Settings of [`TfidfModel`]; defaults are scikit-learn's.
+/// Settings of [`TfidfModel`](super::TfidfModel); defaults are scikit-learn's.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 #[non_exhaustive]
