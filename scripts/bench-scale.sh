@@ -12,6 +12,9 @@
 #   BACKENDS=sqlite scripts/bench-scale.sh --size full          # one backend
 #   KEEP_WORK=1 BACKENDS=sqlite scripts/bench-scale.sh          # keep the SQLite shop (trained,
 #                                                                # hybrid active) for profiling
+#   SERVE_ONLY=/tmp/tmp.XXXX scripts/bench-scale.sh --size full   # the serving rows again on a kept
+#                                                                # SQLite shop (no import, no training)
+#   RECSYS_SERVER_BIN=/path/recsys-server scripts/bench-scale.sh # another build (a before/after)
 #
 # The shop is written once per size into target/bench-scale/<size>/ (ignored; deterministic).
 # Results go to target/bench-scale/<size>-<backend>.json; `python3 benches/scale/run.py --table
@@ -32,9 +35,12 @@ backends="${BACKENDS:-sqlite postgres}"
 say() { echo "bench-scale: $*" >&2; }
 
 command -v wrk >/dev/null || { say "installing wrk (apt)"; apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; }
-say "building recsys-server (release)"
-cargo build --quiet --release --locked -p recsys-server
-bin="$root/target/release/recsys-server"
+bin="${RECSYS_SERVER_BIN:-}"
+if [[ -z "$bin" ]]; then
+  say "building recsys-server (release)"
+  cargo build --quiet --release --locked -p recsys-server
+  bin="$root/target/release/recsys-server"
+fi
 data="$root/target/bench-scale/$size"
 if [[ ! -f "$data/events.csv" ]]; then
   say "writing the $size shop into $data"
@@ -42,6 +48,15 @@ if [[ ! -f "$data/events.csv" ]]; then
 fi
 
 results=()
+if [[ -n "${SERVE_ONLY:-}" ]]; then
+  [[ -f "$SERVE_ONLY/shop.db" ]] || { say "SERVE_ONLY=$SERVE_ONLY has no shop.db (KEEP_WORK=1 keeps one)"; exit 2; }
+  out="$root/target/bench-scale/$size-sqlite-serving.json"
+  python3 benches/scale/run.py --bin "$bin" --data "$data" --url "sqlite://$SERVE_ONLY/shop.db" \
+    --label "$size, sqlite (serving)" --work "$SERVE_ONLY" --seconds "$seconds" --out "$out" \
+    --serve-only >/dev/null
+  python3 benches/scale/run.py --table "$out"
+  exit 0
+fi
 for backend in $backends; do
   work="$(mktemp -d)"
   case "$backend" in

@@ -34,7 +34,7 @@ for part in "${parts[@]}"; do
     python="${PYTHON:-$root/.venv-test/bin/python}"
     log="$(mktemp)"
     # from another folder: `recsys` is the installed package, not a path of the source tree
-    if ! (cd /tmp && "$python" -m pdoc recsys -o "$out/python") 2>"$log" || [[ -s "$log" ]]; then
+    if ! (cd /tmp && "$python" -m pdoc --docformat numpy recsys -o "$out/python") 2>"$log" || [[ -s "$log" ]]; then
       cat "$log" >&2
       echo "build-api-docs: pdoc failed or warned (above)" >&2
       exit 1

@@ -220,6 +220,8 @@ def main():
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--table", nargs="*")
+    ap.add_argument("--serve-only", action="store_true",
+                    help="the shop in --url is imported and trained already (KEEP_WORK): measure serving")
     args = ap.parse_args()
     if args.table is not None:
         return table(args.table)
@@ -227,6 +229,19 @@ def main():
     rng = random.Random(7)
     result = {"label": args.label, "cpu": cpu()}
 
+    if args.serve_only:
+        with open(os.path.join(args.data, "customers.csv")) as f:
+            customers_in_shop = sum(1 for _ in f) - 1
+    else:
+        customers_in_shop = import_and_train(args, result)
+    serve(args, result, rng, customers_in_shop)
+    with open(args.out, "w") as f:
+        json.dump(result, f, indent=1)
+    table([args.out])
+
+
+def import_and_train(args, result):
+    """Imports the shop, trains every kind and activates the hybrid; the number of customers."""
     say(f"{args.label}: importing {args.data}")
     result["import"] = import_shop(args)
     result["db_mb"] = db_size_mb(args)
@@ -266,6 +281,11 @@ def main():
         result["rss_during_training_mb"] = max(t["rss_peak_mb"] for t in result["training"].values())
     finally:
         server.stop()
+    return result["import"]["entities"]["customers"]["created"]
+
+
+def serve(args, result, rng, n):
+    """A start on the existing database, then wrk over each route (N customers in the shop)."""
 
     # served from here on: a second start on the existing database
     server = Server(args, {})
@@ -279,7 +299,6 @@ def main():
         # 5,000 customers drawn from the whole id range: the import into the empty database
         # created the customers first, so their ids are 1..n (checked on a sample: a user, and
         # one of ours), 5,000 products, every category
-        n = result["import"]["entities"]["customers"]["created"]
         customers = rng.sample(range(1, n + 1), min(5000, n))
         for c in customers[:20]:
             status, user = call(f"/api/v1/admin/users/{c}", token=admin)
@@ -328,9 +347,6 @@ def main():
         result["wrk"]["recs_cache_off"] = wrk(args, "recs_cache_off", rec, server.proc.pid)
     finally:
         server.stop()
-    with open(args.out, "w") as f:
-        json.dump(result, f, indent=1)
-    table([args.out])
 
 
 def cpu():

@@ -116,6 +116,12 @@ fn dot_body<I: Isa>(isa: I, a: &[f32], b: &[f32]) -> f32 {
     linalg::dot(isa, a, b)
 }
 
+dispatch_fma!(fn matvec_dispatch(rows: &[f32], x: &[f32], out: &mut [f32]) -> () => matvec_body);
+#[inline(always)]
+fn matvec_body<I: Isa>(isa: I, rows: &[f32], x: &[f32], out: &mut [f32]) {
+    linalg::matvec(isa, rows, x, out)
+}
+
 /// The `k` best items for each query vector (row-major `queries.len() / dim` x `dim`), by dot
 /// product with `items` (optionally scaled), best first.
 pub(crate) fn top_k_by_dot(
@@ -152,14 +158,17 @@ pub(crate) fn top_k_by_dot(
         let mut next_excluded = vec![0usize; rows];
         for start in (0..n_items).step_by(ITEM_CHUNK) {
             let len = ITEM_CHUNK.min(n_items - start);
-            let chunk = MatRef::from_row_major_slice(
-                &items.data[start * dim..(start + len) * dim],
-                len,
-                dim,
-            );
+            let chunk = &items.data[start * dim..(start + len) * dim];
             buf.resize(rows * len, 0.0);
-            let dst = MatMut::from_row_major_slice_mut(&mut buf[..rows * len], rows, len);
-            matmul(dst, Accum::Replace, q, chunk.transpose(), 1.0f32, Par::Seq);
+            if rows == 1 {
+                // one query (a customer's list in the server): a matrix-vector product, four
+                // item rows per pass over the query, without the general product's packing
+                matvec_dispatch(chunk, block, &mut buf[..len]);
+            } else {
+                let chunk = MatRef::from_row_major_slice(chunk, len, dim);
+                let dst = MatMut::from_row_major_slice_mut(&mut buf[..rows * len], rows, len);
+                matmul(dst, Accum::Replace, q, chunk.transpose(), 1.0f32, Par::Seq);
+            }
             for (r, scores) in buf[..rows * len].chunks_exact_mut(len).enumerate() {
                 if let Some(sc) = sel.item_scale {
                     for (s, c) in scores.iter_mut().zip(&sc[start..start + len]) {

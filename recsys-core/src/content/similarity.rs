@@ -55,6 +55,18 @@ pub(crate) fn accumulate(
     }
 }
 
+/// Adds `sum_t q_t * m_jt` to `scores[j]` for a sparse query `q` through `by_term` (the
+/// transpose of `m`), for a caller that reads every score afterwards (no bookkeeping of which
+/// rows were touched).
+pub(crate) fn accumulate_dense(by_term: &Csr, q_cols: &[u32], q_vals: &[f32], scores: &mut [f32]) {
+    for (&t, &qv) in q_cols.iter().zip(q_vals) {
+        let (rows, vals) = by_term.row(t as usize);
+        for (&j, &w) in rows.iter().zip(vals) {
+            scores[j as usize] += qv * w;
+        }
+    }
+}
+
 /// Rows per parallel block of [`top_k_cosine`].
 const ROW_BLOCK: usize = 256;
 

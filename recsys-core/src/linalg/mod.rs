@@ -103,7 +103,8 @@ pub(crate) fn axpy<I: Isa>(_isa: I, alpha: f32, x: &[f32], y: &mut [f32]) {
     }
 }
 
-/// `out = G x` for a row-major `n x n` matrix `G`.
+/// `out = G x` for a row-major `G` of `out.len()` rows and `x.len()` columns (the Gram matrix
+/// of a solve; a chunk of item vectors scored against one query).
 #[inline(always)]
 pub(crate) fn matvec<I: Isa>(isa: I, g: &[f32], x: &[f32], out: &mut [f32]) {
     let n = x.len();
@@ -112,7 +113,7 @@ pub(crate) fn matvec<I: Isa>(isa: I, g: &[f32], x: &[f32], out: &mut [f32]) {
         // SAFETY: as in `dot`.
         return unsafe { x86::matvec(g, x, out) };
     }
-    for (i, o) in out.iter_mut().enumerate().take(n) {
+    for (i, o) in out.iter_mut().enumerate() {
         *o = dot(isa, &g[i * n..(i + 1) * n], x);
     }
 }

@@ -189,15 +189,17 @@ pub(crate) fn gathered_weighted_sum(data: &[f32], rows: &[u32], w: &[f32], out: 
     }
 }
 
-/// `out[i] = G[i] . x`, four rows at a time so each chunk of `x` is loaded once per four.
+/// `out[i] = G[i] . x` for the `out.len()` rows of `G` (each `x.len()` long), four rows at a
+/// time so each chunk of `x` is loaded once per four.
 #[inline]
 #[target_feature(enable = "avx2,fma")]
 pub(crate) fn matvec(g: &[f32], x: &[f32], out: &mut [f32]) {
     let n = x.len();
-    assert!(g.len() >= n * n && out.len() >= n);
+    let rows_total = out.len();
+    assert!(g.len() >= rows_total * n);
     let px = x.as_ptr();
     let mut r = 0;
-    while r + 4 <= n {
+    while r + 4 <= rows_total {
         let rows = [r, r + 1, r + 2, r + 3].map(|row| g[row * n..].as_ptr());
         let mut acc = [_mm256_setzero_ps(); 4];
         let mut i = 0;
@@ -221,7 +223,7 @@ pub(crate) fn matvec(g: &[f32], x: &[f32], out: &mut [f32]) {
         }
         r += 4;
     }
-    while r < n {
+    while r < rows_total {
         out[r] = dot(&g[r * n..(r + 1) * n], x);
         r += 1;
     }
