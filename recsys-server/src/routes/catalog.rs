@@ -233,10 +233,7 @@ pub async fn product(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<axum::Json<ProductView>> {
-    let p = state.store.product(id).await?;
-    if !p.active {
-        return Err(ApiError::NotFound(format!("product {id} not found")));
-    }
+    let p = state.catalog.product(id).await?;
     let snapshot = state.catalog.snapshot();
     Ok(axum::Json(product_view(
         &p,

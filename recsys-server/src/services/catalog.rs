@@ -20,7 +20,8 @@ use recsys_store::{Category, Millis, Page, Paged, Product, ProductQuery, Product
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
+use crate::ttl_cache::TtlCache;
 
 /// What a list of products shows of each one.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -43,6 +44,10 @@ pub struct ProductSummary {
     /// When it was first listed (the "newest" sort).
     #[serde(skip)]
     created_at: Millis,
+    /// When it was last written: a product page kept in memory is served while the snapshot
+    /// has this version ([`CatalogCache::product`]).
+    #[serde(skip)]
+    updated_at: Millis,
     /// This summary as JSON, written once when the catalog is read instead of in every list
     /// that shows it ([`Recommendations`](crate::services::recommend::Recommendations) copies it).
     #[serde(skip)]
@@ -64,6 +69,7 @@ impl ProductSummary {
             attributes: p.attributes.clone(),
             image_url: p.image_url.clone(),
             created_at: p.created_at,
+            updated_at: p.updated_at,
             json: Box::default(),
         };
         summary.json = serde_json::to_string(&summary)
@@ -401,6 +407,10 @@ fn unavailable(
 /// commits, and replicas' clocks differ a little; re-reading the last minute's writes is cheap.
 const CATCH_UP_OVERLAP_MS: Millis = 60_000;
 
+/// How long a product read for its page is kept (checked against the snapshot on every use;
+/// this only bounds the memory to the products viewed in the last minute or two).
+const PRODUCT_PAGE_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// The catalog cache.
 #[derive(Debug)]
 pub struct CatalogCache {
@@ -409,6 +419,9 @@ pub struct CatalogCache {
     snapshot: ArcSwap<Snapshot>,
     /// When the last read of the database started (a full reload or a catch-up).
     read_at: std::sync::atomic::AtomicI64,
+    /// Products as their pages show them (with the description the snapshot does not hold),
+    /// read from the database once per version.
+    pages: TtlCache<Arc<Product>>,
 }
 
 impl CatalogCache {
@@ -418,6 +431,7 @@ impl CatalogCache {
             currency: currency.to_string(),
             snapshot: ArcSwap::from_pointee(Snapshot::default()),
             read_at: std::sync::atomic::AtomicI64::new(0),
+            pages: TtlCache::new(PRODUCT_PAGE_TTL),
         };
         cache.reload().await?;
         Ok(cache)
@@ -430,6 +444,39 @@ impl CatalogCache {
     /// The current view.
     pub fn snapshot(&self) -> Arc<Snapshot> {
         self.snapshot.load_full()
+    }
+
+    /// An active product for its page, or `NotFound`. Served from memory while the snapshot
+    /// holds the version that was read (its `updated_at`, stock and price: every write of a
+    /// product renews `updated_at`, and this replica's writes and checkouts refresh the snapshot
+    /// at once), so an edit shows as soon as the snapshot has it, as in the listings; read from
+    /// the database otherwise (a product newer than the snapshot included). Two writes of one
+    /// product in the same millisecond that differ only in the description are one version:
+    /// the first is shown until the next write or `PRODUCT_PAGE_TTL`.
+    pub async fn product(&self, id: i64) -> ApiResult<Arc<Product>> {
+        let not_found = || ApiError::NotFound(format!("product {id} not found"));
+        let snapshot = self.snapshot();
+        let listed = snapshot.products.get(&id);
+        if let Some(summary) = listed {
+            if !summary.active {
+                return Err(not_found());
+            }
+            if let Some(page) = self.pages.get(&id)
+                && page.updated_at == summary.updated_at
+                && page.stock == summary.stock
+                && page.price_cents == summary.price_cents
+            {
+                return Ok(page);
+            }
+        }
+        let product = Arc::new(self.store.product(id).await?);
+        if !product.active {
+            return Err(not_found());
+        }
+        if listed.is_some() {
+            self.pages.put(id, Arc::clone(&product));
+        }
+        Ok(product)
     }
 
     /// Reads the whole catalog again.

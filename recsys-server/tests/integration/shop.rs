@@ -20,6 +20,7 @@ on_both_backends!(
     admins_list_every_order_and_every_product,
     the_listing_from_memory_matches_the_store,
     the_catalog_catches_up_with_another_replica,
+    a_product_page_shows_each_edit_once_the_catalog_has_it,
     a_real_shops_extremes_are_answered_or_refused_clearly,
 );
 
@@ -863,6 +864,72 @@ async fn the_catalog_catches_up_with_another_replica(app: TestApp) {
     assert!(!catalog.snapshot().products.contains_key(&created.id));
     let all = app.get("/api/v1/products?limit=1", None).await;
     assert_eq!(all.body["total"], 60);
+    app.finish().await;
+}
+
+/// The product page is kept in memory per version of the product: an edit on this replica shows
+/// at once, one on another replica (a write through the store) once the catalog has caught up,
+/// as in the listings; a product gone inactive is 404 at once.
+async fn a_product_page_shows_each_edit_once_the_catalog_has_it(app: TestApp) {
+    use recsys_store::ProductUpdate;
+    let admin = app.admin_token().await;
+    let id = app.products[3];
+    let path = format!("/api/v1/products/{id}");
+    async fn page_of(app: &TestApp, path: &str) -> serde_json::Value {
+        let r = app.get(path, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        r.body
+    }
+    let first = page_of(&app, &path).await;
+    assert_eq!(first, page_of(&app, &path).await, "the same page twice");
+
+    let patched = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/admin/products/{id}"),
+            Some(&admin),
+            Some(json!({"description": "Edited here", "price_cents": 1234})),
+        )
+        .await;
+    assert_eq!(patched.status, StatusCode::OK, "{}", patched.text);
+    let edited = page_of(&app, &path).await;
+    assert_eq!(edited["description"], "Edited here");
+    assert_eq!(edited["price_cents"], 1234);
+
+    // another replica's edits: a description only, then the stock (a version is the write's
+    // millisecond, so the second write comes in a later one)
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let store = &app.state.store;
+    let elsewhere = ProductUpdate {
+        description: Some("Edited elsewhere".into()),
+        ..ProductUpdate::default()
+    };
+    store.update_product(id, &elsewhere).await.unwrap();
+    app.state.catalog.catch_up().await.unwrap();
+    assert_eq!(
+        page_of(&app, &path).await["description"],
+        "Edited elsewhere"
+    );
+    let restock = ProductUpdate {
+        stock: Some(77),
+        ..ProductUpdate::default()
+    };
+    store.update_product(id, &restock).await.unwrap();
+    app.state.catalog.catch_up().await.unwrap();
+    let restocked = page_of(&app, &path).await;
+    assert_eq!(restocked["stock"], 77);
+    assert_eq!(restocked["description"], "Edited elsewhere");
+
+    let off = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/admin/products/{id}"),
+            Some(&admin),
+            Some(json!({"active": false})),
+        )
+        .await;
+    assert_eq!(off.status, StatusCode::OK, "{}", off.text);
+    assert_eq!(app.get(&path, None).await.status, StatusCode::NOT_FOUND);
     app.finish().await;
 }
 
