@@ -244,4 +244,45 @@ mod tests {
         assert_eq!(got[0].len(), 2); // item 0 is excluded for query 0
         assert!(got[0].iter().all(|p| p.0 == 5 || p.0 == 7));
     }
+
+    /// One query (a block of one row) is scored by the matrix-vector kernel, several by the
+    /// general product: the same items and scores, over more than one chunk of items, a number
+    /// of items that is not a multiple of the kernel's four rows and a dimension that is not a
+    /// multiple of its eight lanes.
+    #[test]
+    fn a_single_query_scores_as_in_a_batch() {
+        let mut rng = SplitMix64::new(5);
+        let items = Factors::uniform(ITEM_CHUNK + 7, 13, 1.0, &mut rng);
+        let queries = Factors::uniform(3, 13, 1.0, &mut rng);
+        let exclude: Vec<Vec<u32>> = vec![vec![2, 1030]; 3];
+        let sel = Selection {
+            exclude: &exclude,
+            candidates: None,
+            item_scale: None,
+        };
+        let batch = top_k_by_dot(queries.as_slice(), &items, 20, &sel);
+        for q in 0..3 {
+            let one = Selection {
+                exclude: &exclude[q..q + 1],
+                candidates: None,
+                item_scale: None,
+            };
+            let single = top_k_by_dot(queries.row(q), &items, 20, &one).remove(0);
+            let ids = |l: &[(u32, f32)]| l.iter().map(|p| p.0).collect::<Vec<_>>();
+            assert_eq!(ids(&single), ids(&batch[q]), "query {q}");
+            assert!(!single.iter().any(|p| p.0 == 2 || p.0 == 1030));
+            for (&(i, s), &(_, b)) in single.iter().zip(&batch[q]) {
+                let naive: f32 = items
+                    .row(i as usize)
+                    .iter()
+                    .zip(queries.row(q))
+                    .map(|(a, b)| a * b)
+                    .sum();
+                assert!(
+                    (s - naive).abs() < 1e-5 && (s - b).abs() < 1e-5,
+                    "{i}: {s} {b} {naive}"
+                );
+            }
+        }
+    }
 }

@@ -155,6 +155,48 @@ fn a_loaded_model_answers_without_its_catalog() {
     assert_eq!(back.search("g1w1", 3), m.search("g1w1", 3));
 }
 
+/// Scores are summed in one buffer per thread, shared by lists, similar items and search, and
+/// by models of other sizes: whatever ran before on the thread, the answers are the same.
+#[test]
+fn answers_do_not_depend_on_what_the_thread_scored_before() {
+    let data = common::planted(400, 200, 4, 12, 3);
+    let m = fitted();
+    let small = ContentParams::new()
+        .fit(common::planted_catalog(50, 4, 2))
+        .unwrap();
+    let opts = RecommendOptions::default();
+    let ask = |m: &ContentRecommender| {
+        (
+            m.recommend(&Id::from("u2"), &data, 10, &opts).unwrap(),
+            m.search("G3W1 g3w2", 10),
+            m.similar_items(&Id::from("i6"), 10, &ItemFilter::default())
+                .unwrap(),
+        )
+    };
+    // a list first (the buffer of scores grows alone), then search (its flags grow too)
+    let first = ask(&m);
+    let small_first = ask(&small);
+    assert_eq!(ask(&m), first);
+    assert_eq!(ask(&small), small_first);
+    // and from a fresh thread, in another order
+    let fresh = std::thread::scope(|s| {
+        s.spawn(|| {
+            let search = m.search("G3W1 g3w2", 10);
+            let similar = m
+                .similar_items(&Id::from("i6"), 10, &ItemFilter::default())
+                .unwrap();
+            (
+                m.recommend(&Id::from("u2"), &data, 10, &opts).unwrap(),
+                search,
+                similar,
+            )
+        })
+        .join()
+        .unwrap()
+    });
+    assert_eq!(fresh, first);
+}
+
 #[test]
 fn all_items_neighbours_agree_with_single_queries() {
     let m = fitted();
