@@ -63,7 +63,7 @@ pub mod segments;
 mod topk;
 
 pub use confidence::Confidence;
-pub use error::{Error, Result};
+pub use error::{Error, ErrorKind, Result};
 pub use factors::Factors;
 pub use ids::{Id, IdMap};
 pub use interactions::{Csr, CsvOptions, Header, Interactions, InteractionsBuilder};

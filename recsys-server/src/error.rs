@@ -233,20 +233,83 @@ impl From<StoreError> for ApiError {
     }
 }
 
+/// A core error as the error table in `docs/architecture.md` says (by its kind; the field of a
+/// validation error names what to change).
 impl From<recsys_core::Error> for ApiError {
     fn from(e: recsys_core::Error) -> Self {
-        use recsys_core::Error as E;
-        match e {
-            E::InvalidParam { param, .. } => ApiError::field(param, e.to_string()),
-            E::InvalidInput { .. } | E::Shape(_) | E::EmptyVocabulary(_) => {
-                ApiError::field("input", e.to_string())
+        use recsys_core::{Error as E, ErrorKind as K};
+        match e.kind() {
+            K::InvalidArgument => {
+                let field = match &e {
+                    E::InvalidParam { param, .. } => (*param).to_owned(),
+                    E::InvalidConfig { path, .. } => path.clone(),
+                    E::NotPositiveDefinite(_) => "regularization".to_owned(),
+                    _ => "input".to_owned(),
+                };
+                ApiError::field(field, e.to_string())
             }
-            E::UnknownUser(_) | E::UnknownItem(_) => ApiError::NotFound(e.to_string()),
-            E::NotFitted(_) => ApiError::Unavailable(e.to_string()),
-            other => ApiError::Internal(other.to_string()),
+            K::UnknownId => ApiError::NotFound(e.to_string()),
+            K::NotFitted => ApiError::Unavailable(e.to_string()),
+            K::Cancelled => ApiError::Conflict(e.to_string()),
+            K::CorruptModel | K::Io => ApiError::Internal(e.to_string()),
         }
     }
 }
 
 /// Result of a handler.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rows of the error table in docs/architecture.md: variant -> cells after it.
+    fn error_table() -> Vec<(String, Vec<String>)> {
+        let doc = include_str!("../../docs/architecture.md");
+        let start = doc
+            .find("| core variant |")
+            .expect("the error table in docs/architecture.md");
+        doc[start..]
+            .lines()
+            .skip(2)
+            .take_while(|l| l.starts_with('|'))
+            .map(|l| {
+                let cells: Vec<String> = l
+                    .trim_matches('|')
+                    .split('|')
+                    .map(|c| c.trim().trim_matches('`').to_owned())
+                    .collect();
+                (cells[0].clone(), cells[1..].to_vec())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_core_error_answers_as_the_error_table_says() {
+        let table = error_table();
+        let examples = recsys_core::Error::examples();
+        let mut rows: Vec<&str> = table.iter().map(|(v, _)| v.as_str()).collect();
+        let mut variants: Vec<&str> = examples.iter().map(|e| e.variant()).collect();
+        rows.sort_unstable();
+        variants.sort_unstable();
+        assert_eq!(rows, variants, "one row per core variant");
+        for e in examples {
+            let variant = e.variant();
+            let row = &table.iter().find(|(v, _)| v == variant).unwrap().1;
+            let kind = e.kind().name();
+            let problem = ApiError::from(e).problem(None);
+            assert_eq!(row[0], kind, "{variant}: kind");
+            assert_eq!(row[1], problem.status.to_string(), "{variant}: status");
+            assert_eq!(row[2], problem.code, "{variant}: code");
+            let field = problem.errors.first().map(|f| f.field.as_str());
+            match row[3].as_str() {
+                "" => assert_eq!(field, None, "{variant}: field"),
+                "the parameter" => assert_eq!(field, Some("factors"), "{variant}: field"),
+                "the path in the config" => {
+                    assert_eq!(field, Some("config.factorz"), "{variant}: field")
+                }
+                named => assert_eq!(field, Some(named), "{variant}: field"),
+            }
+        }
+    }
+}

@@ -3,6 +3,7 @@
 //! whose message is the core's, which names the problem.
 
 use napi::bindgen_prelude::{Env, JsError, Unknown};
+use napi_derive::napi;
 
 /// The `code` of an error thrown by the addon.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,6 +22,19 @@ pub enum Code {
     Aborted,
     /// Anything else (a core error added later still arrives with its message).
     Internal,
+}
+
+impl Code {
+    /// Every code, in the order `lib/errors.ts` lists them (its test compares the two).
+    pub const ALL: [Code; 7] = [
+        Code::InvalidArgument,
+        Code::UnknownId,
+        Code::NotFitted,
+        Code::CorruptModel,
+        Code::Io,
+        Code::Aborted,
+        Code::Internal,
+    ];
 }
 
 impl AsRef<str> for Code {
@@ -64,26 +78,51 @@ pub fn invalid(message: impl ToString) -> Error {
     Error::new(Code::InvalidArgument, message)
 }
 
-/// The JavaScript error for a core error.
+/// The JavaScript error for a core error: the code the error table in `docs/architecture.md`
+/// gives its kind.
 pub fn to_js(error: recsys_core::Error) -> Error {
-    use recsys_core::Error as E;
-    let code = match &error {
-        E::InvalidParam { .. }
-        | E::InvalidInput { .. }
-        | E::Shape(_)
-        | E::EmptyVocabulary(_)
-        | E::NotPositiveDefinite(_) => Code::InvalidArgument,
-        E::UnknownUser(_) | E::UnknownItem(_) => Code::UnknownId,
-        E::NotFitted(_) => Code::NotFitted,
-        E::CorruptModel(_)
-        | E::UnsupportedVersion { .. }
-        | E::WrongModelKind { .. }
-        | E::LightGbmModel { .. } => Code::CorruptModel,
-        E::Io { .. } => Code::Io,
-        E::Cancelled => Code::Aborted,
-        _ => Code::Internal,
+    use recsys_core::ErrorKind as K;
+    let code = match error.kind() {
+        K::InvalidArgument => Code::InvalidArgument,
+        K::UnknownId => Code::UnknownId,
+        K::NotFitted => Code::NotFitted,
+        K::CorruptModel => Code::CorruptModel,
+        K::Io => Code::Io,
+        K::Cancelled => Code::Aborted,
     };
     Error::new(code, error.to_string())
+}
+
+/// Every code an error of the addon can carry (`ERROR_CODES` of `lib/errors.ts` is checked
+/// against it).
+#[napi(js_name = "_errorCodes")]
+pub fn error_codes() -> Vec<&'static str> {
+    Code::ALL.iter().map(|c| c.as_ref()).collect()
+}
+
+/// One core error of every variant and the code it is thrown with, for the test that checks
+/// the error table.
+#[napi(object)]
+pub struct ErrorExample {
+    pub variant: String,
+    pub code: String,
+    pub message: String,
+}
+
+#[napi(js_name = "_errorExamples")]
+pub fn error_examples() -> Vec<ErrorExample> {
+    recsys_core::Error::examples()
+        .into_iter()
+        .map(|e| {
+            let variant = e.variant().to_owned();
+            let error = to_js(e);
+            ErrorExample {
+                variant,
+                code: error.status.as_ref().to_owned(),
+                message: error.reason.clone(),
+            }
+        })
+        .collect()
 }
 
 /// Converts a core result.

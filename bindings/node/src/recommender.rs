@@ -332,7 +332,7 @@ impl Recommender {
     #[napi(factory)]
     pub fn popularity() -> Self {
         Self::of(Spec::Config {
-            config: RecommenderConfig::Popular,
+            config: RecommenderConfig::Popular {},
             catalog: None,
         })
     }
@@ -369,8 +369,7 @@ impl Recommender {
     /// models (and hybrids with a content member) need the catalog.
     #[napi(factory)]
     pub fn from_config(config: String, catalog_in: Option<CatalogIn>) -> Result<Self> {
-        let config: RecommenderConfig = serde_json::from_str(&config)
-            .map_err(|e| invalid(format!("invalid recommender config: {e}")))?;
+        let config = RecommenderConfig::from_json(&config).js()?;
         let catalog = catalog_in.map(catalog).transpose()?.map(Arc::new);
         Ok(Self::of(Spec::config(config, catalog).js()?))
     }

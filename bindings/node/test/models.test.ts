@@ -125,6 +125,17 @@ describe('Hybrid and fromConfig', () => {
     assert.equal(codeOf(() => fromConfig({ kind: 'content' })), 'INVALID_ARGUMENT');
     assert.equal(codeOf(() => fromConfig({ kind: 'magic' })), 'INVALID_ARGUMENT');
     assert.equal(codeOf(() => fromConfig('{not json')), 'INVALID_ARGUMENT');
+    // the core's strict reading, with the message the server and Python give for the same config
+    const bad = { kind: 'hybrid', members: [{ weight: 1, model: { kind: 'als', factorz: 8 } }] };
+    assert.throws(
+      () => fromConfig(bad),
+      (e: Error & { code?: string }) =>
+        e.code === 'INVALID_ARGUMENT' &&
+        e.message.startsWith(
+          'invalid config at config.members[0].model.factorz: unknown field `factorz`, expected one of `factors`',
+        ),
+    );
+    assert.throws(() => fromConfig({ kind: 'popular', extra: 1 }), /invalid config at config\.extra: unknown field `extra`/);
   });
 });
 

@@ -1,35 +1,63 @@
 //! The one place where core errors become Python exceptions. Every `recsys_core::Error` variant
 //! has its mapping; the message is the core's, which names the problem.
 
-use pyo3::exceptions::{PyIndexError, PyOSError, PyRuntimeError, PyValueError};
-use pyo3::{PyErr, import_exception};
+use pyo3::exceptions::{
+    PyIndexError, PyKeyboardInterrupt, PyOSError, PyRuntimeError, PyValueError,
+};
+use pyo3::{PyErr, Python, import_exception, pyfunction};
 
 // `recsys.NotFittedError` is defined in Python (`recsys/_errors.py`): when scikit-learn is
 // installed it subclasses scikit-learn's `NotFittedError`, which a compiled class cannot do
 // without importing scikit-learn here. The native module raises that one class.
 import_exception!(recsys._errors, NotFittedError);
 
-/// Translates a core error into the exception a user of the mirrored library expects.
+/// Translates a core error into the exception the error table in `docs/architecture.md`
+/// gives its kind (what a user of the mirrored library expects), with the core error's causes
+/// chained as `__cause__`.
 pub fn to_py(error: recsys_core::Error) -> PyErr {
-    use recsys_core::Error as E;
+    use recsys_core::ErrorKind as K;
     let message = error.to_string();
-    match error {
-        E::InvalidParam { .. }
-        | E::InvalidInput { .. }
-        | E::Shape(_)
-        | E::EmptyVocabulary(_)
-        | E::NotPositiveDefinite(_)
-        | E::CorruptModel(_)
-        | E::UnsupportedVersion { .. }
-        | E::WrongModelKind { .. }
-        | E::LightGbmModel { .. } => PyValueError::new_err(message),
+    let raised = match error.kind() {
+        K::InvalidArgument | K::CorruptModel => PyValueError::new_err(message),
         // implicit raises IndexError for a row or column outside the model
-        E::UnknownUser(_) | E::UnknownItem(_) => PyIndexError::new_err(message),
-        E::NotFitted(_) => NotFittedError::new_err(message),
-        E::Io { source, .. } => PyOSError::new_err((source.raw_os_error().unwrap_or(0), message)),
-        // `Error` is non-exhaustive: a variant added later still arrives with its message
-        _ => PyRuntimeError::new_err(message),
+        K::UnknownId => PyIndexError::new_err(message),
+        K::NotFitted => NotFittedError::new_err(message),
+        // what Python raises for a computation its user stopped
+        K::Cancelled => PyKeyboardInterrupt::new_err(message),
+        K::Io => match &error {
+            recsys_core::Error::Io { source, .. } => {
+                PyOSError::new_err((source.raw_os_error().unwrap_or(0), message))
+            }
+            _ => PyOSError::new_err(message),
+        },
+    };
+    if let Some(cause) = std::error::Error::source(&error) {
+        Python::attach(|py| raised.set_cause(py, Some(cause_of(cause))));
     }
+    raised
+}
+
+/// One link of a cause chain as an exception (an OS error as `OSError` with its errno), with
+/// the rest of the chain as its own `__cause__`.
+fn cause_of(error: &(dyn std::error::Error + 'static)) -> PyErr {
+    let exception = match error.downcast_ref::<std::io::Error>() {
+        Some(io) => PyOSError::new_err((io.raw_os_error().unwrap_or(0), io.to_string())),
+        None => PyRuntimeError::new_err(error.to_string()),
+    };
+    if let Some(next) = error.source() {
+        Python::attach(|py| exception.set_cause(py, Some(cause_of(next))));
+    }
+    exception
+}
+
+/// `(variant, exception)` for one core error of every variant (`recsys_core::Error::examples`),
+/// for the test that checks the error table.
+#[pyfunction]
+pub fn _error_examples() -> Vec<(&'static str, PyErr)> {
+    recsys_core::Error::examples()
+        .into_iter()
+        .map(|e| (e.variant(), to_py(e)))
+        .collect()
 }
 
 /// An argument only the binding can see to be malformed (an array's memory layout, a negative

@@ -24,5 +24,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(eval::train_test_split, m)?)?;
     m.add_function(wrap_pyfunction!(eval::leave_k_out_split, m)?)?;
     m.add_function(wrap_pyfunction!(eval::ranking_metrics_at_k, m)?)?;
+    m.add_function(wrap_pyfunction!(error::_error_examples, m)?)?;
     Ok(())
 }

@@ -13,7 +13,7 @@ use recsys_core::content::{Catalog, ContentParams};
 use recsys_core::factory::{AnyRecommender, RecommenderConfig, Spec};
 use recsys_core::{FitControl, Id, ItemFilter, RecommendOptions, Recommender as _};
 
-use crate::error::{IntoPy, bad_argument, shape, wrong_kind};
+use crate::error::{IntoPy, shape, wrong_kind};
 use crate::sparse::{CsrArrays, Lists, flatten, ids, int_id};
 use crate::threads;
 
@@ -201,8 +201,7 @@ impl Recommender {
     #[staticmethod]
     #[pyo3(signature = (config_json, catalog=None))]
     fn from_config(config_json: &str, catalog: Option<CatalogArgs>) -> PyResult<Self> {
-        let config: RecommenderConfig = serde_json::from_str(config_json)
-            .map_err(|e| bad_argument(format!("invalid recommender config: {e}")))?;
+        let config = RecommenderConfig::from_json(config_json).py_err()?;
         let catalog = catalog
             .map(catalog_of)
             .transpose()?
@@ -214,7 +213,7 @@ impl Recommender {
     #[staticmethod]
     fn popular() -> Self {
         Self::of(Spec::Config {
-            config: RecommenderConfig::Popular,
+            config: RecommenderConfig::Popular {},
             catalog: None,
         })
     }
@@ -314,7 +313,9 @@ impl Recommender {
         };
         let control = FitControl::none().with_progress(&report).with_stop(&stop);
         let spec = &self.spec;
-        let result = py.detach(|| pool.install(|| spec.fit(&data, &control)));
+        // Ctrl-C stops the fit at its next check and raises KeyboardInterrupt
+        let result =
+            threads::interruptible(py, &stop, || pool.install(|| spec.fit(&data, &control)))?;
         if let Some(e) = callback_error
             .into_inner()
             .unwrap_or_else(|p| p.into_inner())

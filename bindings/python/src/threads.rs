@@ -52,3 +52,46 @@ pub fn pool() -> Result<Arc<rayon::ThreadPool>, PyErr> {
 pub fn num_threads(n: usize) -> Option<usize> {
     (n > 0).then_some(n)
 }
+
+/// Runs `work` off the calling thread while this one, without the GIL, waits for it and looks
+/// for Ctrl-C (Python runs signal handlers only on the main thread, so a check from a worker
+/// would never see it). On `KeyboardInterrupt`, `stop` is set, which a `FitControl` watching it
+/// turns into a stop at its next check; the interrupt is returned once `work` has ended.
+pub fn interruptible<T: Send>(
+    py: pyo3::Python<'_>,
+    stop: &std::sync::atomic::AtomicBool,
+    work: impl FnOnce() -> T + Send,
+) -> Result<T, PyErr> {
+    use std::sync::mpsc::{RecvTimeoutError, channel};
+    let (done, mut finished) = channel();
+    std::thread::scope(|scope| {
+        let worker = scope.spawn(move || {
+            let _ = done.send(work());
+        });
+        let mut interrupt = None;
+        loop {
+            // the receiver goes into the GIL-free wait and comes back (it is not `Sync`)
+            let (received, back) = py.detach(move || {
+                let r = finished.recv_timeout(std::time::Duration::from_millis(50));
+                (r, finished)
+            });
+            finished = back;
+            match received {
+                Ok(result) => return interrupt.map_or(Ok(result), Err),
+                Err(RecvTimeoutError::Timeout) => {
+                    if interrupt.is_none()
+                        && let Err(e) = py.check_signals()
+                    {
+                        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                        interrupt = Some(e);
+                    }
+                }
+                // the work panicked before it could send: its panic, raised here
+                Err(RecvTimeoutError::Disconnected) => match worker.join() {
+                    Err(panic) => std::panic::resume_unwind(panic),
+                    Ok(()) => unreachable!("the worker sends before it ends"),
+                },
+            }
+        }
+    })
+}

@@ -245,6 +245,15 @@ def test_factory_builds_every_kind_from_settings(user_items):
     assert len(ids) == 5
     with pytest.raises(ValueError, match="unknown field"):
         from_config({"kind": "als", "factor": 8})
+    # the core's strict reading, with the message the server and Node give for the same config
+    bad = {"kind": "hybrid", "members": [{"weight": 1.0, "model": {"kind": "als", "factorz": 8}}]}
+    with pytest.raises(ValueError) as refused:
+        from_config(bad)
+    assert str(refused.value).startswith(
+        "invalid config at config.members[0].model.factorz: unknown field `factorz`, expected one of `factors`"
+    ), refused.value
+    with pytest.raises(ValueError, match=r"invalid config at config\.extra: unknown field `extra`"):
+        from_config({"kind": "popular", "extra": 1})
     with pytest.raises(ValueError, match="catalog"):
         from_config({"kind": "content"})
     assert isinstance(from_config({"kind": "content"}, items={1: "green tea", 2: "black coffee"}), ContentRecommender)

@@ -122,7 +122,7 @@ impl SingleConfig {
         Ok(match config {
             RecommenderConfig::Als(p) => SingleConfig::Als(p.clone()),
             RecommenderConfig::Content(p) => SingleConfig::Content(p.clone()),
-            RecommenderConfig::Popular => SingleConfig::Popular,
+            RecommenderConfig::Popular {} => SingleConfig::Popular,
             RecommenderConfig::Hybrid { .. } => {
                 return Err(crate::hybrid::nested_hybrid());
             }
@@ -133,7 +133,7 @@ impl SingleConfig {
         match self {
             SingleConfig::Als(p) => RecommenderConfig::Als(p),
             SingleConfig::Content(p) => RecommenderConfig::Content(p),
-            SingleConfig::Popular => RecommenderConfig::Popular,
+            SingleConfig::Popular => RecommenderConfig::Popular {},
         }
     }
 }

@@ -54,6 +54,17 @@ impl<'de> Deserialize<'de> for Hybrid {
     }
 }
 
+/// Every member's items, in member order (a blend's item list).
+fn items_of(members: &[(AnyRecommender, f32)]) -> IdMap {
+    let mut items = IdMap::new();
+    for (m, _) in members {
+        for id in m.item_ids().iter() {
+            items.insert(id);
+        }
+    }
+    items
+}
+
 /// The members `Hybrid::new` accepts: single models with finite weights >= 0, one of them > 0.
 fn check_members(members: &[(AnyRecommender, f32)]) -> Result<()> {
     if members
@@ -204,12 +215,7 @@ impl Hybrid {
     /// members of a hybrid from settings.
     pub fn new(members: Vec<(AnyRecommender, f32)>) -> Result<Self> {
         check_members(&members)?;
-        let mut items = IdMap::new();
-        for (m, _) in &members {
-            for id in m.item_ids().iter() {
-                items.insert(id);
-            }
-        }
+        let items = items_of(&members);
         Ok(Hybrid {
             members,
             items: Arc::new(items),
@@ -222,7 +228,18 @@ impl Hybrid {
         use crate::persist::Persist;
         check_members(&self.members)
             .map_err(|e| Error::CorruptModel(format!("hybrid members: {e}")))?;
-        self.members.iter().try_for_each(|(m, _)| m.check_loaded())
+        self.members
+            .iter()
+            .try_for_each(|(m, _)| m.check_loaded())?;
+        // the file keeps the blend's item list beside the members': a list that is not theirs
+        // would answer with ids no member has
+        let expected = items_of(&self.members);
+        if expected.len() != self.items.len() || !expected.iter().eq(self.items.iter()) {
+            return Err(Error::CorruptModel(
+                "the hybrid's item ids are not its members' items".into(),
+            ));
+        }
+        Ok(())
     }
 
     /// The members and their weights.

@@ -146,6 +146,18 @@ impl Persist for Popularity {
                     "popularity table disagrees with its item ids".into(),
                 ));
             }
+            // the order is what lists are read from: most popular first, as fit wrote it
+            let count = |i: u32| st.counts[i as usize];
+            if st.order.windows(2).any(|w| {
+                count(w[0])
+                    .total_cmp(&count(w[1]))
+                    .then(w[1].cmp(&w[0]))
+                    .is_lt()
+            }) {
+                return Err(Error::CorruptModel(
+                    "the popularity order is not by the counts".into(),
+                ));
+            }
         }
         Ok(())
     }

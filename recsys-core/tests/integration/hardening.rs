@@ -12,7 +12,7 @@ use recsys_core::gbdt::{Dataset, GbdtParams, Objective};
 use recsys_core::kmeans::KMeansParams;
 use recsys_core::popularity::Popularity;
 use recsys_core::{
-    Error, Id, Interactions, ItemFilter, Persist, RecommendOptions, Recommender, SplitMix64,
+    Error, Id, Interactions, ItemFilter, Persist, RecommendOptions, Recommender, Scored, SplitMix64,
 };
 
 const HUGE: usize = 1 << 40;
@@ -139,13 +139,51 @@ fn survive<M: Persist>(bytes: &[u8], use_it: impl Fn(&M)) {
     }
 }
 
+/// Uses a model that loaded from damaged bytes as a caller would: every answer is a list a
+/// caller can use (at most `n` items the model knows, each once, finite scores, best first) or
+/// an error that says the id is unknown; never a panic, a NaN or an id from nowhere.
 fn serve(m: &dyn Recommender, data: &Interactions) {
     let opts = RecommendOptions::default();
     for id in ["u0", "u7", "nobody"] {
-        let _ = m.recommend(&Id::from(id), data, 10, &opts);
+        usable(m, m.recommend(&Id::from(id), data, 10, &opts), 10);
     }
-    let _ = m.recommend_batch(&[Id::from("u1"), Id::from("u2")], data, 5, &opts);
-    let _ = m.similar_items(&Id::from("i2"), 5, &ItemFilter::default());
+    match m.recommend_batch(&[Id::from("u1"), Id::from("u2")], data, 5, &opts) {
+        Ok(lists) => {
+            assert_eq!(lists.len(), 2, "one list per user");
+            for list in lists {
+                usable(m, Ok(list), 5);
+            }
+        }
+        Err(e) => usable(m, Err(e), 5),
+    }
+    usable(
+        m,
+        m.similar_items(&Id::from("i2"), 5, &ItemFilter::default()),
+        5,
+    );
+}
+
+fn usable(m: &dyn Recommender, answer: recsys_core::Result<Vec<Scored>>, n: usize) {
+    let list = match answer {
+        Ok(list) => list,
+        Err(Error::UnknownUser(_) | Error::UnknownItem(_)) => return,
+        Err(e) => panic!("a model that loaded answered with an unexpected error: {e}"),
+    };
+    assert!(list.len() <= n, "{} items for n = {n}", list.len());
+    let mut seen = std::collections::HashSet::new();
+    for (i, s) in list.iter().enumerate() {
+        assert!(s.score.is_finite(), "score {} of {:?}", s.score, s.id);
+        assert!(
+            m.item_ids().index(&s.id).is_some(),
+            "{:?} is not the '{}' model's",
+            s.id,
+            m.kind()
+        );
+        assert!(seen.insert(&s.id), "{:?} twice", s.id);
+        if i > 0 {
+            assert!(list[i - 1].score >= s.score, "not best first: {list:?}");
+        }
+    }
 }
 
 #[test]
@@ -156,6 +194,7 @@ fn damaged_recommender_files_are_errors_or_working_models() {
     let m = hybrid
         .fit(&data, Some(&std::sync::Arc::new(catalog.clone())))
         .unwrap();
+    serve(&m, &data);
     let file = m.to_bytes().unwrap();
     mutations(&file, "recommender", ROUNDS, 11, |b| {
         survive::<AnyRecommender>(b, |m| serve(m, &data))
@@ -177,8 +216,8 @@ fn damaged_recommender_files_are_errors_or_working_models() {
     mutations(&file, "content", ROUNDS, 14, |b| {
         survive::<ContentRecommender>(b, |m| {
             serve(m, &data);
-            let _ = m.search("g1w1 shared0", 5);
-            let _ = m.search_prefix("g1w", 5);
+            usable(m, Ok(m.search("g1w1 shared0", 5)), 5);
+            usable(m, Ok(m.search_prefix("g1w", 5)), 5);
         })
     });
 }
@@ -195,8 +234,13 @@ fn damaged_tfidf_kmeans_and_gbdt_files_are_errors_or_working_models() {
     let file = tfidf.to_bytes().unwrap();
     mutations(&file, "tfidf", ROUNDS, 21, |b| {
         survive::<recsys_core::content::TfidfModel>(b, |m| {
-            let _ = m.transform(&docs);
-            let _ = m.completions("red f", 8);
+            let rows = m.transform(&docs);
+            assert!(
+                rows.values().iter().all(|v| v.is_finite()),
+                "a weight is not finite"
+            );
+            let (_, completions) = m.completions("red f", 8);
+            assert!(completions.len() <= 8);
         })
     });
 
@@ -205,7 +249,10 @@ fn damaged_tfidf_kmeans_and_gbdt_files_are_errors_or_working_models() {
     let file = km.to_bytes().unwrap();
     mutations(&file, "kmeans", ROUNDS, 22, |b| {
         survive::<recsys_core::kmeans::KMeans>(b, |m| {
-            let _ = m.predict(&points);
+            if let Ok(labels) = m.predict(&points) {
+                assert_eq!(labels.len(), points.len() / 2);
+                assert!(labels.iter().all(|&l| (l as usize) < m.n_clusters()));
+            }
         })
     });
 
@@ -220,8 +267,13 @@ fn damaged_tfidf_kmeans_and_gbdt_files_are_errors_or_working_models() {
     let file = gbdt.to_bytes().unwrap();
     mutations(&file, "gbdt", ROUNDS, 23, |b| {
         survive::<recsys_core::gbdt::Gbdt>(b, |m| {
-            let _ = m.predict(&ds);
-            let _ = m.predict_rows(&x[..30], 3);
+            for predicted in [m.predict(&ds), m.predict_rows(&x[..30], 3)] {
+                let Ok(predicted) = predicted else { continue };
+                assert!(
+                    predicted.iter().all(|p| p.is_finite()),
+                    "a prediction is not finite"
+                );
+            }
         })
     });
 }

@@ -238,7 +238,7 @@ fn a_stopped_fit_is_cancelled_and_leaves_no_half_trained_model() {
             },
             recsys_core::factory::HybridMember {
                 weight: 0.2,
-                model: recsys_core::factory::RecommenderConfig::Popular,
+                model: recsys_core::factory::RecommenderConfig::Popular {},
             },
         ],
     };

@@ -52,7 +52,7 @@ fn a_typed_loader_refuses_another_kind_of_model() {
     assert!(RECOMMENDER_NAMES.contains(&hybrid.name()));
     for config in [
         RecommenderConfig::named("als").unwrap(),
-        RecommenderConfig::Popular,
+        RecommenderConfig::Popular {},
         hybrid,
     ] {
         let name = &config.name();

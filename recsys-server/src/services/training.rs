@@ -55,7 +55,7 @@ pub fn default_config() -> RecommenderConfig {
             },
             HybridMember {
                 weight: 0.1,
-                model: RecommenderConfig::Popular,
+                model: RecommenderConfig::Popular {},
             },
         ],
     }
@@ -67,7 +67,7 @@ pub fn config_for(model: &str) -> ApiResult<RecommenderConfig> {
         "hybrid" => default_config(),
         "als" => RecommenderConfig::Als(als_defaults()),
         "content" => RecommenderConfig::Content(ContentParams::new().field_weight("name", 2.0)),
-        "popular" => RecommenderConfig::Popular,
+        "popular" => RecommenderConfig::Popular {},
         other => {
             return Err(ApiError::field(
                 "model",
@@ -80,11 +80,10 @@ pub fn config_for(model: &str) -> ApiResult<RecommenderConfig> {
     })
 }
 
-/// Reads a config sent by a client: the core's `RecommenderConfig`, of the kind `model`
-/// names, with every field known (a field the config does not have is refused, not ignored).
+/// Reads a config sent by a client: the core's `RecommenderConfig` (strict: a field it does
+/// not have is refused, naming where), of the kind `model` names.
 pub fn parse_config(model: &str, sent: &Value) -> ApiResult<RecommenderConfig> {
-    let config: RecommenderConfig = serde_json::from_value(sent.clone())
-        .map_err(|e| ApiError::field("config", format!("not a recommender config: {e}")))?;
+    let config = RecommenderConfig::from_json_value(sent)?;
     if config.name() != model {
         return Err(ApiError::field(
             "config",
@@ -94,28 +93,7 @@ pub fn parse_config(model: &str, sent: &Value) -> ApiResult<RecommenderConfig> {
             ),
         ));
     }
-    let understood = serde_json::to_value(&config).map_err(ApiError::internal)?;
-    if let Some(path) = unknown_field(sent, &understood, "config") {
-        return Err(ApiError::field("config", format!("unknown field {path}")));
-    }
-    config.validate()?;
     Ok(config)
-}
-
-/// The first field of `sent` that `understood` (the parsed value written back) lacks.
-fn unknown_field(sent: &Value, understood: &Value, at: &str) -> Option<String> {
-    match (sent, understood) {
-        (Value::Object(s), Value::Object(u)) => s.iter().find_map(|(k, v)| match u.get(k) {
-            None => Some(format!("{at}.{k}")),
-            Some(w) => unknown_field(v, w, &format!("{at}.{k}")),
-        }),
-        (Value::Array(s), Value::Array(u)) => s
-            .iter()
-            .zip(u)
-            .enumerate()
-            .find_map(|(i, (v, w))| unknown_field(v, w, &format!("{at}[{i}]"))),
-        _ => None,
-    }
 }
 
 /// The catalog's texts for the content model: name and description of every product.

@@ -172,9 +172,7 @@ impl AppState {
         stop: Arc<AtomicBool>,
         progress: Arc<Mutex<Value>>,
     ) -> ApiResult<recsys_store::NewModelVersion> {
-        let config: RecommenderConfig = serde_json::from_value(run.params["config"].clone())
-            .map_err(|e| ApiError::field("config", format!("not a recommender config: {e}")))?;
-        config.validate()?;
+        let config = RecommenderConfig::from_json_value(&run.params["config"])?;
         let (store, name) = (self.store.clone(), run.model_name.clone());
         let runtime = tokio::runtime::Handle::current();
         // the whole run on one blocking thread, reading its data included: what it allocates is

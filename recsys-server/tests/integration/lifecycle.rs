@@ -36,7 +36,7 @@ fn small_hybrid(factors: usize) -> RecommenderConfig {
             },
             HybridMember {
                 weight: 0.2,
-                model: RecommenderConfig::Popular,
+                model: RecommenderConfig::Popular {},
             },
         ],
     }
@@ -236,19 +236,19 @@ async fn bad_configs_are_refused_and_failing_runs_recorded(app: TestApp) {
         ),
         (
             json!({"model": "als", "config": {"kind": "als", "factorz": 8}}),
-            "config",
+            "config.factorz",
         ),
         (
             json!({"model": "popular", "config": {"kind": "popular", "extra": 1}}),
-            "config",
+            "config.extra",
         ),
         (
             json!({"model": "als", "config": {"kind": "popular"}}),
             "config",
         ),
         (
-            json!({"model": "hybrid", "config": {"kind": "hybrid", "members": [{"weight": 1.0, "model": {"kind": "als", "bogus": true}}]}}),
-            "config",
+            json!({"model": "hybrid", "config": {"kind": "hybrid", "members": [{"weight": 1.0, "model": {"kind": "als", "factorz": 8}}]}}),
+            "config.members[0].model.factorz",
         ),
     ] {
         let r = app
@@ -261,6 +261,16 @@ async fn bad_configs_are_refused_and_failing_runs_recorded(app: TestApp) {
             r.text
         );
         assert_eq!(r.body["errors"][0]["field"], field, "{body}: {}", r.text);
+        if field.ends_with("factorz") {
+            // the same message as the bindings give for the same config (the core's)
+            let message = r.body["errors"][0]["message"].as_str().unwrap();
+            assert!(
+                message.starts_with(&format!(
+                    "invalid config at {field}: unknown field `factorz`, expected one of `factors`"
+                )),
+                "{message}"
+            );
+        }
     }
     // a run whose settings fail when it trains (queued by an older server, say) ends failed
     let run = app
@@ -655,7 +665,38 @@ async fn segments_group_the_customers(app: TestApp) {
         .collect::<std::collections::HashSet<_>>()
         .len();
     assert_eq!(sizes as usize, buyers);
-    assert!(r.body["segments"][0]["label"].as_str().unwrap().len() > 3);
+    // each label says where the segment's means sit against the segments' medians
+    let segments = r.body["segments"].as_array().unwrap();
+    let median = |field: &str| {
+        let mut v: Vec<f64> = segments
+            .iter()
+            .map(|s| s[field].as_f64().unwrap())
+            .collect();
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (recency, frequency, monetary) = (
+        median("recency_days"),
+        median("frequency"),
+        median("monetary_cents"),
+    );
+    for s in segments {
+        let expected = match (
+            s["recency_days"].as_f64().unwrap() <= recency,
+            s["frequency"].as_f64().unwrap() >= frequency,
+            s["monetary_cents"].as_f64().unwrap() >= monetary,
+        ) {
+            (true, true, true) => "loyal big spenders",
+            (true, true, false) => "frequent bargain hunters",
+            (true, false, true) => "new big spenders",
+            (true, false, false) => "new or occasional shoppers",
+            (false, true, true) => "lapsing loyal customers",
+            (false, true, false) => "lapsing regulars",
+            (false, false, true) => "one-time big spenders",
+            (false, false, false) => "lapsed one-timers",
+        };
+        assert_eq!(s["label"], expected, "{s}");
+    }
     let again = app.get("/api/v1/admin/ml/segments", Some(&admin)).await;
     assert_eq!(again.body["k"], r.body["k"]);
     // customers 0 and 1 have no orders, so no segment
