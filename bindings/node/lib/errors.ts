@@ -1,5 +1,7 @@
 // Every error recsys throws or rejects with is an `Error` with a stable `code`.
 
+import { native, type Native } from './native.js';
+
 /** The `code` of a recsys error. */
 export type ErrorCode =
   | 'INVALID_ARGUMENT' // a setting or argument out of range, or unusable input data
@@ -74,4 +76,35 @@ export function invalidArgument(message: string): RecsysError {
   const e = new TypeError(message) as unknown as RecsysError;
   e.code = 'INVALID_ARGUMENT';
   return e;
+}
+
+/** `e` as the abort of a fit: code `ABORTED`, name `AbortError` (as fetch's), the signal's reason. */
+export function aborted(e: Error, signal?: AbortSignal): RecsysError {
+  const out = e as RecsysError;
+  out.code = 'ABORTED';
+  out.name = 'AbortError';
+  if (signal) out.cause = signal.reason;
+  return out;
+}
+
+/**
+ * Runs a native fit that takes a stop flag, stopped when `signal` fires: a signal aborted before
+ * or during the fit rejects it with code `ABORTED` (name `AbortError`, the signal's reason as
+ * `cause`), the model unchanged.
+ */
+export async function abortable<T>(
+  signal: AbortSignal | undefined,
+  fit: (stop: Native.StopFlag) => Promise<T>,
+): Promise<T> {
+  if (signal?.aborted) throw aborted(new Error('training was cancelled'), signal);
+  const stop = new native.StopFlag();
+  const abort = () => stop.abort();
+  signal?.addEventListener('abort', abort, { once: true });
+  try {
+    return await settle(() => fit(stop));
+  } catch (e) {
+    throw (e as RecsysError).code === 'ABORTED' ? aborted(e as Error, signal) : e;
+  } finally {
+    signal?.removeEventListener('abort', abort);
+  }
 }

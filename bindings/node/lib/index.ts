@@ -44,6 +44,7 @@ export {
   type KMeansOptions,
   type GbdtOptions,
   type GbdtFitOptions,
+  type KMeansFitOptions,
   type Evaluation,
   TfidfVectorizer,
   KMeans,

@@ -1,6 +1,6 @@
 // The estimators beside the recommenders: TF-IDF, K-Means and gradient-boosted trees, with
 // scikit-learn's and LightGBM's names. `fit` runs on a worker thread.
-import { call, settle } from './errors.js';
+import { abortable, call, settle } from './errors.js';
 import { type Matrix, type Numbers, float32, rowMajor } from './data.js';
 import { native, type Native } from './native.js';
 
@@ -62,6 +62,14 @@ export class TfidfVectorizer {
 }
 
 
+/** How `KMeans.fit` trains. */
+export interface KMeansFitOptions {
+  /** One weight >= 0 per row (scikit-learn's `sample_weight`). */
+  sampleWeight?: Numbers;
+  /** Stops the fit before its next iteration: it rejects with code `ABORTED`. */
+  signal?: AbortSignal;
+}
+
 /** scikit-learn's `KMeans` (greedy k-means++, Lloyd with Hamerly's bounds). */
 export class KMeans {
   /** @internal */
@@ -71,11 +79,14 @@ export class KMeans {
     this.native = from ?? call(() => new native.KMeans(options));
   }
 
-  /** `sampleWeight`: one weight >= 0 per row (scikit-learn's `sample_weight`). */
-  async fit(X: Matrix, options: { sampleWeight?: Numbers } = {}): Promise<this> {
+  /**
+   * `sampleWeight`: one weight >= 0 per row (scikit-learn's `sample_weight`); `signal` stops the
+   * fit before its next iteration (it rejects with code `ABORTED`, the model unchanged).
+   */
+  async fit(X: Matrix, options: KMeansFitOptions = {}): Promise<this> {
     const { data, nFeatures } = rowMajor(X);
     const weights = options.sampleWeight && float32(options.sampleWeight, 'sampleWeight');
-    await settle(() => this.native.fit(data, nFeatures, weights));
+    await abortable(options.signal, (stop) => this.native.fit(data, nFeatures, weights, stop));
     return this;
   }
 
@@ -91,7 +102,7 @@ export class KMeans {
     return call(() => this.native.predict(data, nFeatures));
   }
 
-  async fitPredict(X: Matrix, options: { sampleWeight?: Numbers } = {}): Promise<Uint32Array> {
+  async fitPredict(X: Matrix, options: KMeansFitOptions = {}): Promise<Uint32Array> {
     await this.fit(X, options);
     return this.labels;
   }
@@ -148,6 +159,8 @@ export interface GbdtFitOptions {
   weights?: Numbers;
   /** Validation data: metrics per round, and the rounds `earlyStoppingRounds` watches. */
   evalSet?: { X: Matrix; y: Numbers; groups?: readonly number[] };
+  /** Stops the fit before its next round: it rejects with code `ABORTED`, the model unchanged. */
+  signal?: AbortSignal;
 }
 
 function trainingData(X: Matrix, y: Numbers, groups?: readonly number[], weights?: Numbers) {
@@ -176,7 +189,7 @@ abstract class Gbdt {
   protected async fitData(train: Native.TrainingData, options: GbdtFitOptions): Promise<this> {
     const e = options.evalSet;
     const valid = e && trainingData(e.X, e.y, e.groups);
-    this.evaluations = await settle(() => this.native.fit(train, valid));
+    this.evaluations = await abortable(options.signal, (stop) => this.native.fit(train, valid, stop));
     return this;
   }
 

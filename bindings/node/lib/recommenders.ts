@@ -1,6 +1,6 @@
 // The recommenders: ALS, content, popularity and their hybrid, over the core's one model
 // value (`native.Recommender`). Fits run on a worker thread; the event loop keeps serving.
-import { type RecsysError, call, invalidArgument, recoded, settle } from './errors.js';
+import { type RecsysError, aborted, call, invalidArgument, recoded, settle } from './errors.js';
 import { type Id, type Ids, Interactions, idsArg } from './data.js';
 import { native, type Native } from './native.js';
 
@@ -49,15 +49,6 @@ function nativeOptions(o: RecommendOptions | undefined): Native.RecommendOptions
   if (o === undefined) return undefined;
   const { userItems: _, ...rest } = o;
   return rest;
-}
-
-/** `e` as the abort of a fit: code `ABORTED`, name `AbortError` (as fetch's), the signal's reason. */
-function aborted(e: Error, signal?: AbortSignal): RecsysError {
-  const out = e as RecsysError;
-  out.code = 'ABORTED';
-  out.name = 'AbortError';
-  if (signal) out.cause = signal.reason;
-  return out;
 }
 
 /** What every recommender can do. */

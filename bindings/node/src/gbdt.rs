@@ -4,13 +4,15 @@
 
 use napi::bindgen_prelude::{AsyncTask, Buffer, Float32Array, Float64Array, Uint32Array};
 use napi_derive::napi;
-use recsys_core::Persist;
+use std::sync::Arc;
+
 use recsys_core::gbdt::{Dataset, Gbdt as CoreGbdt, GbdtParams, Importance};
+use recsys_core::{FitControl, Persist};
 
 use crate::error::{IntoJs, Result};
 use crate::fitted::{Fitted, decode, read_file};
 use crate::options::GbdtOptions;
-use crate::task::{Job, spawn};
+use crate::task::{Job, StopFlag, spawn};
 
 /// A labelled table: `labels.length` rows of `nFeatures` row-major values (NaN is missing),
 /// optional row weights, and for ranking the query groups' sizes in row order.
@@ -84,24 +86,28 @@ impl Gbdt {
     }
 
     /// Trains off the event loop; with `valid`, resolves with its metrics round by round (and
-    /// `earlyStoppingRounds` keeps the best round).
+    /// `earlyStoppingRounds` keeps the best round). `stop` ends the fit before its next round
+    /// (`ABORTED`), the model unchanged.
     #[napi(ts_return_type = "Promise<Evaluation[]>")]
     pub fn fit(
         &self,
         train: TrainingData,
         valid: Option<TrainingData>,
+        stop: Option<&StopFlag>,
     ) -> AsyncTask<Job<Vec<recsys_core::gbdt::Evaluation>, Vec<Evaluation>>> {
         let params = self.params.clone();
         let train = Owned::from(train);
         let valid = valid.map(Owned::from);
         let store = self.model.setter();
+        let stop = stop.map_or_else(Default::default, |s| Arc::clone(&s.flag));
         spawn(
             move || {
                 let train = train.dataset().js()?;
                 let valid = valid.map(Owned::dataset).transpose().js()?;
                 let mut history = Vec::new();
+                let control = FitControl::none().with_stop(&stop);
                 let model = params
-                    .fit_with_progress(&train, valid.as_ref(), |evals| {
+                    .fit_controlled(&train, valid.as_ref(), &control, |evals| {
                         history.extend_from_slice(evals)
                     })
                     .js()?;

@@ -2,12 +2,15 @@
 
 use napi::bindgen_prelude::{AsyncTask, Float32Array, Float64Array, Uint32Array};
 use napi_derive::napi;
+use std::sync::Arc;
+
+use recsys_core::FitControl;
 use recsys_core::kmeans::{KMeans as CoreKMeans, KMeansParams};
 
 use crate::error::{IntoJs, Result};
 use crate::fitted::{Fitted, model_file_methods};
 use crate::options::KMeansOptions;
-use crate::task::{Job, spawn};
+use crate::task::{Job, StopFlag, spawn};
 
 #[napi]
 pub struct KMeans {
@@ -26,23 +29,27 @@ impl KMeans {
     }
 
     /// Clusters the row-major `data` (`nFeatures` values per sample), each sample weighing
-    /// its `sampleWeight` (1 without), off the event loop.
+    /// its `sampleWeight` (1 without), off the event loop. `stop` ends the fit before its next
+    /// iteration (`ABORTED`), the model unchanged.
     #[napi(ts_return_type = "Promise<void>")]
     pub fn fit(
         &self,
         data: Float32Array,
         n_features: u32,
         sample_weight: Option<Float32Array>,
+        stop: Option<&StopFlag>,
     ) -> AsyncTask<Job<(), ()>> {
         let params = self.params.clone();
         let data = data.to_vec();
         let weights = sample_weight.map(|w| w.to_vec());
         let store = self.model.setter();
+        let stop = stop.map_or_else(Default::default, |s| Arc::clone(&s.flag));
         spawn(
             move || {
+                let control = FitControl::none().with_stop(&stop);
                 store(
                     params
-                        .fit_weighted(&data, n_features as usize, weights.as_deref())
+                        .fit_controlled(&data, n_features as usize, weights.as_deref(), &control)
                         .js()?,
                 );
                 Ok(())

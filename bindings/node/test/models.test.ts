@@ -233,6 +233,31 @@ describe('GBDT', () => {
     assert.equal(codeOf(() => GbdtRegressor.fromLightGBM('tree\nnonsense')), 'CORRUPT_MODEL');
   });
 
+  test('an AbortSignal stops a fit with ABORTED and leaves the model as it was', async () => {
+    const model = await new GbdtRegressor({ numIterations: 5 }).fit(X, y);
+    const before = model.predict(X);
+    const controller = new AbortController();
+    const fit = new GbdtRegressor({ numIterations: 100000 }).fit(X, y, { signal: controller.signal });
+    controller.abort(new Error('enough'));
+    await assert.rejects(fit, (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'ABORTED');
+      assert.equal(e.name, 'AbortError');
+      assert.equal((e.cause as Error).message, 'enough');
+      return true;
+    });
+    // aborted before it starts: the same, and the fitted model keeps its trees
+    const gone = AbortSignal.abort();
+    assert.equal(await rejectionCode(model.fit(X, y, { signal: gone })), 'ABORTED');
+    assert.deepEqual(model.predict(X), before);
+    const rows = Array.from({ length: 20000 }, (_, i) => [i % 97, (i * 31) % 89]);
+    const km = new KMeans({ nClusters: 8, nInit: 50, maxIter: 300 });
+    const stopping = new AbortController();
+    const running = km.fit(rows, { signal: stopping.signal });
+    stopping.abort();
+    assert.equal(await rejectionCode(running), 'ABORTED');
+    assert.equal(await rejectionCode(km.fit(rows, { signal: gone })), 'ABORTED');
+  });
+
   test('categorical features split by sets of categories', async () => {
     // the target is an effect per category (40 of them) in no order of the codes
     const rows = Array.from({ length: 2000 }, (_, i) => [i % 40, (i % 5) / 5]);

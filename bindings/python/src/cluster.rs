@@ -70,9 +70,14 @@ impl KMeans {
             None => None,
         };
         let (params, pool) = (&self.params, threads::pool()?);
+        // Ctrl-C stops the fit before its next iteration and raises KeyboardInterrupt
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        let control = recsys_core::FitControl::none().with_stop(&stop);
         self.model = Some(
-            py.detach(|| pool.install(|| params.fit_weighted(data, n_features, weights)))
-                .py_err()?,
+            threads::interruptible(py, &stop, || {
+                pool.install(|| params.fit_controlled(data, n_features, weights, &control))
+            })?
+            .py_err()?,
         );
         Ok(())
     }

@@ -160,19 +160,21 @@ impl Gbdt {
         };
         let (params, pool) = (&self.params, threads::pool()?);
         let mut evals = Vec::new();
-        let model = py
-            .detach(|| {
-                pool.install(|| {
-                    params.fit_with_progress(&train, valid.as_ref(), |round| {
-                        evals.extend(
-                            round
-                                .iter()
-                                .map(|e| (e.iteration, e.metric.clone(), e.value)),
-                        );
-                    })
+        // Ctrl-C stops the fit before its next round and raises KeyboardInterrupt
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        let control = recsys_core::FitControl::none().with_stop(&stop);
+        let model = threads::interruptible(py, &stop, || {
+            pool.install(|| {
+                params.fit_controlled(&train, valid.as_ref(), &control, |round| {
+                    evals.extend(
+                        round
+                            .iter()
+                            .map(|e| (e.iteration, e.metric.clone(), e.value)),
+                    );
                 })
             })
-            .py_err()?;
+        })?
+        .py_err()?;
         self.model = Some(model);
         self.evals = evals;
         Ok(())

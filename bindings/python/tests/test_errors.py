@@ -74,3 +74,41 @@ def test_ctrl_c_stops_a_fit_with_keyboard_interrupt():
     assert len(seen) < 200, len(seen)
     with pytest.raises(recsys.NotFittedError):
         model.recommend(0, user_items[0])
+
+
+def _interrupted_soon():
+    """Interrupts the main thread as Ctrl-C does, shortly after the fit starts."""
+    import _thread
+    import threading
+
+    timer = threading.Timer(0.05, _thread.interrupt_main)
+    timer.start()
+    return timer
+
+
+def test_ctrl_c_stops_kmeans_and_gbdt_fits():
+    import numpy as np
+    import pytest
+
+    from recsys.cluster import KMeans
+    from recsys.gbdt import GBDTRegressor
+
+    rng = np.random.default_rng(1)
+    # each fit takes seconds: the interrupt lands in its middle
+    X = rng.normal(size=(200_000, 8)).astype(np.float32)
+    km = KMeans(n_clusters=20, n_init=100, max_iter=300, tol=0.0, random_state=0)
+    timer = _interrupted_soon()
+    with pytest.raises(KeyboardInterrupt):
+        km.fit(X)
+    timer.join()
+    with pytest.raises(recsys.NotFittedError):
+        km.predict(X[:2])
+
+    y = X[:, 0] * 2 + X[:, 1]
+    gbdt = GBDTRegressor(n_estimators=100_000, num_leaves=63)
+    timer = _interrupted_soon()
+    with pytest.raises(KeyboardInterrupt):
+        gbdt.fit(X, y)
+    timer.join()
+    with pytest.raises(recsys.NotFittedError):
+        gbdt.predict(X[:2])

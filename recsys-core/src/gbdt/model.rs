@@ -13,6 +13,7 @@ use super::params::{GbdtParams, MAX_CATEGORY, Objective};
 use super::tree::Tree;
 use crate::error::{Error, Result};
 use crate::persist::Persist;
+use crate::recommender::{FitControl, FitProgress};
 use crate::rng::SplitMix64;
 
 /// One evaluation of a metric after a boosting round.
@@ -174,6 +175,19 @@ impl GbdtParams {
         &self,
         train: &Dataset,
         valid: Option<&Dataset>,
+        progress: impl FnMut(&[Evaluation]),
+    ) -> Result<Gbdt> {
+        self.fit_controlled(train, valid, &FitControl::none(), progress)
+    }
+
+    /// [`fit_with_progress`](Self::fit_with_progress) watched and stoppable through `control`:
+    /// checked before each boosting round (a stop is [`Error::Cancelled`]), and told after each
+    /// round (`loss` is the first validation metric, when there is a validation set).
+    pub fn fit_controlled(
+        &self,
+        train: &Dataset,
+        valid: Option<&Dataset>,
+        control: &FitControl<'_>,
         mut progress: impl FnMut(&[Evaluation]),
     ) -> Result<Gbdt> {
         self.validate()?;
@@ -224,6 +238,8 @@ impl GbdtParams {
         let mut best_iteration = None;
         let d = train.n_features();
         for it in 0..self.num_iterations {
+            control.check()?;
+            let started = std::time::Instant::now();
             let targets = Targets {
                 labels: train.labels(),
                 weights: train.weights(),
@@ -276,23 +292,33 @@ impl GbdtParams {
                     .for_each(|(r, s)| *s += tree.predict(v.row(r)));
             }
             trees.push(tree);
-            if let (Some(v), Some(vs)) = (valid, valid_scores.as_ref()) {
-                let evals = self.evaluate_scores(vs, v, valid_bounds.as_deref(), &gains, it);
-                progress(&evals);
-                if let Some(rounds) = self.early_stopping_rounds {
-                    let first = &evals[0];
-                    let better = |a: f64, b: f64| {
-                        if higher_is_better(&first.metric) {
-                            a > b
-                        } else {
-                            a < b
-                        }
-                    };
-                    if best.is_none_or(|(_, b)| better(first.value, b)) {
-                        best = Some((it, first.value));
-                    } else if it - best.map_or(0, |b| b.0) >= rounds {
-                        break;
+            let evals = match (valid, valid_scores.as_ref()) {
+                (Some(v), Some(vs)) => {
+                    let evals = self.evaluate_scores(vs, v, valid_bounds.as_deref(), &gains, it);
+                    progress(&evals);
+                    evals
+                }
+                _ => Vec::new(),
+            };
+            control.report(&FitProgress {
+                model: "gbdt",
+                iteration: it,
+                iterations: self.num_iterations,
+                elapsed: started.elapsed(),
+                loss: evals.first().map(|e| e.value),
+            });
+            if let (Some(rounds), Some(first)) = (self.early_stopping_rounds, evals.first()) {
+                let better = |a: f64, b: f64| {
+                    if higher_is_better(&first.metric) {
+                        a > b
+                    } else {
+                        a < b
                     }
+                };
+                if best.is_none_or(|(_, b)| better(first.value, b)) {
+                    best = Some((it, first.value));
+                } else if it - best.map_or(0, |b| b.0) >= rounds {
+                    break;
                 }
             }
         }

@@ -8,7 +8,9 @@
 
 use rayon::prelude::*;
 
+use crate::error::Result;
 use crate::linalg::{Isa, dispatch_fma, squared_distance};
+use crate::recommender::FitControl;
 
 /// Points per parallel chunk (fixed: it sets the summation order).
 pub(crate) const CHUNK: usize = 4096;
@@ -256,7 +258,8 @@ pub(crate) fn run(
     mut centers: Vec<f32>,
     max_iter: usize,
     tol: f64,
-) -> Run {
+    control: &FitControl<'_>,
+) -> Result<Run> {
     let (n, d) = (x.n(), x.d);
     let k = centers.len() / d;
     let mut labels = vec![UNASSIGNED; n];
@@ -265,6 +268,7 @@ pub(crate) fn run(
     let mut strict = false;
     let mut n_iter = 0;
     for it in 0..max_iter {
+        control.check()?;
         n_iter = it + 1;
         let gaps = half_gaps(&centers, d);
         let changed = x
@@ -340,12 +344,12 @@ pub(crate) fn run(
             });
     }
     let dist2 = distances_to_own(x, &centers, &labels);
-    Run {
+    Ok(Run {
         inertia: weighted_sum(&dist2, w),
         centers,
         labels,
         n_iter,
-    }
+    })
 }
 
 /// Gives every empty cluster the point farthest from its own centroid (as scikit-learn does),

@@ -8,6 +8,7 @@ use super::lloyd::{self, Samples, Weights};
 use super::params::{Init, KMeansParams, check_samples};
 use crate::error::{Error, Result};
 use crate::persist::Persist;
+use crate::recommender::{FitControl, FitProgress};
 use crate::rng::SplitMix64;
 
 /// Centroids and the assignment of the training samples.
@@ -86,6 +87,19 @@ impl KMeansParams {
         n_features: usize,
         weights: Option<&[f32]>,
     ) -> Result<KMeans> {
+        self.fit_controlled(data, n_features, weights, &FitControl::none())
+    }
+
+    /// [`fit_weighted`](Self::fit_weighted) watched and stoppable through `control`: checked
+    /// before each Lloyd iteration (a stop is [`Error::Cancelled`]), and told after each of the
+    /// `n_init` runs (`loss` is the run's inertia).
+    pub fn fit_controlled(
+        &self,
+        data: &[f32],
+        n_features: usize,
+        weights: Option<&[f32]>,
+        control: &FitControl<'_>,
+    ) -> Result<KMeans> {
         self.validate()?;
         let n = check_samples(data, n_features, self.n_clusters)?;
         if let Some(w) = weights {
@@ -99,12 +113,21 @@ impl KMeansParams {
         let tol = absolute_tolerance(x, self.tol);
         let mut best: Option<lloyd::Run> = None;
         for run in 0..self.n_init {
+            control.check()?;
+            let started = std::time::Instant::now();
             let mut rng = SplitMix64::new(self.seed.wrapping_add(run as u64));
             let start = match self.init {
                 Init::KMeansPlusPlus => init::kmeans_plus_plus(x, w, self.n_clusters, &mut rng),
                 Init::Random => init::random(x, w, self.n_clusters, &mut rng),
             };
-            let result = lloyd::run(x, w, start, self.max_iter, tol);
+            let result = lloyd::run(x, w, start, self.max_iter, tol, control)?;
+            control.report(&FitProgress {
+                model: "kmeans",
+                iteration: run,
+                iterations: self.n_init,
+                elapsed: started.elapsed(),
+                loss: Some(result.inertia),
+            });
             if best.as_ref().is_none_or(|b| result.inertia < b.inertia) {
                 best = Some(result);
             }

@@ -458,3 +458,38 @@ fn bad_categorical_settings_are_named() {
         "{e}"
     );
 }
+
+#[test]
+fn a_fit_stops_when_asked_and_reports_every_round() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let train = noisy_regression(300, 3);
+    let (stop, reports) = (AtomicBool::new(false), AtomicUsize::new(0));
+    let report = |p: &recsys_core::FitProgress| {
+        assert_eq!((p.model, p.iterations), ("gbdt", 50));
+        assert_eq!(p.loss, None, "no validation set, no metric");
+        if reports.fetch_add(1, Ordering::Relaxed) + 1 == 3 {
+            stop.store(true, Ordering::Relaxed);
+        }
+    };
+    let control = recsys_core::FitControl::none()
+        .with_progress(&report)
+        .with_stop(&stop);
+    let params = regression().num_iterations(50);
+    let stopped = params.fit_controlled(&train, None, &control, |_| {});
+    assert!(matches!(stopped, Err(Error::Cancelled)), "{stopped:?}");
+    assert_eq!(
+        reports.load(Ordering::Relaxed),
+        3,
+        "stopped before the 4th round"
+    );
+    // with a validation set each report carries the first metric
+    let valid = noisy_regression(100, 4);
+    let losses = std::sync::Mutex::new(Vec::new());
+    let record = |p: &recsys_core::FitProgress| losses.lock().unwrap().push(p.loss.unwrap());
+    let control = recsys_core::FitControl::none().with_progress(&record);
+    let mut metrics = Vec::new();
+    params
+        .fit_controlled(&train, Some(&valid), &control, |e| metrics.push(e[0].value))
+        .unwrap();
+    assert_eq!(*losses.lock().unwrap(), metrics);
+}

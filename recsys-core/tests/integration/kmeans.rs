@@ -240,3 +240,30 @@ fn bad_sample_weights_are_named() {
     one[0] = 1.0;
     assert!(err(&one).contains("positive weight"), "{}", err(&one));
 }
+
+#[test]
+fn a_fit_stops_when_asked_and_reports_every_run() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let (data, _) = blobs(4, 200, 3, 9);
+    let inertias = std::sync::Mutex::new(Vec::new());
+    let record = |p: &recsys_core::FitProgress| {
+        assert_eq!((p.model, p.iterations), ("kmeans", 3));
+        inertias.lock().unwrap().push(p.loss.unwrap());
+    };
+    let control = recsys_core::FitControl::none().with_progress(&record);
+    let params = KMeansParams::new(4).n_init(3).seed(2);
+    let m = params.fit_controlled(&data, 3, None, &control).unwrap();
+    let seen = inertias.lock().unwrap().clone();
+    assert_eq!(seen.len(), 3);
+    // the model is the best of the runs it reported
+    assert_eq!(
+        m.inertia(),
+        seen.iter().copied().fold(f64::INFINITY, f64::min)
+    );
+    let stop = AtomicBool::new(true);
+    let control = recsys_core::FitControl::none().with_stop(&stop);
+    let stopped = params.fit_controlled(&data, 3, None, &control);
+    assert!(matches!(stopped, Err(Error::Cancelled)), "{stopped:?}");
+    stop.store(false, Ordering::Relaxed);
+    assert!(params.fit_controlled(&data, 3, None, &control).is_ok());
+}

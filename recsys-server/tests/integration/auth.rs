@@ -393,7 +393,6 @@ async fn behind_a_proxy(tune: impl FnOnce(&mut recsys_server::config::Settings))
         tune(s);
     })
     .await
-    .unwrap()
 }
 
 /// 25 wrong passwords for one account from one address lock only that pair: the account's

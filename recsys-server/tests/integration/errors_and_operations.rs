@@ -370,7 +370,7 @@ async fn the_openapi_document_covers_every_route(app: TestApp) {
 /// asked for.
 #[tokio::test]
 async fn every_response_carries_the_security_headers() {
-    let app = TestApp::new(Backend::Sqlite).await.unwrap();
+    let app = TestApp::new(Backend::Sqlite).await;
     for path in [
         "/health/live",
         "/api/v1/products",
@@ -396,9 +396,7 @@ async fn every_response_carries_the_security_headers() {
         );
     }
     app.finish().await;
-    let app = TestApp::with(Backend::Sqlite, |s| s.hsts = true)
-        .await
-        .unwrap();
+    let app = TestApp::with(Backend::Sqlite, |s| s.hsts = true).await;
     let r = app.get("/health/live", None).await;
     assert_eq!(
         r.headers["strict-transport-security"],
@@ -417,8 +415,7 @@ async fn the_rate_limit_counts_the_forwarded_client_behind_a_trusted_proxy() {
         s.trusted_proxies =
             recsys_server::client::TrustedProxies(vec!["10.0.0.0/8".parse().unwrap()]);
     })
-    .await
-    .unwrap();
+    .await;
     let from = |peer: &str, forwarded: &str| {
         let req = axum::http::Request::get("/health/live")
             .header("x-forwarded-for", forwarded)
@@ -462,8 +459,7 @@ async fn a_per_client_rate_limit_answers_429() {
         s.rate_limit_per_s = 1;
         s.rate_burst = 3;
     })
-    .await
-    .unwrap();
+    .await;
     let mut statuses = Vec::new();
     for _ in 0..5 {
         statuses.push(app.get("/health/live", None).await.status);

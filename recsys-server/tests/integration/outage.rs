@@ -50,16 +50,15 @@ async fn impressions(url: &str) -> i64 {
 /// once it is back the same process is ready again within 5 s, and the impressions of every list
 /// it showed meanwhile are written.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Postgres: RECSYS_TEST_POSTGRES_URL, run with --include-ignored (scripts/test.sh does)"]
 async fn postgres_down_for_20_s_under_load_is_503_then_recovers_without_a_restart() {
-    let Some(pg) = tokio::task::spawn_blocking(PrivatePostgres::start)
+    let pg = tokio::task::spawn_blocking(PrivatePostgres::start)
         .await
         .unwrap()
-    else {
-        return;
-    };
+        .expect("a private Postgres cluster from the test server's binaries");
     let pg = Arc::new(pg);
     let url = pg.url();
-    let app = TestApp::new(Backend::At(url.clone())).await.unwrap();
+    let app = TestApp::new(Backend::At(url.clone())).await;
     app.train().await;
     let products = Arc::new(app.products.clone());
     app.finish().await;

@@ -12,10 +12,9 @@ use common::{Backend, TestApp};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Postgres: RECSYS_TEST_POSTGRES_URL, run with --include-ignored (scripts/test.sh does)"]
 async fn two_replicas_on_one_postgres_serve_the_same_data() {
-    let Some(app) = TestApp::new(Backend::Postgres).await else {
-        return;
-    };
+    let app = TestApp::new(Backend::Postgres).await;
     app.train().await;
     let url = app.url.clone();
     let (a, b) = tokio::task::spawn_blocking(move || (Server::start(&url), Server::start(&url)))
@@ -90,7 +89,7 @@ async fn two_replicas_on_one_postgres_serve_the_same_data() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_writes_the_queued_impressions_before_exit() {
-    let app = TestApp::new(Backend::Sqlite).await.unwrap();
+    let app = TestApp::new(Backend::Sqlite).await;
     let version = app.train().await;
     let url = app.url.clone();
     let served = tokio::task::spawn_blocking(move || {
@@ -145,10 +144,9 @@ fn admin_login(server: &Server) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Postgres: RECSYS_TEST_POSTGRES_URL, run with --include-ignored (scripts/test.sh does)"]
 async fn replicas_follow_an_activation_and_run_each_job_once() {
-    let Some(app) = TestApp::new(Backend::Postgres).await else {
-        return;
-    };
+    let app = TestApp::new(Backend::Postgres).await;
     app.train().await;
     let url = app.url.clone();
     let checks = tokio::task::spawn_blocking(move || {
@@ -223,7 +221,7 @@ async fn replicas_follow_an_activation_and_run_each_job_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_during_training_leaves_no_version_and_the_run_is_failed_after_restart() {
-    let app = TestApp::new(Backend::Sqlite).await.unwrap();
+    let app = TestApp::new(Backend::Sqlite).await;
     let version = app.train().await;
     let url = app.url.clone();
     let store = app.state.store.clone();
@@ -322,7 +320,7 @@ async fn the_demo_refuses_real_shops_and_its_published_password_is_warned_about(
         "{stderr}"
     );
 
-    let app = TestApp::new(Backend::Sqlite).await.unwrap();
+    let app = TestApp::new(Backend::Sqlite).await;
     let url = app.url.clone();
     let (code, stderr) = tokio::task::spawn_blocking({
         let url = url.clone();
@@ -387,7 +385,7 @@ async fn the_demo_refuses_real_shops_and_its_published_password_is_warned_about(
 /// was acknowledged before the backup began is in it. A restore never overwrites a database.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_backup_under_checkout_load_restores_into_a_sound_shop_that_serves() {
-    let app = std::sync::Arc::new(TestApp::new(Backend::Sqlite).await.unwrap());
+    let app = std::sync::Arc::new(TestApp::new(Backend::Sqlite).await);
     app.train().await;
     let tokens: Vec<String> = customer_tokens(&app, 8).await;
     // each client buys its own product, one unit per order, until stopped or sold out
@@ -520,9 +518,7 @@ async fn a_backup_under_checkout_load_restores_into_a_sound_shop_that_serves() {
 /// no other order exists but at most one per client whose answer the kill cut off, and stock +
 /// units sold is each product's starting stock.
 async fn kill_9_during_checkouts_loses_no_acknowledged_order(backend: Backend) {
-    let Some(app) = TestApp::new(backend).await else {
-        return;
-    };
+    let app = TestApp::new(backend).await;
     app.train().await;
     // the clients share these products, so checkouts also compete for stock
     let products: Vec<i64> = app.products[10..18].to_vec();
@@ -644,6 +640,7 @@ async fn kill_9_during_checkouts_on_sqlite_loses_no_acknowledged_order() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Postgres: RECSYS_TEST_POSTGRES_URL, run with --include-ignored (scripts/test.sh does)"]
 async fn kill_9_during_checkouts_on_postgres_loses_no_acknowledged_order() {
     kill_9_during_checkouts_loses_no_acknowledged_order(Backend::Postgres).await;
 }

@@ -368,8 +368,7 @@ async fn with_cached_purchases_a_checkout_here_leaves_the_list_at_once() {
     let app = TestApp::with(common::Backend::Sqlite, |s| {
         s.user_cache_ttl = std::time::Duration::from_secs(30);
     })
-    .await
-    .unwrap();
+    .await;
     app.train().await;
     let token = app.customer_token(6).await;
     let first = ids(&app

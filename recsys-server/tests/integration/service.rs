@@ -26,9 +26,7 @@ on_both_backends!(
 /// Each key has its own budget: past it, 429 with the seconds to wait; another key still works.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_key_over_its_rate_is_told_to_wait() {
-    let app = TestApp::with(common::Backend::Sqlite, |s| s.api_key_rate_per_s = 1)
-        .await
-        .unwrap();
+    let app = TestApp::with(common::Backend::Sqlite, |s| s.api_key_rate_per_s = 1).await;
     let (key, _) = make_key(&app, &["recommend:read"]).await;
     let (other, _) = make_key(&app, &["recommend:read"]).await;
     let path = "/api/v1/service/users/u/recommendations";
