@@ -60,6 +60,15 @@ impl<'a> FitControl<'a> {
         self
     }
 
+    /// The same stop without the progress reports (for the inner steps of a fit that reports
+    /// its own).
+    pub fn without_progress(&self) -> FitControl<'a> {
+        FitControl {
+            progress: None,
+            stop: self.stop,
+        }
+    }
+
     /// Whether a stop was asked for.
     pub fn stopped(&self) -> bool {
         self.stop.is_some_and(|s| s.load(Ordering::Relaxed))

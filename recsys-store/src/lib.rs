@@ -42,7 +42,7 @@ pub use validate::{IMAGE_EXTENSIONS, is_image_name};
 
 pub use analytics::audit::{AuditEntry, AuditFilter, NewAuditEntry};
 pub use analytics::daily::{Activity, DailyTotals, DailyUserMetrics};
-pub use analytics::overview::{Overview, RecMetricsDay, TopProduct};
+pub use analytics::overview::{Overview, PurchaseLine, RecMetricsDay, TopProduct};
 pub use analytics::search::SearchStat;
 pub use ml::embeddings::{EmbeddingSpace, Metric};
 pub use ml::events::{EventKind, EventWeights, NewEvent, StoredEvent};
@@ -61,8 +61,8 @@ pub use shop::catalog::{
     ProductUpdate,
 };
 pub use shop::orders::{
-    Checkout, ImportedOrder, MAX_IDEMPOTENCY_KEY, Order, OrderFilter, OrderLine, OrderLineRequest,
-    OrderStatus,
+    BoughtWith, Checkout, ImportedOrder, MAX_IDEMPOTENCY_KEY, Order, OrderFilter, OrderLine,
+    OrderLineRequest, OrderStatus,
 };
 pub use shop::refresh_tokens::{NewRefreshToken, Rotation};
 pub use shop::users::{NewUser, PasswordHash, Role, User, UserFilter, UserUpdate};

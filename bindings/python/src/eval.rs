@@ -4,9 +4,9 @@ use pyo3::prelude::*;
 use recsys_core::eval;
 
 use crate::error::IntoPy;
+use crate::interactions::{CsrArrays, CsrOut, csr_out};
 use crate::recommender::Recommender;
-use crate::sparse::{CsrArrays, CsrOut, csr_out};
-use crate::threads;
+use crate::task;
 
 #[pyfunction]
 pub fn train_test_split<'py>(
@@ -48,7 +48,7 @@ pub fn ranking_metrics_at_k(
 ) -> PyResult<(f64, f64, f64, f64, f64, usize)> {
     let train = train_user_items.interactions()?;
     let test = test_user_items.interactions()?;
-    let pool = threads::pool()?;
+    let pool = task::pool()?;
     let model = model.model()?;
     let metrics = py
         .detach(|| pool.install(|| eval::ranking_metrics_at_k(model, &train, &test, k)))

@@ -7,7 +7,7 @@ use recsys_core::Persist;
 use recsys_core::gbdt::{Dataset, Gbdt as CoreGbdt, GbdtParams, Importance, Objective};
 
 use crate::error::{IntoPy, bad_argument, fitted, shape};
-use crate::threads;
+use crate::task;
 
 #[pyclass(module = "recsys._native", name = "Gbdt")]
 pub struct Gbdt {
@@ -158,12 +158,12 @@ impl Gbdt {
             Some((vx, vy, vg)) => Some(dataset(vx, vy, None, vg.clone())?),
             None => None,
         };
-        let (params, pool) = (&self.params, threads::pool()?);
+        let (params, pool) = (&self.params, task::pool()?);
         let mut evals = Vec::new();
         // Ctrl-C stops the fit before its next round and raises KeyboardInterrupt
         let stop = std::sync::atomic::AtomicBool::new(false);
         let control = recsys_core::FitControl::none().with_stop(&stop);
-        let model = threads::interruptible(py, &stop, || {
+        let model = task::interruptible(py, &stop, || {
             pool.install(|| {
                 params.fit_controlled(&train, valid.as_ref(), &control, |round| {
                     evals.extend(
@@ -187,7 +187,7 @@ impl Gbdt {
         x: PyReadonlyArray2<'_, f32>,
     ) -> PyResult<Bound<'py, PyArray1<f64>>> {
         let (model, data, n_features) = self.check_width(&x)?;
-        let pool = threads::pool()?;
+        let pool = task::pool()?;
         let scores = py
             .detach(|| pool.install(|| model.predict_rows(data, n_features)))
             .py_err()?;
@@ -206,7 +206,7 @@ impl Gbdt {
     ) -> PyResult<Vec<(String, f64)>> {
         let (model, _, _) = self.check_width(&x)?;
         let ds = dataset(&x, &y, None, group)?;
-        let pool = threads::pool()?;
+        let pool = task::pool()?;
         let evals = py
             .detach(|| pool.install(|| model.evaluate(&ds)))
             .py_err()?;
@@ -220,7 +220,7 @@ impl Gbdt {
         x: PyReadonlyArray2<'_, f32>,
     ) -> PyResult<Bound<'py, PyArray1<f64>>> {
         let (model, data, n_features) = self.check_width(&x)?;
-        let pool = threads::pool()?;
+        let pool = task::pool()?;
         let p = py
             .detach(|| pool.install(|| model.predict_proba_rows(data, n_features)))
             .py_err()?;

@@ -14,8 +14,8 @@ use recsys_core::factory::{AnyRecommender, RecommenderConfig, Spec};
 use recsys_core::{FitControl, Id, ItemFilter, RecommendOptions, Recommender as _};
 
 use crate::error::{IntoPy, shape, wrong_kind};
-use crate::sparse::{CsrArrays, Lists, flatten, ids, int_id};
-use crate::threads;
+use crate::interactions::{CsrArrays, Lists, flatten, ids, int_id};
+use crate::task;
 
 #[pyclass(module = "recsys._native", name = "Recommender")]
 pub struct Recommender {
@@ -143,7 +143,7 @@ impl Recommender {
             })
             .calculate_loss(calculate_training_loss)
             .seed(random_state)
-            .num_threads(threads::num_threads(num_threads));
+            .num_threads(task::num_threads(num_threads));
         Ok(Self::of(
             Spec::config(RecommenderConfig::Als(params), None).py_err()?,
         ))
@@ -155,7 +155,7 @@ impl Recommender {
     #[pyo3(signature = (tfidf, fields, field_weights, ids, texts))]
     fn content(
         py: Python<'_>,
-        tfidf: PyRef<'_, crate::content::Tfidf>,
+        tfidf: PyRef<'_, crate::tfidf::Tfidf>,
         fields: Vec<String>,
         field_weights: std::collections::BTreeMap<String, f32>,
         ids: Vec<i64>,
@@ -166,7 +166,7 @@ impl Recommender {
             tfidf: tfidf.params().clone(),
             field_weights,
         };
-        let pool = threads::pool()?;
+        let pool = task::pool()?;
         let model = py
             .detach(|| pool.install(|| params.fit(catalog)))
             .py_err()?;
@@ -274,7 +274,7 @@ impl Recommender {
         if let Some((p, fields)) = content {
             out.set_item("fields", fields.unwrap_or_default())?;
             out.set_item("field_weights", p.field_weights.clone())?;
-            out.set_item("tfidf", crate::content::tfidf_options(py, &p.tfidf)?)?;
+            out.set_item("tfidf", crate::tfidf::tfidf_options(py, &p.tfidf)?)?;
         }
         Ok(out)
     }
@@ -294,7 +294,7 @@ impl Recommender {
         callback: Option<Py<PyAny>>,
     ) -> PyResult<()> {
         let data = user_items.interactions()?;
-        let pool = threads::pool()?;
+        let pool = task::pool()?;
         // the first error the callback raises stops the fit and is raised in its place
         let callback_error: Mutex<Option<PyErr>> = Mutex::new(None);
         let stop = std::sync::atomic::AtomicBool::new(false);
@@ -314,8 +314,7 @@ impl Recommender {
         let control = FitControl::none().with_progress(&report).with_stop(&stop);
         let spec = &self.spec;
         // Ctrl-C stops the fit at its next check and raises KeyboardInterrupt
-        let result =
-            threads::interruptible(py, &stop, || pool.install(|| spec.fit(&data, &control)))?;
+        let result = task::interruptible(py, &stop, || pool.install(|| spec.fit(&data, &control)))?;
         if let Some(e) = callback_error
             .into_inner()
             .unwrap_or_else(|p| p.into_inner())
@@ -347,7 +346,7 @@ impl Recommender {
             .recalculate_user(recalculate_user)
             .items(item_filter(filter_items, items)?);
         let users = ids(users);
-        let pool = threads::pool()?;
+        let pool = task::pool()?;
         let model = self.model()?;
         let lists = py
             .detach(|| pool.install(|| model.recommend_batch(&users, &history, n, &options)))
@@ -366,7 +365,7 @@ impl Recommender {
     ) -> PyResult<Lists<'py>> {
         let filter = item_filter(filter_items, items)?;
         let itemids = ids(itemids.as_slice()?);
-        let pool = threads::pool()?;
+        let pool = task::pool()?;
         let model = self.model()?;
         let lists = py
             .detach(|| {
@@ -394,7 +393,7 @@ impl Recommender {
         let filter = item_filter(filter_users, users)?;
         let model = self.as_als()?;
         let userids = ids(userids.as_slice()?);
-        let pool = threads::pool()?;
+        let pool = task::pool()?;
         let lists = py
             .detach(|| {
                 pool.install(|| {
@@ -417,7 +416,7 @@ impl Recommender {
         let users = userids.as_slice()?;
         let data = user_items.interactions_of(users)?;
         let users = ids(users);
-        let pool = threads::pool()?;
+        let pool = task::pool()?;
         let model = self.as_als_mut()?;
         py.detach(|| pool.install(|| model.partial_fit_users(&data, &users)))
             .py_err()
@@ -434,7 +433,7 @@ impl Recommender {
         // rows are the items: read as users x items
         let data = item_users.interactions_of(items)?.transposed();
         let items = ids(items);
-        let pool = threads::pool()?;
+        let pool = task::pool()?;
         let model = self.as_als_mut()?;
         py.detach(|| pool.install(|| model.partial_fit_items(&data, &items)))
             .py_err()

@@ -6,9 +6,10 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
+use recsys_core::FitControl;
 use recsys_core::Id;
 use recsys_core::kmeans::KMeansParams;
-use recsys_core::segments::{Activity, SEGMENT_FEATURES, segment_users};
+use recsys_core::segments::{Activity, SEGMENT_FEATURES, segment_auto};
 use recsys_store::{Experiment, ModelVersion, NewExperiment, NewModelVersion, Paged, TrainingRun};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -456,28 +457,6 @@ pub struct SegmentsView {
 /// bytes, this summary as its metrics), and the active one is what the segment table holds.
 pub const SEGMENTS_MODEL: &str = "segments";
 
-fn label(s: &SegmentView, all: &[SegmentView]) -> String {
-    let median = |f: fn(&SegmentView) -> f64| {
-        let mut v: Vec<f64> = all.iter().map(f).collect();
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
-    let recent = s.recency_days <= median(|x| x.recency_days);
-    let frequent = s.frequency >= median(|x| x.frequency);
-    let big = s.monetary_cents >= median(|x| x.monetary_cents);
-    match (recent, frequent, big) {
-        (true, true, true) => "loyal big spenders",
-        (true, true, false) => "frequent bargain hunters",
-        (true, false, true) => "new big spenders",
-        (true, false, false) => "new or occasional shoppers",
-        (false, true, true) => "lapsing loyal customers",
-        (false, true, false) => "lapsing regulars",
-        (false, false, true) => "one-time big spenders",
-        (false, false, false) => "lapsed one-timers",
-    }
-    .to_string()
-}
-
 /// Segments the customers with RFM features + K-Means (the core's) on the orders, replaces the
 /// segment table, and answers the segments' sizes and means.
 #[utoipa::path(post, path = "/api/v1/admin/ml/segments", tag = "ml", security(("bearer" = [])), request_body = SegmentsIn,
@@ -499,11 +478,11 @@ pub async fn run_segments(
     let rows = state.store.purchase_activity().await?;
     let activity: Vec<Activity> = rows
         .into_iter()
-        .map(|(user, at, cents, category)| Activity {
-            user: Id::Int(user),
-            timestamp: at / 1000,
-            value: cents as f64,
-            category: category.map(Id::Int),
+        .map(|line| Activity {
+            user: Id::Int(line.user_id),
+            timestamp: line.ordered_at / 1000,
+            value: line.cents as f64,
+            category: line.category_id.map(Id::Int),
         })
         .collect();
     let customers: std::collections::HashSet<&Id> = activity.iter().map(|a| &a.user).collect();
@@ -519,25 +498,13 @@ pub async fn run_segments(
         )));
     }
     let now = recsys_store::now_ms() / 1000;
-    let (seg, tried) = tokio::task::spawn_blocking(move || -> ApiResult<_> {
-        let mut best = None;
-        let mut tried = Vec::new();
-        for &k in &ks {
-            let seg = segment_users(
-                &activity,
-                &KMeansParams::new(k).n_init(4).seed(7),
-                Some(now),
-            )?;
-            let s = seg.silhouette.unwrap_or(-1.0);
-            tried.push((k, s));
-            if best.as_ref().is_none_or(|(b, _)| s > *b) {
-                best = Some((s, seg));
-            }
-        }
-        Ok((best.expect("at least one k").1, tried))
+    let params = KMeansParams::new(2).n_init(4).seed(7);
+    let auto = tokio::task::spawn_blocking(move || {
+        segment_auto(&activity, &ks, &params, Some(now), &FitControl::none())
     })
     .await
     .map_err(ApiError::internal)??;
+    let seg = &auto.segmentation;
     let assignments: Vec<(i64, i64)> = seg
         .users
         .iter()
@@ -547,48 +514,46 @@ pub async fn run_segments(
             Id::Str(_) => None,
         })
         .collect();
-    debug_assert_eq!(SEGMENT_FEATURES[2], "monetary");
-    let mut segments: Vec<SegmentView> = seg
+    let segments: Vec<SegmentView> = seg
         .segments
         .iter()
+        .zip(&auto.labels)
         .enumerate()
-        .map(|(i, s)| SegmentView {
-            segment: i as i64,
-            users: s.size as i64,
-            recency_days: s.means[0],
-            frequency: s.means[1],
-            monetary_cents: s.means[2],
-            category_diversity: s.means[3],
-            label: String::new(),
+        .map(|(i, (s, label))| {
+            let rfm = s.rfm();
+            SegmentView {
+                segment: i as i64,
+                users: s.size as i64,
+                recency_days: rfm.recency_days,
+                frequency: rfm.frequency,
+                monetary_cents: rfm.monetary,
+                category_diversity: rfm.category_diversity,
+                label: (*label).to_owned(),
+            }
         })
         .collect();
-    let labels: Vec<String> = segments.iter().map(|s| label(s, &segments)).collect();
-    for (s, l) in segments.iter_mut().zip(labels) {
-        s.label = l;
-    }
     let view = SegmentsView {
         k: seg.segments.len(),
         silhouette: seg.silhouette,
-        tried,
+        tried: auto.tried.clone(),
         segments,
         computed_at: recsys_store::now_ms(),
     };
+    // the version, the segment table and the activation in one transaction
     let version = state
         .store
-        .save_model_version(&NewModelVersion {
-            name: SEGMENTS_MODEL.into(),
-            kind: "kmeans".into(),
-            config_id: None,
-            params: json!({"k": view.k, "features": SEGMENT_FEATURES}),
-            metrics: serde_json::to_value(&view).map_err(ApiError::internal)?,
-            blob: serde_json::to_vec(&seg).map_err(ApiError::internal)?,
-        })
+        .save_segmentation(
+            &NewModelVersion {
+                name: SEGMENTS_MODEL.into(),
+                kind: "kmeans".into(),
+                config_id: None,
+                params: json!({"k": view.k, "features": SEGMENT_FEATURES}),
+                metrics: serde_json::to_value(&view).map_err(ApiError::internal)?,
+                blob: serde_json::to_vec(seg).map_err(ApiError::internal)?,
+            },
+            &assignments,
+        )
         .await?;
-    state
-        .store
-        .replace_user_segments(Some(version.id), &assignments)
-        .await?;
-    state.store.activate_model_version(version.id).await?;
     audit(
         &state,
         admin.user.id,

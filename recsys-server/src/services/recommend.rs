@@ -514,13 +514,13 @@ impl AppState {
             return Err(ApiError::NotFound(format!("product {product} not found")));
         }
         let rows = self.store.bought_together(product, (n * 3) as i64).await?;
-        let max = rows.first().map_or(1, |r| r.1).max(1) as f32;
+        let max = rows.first().map_or(1, |r| r.orders).max(1) as f32;
         let list: Vec<Blended> = rows
             .into_iter()
-            .map(|(id, count)| Blended {
+            .map(|r| Blended {
                 item: Scored {
-                    id: Id::Int(id),
-                    score: count as f32 / max,
+                    id: Id::Int(r.product_id),
+                    score: r.orders as f32 / max,
                 },
                 source: "co_purchase",
             })

@@ -661,7 +661,7 @@ async fn segments_group_the_customers(app: TestApp) {
         .await
         .unwrap()
         .iter()
-        .map(|r| r.0)
+        .map(|line| line.user_id)
         .collect::<std::collections::HashSet<_>>()
         .len();
     assert_eq!(sizes as usize, buyers);
@@ -673,7 +673,13 @@ async fn segments_group_the_customers(app: TestApp) {
             .map(|s| s[field].as_f64().unwrap())
             .collect();
         v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
+        // the median proper: the mean of the middle two for an even count
+        let n = v.len();
+        if n % 2 == 1 {
+            v[n / 2]
+        } else {
+            (v[n / 2 - 1] + v[n / 2]) / 2.0
+        }
     };
     let (recency, frequency, monetary) = (
         median("recency_days"),

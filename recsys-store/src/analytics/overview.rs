@@ -23,6 +23,16 @@ pub struct Overview {
     pub top_products: Vec<TopProduct>,
 }
 
+/// One line of an order that was not cancelled, as customer segmentation reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PurchaseLine {
+    pub user_id: i64,
+    pub ordered_at: Millis,
+    /// Quantity times unit price.
+    pub cents: i64,
+    pub category_id: Option<i64>,
+}
+
 /// A best seller: units in orders that were not cancelled.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -116,13 +126,21 @@ impl Store {
 }
 
 impl Store {
-    /// Every line of every order that was not cancelled, as `(user_id, ordered_at, cents,
-    /// category_id)`: what customer segmentation clusters.
-    pub async fn purchase_activity(&self) -> Result<Vec<(i64, Millis, i64, Option<i64>)>> {
-        Ok(with_pool!(self, pool => sqlx::query_as(
+    /// Every line of every order that was not cancelled: what customer segmentation clusters.
+    pub async fn purchase_activity(&self) -> Result<Vec<PurchaseLine>> {
+        let rows: Vec<(i64, Millis, i64, Option<i64>)> = with_pool!(self, pool => sqlx::query_as(
             "SELECT o.user_id, o.created_at, l.quantity * l.unit_price_cents, p.category_id \
              FROM order_lines l JOIN orders o ON o.id = l.order_id JOIN products p ON p.id = l.product_id \
              WHERE o.status <> 'cancelled' ORDER BY o.id")
-            .fetch_all(pool).await)?)
+            .fetch_all(pool).await)?;
+        Ok(rows
+            .into_iter()
+            .map(|(user_id, ordered_at, cents, category_id)| PurchaseLine {
+                user_id,
+                ordered_at,
+                cents,
+                category_id,
+            })
+            .collect())
     }
 }

@@ -27,6 +27,30 @@ pub struct SegmentSize {
     pub users: i64,
 }
 
+/// Replaces the segment table with `$assignments` under `$version` inside the transaction
+/// `$tx` (a macro: the transaction's type differs per backend).
+macro_rules! write_segments {
+    ($tx:ident, $assignments:expr, $version:expr) => {{
+        let (assignments, version): (&[(i64, i64)], Option<i64>) = ($assignments, $version);
+        let now = now_ms();
+        sqlx::query("DELETE FROM user_segments")
+            .execute(&mut *$tx)
+            .await?;
+        for chunk in assignments.chunks(1000) {
+            let mut insert = sqlx::QueryBuilder::new(
+                "INSERT INTO user_segments (user_id, segment, model_version_id, assigned_at) ",
+            );
+            insert.push_values(chunk, |mut row, &(user, segment)| {
+                row.push_bind(user)
+                    .push_bind(segment)
+                    .push_bind(version)
+                    .push_bind(now);
+            });
+            insert.build().execute(&mut *$tx).await?;
+        }
+    }};
+}
+
 impl Store {
     /// Replaces every user's segment with these `(user_id, segment)` assignments, atomically.
     pub async fn replace_user_segments(
@@ -34,6 +58,43 @@ impl Store {
         model_version_id: Option<i64>,
         assignments: &[(i64, i64)],
     ) -> Result<u64> {
+        self.check_assignments(assignments).await?;
+        if let Some(version) = model_version_id {
+            self.model_version(version).await?;
+        }
+        with_tx!(self, tx => {
+            write_segments!(tx, assignments, model_version_id);
+            Ok(())
+        })?;
+        Ok(assignments.len() as u64)
+    }
+
+    /// A segmentation put in service at once: `version` saved as the next version of its model,
+    /// every user's segment replaced by `assignments` (`(user_id, segment)`) under that version,
+    /// and the version activated, all in one transaction (a failure leaves the previous
+    /// segmentation, its table and its active version as they were).
+    pub async fn save_segmentation(
+        &self,
+        version: &crate::NewModelVersion,
+        assignments: &[(i64, i64)],
+    ) -> Result<crate::ModelVersion> {
+        self.check_new_version(version)?;
+        self.check_assignments(assignments).await?;
+        let saved = with_tx!(self, tx => {
+            let saved = crate::ml::models::insert_version!(tx, version);
+            write_segments!(tx, assignments, Some(saved.id));
+            sqlx::query("UPDATE model_versions SET active = FALSE WHERE name = $1 AND active AND id <> $2")
+                .bind(&saved.name).bind(saved.id).execute(&mut *tx).await?;
+            let activated_at = now_ms();
+            sqlx::query("UPDATE model_versions SET active = TRUE, activated_at = $2 WHERE id = $1")
+                .bind(saved.id).bind(activated_at).execute(&mut *tx).await?;
+            Ok(crate::ModelVersion { active: true, activated_at: Some(activated_at), ..saved })
+        })?;
+        Ok(saved)
+    }
+
+    /// Segments of at least 0, each user once and existing.
+    async fn check_assignments(&self, assignments: &[(i64, i64)]) -> Result<()> {
         let mut users = BTreeSet::new();
         for &(user, segment) in assignments {
             validate::at_least("segment", segment, 0)?;
@@ -44,23 +105,7 @@ impl Store {
                 ));
             }
         }
-        self.check_ids_exist("users", "user", &users).await?;
-        if let Some(version) = model_version_id {
-            self.model_version(version).await?;
-        }
-        let now = now_ms();
-        with_tx!(self, tx => {
-            sqlx::query("DELETE FROM user_segments").execute(&mut *tx).await?;
-            for chunk in assignments.chunks(1000) {
-                let mut insert = sqlx::QueryBuilder::new("INSERT INTO user_segments (user_id, segment, model_version_id, assigned_at) ");
-                insert.push_values(chunk, |mut row, &(user, segment)| {
-                    row.push_bind(user).push_bind(segment).push_bind(model_version_id).push_bind(now);
-                });
-                insert.build().execute(&mut *tx).await?;
-            }
-            Ok(())
-        })?;
-        Ok(assignments.len() as u64)
+        self.check_ids_exist("users", "user", &users).await
     }
 
     /// The user's segment, if segmentation has assigned one.

@@ -66,6 +66,13 @@ impl OrderStatus {
     }
 }
 
+/// A product bought in the same orders as another, and in how many of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BoughtWith {
+    pub product_id: i64,
+    pub orders: i64,
+}
+
 /// One product of an order, with the price and names it was sold at.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrderLine {
@@ -404,9 +411,9 @@ impl Store {
         Ok(ids)
     }
 
-    /// The products most often in the same order as `product_id` (orders not cancelled), as
-    /// (product id, number of such orders), most first.
-    pub async fn bought_together(&self, product_id: i64, limit: i64) -> Result<Vec<(i64, i64)>> {
+    /// The products most often in the same order as `product_id` (orders not cancelled), most
+    /// first.
+    pub async fn bought_together(&self, product_id: i64, limit: i64) -> Result<Vec<BoughtWith>> {
         crate::validate::at_least("limit", limit, 1)?;
         let rows: Vec<(i64, i64)> = with_pool!(self, pool => sqlx::query_as(
             "SELECT other.product_id, COUNT(*) AS n FROM order_lines this \
@@ -415,7 +422,10 @@ impl Store {
              WHERE this.product_id = $1 AND o.status <> 'cancelled' \
              GROUP BY other.product_id ORDER BY n DESC, other.product_id LIMIT $2")
             .bind(product_id).bind(limit.min(1000)).fetch_all(pool).await)?;
-        Ok(rows)
+        Ok(rows
+            .into_iter()
+            .map(|(product_id, orders)| BoughtWith { product_id, orders })
+            .collect())
     }
 
     /// The order with this id, with its lines.

@@ -15,6 +15,7 @@ on_both_backends!(
     experiments_count_events_per_arm_and_attribute_purchases,
     rec_metrics_give_ctr_per_version_and_placement,
     user_segments_are_replaced_as_a_whole,
+    a_segmentation_is_saved_assigned_and_activated_at_once,
 );
 
 fn version(name: &str, blob: &[u8]) -> NewModelVersion {
@@ -505,6 +506,74 @@ async fn rec_metrics_give_ctr_per_version_and_placement(store: &Store) {
     );
     assert_invalid(store.record_impressions(v1.id, "home", 0, 0).await, "count");
     assert_invalid(store.record_impressions(v1.id, "", 1, 0).await, "placement");
+}
+
+async fn a_segmentation_is_saved_assigned_and_activated_at_once(store: &Store) {
+    let ids: Vec<i64> = [
+        user(store, "s1@x.io").await.id,
+        user(store, "s2@x.io").await.id,
+    ]
+    .into();
+    let version = |k: i64| NewModelVersion {
+        name: "segments".into(),
+        kind: "kmeans".into(),
+        config_id: None,
+        params: serde_json::json!({"k": k}),
+        metrics: serde_json::json!({}),
+        blob: vec![1, 2, 3],
+    };
+    let first = store
+        .save_segmentation(&version(2), &[(ids[0], 0), (ids[1], 1)])
+        .await
+        .unwrap();
+    assert!(first.active && first.activated_at.is_some(), "{first:?}");
+    assert_eq!(store.model_version(first.id).await.unwrap(), first);
+    let assigned = store.user_segment(ids[1]).await.unwrap().unwrap();
+    assert_eq!(
+        (assigned.segment, assigned.model_version_id),
+        (1, Some(first.id))
+    );
+    let second = store
+        .save_segmentation(&version(1), &[(ids[0], 0)])
+        .await
+        .unwrap();
+    assert_eq!(second.version, first.version + 1);
+    assert_eq!(
+        store
+            .active_model_version("segments")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        second.id
+    );
+    assert!(!store.model_version(first.id).await.unwrap().active);
+    assert_eq!(store.user_segment(ids[1]).await.unwrap(), None);
+    // refused before anything is written: the second stays in service with its table
+    let bad = store.save_segmentation(&version(3), &[(999, 0)]).await;
+    assert_not_found(bad, "user", "999");
+    assert_eq!(
+        store
+            .active_model_version("segments")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        second.id
+    );
+    assert_eq!(
+        store
+            .user_segment(ids[0])
+            .await
+            .unwrap()
+            .unwrap()
+            .model_version_id,
+        Some(second.id)
+    );
+    assert_eq!(
+        store.list_model_versions("segments").await.unwrap().len(),
+        2
+    );
 }
 
 async fn user_segments_are_replaced_as_a_whole(store: &Store) {

@@ -7,8 +7,8 @@ use recsys_core::Persist;
 use recsys_core::content::{DocumentFrequency, Norm, StopWords, TfidfModel, TfidfParams};
 
 use crate::error::{IntoPy, fitted};
-use crate::sparse::{CsrArrays, CsrOut, Lists, csr_out_raw, flatten};
-use crate::threads;
+use crate::interactions::{CsrArrays, CsrOut, Lists, csr_out_raw, flatten};
+use crate::task;
 
 /// A document-frequency bound as scikit-learn takes it: an int is a count, a float a fraction.
 #[derive(FromPyObject)]
@@ -129,13 +129,13 @@ impl Tfidf {
     }
 
     fn fit(&mut self, py: Python<'_>, docs: Vec<String>) -> PyResult<()> {
-        let (params, pool) = (&self.params, threads::pool()?);
+        let (params, pool) = (&self.params, task::pool()?);
         self.model = Some(py.detach(|| pool.install(|| params.fit(&docs))).py_err()?);
         Ok(())
     }
 
     fn fit_transform<'py>(&mut self, py: Python<'py>, docs: Vec<String>) -> PyResult<CsrOut<'py>> {
-        let (params, pool) = (&self.params, threads::pool()?);
+        let (params, pool) = (&self.params, task::pool()?);
         let (model, matrix) = py
             .detach(|| pool.install(|| params.fit_transform(&docs)))
             .py_err()?;
@@ -144,7 +144,7 @@ impl Tfidf {
     }
 
     fn transform<'py>(&self, py: Python<'py>, docs: Vec<String>) -> PyResult<CsrOut<'py>> {
-        let (model, pool) = (self.fitted()?, threads::pool()?);
+        let (model, pool) = (self.fitted()?, task::pool()?);
         let matrix = py.detach(|| pool.install(|| model.transform(&docs)));
         Ok(csr_out_raw(py, &matrix))
     }
@@ -189,7 +189,7 @@ pub fn cosine_neighbours<'py>(
     k: usize,
 ) -> PyResult<Lists<'py>> {
     let rows = matrix.interactions()?;
-    let pool = threads::pool()?;
+    let pool = task::pool()?;
     let lists = py.detach(|| pool.install(|| recsys_core::content::top_k_cosine(rows.csr(), k)));
     let lists = lists
         .into_iter()

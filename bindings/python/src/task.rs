@@ -1,4 +1,5 @@
-//! The thread pool every native call runs in, safe across `fork()`.
+//! How long work runs: in the thread pool every native call uses (safe across `fork()`), and
+//! off the main thread while it watches for Ctrl-C (`interruptible`).
 //!
 //! A forked child inherits rayon's global pool as memory but not its threads: the first parallel
 //! call would wait forever. So calls run in a pool this module owns, tagged with the process id

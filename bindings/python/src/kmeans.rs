@@ -7,7 +7,7 @@ use recsys_core::Persist;
 use recsys_core::kmeans::{Init, KMeans as CoreKMeans, KMeansParams};
 
 use crate::error::{IntoPy, bad_argument, fitted, shape};
-use crate::threads;
+use crate::task;
 
 #[pyclass(module = "recsys._native", name = "KMeans")]
 pub struct KMeans {
@@ -69,12 +69,12 @@ impl KMeans {
             ),
             None => None,
         };
-        let (params, pool) = (&self.params, threads::pool()?);
+        let (params, pool) = (&self.params, task::pool()?);
         // Ctrl-C stops the fit before its next iteration and raises KeyboardInterrupt
         let stop = std::sync::atomic::AtomicBool::new(false);
         let control = recsys_core::FitControl::none().with_stop(&stop);
         self.model = Some(
-            threads::interruptible(py, &stop, || {
+            task::interruptible(py, &stop, || {
                 pool.install(|| params.fit_controlled(data, n_features, weights, &control))
             })?
             .py_err()?,
@@ -90,7 +90,7 @@ impl KMeans {
     ) -> PyResult<Bound<'py, PyArray2<f32>>> {
         let (data, _) = contiguous(&x)?;
         let model = self.fitted()?;
-        let pool = threads::pool()?;
+        let pool = task::pool()?;
         let distances = py
             .detach(|| pool.install(|| model.transform(data)))
             .py_err()?;
@@ -108,7 +108,7 @@ impl KMeans {
     ) -> PyResult<Bound<'py, PyArray1<f64>>> {
         let (data, _) = contiguous(&x)?;
         let model = self.fitted()?;
-        let pool = threads::pool()?;
+        let pool = task::pool()?;
         let d2 = py
             .detach(|| pool.install(|| model.score_samples(data)))
             .py_err()?;
@@ -128,7 +128,7 @@ impl KMeans {
                 model.n_features()
             )));
         }
-        let pool = threads::pool()?;
+        let pool = task::pool()?;
         let labels = py
             .detach(|| pool.install(|| model.predict(data)))
             .py_err()?;
