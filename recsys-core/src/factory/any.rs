@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::als::ImplicitAls;
 use crate::content::ContentRecommender;
 use crate::error::{Error, Result};
-use crate::hybrid::Hybrid;
+use crate::hybrid::{Blended, BlendedList, Hybrid};
 use crate::ids::{Id, IdMap};
 use crate::interactions::Interactions;
 use crate::persist::Persist;
@@ -26,7 +26,109 @@ pub enum AnyRecommender {
     Hybrid(Box<Hybrid>),
 }
 
+/// How many items of a visitor's context [`AnyRecommender::recommend_for_visitor`] reads.
+pub const MAX_CONTEXT: usize = 20;
+
 impl AnyRecommender {
+    /// [`recommend`](Recommender::recommend), each item with where it came from (a hybrid's
+    /// member, else the model's kind), and the candidates the list was chosen from.
+    pub fn recommend_explained(
+        &self,
+        user: &Id,
+        user_items: &Interactions,
+        n: usize,
+        options: &RecommendOptions,
+    ) -> Result<BlendedList> {
+        match self {
+            AnyRecommender::Hybrid(h) => Ok(h
+                .recommend_batch_explained(std::slice::from_ref(user), user_items, n, options)?
+                .pop()
+                .unwrap_or_default()),
+            other => {
+                let list = other.recommend(user, user_items, n, options)?;
+                Ok(BlendedList {
+                    candidates: list.iter().map(|s| s.id.clone()).collect(),
+                    items: sourced(list, other.kind()),
+                })
+            }
+        }
+    }
+
+    /// [`similar_items`](Recommender::similar_items), each item with where it came from.
+    pub fn similar_items_explained(
+        &self,
+        item: &Id,
+        n: usize,
+        filter: &ItemFilter,
+    ) -> Result<Vec<Blended>> {
+        match self {
+            AnyRecommender::Hybrid(h) => h.similar_items_explained(item, n, filter),
+            other => Ok(sourced(other.similar_items(item, n, filter)?, other.kind())),
+        }
+    }
+
+    /// What the model recommends to anyone, a visitor it knows nothing about: a popularity
+    /// model's list, a hybrid's blend of its popularity members; empty for a model that needs
+    /// a user or a history (ALS, content).
+    pub fn recommend_to_anyone(&self, n: usize, filter: &ItemFilter) -> BlendedList {
+        match self {
+            AnyRecommender::Hybrid(h) => h.recommend_to_anyone_explained(n, filter),
+            AnyRecommender::Popular(p) => {
+                let list = p.top_items(n, filter);
+                BlendedList {
+                    candidates: list.iter().map(|s| s.id.clone()).collect(),
+                    items: sourced(list, "popular"),
+                }
+            }
+            AnyRecommender::Als(_) | AnyRecommender::Content(_) => BlendedList::default(),
+        }
+    }
+
+    /// A visitor's list from what they looked at (`context`, most relevant first; the first
+    /// [`MAX_CONTEXT`] count): the items most similar to any of them, each once at its best
+    /// score, then [`recommend_to_anyone`](Self::recommend_to_anyone)'s; `n` items at most,
+    /// none of `context` and only what `filter` allows. Context items the model does not know
+    /// are passed over.
+    pub fn recommend_for_visitor(
+        &self,
+        context: &[Id],
+        n: usize,
+        filter: &ItemFilter,
+    ) -> Result<BlendedList> {
+        let context = &context[..context.len().min(MAX_CONTEXT)];
+        let filter = filter.clone().exclude(context.iter().cloned());
+        let mut similar: Vec<Blended> = Vec::new();
+        for item in context {
+            match self.similar_items_explained(item, n, &filter) {
+                Ok(list) => similar.extend(list),
+                Err(Error::UnknownItem(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        similar.sort_by(|a, b| b.item.score.total_cmp(&a.item.score));
+        let mut seen = std::collections::HashSet::new();
+        similar.retain(|b| seen.insert(b.item.id.clone()));
+        let anyone = self.recommend_to_anyone(n, &filter);
+        let mut candidates: Vec<Id> = similar.iter().map(|b| b.item.id.clone()).collect();
+        candidates.extend(
+            anyone
+                .candidates
+                .into_iter()
+                .filter(|id| !seen.contains(id)),
+        );
+        similar.extend(
+            anyone
+                .items
+                .into_iter()
+                .filter(|b| seen.insert(b.item.id.clone())),
+        );
+        similar.truncate(n);
+        Ok(BlendedList {
+            items: similar,
+            candidates,
+        })
+    }
+
     /// This model if it is a `kind` model (`"als"`, `"content"`, `"popular"`, `"hybrid"`),
     /// otherwise [`Error::WrongModelKind`]: what a typed loader (`ALS.load` in the bindings)
     /// checks after reading a `recommender` file.
@@ -115,4 +217,11 @@ impl Persist for AnyRecommender {
             AnyRecommender::Hybrid(h) => h.check_loaded(),
         }
     }
+}
+
+/// A list whose items all came from `source`.
+fn sourced(list: Vec<Scored>, source: &'static str) -> Vec<Blended> {
+    list.into_iter()
+        .map(|item| Blended { item, source })
+        .collect()
 }

@@ -12,7 +12,7 @@ mod any;
 mod config;
 mod spec;
 
-pub use any::AnyRecommender;
+pub use any::{AnyRecommender, MAX_CONTEXT};
 pub(crate) use config::missing_catalog;
 pub use config::{HybridMember, RECOMMENDER_NAMES, RecommenderConfig};
 pub use spec::Spec;

@@ -291,6 +291,26 @@ impl Hybrid {
             .collect())
     }
 
+    /// What the blend recommends to anyone (a visitor it knows nothing about): its members that
+    /// can answer without a user (popularity) blended with their weights, each item with the
+    /// member it came from; empty when none can.
+    pub fn recommend_to_anyone_explained(&self, n: usize, filter: &ItemFilter) -> BlendedList {
+        let m = n.saturating_mul(OVERSAMPLE).max(n);
+        let lists: Vec<(Option<Vec<Scored>>, f32)> = self
+            .members
+            .iter()
+            .map(|(member, w)| match member {
+                AnyRecommender::Popular(p) => (Some(p.top_items(m, filter)), *w),
+                _ => (None, *w),
+            })
+            .collect();
+        let (list, candidates) = blend_with_candidates(&lists, n);
+        BlendedList {
+            items: self.explain(list),
+            candidates,
+        }
+    }
+
     /// [`similar_items`](Recommender::similar_items), each item with the member it came from.
     pub fn similar_items_explained(
         &self,

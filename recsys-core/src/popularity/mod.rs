@@ -63,6 +63,14 @@ impl Popularity {
     pub fn counts(&self) -> &[f32] {
         &self.state.counts
     }
+
+    /// The `n` most popular items `filter` allows (no one's history left out): what it
+    /// recommends to anyone.
+    pub fn top_items(&self, n: usize, filter: &ItemFilter) -> Vec<Scored> {
+        let st = &self.state;
+        let filter = ResolvedFilter::new(filter, &st.items);
+        to_scored(st.top(n, &filter, &filter.exclude), &st.items)
+    }
 }
 
 impl Ranked {

@@ -373,3 +373,121 @@ fn a_spec_round_trips_through_bytes_and_damaged_ones_are_errors() {
         );
     }
 }
+
+#[test]
+fn a_visitor_gets_what_is_like_their_context_then_what_anyone_gets() {
+    let data = common::planted(300, 120, 4, 12, 7);
+    let catalog = Arc::new(common::planted_catalog(120, 4, 1));
+    let config = RecommenderConfig::Hybrid {
+        members: vec![
+            recsys_core::factory::HybridMember {
+                weight: 1.0,
+                model: RecommenderConfig::Content(recsys_core::content::ContentParams::new()),
+            },
+            recsys_core::factory::HybridMember {
+                weight: 0.5,
+                model: RecommenderConfig::Popular {},
+            },
+        ],
+    };
+    let model = config.fit(&data, Some(&catalog)).unwrap();
+    let filter = recsys_core::ItemFilter::new().exclude([Id::from("i7")]);
+    let context = [Id::from("i1"), Id::from("not-an-item"), Id::from("i2")];
+    let without_context = filter.clone().exclude(context.iter().cloned());
+    // a list as long as the catalog: the neighbours run out and anyone's list tops it up
+    let n = 200;
+    let list = model.recommend_for_visitor(&context, n, &filter).unwrap();
+    let ids: Vec<&Id> = list.items.iter().map(|b| &b.item.id).collect();
+    let unique: std::collections::HashSet<&Id> = ids.iter().copied().collect();
+    assert_eq!(unique.len(), ids.len(), "each item once");
+    for left_out in ["i1", "i2", "i7"] {
+        assert!(
+            !unique.contains(&Id::from(left_out)),
+            "{left_out} is in {ids:?}"
+        );
+    }
+    // first the neighbours of the context, each once at the best score a context item gave,
+    // best first; then anyone's list in its order without what came before
+    let mut expected: Vec<(Id, f32)> = Vec::new();
+    for c in [&context[0], &context[2]] {
+        for b in model
+            .similar_items_explained(c, n, &without_context)
+            .unwrap()
+        {
+            match expected.iter_mut().find(|(id, _)| *id == b.item.id) {
+                Some(e) => e.1 = e.1.max(b.item.score),
+                None => expected.push((b.item.id.clone(), b.item.score)),
+            }
+        }
+    }
+    expected.sort_by(|a, b| b.1.total_cmp(&a.1));
+    assert!(!expected.is_empty());
+    for b in model.recommend_to_anyone(n, &without_context).items {
+        if !expected.iter().any(|(id, _)| *id == b.item.id) {
+            expected.push((b.item.id, b.item.score));
+        }
+    }
+    expected.truncate(n);
+    let got: Vec<(Id, f32)> = list
+        .items
+        .iter()
+        .map(|b| (b.item.id.clone(), b.item.score))
+        .collect();
+    assert_eq!(got, expected);
+    // a short list is n items, best first (a hybrid blends each length on its own); no context
+    // is anyone's list
+    let short = model.recommend_for_visitor(&context, 10, &filter).unwrap();
+    assert_eq!(short.items.len(), 10);
+    assert!(
+        short
+            .items
+            .windows(2)
+            .all(|w| w[0].item.score >= w[1].item.score)
+    );
+    let plain = model.recommend_for_visitor(&[], 10, &filter).unwrap();
+    assert_eq!(plain.items, model.recommend_to_anyone(10, &filter).items);
+    // context the model does not know yet (products added since its fit): anyone's list
+    let new = [Id::from("new-1"), Id::from("new-2")];
+    let unknown = model.recommend_for_visitor(&new, 10, &filter).unwrap();
+    assert_eq!(unknown.items, plain.items);
+    assert!(unknown.items.iter().all(|b| b.source == "popular"));
+    // a model that needs a user or a history has nothing for anyone
+    let als = AnyRecommender::Als(
+        AlsParams::new()
+            .factors(4)
+            .iterations(2)
+            .fit(&data)
+            .unwrap(),
+    );
+    assert!(als.recommend_to_anyone(10, &filter).items.is_empty());
+}
+
+#[test]
+fn explained_lists_name_where_each_item_came_from() {
+    let (model, data) = fitted_hybrid();
+    let opts = RecommendOptions::default();
+    let explained = model
+        .recommend_explained(&Id::from("u3"), &data, 10, &opts)
+        .unwrap();
+    let plain = model.recommend(&Id::from("u3"), &data, 10, &opts).unwrap();
+    assert_eq!(
+        explained
+            .items
+            .iter()
+            .map(|b| b.item.clone())
+            .collect::<Vec<_>>(),
+        plain
+    );
+    assert!(
+        explained
+            .items
+            .iter()
+            .all(|b| RECOMMENDER_NAMES.contains(&b.source))
+    );
+    let pop = AnyRecommender::Popular(recsys_core::popularity::Popularity::fit(&data).unwrap());
+    let list = pop
+        .recommend_explained(&Id::from("u3"), &data, 5, &opts)
+        .unwrap();
+    assert!(list.items.iter().all(|b| b.source == "popular"));
+    assert_eq!(list.candidates.len(), 5);
+}

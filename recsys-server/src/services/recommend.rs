@@ -2,17 +2,13 @@
 //! inactive or out of stock; the category asked for), product summaries from the catalog cache,
 //! and the impression queued for the analytics.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
-use recsys_core::factory::AnyRecommender;
 use recsys_core::hybrid::{Blended, BlendedList};
-use recsys_core::{
-    Error as CoreError, Id, Interactions, ItemFilter, RecommendOptions, Recommender, Scored,
-};
+use recsys_core::{Error as CoreError, Id, Interactions, ItemFilter, RecommendOptions, Scored};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -228,30 +224,6 @@ pub fn check_length(field: &str, n: usize) -> ApiResult<usize> {
     Ok(n)
 }
 
-/// Blended lists of a hybrid, plain lists (source: the model's kind, the candidates: the list)
-/// of any other model.
-fn explained_recommend(
-    model: &AnyRecommender,
-    user: &Id,
-    history: &Interactions,
-    n: usize,
-    options: &RecommendOptions,
-) -> Result<BlendedList, CoreError> {
-    match model {
-        AnyRecommender::Hybrid(h) => Ok(h
-            .recommend_batch_explained(std::slice::from_ref(user), history, n, options)?
-            .pop()
-            .unwrap_or_default()),
-        other => {
-            let list = other.recommend(user, history, n, options)?;
-            Ok(BlendedList {
-                candidates: list.iter().map(|s| s.id.clone()).collect(),
-                items: blended(list, other.kind()),
-            })
-        }
-    }
-}
-
 /// A model's list as the list cache keeps it: its candidates as sorted product ids.
 fn to_cached(list: BlendedList) -> CachedList {
     let mut candidates: Vec<i64> = list.candidates.iter().filter_map(product_id).collect();
@@ -292,24 +264,6 @@ impl History {
             fingerprint: hasher.finish(),
         })
     }
-}
-
-fn explained_similar(
-    model: &AnyRecommender,
-    item: &Id,
-    n: usize,
-    filter: &ItemFilter,
-) -> Result<Vec<Blended>, CoreError> {
-    match model {
-        AnyRecommender::Hybrid(h) => h.similar_items_explained(item, n, filter),
-        other => Ok(blended(other.similar_items(item, n, filter)?, other.kind())),
-    }
-}
-
-fn blended(list: Vec<Scored>, source: &'static str) -> Vec<Blended> {
-    list.into_iter()
-        .map(|item| Blended { item, source })
-        .collect()
 }
 
 fn product_id(id: &Id) -> Option<i64> {
@@ -418,30 +372,12 @@ impl AppState {
         };
         let model = &serving.model;
         let list = if req.user_id.is_none() && !req.context.is_empty() {
-            // a visitor's session: what is similar to what they looked at, then popularity
-            let filter = filter();
-            let options = RecommendOptions::new().items(filter.clone());
-            let mut scored: Vec<Blended> = Vec::new();
-            for &p in req.context.iter().take(20) {
-                match explained_similar(model, &Id::Int(p), n, &filter) {
-                    Ok(list) => scored.extend(list),
-                    Err(CoreError::UnknownItem(_)) => {}
-                    Err(e) => return Err(e.into()),
-                }
-            }
-            scored.sort_by(|a, b| b.item.score.total_cmp(&a.item.score));
-            let mut seen = HashSet::new();
-            scored.retain(|b| seen.insert(b.item.id.clone()));
-            let popular =
-                explained_recommend(model, &anonymous(), &History::empty().data, n * 2, &options)?;
-            scored.extend(
-                popular
-                    .items
-                    .into_iter()
-                    .filter(|b| seen.insert(b.item.id.clone())),
-            );
+            // a visitor's session: what is similar to what they looked at, then what the model
+            // shows anyone
+            let context: Vec<Id> = req.context.iter().map(|&p| Id::Int(p)).collect();
+            let list = model.recommend_for_visitor(&context, n * 2, &filter())?;
             Arc::new(CachedList {
-                items: scored,
+                items: list.items,
                 candidates: Box::default(),
             })
         } else {
@@ -460,12 +396,14 @@ impl AppState {
                 key,
                 |kept| !catalog.any_unavailable(&kept.candidates),
                 || {
+                    // a visitor, or a customer the model has never seen: what it shows anyone
+                    let anyone = || Ok(model.recommend_to_anyone(n, &filter()));
+                    let Some(user) = req.user_id else {
+                        return anyone().map(to_cached);
+                    };
                     let options = RecommendOptions::new().items(filter());
-                    let user = req.user_id.map_or_else(anonymous, Id::Int);
-                    match explained_recommend(model, &user, &history.data, n, &options) {
-                        Err(CoreError::UnknownUser(_)) => {
-                            explained_recommend(model, &anonymous(), &history.data, n, &options)
-                        }
+                    match model.recommend_explained(&Id::Int(user), &history.data, n, &options) {
+                        Err(CoreError::UnknownUser(_)) => anyone(),
                         other => other,
                     }
                     .map(to_cached)
@@ -496,7 +434,10 @@ impl AppState {
         let filter = ItemFilter::new()
             .exclude_set(Arc::clone(&catalog.unavailable))
             .exclude(skip.iter().map(|&p| Id::Int(p)));
-        let list = match explained_similar(&serving.model, &Id::Int(product), n, &filter) {
+        let list = match serving
+            .model
+            .similar_items_explained(&Id::Int(product), n, &filter)
+        {
             Ok(list) => list,
             // a product added after the model was trained: nothing to compare it with yet
             Err(CoreError::UnknownItem(_)) => Vec::new(),
@@ -611,10 +552,6 @@ struct Arm {
 }
 
 /// The id of a visitor the model cannot know: served by the popularity member.
-fn anonymous() -> Id {
-    Id::Str("".into())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
