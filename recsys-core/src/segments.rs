@@ -322,8 +322,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn loyal_big_spenders_and_lapsed_one_timers_separate() {
+    /// 30 customers buying 20 times lately across 6 categories, 30 who bought once long ago.
+    fn loyal_and_lapsed() -> Vec<Activity> {
         let mut events = Vec::new();
         for u in 0..30 {
             for k in 0..20 {
@@ -336,6 +336,12 @@ mod tests {
             }
             events.push(activity(&format!("lapsed{u}"), 300 + u, 5.0, "c0"));
         }
+        events
+    }
+
+    #[test]
+    fn loyal_big_spenders_and_lapsed_one_timers_separate() {
+        let events = loyal_and_lapsed();
         let seg = segment_users(
             &events,
             &KMeansParams::new(2).n_init(3),
@@ -371,18 +377,7 @@ mod tests {
 
     #[test]
     fn the_best_separated_k_is_kept_and_labelled() {
-        let mut events = Vec::new();
-        for u in 0..30 {
-            for k in 0..20 {
-                events.push(activity(
-                    &format!("loyal{u}"),
-                    k,
-                    100.0,
-                    &format!("c{}", k % 6),
-                ));
-            }
-            events.push(activity(&format!("lapsed{u}"), 300 + u, 5.0, "c0"));
-        }
+        let events = loyal_and_lapsed();
         let reports = std::sync::atomic::AtomicUsize::new(0);
         let count = |_: &FitProgress| {
             reports.fetch_add(1, std::sync::atomic::Ordering::Relaxed);

@@ -78,13 +78,6 @@ pub fn wrong_kind(kind: &str, cannot: &str, needs: &str) -> PyErr {
     pyo3::exceptions::PyTypeError::new_err(format!("a '{kind}' model {cannot}; this needs {needs}"))
 }
 
-/// The fitted model in `model`, or `NotFittedError` naming the estimator.
-pub fn fitted<'a, M>(model: &'a Option<M>, estimator: &'static str) -> PyResult<&'a M> {
-    model
-        .as_ref()
-        .ok_or_else(|| to_py(recsys_core::Error::NotFitted(estimator)))
-}
-
 /// `Result` of a binding call.
 pub type PyResult<T> = Result<T, PyErr>;
 

@@ -6,13 +6,14 @@ use pyo3::types::PyBytes;
 use recsys_core::Persist;
 use recsys_core::gbdt::{Dataset, Gbdt as CoreGbdt, GbdtParams, Importance, Objective};
 
-use crate::error::{IntoPy, bad_argument, fitted, shape};
+use crate::error::{IntoPy, bad_argument, shape};
+use crate::fitted::Fitted;
 use crate::task;
 
 #[pyclass(module = "recsys._native", name = "Gbdt")]
 pub struct Gbdt {
     params: GbdtParams,
-    model: Option<CoreGbdt>,
+    model: Fitted<CoreGbdt>,
     /// (round, metric, value) of the validation set, round by round.
     evals: Vec<(usize, String, f64)>,
 }
@@ -41,7 +42,7 @@ fn dataset<'a>(
 
 impl Gbdt {
     fn fitted(&self) -> PyResult<&CoreGbdt> {
-        fitted(&self.model, "GBDT")
+        self.model.get()
     }
 
     fn check_width<'a>(
@@ -66,7 +67,7 @@ impl Gbdt {
     fn of(model: CoreGbdt) -> Gbdt {
         Gbdt {
             params: model.params().clone(),
-            model: Some(model),
+            model: Fitted::of("GBDT", model),
             evals: Vec::new(),
         }
     }
@@ -133,7 +134,7 @@ impl Gbdt {
         params.validate().py_err()?;
         Ok(Gbdt {
             params,
-            model: None,
+            model: Fitted::empty("GBDT"),
             evals: Vec::new(),
         })
     }
@@ -175,7 +176,7 @@ impl Gbdt {
             })
         })?
         .py_err()?;
-        self.model = Some(model);
+        self.model.set(model);
         self.evals = evals;
         Ok(())
     }
@@ -262,11 +263,11 @@ impl Gbdt {
 
     #[getter]
     fn is_fitted(&self) -> bool {
-        self.model.is_some()
+        self.model.is_fitted()
     }
 
     fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        Ok(PyBytes::new(py, &self.fitted()?.to_bytes().py_err()?))
+        self.model.to_bytes(py)
     }
 
     #[staticmethod]

@@ -3,16 +3,16 @@
 use numpy::{PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
-use recsys_core::Persist;
 use recsys_core::kmeans::{Init, KMeans as CoreKMeans, KMeansParams};
 
-use crate::error::{IntoPy, bad_argument, fitted, shape};
+use crate::error::{IntoPy, bad_argument, shape};
+use crate::fitted::Fitted;
 use crate::task;
 
 #[pyclass(module = "recsys._native", name = "KMeans")]
 pub struct KMeans {
     params: KMeansParams,
-    model: Option<CoreKMeans>,
+    model: Fitted<CoreKMeans>,
 }
 
 fn contiguous<'a>(x: &'a PyReadonlyArray2<'_, f32>) -> PyResult<(&'a [f32], usize)> {
@@ -25,7 +25,7 @@ fn contiguous<'a>(x: &'a PyReadonlyArray2<'_, f32>) -> PyResult<(&'a [f32], usiz
 
 impl KMeans {
     fn fitted(&self) -> PyResult<&CoreKMeans> {
-        fitted(&self.model, "KMeans")
+        self.model.get()
     }
 }
 
@@ -50,7 +50,7 @@ impl KMeans {
         params.validate().py_err()?;
         Ok(KMeans {
             params,
-            model: None,
+            model: Fitted::empty("KMeans"),
         })
     }
 
@@ -73,7 +73,7 @@ impl KMeans {
         // Ctrl-C stops the fit before its next iteration and raises KeyboardInterrupt
         let stop = std::sync::atomic::AtomicBool::new(false);
         let control = recsys_core::FitControl::none().with_stop(&stop);
-        self.model = Some(
+        self.model.set(
             task::interruptible(py, &stop, || {
                 pool.install(|| params.fit_controlled(data, n_features, weights, &control))
             })?
@@ -169,19 +169,19 @@ impl KMeans {
 
     #[getter]
     fn is_fitted(&self) -> bool {
-        self.model.is_some()
+        self.model.is_fitted()
     }
 
     fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        Ok(PyBytes::new(py, &self.fitted()?.to_bytes().py_err()?))
+        self.model.to_bytes(py)
     }
 
     #[staticmethod]
     fn from_bytes(data: &[u8]) -> PyResult<KMeans> {
-        let model = CoreKMeans::from_bytes(data).py_err()?;
+        let model = Fitted::<CoreKMeans>::decode("KMeans", data)?;
         Ok(KMeans {
-            params: model.params().clone(),
-            model: Some(model),
+            params: model.get()?.params().clone(),
+            model,
         })
     }
 }

@@ -4,6 +4,7 @@
 
 mod error;
 mod eval;
+mod fitted;
 mod gbdt;
 mod interactions;
 mod kmeans;

@@ -3,10 +3,10 @@
 use numpy::PyArray1;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
-use recsys_core::Persist;
 use recsys_core::content::{DocumentFrequency, Norm, StopWords, TfidfModel, TfidfParams};
 
-use crate::error::{IntoPy, fitted};
+use crate::error::IntoPy;
+use crate::fitted::Fitted;
 use crate::interactions::{CsrArrays, CsrOut, Lists, csr_out_raw, flatten};
 use crate::task;
 
@@ -36,7 +36,7 @@ pub enum StopWordsArg {
 #[pyclass(module = "recsys._native", name = "Tfidf")]
 pub struct Tfidf {
     params: TfidfParams,
-    model: Option<TfidfModel>,
+    model: Fitted<TfidfModel>,
 }
 
 /// `TfidfVectorizer`'s keyword arguments for `params`, in scikit-learn's spelling (what
@@ -79,7 +79,7 @@ impl Tfidf {
     }
 
     fn fitted(&self) -> PyResult<&TfidfModel> {
-        fitted(&self.model, "TfidfVectorizer")
+        self.model.get()
     }
 }
 
@@ -124,13 +124,14 @@ impl Tfidf {
         params.validate().py_err()?;
         Ok(Tfidf {
             params,
-            model: None,
+            model: Fitted::empty("TfidfVectorizer"),
         })
     }
 
     fn fit(&mut self, py: Python<'_>, docs: Vec<String>) -> PyResult<()> {
         let (params, pool) = (&self.params, task::pool()?);
-        self.model = Some(py.detach(|| pool.install(|| params.fit(&docs))).py_err()?);
+        self.model
+            .set(py.detach(|| pool.install(|| params.fit(&docs))).py_err()?);
         Ok(())
     }
 
@@ -139,7 +140,7 @@ impl Tfidf {
         let (model, matrix) = py
             .detach(|| pool.install(|| params.fit_transform(&docs)))
             .py_err()?;
-        self.model = Some(model);
+        self.model.set(model);
         Ok(csr_out_raw(py, &matrix))
     }
 
@@ -162,19 +163,19 @@ impl Tfidf {
 
     #[getter]
     fn is_fitted(&self) -> bool {
-        self.model.is_some()
+        self.model.is_fitted()
     }
 
     fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        Ok(PyBytes::new(py, &self.fitted()?.to_bytes().py_err()?))
+        self.model.to_bytes(py)
     }
 
     #[staticmethod]
     fn from_bytes(data: &[u8]) -> PyResult<Tfidf> {
-        let model = TfidfModel::from_bytes(data).py_err()?;
+        let model = Fitted::<TfidfModel>::decode("TfidfVectorizer", data)?;
         Ok(Tfidf {
-            params: model.params().clone(),
-            model: Some(model),
+            params: model.get()?.params().clone(),
+            model,
         })
     }
 }
