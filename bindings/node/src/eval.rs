@@ -6,6 +6,7 @@ use recsys_core::eval;
 
 use crate::error::{IntoJs, Result};
 use crate::interactions::Interactions;
+use crate::options::count;
 use crate::recommender::Recommender;
 use crate::task::{Job, spawn};
 
@@ -15,12 +16,12 @@ use crate::task::{Job, spawn};
 pub fn train_test_split(
     data: &Interactions,
     train_fraction: Option<f64>,
-    seed: Option<u32>,
+    seed: Option<f64>,
 ) -> Result<Vec<Interactions>> {
     let (train, test) = eval::train_test_split(
         &data.inner,
         train_fraction.unwrap_or(0.8),
-        u64::from(seed.unwrap_or(0)),
+        seed.map_or(Ok(0), |s| count("seed", s))? as u64,
     )
     .js()?;
     Ok(vec![Interactions::of(train), Interactions::of(test)])
@@ -30,15 +31,15 @@ pub fn train_test_split(
 #[napi]
 pub fn leave_k_out_split(
     data: &Interactions,
-    k: Option<u32>,
+    k: Option<f64>,
     train_only_fraction: Option<f64>,
-    seed: Option<u32>,
+    seed: Option<f64>,
 ) -> Result<Vec<Interactions>> {
     let (train, test) = eval::leave_k_out_split(
         &data.inner,
-        k.map_or(1, |k| k as usize),
+        k.map_or(Ok(1), |k| count("k", k))?,
         train_only_fraction.unwrap_or(0.0),
-        u64::from(seed.unwrap_or(0)),
+        seed.map_or(Ok(0), |s| count("seed", s))? as u64,
     )
     .js()?;
     Ok(vec![Interactions::of(train), Interactions::of(test)])
@@ -64,13 +65,13 @@ pub fn ranking_metrics_at_k(
     model: &Recommender,
     train: &Interactions,
     test: &Interactions,
-    k: Option<u32>,
+    k: Option<f64>,
 ) -> AsyncTask<Job<eval::RankingMetrics, RankingMetrics>> {
     let model = model.model();
     let (train, test) = (train.inner.clone(), test.inner.clone());
-    let k = k.map_or(10, |k| k as usize);
+    let k = k.map_or(Ok(10), |k| count("k", k));
     spawn(
-        move || eval::ranking_metrics_at_k(model?.as_ref(), &train, &test, k).js(),
+        move || eval::ranking_metrics_at_k(model?.as_ref(), &train, &test, k?).js(),
         |m| {
             Ok(RankingMetrics {
                 precision: m.precision,

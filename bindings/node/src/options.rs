@@ -13,6 +13,19 @@ use recsys_core::kmeans::KMeansParams;
 
 use crate::error::{IntoJs, Result, invalid};
 
+/// A whole number >= 0 that JavaScript passed (as every number, a double): napi's own `u32`
+/// conversion would turn -1 into 4294967295 and 2.5 into 2 in silence, so counts arrive as
+/// `f64` and are checked here, naming the option.
+pub fn count(name: &str, v: f64) -> Result<usize> {
+    if v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v <= f64::from(u32::MAX) {
+        Ok(v as usize)
+    } else {
+        Err(invalid(format!(
+            "{name} must be a whole number >= 0, got {v}"
+        )))
+    }
+}
+
 fn seed(value: Option<i64>) -> Result<Option<u64>> {
     value
         .map(|s| u64::try_from(s).map_err(|_| invalid(format!("seed must be >= 0, got {s}"))))
@@ -24,17 +37,17 @@ fn seed(value: Option<i64>) -> Result<Option<u64>> {
 #[napi(object)]
 #[derive(Default)]
 pub struct AlsOptions {
-    pub factors: Option<u32>,
+    pub factors: Option<f64>,
     pub regularization: Option<f64>,
     pub alpha: Option<f64>,
-    pub iterations: Option<u32>,
+    pub iterations: Option<f64>,
     /// `"cg"` (default) or `"cholesky"`.
     pub solver: Option<String>,
     /// Conjugate-gradient steps per row and sweep (default 3).
-    pub cg_steps: Option<u32>,
+    pub cg_steps: Option<f64>,
     pub seed: Option<i64>,
     /// Threads of this model's own pool; left out, the shared pool (all cores).
-    pub num_threads: Option<u32>,
+    pub num_threads: Option<f64>,
     /// Compute the training loss after each iteration (reported to `onProgress`).
     pub calculate_loss: Option<bool>,
 }
@@ -44,26 +57,30 @@ impl AlsOptions {
     pub fn params(self) -> Result<AlsParams> {
         let mut p = AlsParams::new().alpha(self.alpha.unwrap_or(1.0) as f32);
         if let Some(v) = self.factors {
-            p = p.factors(v as usize);
+            p = p.factors(count("factors", v)?);
         }
         if let Some(v) = self.regularization {
             p = p.regularization(v as f32);
         }
         if let Some(v) = self.iterations {
-            p = p.iterations(v as usize);
+            p = p.iterations(count("iterations", v)?);
         }
         let mut solver = match self.solver {
             Some(s) => s.parse::<Solver>().js()?,
             None => Solver::default(),
         };
         if let (Solver::ConjugateGradient { steps }, Some(v)) = (&mut solver, self.cg_steps) {
-            *steps = v as usize;
+            *steps = count("cgSteps", v)?;
         }
         p = p.solver(solver);
         if let Some(v) = seed(self.seed)? {
             p = p.seed(v);
         }
-        p = p.num_threads(self.num_threads.map(|n| n as usize));
+        p = p.num_threads(
+            self.num_threads
+                .map(|v| count("numThreads", v))
+                .transpose()?,
+        );
         if let Some(v) = self.calculate_loss {
             p = p.calculate_loss(v);
         }
@@ -80,12 +97,12 @@ pub struct TfidfOptions {
     /// `"english"` or a list of words.
     pub stop_words: Option<Either<String, Vec<String>>>,
     /// `[min, max]` word n-gram lengths (default `[1, 1]`).
-    pub ngram_range: Option<Vec<u32>>,
+    pub ngram_range: Option<Vec<f64>>,
     /// Below 1: a fraction of the documents; otherwise a count (default 1).
     pub min_df: Option<f64>,
     /// Up to 1: a fraction of the documents (default 1); above 1, a count.
     pub max_df: Option<f64>,
-    pub max_features: Option<u32>,
+    pub max_features: Option<f64>,
     pub sublinear_tf: Option<bool>,
     pub smooth_idf: Option<bool>,
     pub use_idf: Option<bool>,
@@ -123,7 +140,7 @@ impl TfidfOptions {
                     range.len()
                 )));
             };
-            p = p.ngram_range(min as usize, max as usize);
+            p = p.ngram_range(count("ngramRange", min)?, count("ngramRange", max)?);
         }
         if let Some(v) = self.min_df {
             p = p.min_df(frequency(v, false));
@@ -131,7 +148,11 @@ impl TfidfOptions {
         if let Some(v) = self.max_df {
             p = p.max_df(frequency(v, true));
         }
-        p = p.max_features(self.max_features.map(|v| v as usize));
+        p = p.max_features(
+            self.max_features
+                .map(|v| count("maxFeatures", v))
+                .transpose()?,
+        );
         if let Some(v) = self.sublinear_tf {
             p = p.sublinear_tf(v);
         }
@@ -172,26 +193,26 @@ impl ContentOptions {
 #[napi(object)]
 #[derive(Default)]
 pub struct KMeansOptions {
-    pub n_clusters: Option<u32>,
+    pub n_clusters: Option<f64>,
     /// `"k-means++"` (default) or `"random"`.
     pub init: Option<String>,
-    pub n_init: Option<u32>,
-    pub max_iter: Option<u32>,
+    pub n_init: Option<f64>,
+    pub max_iter: Option<f64>,
     pub tol: Option<f64>,
     pub seed: Option<i64>,
 }
 
 impl KMeansOptions {
     pub fn params(self) -> Result<KMeansParams> {
-        let mut p = KMeansParams::new(self.n_clusters.map_or(8, |k| k as usize));
+        let mut p = KMeansParams::new(self.n_clusters.map_or(Ok(8), |k| count("nClusters", k))?);
         if let Some(v) = self.init {
             p = p.init(v.parse().js()?);
         }
         if let Some(v) = self.n_init {
-            p = p.n_init(v as usize);
+            p = p.n_init(count("nInit", v)?);
         }
         if let Some(v) = self.max_iter {
-            p = p.max_iter(v as usize);
+            p = p.max_iter(count("maxIter", v)?);
         }
         if let Some(v) = self.tol {
             p = p.tol(v);
@@ -211,40 +232,40 @@ pub struct GbdtOptions {
     /// `"regression"`, `"binary"` or `"lambdarank"`; set by `GbdtRegressor` / `GbdtClassifier` /
     /// `GbdtRanker`.
     pub objective: Option<String>,
-    pub num_iterations: Option<u32>,
+    pub num_iterations: Option<f64>,
     pub learning_rate: Option<f64>,
-    pub num_leaves: Option<u32>,
+    pub num_leaves: Option<f64>,
     /// Left out or <= 0: no limit.
     pub max_depth: Option<i32>,
-    pub min_data_in_leaf: Option<u32>,
+    pub min_data_in_leaf: Option<f64>,
     pub min_sum_hessian_in_leaf: Option<f64>,
     pub lambda_l2: Option<f64>,
     pub min_gain_to_split: Option<f64>,
-    pub max_bin: Option<u32>,
+    pub max_bin: Option<f64>,
     pub bagging_fraction: Option<f64>,
-    pub bagging_freq: Option<u32>,
+    pub bagging_freq: Option<f64>,
     pub feature_fraction: Option<f64>,
     pub seed: Option<i64>,
-    pub early_stopping_rounds: Option<u32>,
+    pub early_stopping_rounds: Option<f64>,
     /// Cut-offs of NDCG@k / MAP@k for ranking validation (default 1..5).
-    pub eval_at: Option<Vec<u32>>,
+    pub eval_at: Option<Vec<f64>>,
     /// Ranking: gain of each integer label (default `2^label - 1`).
     pub label_gain: Option<Vec<f64>>,
     /// Ranking: pairs count only with a document in the first this many places (default 30).
-    pub lambdarank_truncation_level: Option<u32>,
+    pub lambdarank_truncation_level: Option<f64>,
     /// Columns holding categories (LightGBM's `categorical_feature`): integers 0..=1048575, NaN
     /// or negative for missing; split by sets of categories.
-    pub categorical_features: Option<Vec<u32>>,
+    pub categorical_features: Option<Vec<f64>>,
     /// At most this many categories: one against the rest (default 4).
-    pub max_cat_to_onehot: Option<u32>,
+    pub max_cat_to_onehot: Option<f64>,
     /// Most categories on a split's left side (default 32).
-    pub max_cat_threshold: Option<u32>,
+    pub max_cat_threshold: Option<f64>,
     /// Smoothing of the ordering of categories, and the fewest rows a category needs (default 10).
     pub cat_smooth: Option<f64>,
     /// Extra L2 penalty of many-category splits (default 10).
     pub cat_l2: Option<f64>,
     /// Fewest rows per group of categories added to a split (default 100).
-    pub min_data_per_group: Option<u32>,
+    pub min_data_per_group: Option<f64>,
 }
 
 impl GbdtOptions {
@@ -254,19 +275,20 @@ impl GbdtOptions {
             None => Objective::Regression,
         }
         .with_ranking(
-            self.lambdarank_truncation_level.map(|v| v as usize),
+            self.lambdarank_truncation_level
+                .map(|v| count("lambdarankTruncationLevel", v))
+                .transpose()?,
             self.label_gain,
         );
         let mut p = GbdtParams::new(objective);
-        let us = |v: u32| v as usize;
         if let Some(v) = self.num_iterations {
-            p = p.num_iterations(us(v));
+            p = p.num_iterations(count("numIterations", v)?);
         }
         if let Some(v) = self.learning_rate {
             p = p.learning_rate(v);
         }
         if let Some(v) = self.num_leaves {
-            p = p.num_leaves(us(v));
+            p = p.num_leaves(count("numLeaves", v)?);
         }
         p = p.max_depth(
             self.max_depth
@@ -274,7 +296,7 @@ impl GbdtOptions {
                 .filter(|&d| d > 0),
         );
         if let Some(v) = self.min_data_in_leaf {
-            p = p.min_data_in_leaf(us(v));
+            p = p.min_data_in_leaf(count("minDataInLeaf", v)?);
         }
         if let Some(v) = self.min_sum_hessian_in_leaf {
             p = p.min_sum_hessian_in_leaf(v);
@@ -286,13 +308,13 @@ impl GbdtOptions {
             p = p.min_gain_to_split(v);
         }
         if let Some(v) = self.max_bin {
-            p = p.max_bin(us(v));
+            p = p.max_bin(count("maxBin", v)?);
         }
         if let Some(v) = self.bagging_fraction {
             p = p.bagging_fraction(v);
         }
         if let Some(v) = self.bagging_freq {
-            p = p.bagging_freq(us(v));
+            p = p.bagging_freq(count("baggingFreq", v)?);
         }
         if let Some(v) = self.feature_fraction {
             p = p.feature_fraction(v);
@@ -300,18 +322,30 @@ impl GbdtOptions {
         if let Some(v) = seed(self.seed)? {
             p = p.seed(v);
         }
-        p = p.early_stopping_rounds(self.early_stopping_rounds.map(us));
+        p = p.early_stopping_rounds(
+            self.early_stopping_rounds
+                .map(|v| count("earlyStoppingRounds", v))
+                .transpose()?,
+        );
         if let Some(v) = self.eval_at {
-            p = p.eval_at(v.into_iter().map(us).collect());
+            p = p.eval_at(
+                v.into_iter()
+                    .map(|x| count("evalAt", x))
+                    .collect::<Result<_>>()?,
+            );
         }
         if let Some(v) = self.categorical_features {
-            p = p.categorical_features(v.into_iter().map(us).collect());
+            p = p.categorical_features(
+                v.into_iter()
+                    .map(|x| count("categoricalFeatures", x))
+                    .collect::<Result<_>>()?,
+            );
         }
         if let Some(v) = self.max_cat_to_onehot {
-            p = p.max_cat_to_onehot(us(v));
+            p = p.max_cat_to_onehot(count("maxCatToOnehot", v)?);
         }
         if let Some(v) = self.max_cat_threshold {
-            p = p.max_cat_threshold(us(v));
+            p = p.max_cat_threshold(count("maxCatThreshold", v)?);
         }
         if let Some(v) = self.cat_smooth {
             p = p.cat_smooth(v);
@@ -320,7 +354,7 @@ impl GbdtOptions {
             p = p.cat_l2(v);
         }
         if let Some(v) = self.min_data_per_group {
-            p = p.min_data_per_group(us(v));
+            p = p.min_data_per_group(count("minDataPerGroup", v)?);
         }
         p.validate().js()?;
         Ok(p)

@@ -22,7 +22,7 @@ use recsys_core::{FitControl, Id, IdMap, ItemFilter, Recommender as _, Scored};
 use crate::error::{IntoJs, Result, invalid};
 use crate::ids::{MAX_SAFE_INT, id, ids, ids_in, out};
 use crate::interactions::Interactions;
-use crate::options::{AlsOptions, ContentOptions};
+use crate::options::{AlsOptions, ContentOptions, count};
 use crate::task::{Job, StopFlag, spawn};
 
 /// A ranked list in the caller's ids, best first.
@@ -89,7 +89,7 @@ fn ranked_lists(lists: Vec<Vec<Scored>>) -> RankedLists {
 #[derive(Default)]
 pub struct RecommendOptions {
     /// List length (default 10).
-    pub n: Option<u32>,
+    pub n: Option<f64>,
     /// Leave out items the user already has (default true).
     pub filter_seen: Option<bool>,
     /// Fold the user in from their interactions instead of the trained vector (new users).
@@ -104,7 +104,7 @@ pub struct RecommendOptions {
 #[napi(object)]
 #[derive(Default)]
 pub struct SimilarOptions {
-    pub n: Option<u32>,
+    pub n: Option<f64>,
     pub exclude: Option<Vec<Either<f64, String>>>,
     pub items: Option<Vec<Either<f64, String>>>,
 }
@@ -113,7 +113,7 @@ pub struct SimilarOptions {
 #[napi(object)]
 #[derive(Default)]
 pub struct SimilarUsersOptions {
-    pub n: Option<u32>,
+    pub n: Option<f64>,
     pub exclude: Option<Vec<Either<f64, String>>>,
     pub users: Option<Vec<Either<f64, String>>>,
 }
@@ -136,7 +136,7 @@ impl RecommendOptions {
     fn core(self) -> Result<(usize, recsys_core::RecommendOptions)> {
         let defaults = recsys_core::RecommendOptions::default();
         Ok((
-            self.n.map_or(10, |n| n as usize),
+            self.n.map_or(Ok(10), |n| count("n", n))?,
             recsys_core::RecommendOptions::new()
                 .filter_seen(self.filter_seen.unwrap_or(defaults.filter_seen))
                 .recalculate_user(self.recalculate_user.unwrap_or(defaults.recalculate_user))
@@ -478,7 +478,7 @@ impl Recommender {
         let o = options.unwrap_or_default();
         let filter = item_filter(o.exclude, o.items)?;
         let item = id(&item, "item")?;
-        let n = o.n.map_or(10, |n| n as usize);
+        let n = o.n.map_or(Ok(10), |n| count("n", n))?;
         Ok(ranked(self.model()?.similar_items(&item, n, &filter).js()?))
     }
 
@@ -493,7 +493,7 @@ impl Recommender {
         let o = options.unwrap_or_default();
         let filter = item_filter(o.exclude, o.users)?;
         let user = id(&user, "user")?;
-        let n = o.n.map_or(10, |n| n as usize);
+        let n = o.n.map_or(Ok(10), |n| count("n", n))?;
         self.with_als(|als| Ok(ranked(als.similar_users(&user, n, &filter).js()?)))
     }
 

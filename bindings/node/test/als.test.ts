@@ -30,6 +30,19 @@ describe('ALS', () => {
     assert.equal(all.ids.length, train.nItems);
   });
 
+  test('a count that is not a whole number >= 0 is refused by name', () => {
+    for (const [options, name] of [
+      [{ iterations: -1 }, 'iterations'],
+      [{ factors: 2.5 }, 'factors'],
+      [{ cgSteps: -2 }, 'cgSteps'],
+    ] as const) {
+      assert.throws(() => new ALS(options), {
+        code: 'INVALID_ARGUMENT',
+        message: new RegExp(`^${name} must be a whole number >= 0`),
+      });
+    }
+  });
+
   test('exclude and items restrict the list', async () => {
     const model = await new ALS(options).fit(data());
     const top = model.recommend(1, { n: 3 });
