@@ -1,6 +1,6 @@
 // The estimators beside the recommenders: TF-IDF, K-Means and gradient-boosted trees, with
 // scikit-learn's and LightGBM's names. `fit` runs on a worker thread.
-import { abortable, call, settle } from './errors.js';
+import { abortable, call, invalidArgument, settle } from './errors.js';
 import { type Matrix, type Numbers, float32, rowMajor } from './data.js';
 import { native, type Native } from './native.js';
 
@@ -163,6 +163,17 @@ export interface GbdtFitOptions {
   signal?: AbortSignal;
 }
 
+/** `values` as a Uint32Array, each checked whole and >= 0 (`Uint32Array.from` wraps -1 in silence). */
+function wholeNumbers(values: readonly number[], name: string): Uint32Array {
+  if (!Array.isArray(values)) throw invalidArgument(`${name} must be an array of whole numbers >= 0`);
+  for (const v of values) {
+    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) {
+      throw invalidArgument(`${name} must hold whole numbers >= 0, got ${v}`);
+    }
+  }
+  return Uint32Array.from(values);
+}
+
 function trainingData(X: Matrix, y: Numbers, groups?: readonly number[], weights?: Numbers) {
   const { data, nFeatures } = rowMajor(X);
   return {
@@ -170,7 +181,7 @@ function trainingData(X: Matrix, y: Numbers, groups?: readonly number[], weights
     nFeatures,
     labels: float32(y, 'y'),
     weights: weights === undefined ? undefined : float32(weights, 'weights'),
-    groups: groups === undefined ? undefined : Uint32Array.from(groups),
+    groups: groups === undefined ? undefined : wholeNumbers(groups, 'groups'),
   } satisfies Native.TrainingData;
 }
 
@@ -265,7 +276,7 @@ export class GbdtRegressor extends Gbdt {
   constructor(options: GbdtOptions = {}) {
     super(GbdtRegressor.objective, options);
   }
-  fit(X: Matrix, y: Numbers, options: GbdtFitOptions = {}): Promise<this> {
+  async fit(X: Matrix, y: Numbers, options: GbdtFitOptions = {}): Promise<this> {
     return this.fitData(trainingData(X, y, undefined, options.weights), options);
   }
 }
@@ -276,7 +287,7 @@ export class GbdtClassifier extends Gbdt {
   constructor(options: GbdtOptions = {}) {
     super(GbdtClassifier.objective, options);
   }
-  fit(X: Matrix, y: Numbers, options: GbdtFitOptions = {}): Promise<this> {
+  async fit(X: Matrix, y: Numbers, options: GbdtFitOptions = {}): Promise<this> {
     return this.fitData(trainingData(X, y, undefined, options.weights), options);
   }
   /** Probability of class 1 per row. */
@@ -292,7 +303,7 @@ export class GbdtRanker extends Gbdt {
   constructor(options: GbdtOptions = {}) {
     super(GbdtRanker.objective, options);
   }
-  fit(X: Matrix, y: Numbers, groups: readonly number[], options: GbdtFitOptions = {}): Promise<this> {
+  async fit(X: Matrix, y: Numbers, groups: readonly number[], options: GbdtFitOptions = {}): Promise<this> {
     return this.fitData(trainingData(X, y, groups, options.weights), options);
   }
 }

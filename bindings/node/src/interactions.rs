@@ -10,6 +10,7 @@ use recsys_core::{CsvOptions, Header, InteractionsBuilder};
 
 use crate::error::{IntoJs, Result, invalid};
 use crate::ids::{ids_in, out};
+use crate::options::count;
 
 /// A CSR matrix in scipy's layout: row `r`'s columns are `indices[indptr[r]..indptr[r + 1]]`.
 #[napi(object)]
@@ -18,7 +19,7 @@ pub struct CsrArrays {
     pub indices: Uint32Array,
     pub data: Float32Array,
     /// Number of columns (items).
-    pub n_items: u32,
+    pub n_items: f64,
 }
 
 /// How `Interactions.fromCsv` reads a file (defaults: `,`, header detected, columns 0, 1, 2).
@@ -29,8 +30,8 @@ pub struct CsvReadOptions {
     pub delimiter: Option<String>,
     /// `true` / `false`; left out, a header is detected from the first line.
     pub header: Option<bool>,
-    pub user_column: Option<u32>,
-    pub item_column: Option<u32>,
+    pub user_column: Option<f64>,
+    pub item_column: Option<f64>,
     /// The value column, or `-1` for none (every row then counts 1).
     pub value_column: Option<i32>,
     /// Keep only rows whose value is at least this.
@@ -55,8 +56,12 @@ impl CsvReadOptions {
             Some(true) => Header::Present,
             Some(false) => Header::Absent,
         };
-        o.user_column = self.user_column.map_or(o.user_column, |c| c as usize);
-        o.item_column = self.item_column.map_or(o.item_column, |c| c as usize);
+        o.user_column = self
+            .user_column
+            .map_or(Ok(o.user_column), |c| count("userColumn", c))?;
+        o.item_column = self
+            .item_column
+            .map_or(Ok(o.item_column), |c| count("itemColumn", c))?;
         o.value_column = match self.value_column {
             None => o.value_column,
             Some(c) => usize::try_from(c).ok(),
@@ -119,7 +124,7 @@ impl Interactions {
         let indptr = csr.indptr.iter().map(|&p| p as usize).collect();
         recsys_core::Interactions::from_csr_arrays(
             n_users,
-            csr.n_items as usize,
+            count("nItems", csr.n_items)?,
             indptr,
             csr.indices.to_vec(),
             csr.data.to_vec(),
@@ -173,7 +178,7 @@ impl Interactions {
             indptr: Uint32Array::new(m.indptr().iter().map(|&p| p as u32).collect()),
             indices: Uint32Array::new(m.indices().to_vec()),
             data: Float32Array::new(m.values().to_vec()),
-            n_items: m.ncols() as u32,
+            n_items: m.ncols() as f64,
         }
     }
 }

@@ -45,6 +45,10 @@ describe('Interactions', () => {
     assert.equal(a.nItems, 3);
     assert.deepEqual(a.toCsr(), b.toCsr());
     assert.deepEqual([...a.toCsr().indices], [0, 2, 1]);
+    assert.throws(() => Interactions.fromCsr({ ...csr, nItems: -1 }), {
+      code: 'INVALID_ARGUMENT',
+      message: 'nItems must be a whole number >= 0, got -1',
+    });
   });
 
   test('fromCsv reads a file with a header', () => {

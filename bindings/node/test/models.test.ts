@@ -258,6 +258,14 @@ describe('GBDT', () => {
     assert.equal(await rejectionCode(km.fit(rows, { signal: gone })), 'ABORTED');
   });
 
+  test('query groups are whole numbers >= 0 or an error naming them', async () => {
+    const ranker = new GbdtRanker({ numIterations: 2 });
+    await assert.rejects(ranker.fit(X, y.map((v) => Math.round(v)), [100, -100]), {
+      code: 'INVALID_ARGUMENT',
+      message: 'groups must hold whole numbers >= 0, got -100',
+    });
+  });
+
   test('categorical features split by sets of categories', async () => {
     // the target is an effect per category (40 of them) in no order of the codes
     const rows = Array.from({ length: 2000 }, (_, i) => [i % 40, (i % 5) / 5]);
