@@ -89,6 +89,7 @@ macro_rules! version_columns {
         "id, name, version, kind, config_id, params, metrics, size_bytes, checksum, created_at, active, activated_at"
     };
 }
+pub(crate) use version_columns;
 
 fn config_from_row(r: ConfigRow) -> ModelConfig {
     ModelConfig {
@@ -130,7 +131,7 @@ macro_rules! insert_version {
         let row: $crate::ml::models::VersionRow = sqlx::query_as(concat!(
             "INSERT INTO model_versions (name, version, kind, config_id, params, metrics, blob, size_bytes, checksum, created_at, active) ",
             "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, FALSE) RETURNING ",
-            "id, name, version, kind, config_id, params, metrics, size_bytes, checksum, created_at, active, activated_at"))
+            $crate::ml::models::version_columns!()))
             .bind(&model.name).bind(next).bind(&model.kind).bind(model.config_id)
             .bind(sqlx::types::Json(&model.params)).bind(sqlx::types::Json(&model.metrics)).bind(&model.blob)
             .bind(model.blob.len() as i64).bind(&checksum).bind($crate::time::now_ms())
@@ -139,6 +140,26 @@ macro_rules! insert_version {
     }};
 }
 pub(crate) use insert_version;
+
+/// Makes version `$id` of model `$name` the active one (and no other) inside the transaction
+/// `$tx`; evaluates to the activated `ModelVersion`, or returns `NotFound` from the enclosing
+/// block when no version `$id` of `$name` exists. A macro for the reason `insert_version!` is.
+macro_rules! activate_version {
+    ($tx:ident, $name:expr, $id:expr) => {{
+        let (name, id): (&str, i64) = ($name, $id);
+        sqlx::query("UPDATE model_versions SET active = FALSE WHERE name = $1 AND active AND id <> $2")
+            .bind(name).bind(id).execute(&mut *$tx).await?;
+        let row: Option<$crate::ml::models::VersionRow> = sqlx::query_as(concat!(
+            "UPDATE model_versions SET active = TRUE, activated_at = $3 WHERE id = $1 AND name = $2 RETURNING ",
+            $crate::ml::models::version_columns!()))
+            .bind(id).bind(name).bind($crate::time::now_ms()).fetch_optional(&mut *$tx).await?;
+        match row {
+            Some(row) => $crate::ml::models::version_from_row(row),
+            None => return Err($crate::StoreError::not_found("model version", id)),
+        }
+    }};
+}
+pub(crate) use activate_version;
 
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
@@ -301,15 +322,6 @@ impl Store {
     }
 
     async fn swap_active(&self, name: &str, id: i64) -> Result<ModelVersion> {
-        let row: VersionRow = with_tx!(self, tx => {
-            sqlx::query("UPDATE model_versions SET active = FALSE WHERE name = $1 AND active AND id <> $2")
-                .bind(name).bind(id).execute(&mut *tx).await?;
-            let row: Option<VersionRow> = sqlx::query_as(concat!(
-                "UPDATE model_versions SET active = TRUE, activated_at = $3 WHERE id = $1 AND name = $2 RETURNING ",
-                version_columns!()))
-                .bind(id).bind(name).bind(now_ms()).fetch_optional(&mut *tx).await?;
-            row.ok_or_else(|| StoreError::not_found("model version", id))
-        })?;
-        Ok(version_from_row(row))
+        with_tx!(self, tx => Ok(activate_version!(tx, name, id)))
     }
 }

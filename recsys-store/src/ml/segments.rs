@@ -83,12 +83,7 @@ impl Store {
         let saved = with_tx!(self, tx => {
             let saved = crate::ml::models::insert_version!(tx, version);
             write_segments!(tx, assignments, Some(saved.id));
-            sqlx::query("UPDATE model_versions SET active = FALSE WHERE name = $1 AND active AND id <> $2")
-                .bind(&saved.name).bind(saved.id).execute(&mut *tx).await?;
-            let activated_at = now_ms();
-            sqlx::query("UPDATE model_versions SET active = TRUE, activated_at = $2 WHERE id = $1")
-                .bind(saved.id).bind(activated_at).execute(&mut *tx).await?;
-            Ok(crate::ModelVersion { active: true, activated_at: Some(activated_at), ..saved })
+            Ok(crate::ml::models::activate_version!(tx, &saved.name, saved.id))
         })?;
         Ok(saved)
     }
