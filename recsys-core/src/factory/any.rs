@@ -44,13 +44,10 @@ impl AnyRecommender {
                 .recommend_batch_explained(std::slice::from_ref(user), user_items, n, options)?
                 .pop()
                 .unwrap_or_default()),
-            other => {
-                let list = other.recommend(user, user_items, n, options)?;
-                Ok(BlendedList {
-                    candidates: list.iter().map(|s| s.id.clone()).collect(),
-                    items: sourced(list, other.kind()),
-                })
-            }
+            other => Ok(of_one_model(
+                other.recommend(user, user_items, n, options)?,
+                other.kind(),
+            )),
         }
     }
 
@@ -73,13 +70,7 @@ impl AnyRecommender {
     pub fn recommend_to_anyone(&self, n: usize, filter: &ItemFilter) -> BlendedList {
         match self {
             AnyRecommender::Hybrid(h) => h.recommend_to_anyone_explained(n, filter),
-            AnyRecommender::Popular(p) => {
-                let list = p.top_items(n, filter);
-                BlendedList {
-                    candidates: list.iter().map(|s| s.id.clone()).collect(),
-                    items: sourced(list, "popular"),
-                }
-            }
+            AnyRecommender::Popular(p) => of_one_model(p.top_items(n, filter), self.kind()),
             AnyRecommender::Als(_) | AnyRecommender::Content(_) => BlendedList::default(),
         }
     }
@@ -216,6 +207,15 @@ impl Persist for AnyRecommender {
             AnyRecommender::Popular(m) => m.check_loaded(),
             AnyRecommender::Hybrid(h) => h.check_loaded(),
         }
+    }
+}
+
+/// The list one model chose (not a blend): every item from `source`, the list its own
+/// candidates.
+fn of_one_model(list: Vec<Scored>, source: &'static str) -> BlendedList {
+    BlendedList {
+        candidates: list.iter().map(|s| s.id.clone()).collect(),
+        items: sourced(list, source),
     }
 }
 
