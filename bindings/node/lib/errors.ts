@@ -79,7 +79,7 @@ export function invalidArgument(message: string): RecsysError {
 }
 
 /** `e` as the abort of a fit: code `ABORTED`, name `AbortError` (as fetch's), the signal's reason. */
-export function aborted(e: Error, signal?: AbortSignal): RecsysError {
+function aborted(e: Error, signal?: AbortSignal): RecsysError {
   const out = e as RecsysError;
   out.code = 'ABORTED';
   out.name = 'AbortError';

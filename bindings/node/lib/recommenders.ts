@@ -1,6 +1,6 @@
 // The recommenders: ALS, content, popularity and their hybrid, over the core's one model
 // value (`native.Recommender`). Fits run on a worker thread; the event loop keeps serving.
-import { type RecsysError, aborted, call, invalidArgument, recoded, settle } from './errors.js';
+import { abortable, call, invalidArgument, settle } from './errors.js';
 import { type Id, type Ids, Interactions, idsArg } from './data.js';
 import { native, type Native } from './native.js';
 
@@ -75,37 +75,33 @@ export abstract class Recommender {
   async fit(data: Interactions, options: FitOptions = {}): Promise<this> {
     const { onProgress, signal } = options;
     if (!(data instanceof Interactions)) throw invalidArgument('data must be an Interactions');
-    if (signal?.aborted) throw aborted(new Error('training was cancelled'), signal);
-    const stop = new native.StopFlag();
-    const abort = () => stop.abort();
-    signal?.addEventListener('abort', abort, { once: true });
     // an exception in onProgress stops the fit and becomes its rejection
     let thrown: { error: unknown } | undefined;
     // reports arrive through the event loop, possibly after the fit resolved: count them
     let received = 0;
     let allReceived: (() => void) | undefined;
-    const progress =
-      onProgress &&
-      ((p: FitProgress) => {
-        received++;
-        if (!thrown) {
-          try {
-            onProgress(p);
-          } catch (error) {
-            thrown = { error };
-            stop.abort();
-          }
-        }
-        allReceived?.();
-      });
     let queued: number;
     try {
-      queued = await settle(() => this.native.fit(data.native, progress, stop));
+      queued = await abortable(signal, (stop) => {
+        const progress =
+          onProgress &&
+          ((p: FitProgress) => {
+            received++;
+            if (!thrown) {
+              try {
+                onProgress(p);
+              } catch (error) {
+                thrown = { error };
+                stop.abort();
+              }
+            }
+            allReceived?.();
+          });
+        return this.native.fit(data.native, progress, stop);
+      });
     } catch (e) {
       if (thrown) throw thrown.error;
-      throw (e as RecsysError).code === 'ABORTED' ? aborted(e as Error, signal) : recoded(e);
-    } finally {
-      signal?.removeEventListener('abort', abort);
+      throw e;
     }
     while (received < queued) {
       await new Promise<void>((resolve) => (allReceived = resolve));
