@@ -1,6 +1,6 @@
 // The estimators beside the recommenders: TF-IDF, K-Means and gradient-boosted trees, with
 // scikit-learn's and LightGBM's names. `fit` runs on a worker thread.
-import { abortable, call, invalidArgument, settle } from './errors.js';
+import { abortable, call, settle } from './errors.js';
 import { type Matrix, type Numbers, float32, rowMajor } from './data.js';
 import { native, type Native } from './native.js';
 
@@ -163,17 +163,6 @@ export interface GbdtFitOptions {
   signal?: AbortSignal;
 }
 
-/** `values` as a Uint32Array, each checked whole and >= 0 (`Uint32Array.from` wraps -1 in silence). */
-function wholeNumbers(values: readonly number[], name: string): Uint32Array {
-  if (!Array.isArray(values)) throw invalidArgument(`${name} must be an array of whole numbers >= 0`);
-  for (const v of values) {
-    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) {
-      throw invalidArgument(`${name} must hold whole numbers >= 0, got ${v}`);
-    }
-  }
-  return Uint32Array.from(values);
-}
-
 function trainingData(X: Matrix, y: Numbers, groups?: readonly number[], weights?: Numbers) {
   const { data, nFeatures } = rowMajor(X);
   return {
@@ -181,7 +170,7 @@ function trainingData(X: Matrix, y: Numbers, groups?: readonly number[], weights
     nFeatures,
     labels: float32(y, 'y'),
     weights: weights === undefined ? undefined : float32(weights, 'weights'),
-    groups: groups === undefined ? undefined : wholeNumbers(groups, 'groups'),
+    groups: groups === undefined ? undefined : [...groups],
   } satisfies Native.TrainingData;
 }
 

@@ -2,7 +2,7 @@
 //! in LightGBM's text format. The TypeScript layer names it `GbdtRegressor` / `GbdtClassifier` /
 //! `GbdtRanker` by objective.
 
-use napi::bindgen_prelude::{AsyncTask, Buffer, Float32Array, Float64Array, Uint32Array};
+use napi::bindgen_prelude::{AsyncTask, Buffer, Float32Array, Float64Array};
 use napi_derive::napi;
 use std::sync::Arc;
 
@@ -11,7 +11,7 @@ use recsys_core::{FitControl, Persist};
 
 use crate::error::{IntoJs, Result};
 use crate::fitted::{Fitted, decode, read_file};
-use crate::options::GbdtOptions;
+use crate::options::{GbdtOptions, counts};
 use crate::task::{Job, StopFlag, spawn};
 
 /// A labelled table: `labels.length` rows of `nFeatures` row-major values (NaN is missing),
@@ -22,7 +22,8 @@ pub struct TrainingData {
     pub n_features: u32,
     pub labels: Float32Array,
     pub weights: Option<Float32Array>,
-    pub groups: Option<Uint32Array>,
+    /// Whole numbers >= 0 (checked here: a `Uint32Array` built from -1 would hold 4294967295).
+    pub groups: Option<Vec<f64>>,
 }
 
 /// [`TrainingData`] copied out of JavaScript's buffers, for the training thread.
@@ -31,7 +32,7 @@ struct Owned {
     n_features: usize,
     labels: Vec<f32>,
     weights: Option<Vec<f32>>,
-    groups: Option<Vec<u32>>,
+    groups: Option<Vec<f64>>,
 }
 
 impl From<TrainingData> for Owned {
@@ -41,19 +42,23 @@ impl From<TrainingData> for Owned {
             n_features: d.n_features as usize,
             labels: d.labels.to_vec(),
             weights: d.weights.map(|w| w.to_vec()),
-            groups: d.groups.map(|g| g.to_vec()),
+            groups: d.groups,
         }
     }
 }
 
 impl Owned {
-    fn dataset(self) -> recsys_core::Result<Dataset<'static>> {
-        let mut ds = Dataset::new(self.features, self.n_features, self.labels)?;
+    fn dataset(self) -> Result<Dataset<'static>> {
+        let mut ds = Dataset::new(self.features, self.n_features, self.labels).js()?;
         if let Some(w) = self.weights {
-            ds = ds.with_weights(w)?;
+            ds = ds.with_weights(w).js()?;
         }
         if let Some(g) = self.groups {
-            ds = ds.with_groups(g)?;
+            let sizes = counts("groups", &g)?
+                .into_iter()
+                .map(|s| s as u32)
+                .collect();
+            ds = ds.with_groups(sizes).js()?;
         }
         Ok(ds)
     }
@@ -102,8 +107,8 @@ impl Gbdt {
         let stop = stop.map_or_else(Default::default, |s| Arc::clone(&s.flag));
         spawn(
             move || {
-                let train = train.dataset().js()?;
-                let valid = valid.map(Owned::dataset).transpose().js()?;
+                let train = train.dataset()?;
+                let valid = valid.map(Owned::dataset).transpose()?;
                 let mut history = Vec::new();
                 let control = FitControl::none().with_stop(&stop);
                 let model = params

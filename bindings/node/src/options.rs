@@ -26,6 +26,18 @@ pub fn count(name: &str, v: f64) -> Result<usize> {
     }
 }
 
+/// [`count`] of every value of a list option, in one message: "`name` must hold whole numbers
+/// >= 0, got -1".
+pub fn counts(name: &str, values: &[f64]) -> Result<Vec<usize>> {
+    values
+        .iter()
+        .map(|&v| {
+            count(name, v)
+                .map_err(|_| invalid(format!("{name} must hold whole numbers >= 0, got {v}")))
+        })
+        .collect()
+}
+
 fn seed(value: Option<i64>) -> Result<Option<u64>> {
     value
         .map(|s| u64::try_from(s).map_err(|_| invalid(format!("seed must be >= 0, got {s}"))))
@@ -328,18 +340,10 @@ impl GbdtOptions {
                 .transpose()?,
         );
         if let Some(v) = self.eval_at {
-            p = p.eval_at(
-                v.into_iter()
-                    .map(|x| count("evalAt", x))
-                    .collect::<Result<_>>()?,
-            );
+            p = p.eval_at(counts("evalAt", &v)?);
         }
         if let Some(v) = self.categorical_features {
-            p = p.categorical_features(
-                v.into_iter()
-                    .map(|x| count("categoricalFeatures", x))
-                    .collect::<Result<_>>()?,
-            );
+            p = p.categorical_features(counts("categoricalFeatures", &v)?);
         }
         if let Some(v) = self.max_cat_to_onehot {
             p = p.max_cat_to_onehot(count("maxCatToOnehot", v)?);
